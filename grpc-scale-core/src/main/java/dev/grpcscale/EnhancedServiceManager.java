@@ -1,0 +1,300 @@
+package dev.grpcscale;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.grpcscale.discovery.ServiceDefinition;
+import dev.grpcscale.discovery.ServiceDiscovery;
+import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.discovery.ServiceRegistry;
+
+/**
+ * The one entry point of grpc-scale: a thin facade over the discovery, health and (as they are enabled)
+ * the other components, each of which can also be used on its own. Build it with {@link #builder()}; in a
+ * Spring Boot application it is a bean configured from {@code grpc.scale.*}.
+ *
+ * <p>{@link #gracefulShutdown()} runs the first steps of grpc-scale's shutdown order: every served
+ * service and {@code ""} turn {@code NOT_SERVING} in gRPC health, then every instance this manager
+ * registered is deregistered. Draining in-flight calls and closing backends follow, and belong to the
+ * server's and the backends' owners.
+ *
+ * <p>Thread-safe.
+ */
+public class EnhancedServiceManager {
+
+	private static final Logger logger = LoggerFactory.getLogger(EnhancedServiceManager.class);
+
+	private final @Nullable ServiceRegistry registry;
+
+	private final @Nullable ServiceDiscovery discovery;
+
+	private final @Nullable HealthStatusManager healthStatusManager;
+
+	private final Supplier<? extends Collection<String>> servedServices;
+
+	private final Clock clock;
+
+	private final Map<String, ServiceInstance> registered = new ConcurrentHashMap<>();
+
+	private final AtomicBoolean shuttingDown = new AtomicBoolean();
+
+	/**
+	 * Creates a manager from a builder's settings; subclasses call this with {@link #builder()}.
+	 * @param builder the settings
+	 */
+	protected EnhancedServiceManager(Builder builder) {
+		this.registry = builder.registry;
+		this.discovery = builder.discovery;
+		this.healthStatusManager = builder.healthStatusManager;
+		this.servedServices = builder.servedServices;
+		this.clock = builder.clock;
+	}
+
+	/** Starts a builder; every component is optional. */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * Registers an instance with discovery, as {@code UP}, and remembers it for deregistration at
+	 * shutdown.
+	 * @param definition what to register
+	 * @return the registered instance
+	 * @throws IllegalStateException if discovery is not enabled or shutdown has started
+	 * @throws dev.grpcscale.discovery.DiscoveryException if the backend refused it
+	 */
+	public ServiceInstance registerServiceWithDiscovery(ServiceDefinition definition) {
+		Objects.requireNonNull(definition, "definition");
+		ServiceRegistry target = requireRegistry();
+		if (this.shuttingDown.get()) {
+			throw new IllegalStateException(
+					"Cannot register '" + definition.name() + "': graceful shutdown has started");
+		}
+		ServiceInstance instance = definition.toInstance(this.clock.instant());
+		target.register(instance);
+		this.registered.put(key(instance.serviceName(), instance.instanceId()), instance);
+		logger.info("Registered {} instance {} at {}", instance.serviceName(), instance.instanceId(),
+				instance.address());
+		return instance;
+	}
+
+	/**
+	 * Deregisters an instance.
+	 * @param serviceName the service name
+	 * @param instanceId the instance id
+	 * @return whether an instance was removed
+	 * @throws IllegalStateException if discovery is not enabled
+	 */
+	public boolean deregisterService(String serviceName, String instanceId) {
+		ServiceRegistry target = requireRegistry();
+		this.registered.remove(key(serviceName, instanceId));
+		boolean removed = target.deregister(serviceName, instanceId);
+		if (removed) {
+			logger.info("Deregistered {} instance {}", serviceName, instanceId);
+		}
+		return removed;
+	}
+
+	/**
+	 * Deregisters an instance this manager registered.
+	 * @param instance the instance
+	 * @return whether an instance was removed
+	 */
+	public boolean deregisterService(ServiceInstance instance) {
+		return deregisterService(instance.serviceName(), instance.instanceId());
+	}
+
+	/** The instances this manager registered and has not deregistered, by service then instance id. */
+	public List<ServiceInstance> getRegisteredServices() {
+		List<ServiceInstance> result = new ArrayList<>(this.registered.values());
+		result.sort(java.util.Comparator.comparing(ServiceInstance::serviceName)
+			.thenComparing(ServiceInstance::instanceId));
+		return List.copyOf(result);
+	}
+
+	/**
+	 * Every service discovery knows, with all its instances whatever their status.
+	 * @return service name to instances, sorted by name
+	 * @throws IllegalStateException if discovery is not enabled
+	 */
+	public Map<String, List<ServiceInstance>> getAllServices() {
+		ServiceDiscovery source = requireDiscovery();
+		Map<String, List<ServiceInstance>> result = new TreeMap<>();
+		for (String name : source.getServiceNames()) {
+			result.put(name, source.getAllInstances(name));
+		}
+		return result;
+	}
+
+	/**
+	 * The available ({@code UP}) instances of a service, from the local discovery cache.
+	 * @param serviceName the service name
+	 * @return an immutable list, empty when none is available
+	 * @throws IllegalStateException if discovery is not enabled
+	 */
+	public List<ServiceInstance> discoverServices(String serviceName) {
+		return requireDiscovery().getInstances(serviceName);
+	}
+
+	/**
+	 * Follows a service's available instances; see {@link ServiceDiscovery#watch}.
+	 * @param serviceName the service name
+	 * @param listener called with the current list, then after every change
+	 * @return a handle that stops the callbacks
+	 * @throws IllegalStateException if discovery is not enabled
+	 */
+	public Subscription watchServiceChanges(String serviceName, Consumer<List<ServiceInstance>> listener) {
+		return requireDiscovery().watch(serviceName, listener);
+	}
+
+	/** The status of every enabled feature. */
+	public EnhancedServiceStatus getEnhancedServiceStatus() {
+		EnhancedServiceStatus.Discovery discoverySection = null;
+		if (this.discovery != null) {
+			Map<String, Integer> counts = new TreeMap<>();
+			for (String name : this.discovery.getServiceNames()) {
+				counts.put(name, this.discovery.getInstances(name).size());
+			}
+			discoverySection = new EnhancedServiceStatus.Discovery(this.discovery.status(), counts);
+		}
+		return new EnhancedServiceStatus(getRegisteredServices(), discoverySection, this.shuttingDown.get());
+	}
+
+	/** Whether {@link #gracefulShutdown()} has started. */
+	public boolean isShuttingDown() {
+		return this.shuttingDown.get();
+	}
+
+	/**
+	 * Runs grpc-scale's part of the shutdown order, once: (1) gRPC health turns {@code NOT_SERVING} for
+	 * {@code ""} and every served service, and stays so; (2) every instance this manager registered is
+	 * deregistered. A step that fails is logged and the next still runs. Later calls do nothing.
+	 */
+	public void gracefulShutdown() {
+		if (!this.shuttingDown.compareAndSet(false, true)) {
+			return;
+		}
+		logger.info("grpc-scale graceful shutdown: health NOT_SERVING, then deregistration");
+		markNotServing();
+		deregisterAll();
+	}
+
+	private void markNotServing() {
+		HealthStatusManager health = this.healthStatusManager;
+		if (health == null) {
+			return;
+		}
+		try {
+			health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
+			for (String service : this.servedServices.get()) {
+				health.setStatus(service, ServingStatus.NOT_SERVING);
+			}
+			// Keeps every status NOT_SERVING even if something (Boot's health scheduler) sets it again.
+			health.enterTerminalState();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not set gRPC health to NOT_SERVING", ex);
+		}
+	}
+
+	private void deregisterAll() {
+		if (this.registry == null) {
+			return;
+		}
+		for (ServiceInstance instance : getRegisteredServices()) {
+			try {
+				deregisterService(instance);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Could not deregister {} instance {}", instance.serviceName(), instance.instanceId(),
+						ex);
+			}
+		}
+	}
+
+	private ServiceRegistry requireRegistry() {
+		if (this.registry == null) {
+			throw new IllegalStateException("Service discovery is not enabled: no ServiceRegistry configured");
+		}
+		return this.registry;
+	}
+
+	private ServiceDiscovery requireDiscovery() {
+		if (this.discovery == null) {
+			throw new IllegalStateException("Service discovery is not enabled: no ServiceDiscovery configured");
+		}
+		return this.discovery;
+	}
+
+	private static String key(String serviceName, String instanceId) {
+		return serviceName + '/' + instanceId;
+	}
+
+	/** Settings of an {@link EnhancedServiceManager}. */
+	public static final class Builder {
+
+		private @Nullable ServiceRegistry registry;
+
+		private @Nullable ServiceDiscovery discovery;
+
+		private @Nullable HealthStatusManager healthStatusManager;
+
+		private Supplier<? extends Collection<String>> servedServices = List::of;
+
+		private Clock clock = Clock.systemUTC();
+
+		private Builder() {
+		}
+
+		/** Where {@link #registerServiceWithDiscovery} writes; none disables registration. */
+		public Builder serviceRegistry(@Nullable ServiceRegistry registry) {
+			this.registry = registry;
+			return this;
+		}
+
+		/** Where discovery reads come from; none disables discovery. */
+		public Builder serviceDiscovery(@Nullable ServiceDiscovery discovery) {
+			this.discovery = discovery;
+			return this;
+		}
+
+		/**
+		 * The server's gRPC health, turned {@code NOT_SERVING} at shutdown, and the names of the services
+		 * it serves.
+		 */
+		public Builder health(@Nullable HealthStatusManager healthStatusManager,
+				Supplier<? extends Collection<String>> servedServices) {
+			this.healthStatusManager = healthStatusManager;
+			this.servedServices = Objects.requireNonNull(servedServices, "servedServices");
+			return this;
+		}
+
+		/** The clock for registration times; default the system UTC clock. */
+		public Builder clock(Clock clock) {
+			this.clock = Objects.requireNonNull(clock, "clock");
+			return this;
+		}
+
+		/** Builds the manager. */
+		public EnhancedServiceManager build() {
+			return new EnhancedServiceManager(this);
+		}
+
+	}
+
+}

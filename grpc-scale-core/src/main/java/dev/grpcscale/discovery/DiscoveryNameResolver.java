@@ -1,0 +1,121 @@
+package dev.grpcscale.discovery;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.grpc.Attributes;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.NameResolver;
+import io.grpc.Status;
+import io.grpc.SynchronizationContext;
+import org.jspecify.annotations.Nullable;
+
+import dev.grpcscale.Subscription;
+
+/**
+ * Feeds one channel with the instances of one service, from a discovery watch. Every callback of the
+ * channel runs in its {@link SynchronizationContext}.
+ */
+final class DiscoveryNameResolver extends NameResolver {
+
+	/** Attribute on each address group: the discovered instance behind it. */
+	static final Attributes.Key<ServiceInstance> INSTANCE = Attributes.Key.create("dev.grpcscale.instance");
+
+	private static final Map<String, ?> ROUND_ROBIN = Map.of("loadBalancingConfig",
+			List.of(Map.of("round_robin", Map.of())));
+
+	private final URI target;
+
+	private final @Nullable String serviceName;
+
+	private final @Nullable ServiceDiscovery discovery;
+
+	private final SynchronizationContext syncContext;
+
+	private final ConfigOrError serviceConfig;
+
+	private @Nullable Listener2 listener;
+
+	private @Nullable Subscription subscription;
+
+	private List<ServiceInstance> latest = List.of();
+
+	DiscoveryNameResolver(URI target, @Nullable String serviceName, @Nullable ServiceDiscovery discovery,
+			Args args) {
+		this.target = target;
+		this.serviceName = serviceName;
+		this.discovery = discovery;
+		this.syncContext = args.getSynchronizationContext();
+		this.serviceConfig = args.getServiceConfigParser().parseServiceConfig(ROUND_ROBIN);
+	}
+
+	@Override
+	public String getServiceAuthority() {
+		return (this.serviceName != null) ? this.serviceName : "discovery";
+	}
+
+	@Override
+	public void start(Listener2 listener) {
+		this.listener = listener;
+		if (this.serviceName == null) {
+			listener.onError(Status.INVALID_ARGUMENT.withDescription("Target '" + this.target
+					+ "' names no service (expected: discovery:///<service>, one name of letters, digits, '.', '_' or '-')"));
+			return;
+		}
+		if (this.discovery == null) {
+			listener.onError(Status.UNAVAILABLE.withDescription("Channel for '" + this.target
+					+ "' has no ServiceDiscovery: build it with DiscoveryNameResolverProvider.configure(builder, discovery)"
+					+ " or through grpc-scale's GrpcChannelFactory customizer"));
+			return;
+		}
+		this.subscription = this.discovery.watch(this.serviceName,
+				(instances) -> this.syncContext.execute(() -> update(instances)));
+	}
+
+	@Override
+	public void refresh() {
+		// The watch pushes every change; a refresh (asked after a connection failure or an error) only
+		// re-publishes the latest list so the channel retries it.
+		if (this.listener != null && this.subscription != null) {
+			this.syncContext.execute(() -> update(this.latest));
+		}
+	}
+
+	@Override
+	public void shutdown() {
+		Subscription current = this.subscription;
+		this.subscription = null;
+		if (current != null) {
+			current.cancel();
+		}
+	}
+
+	private void update(List<ServiceInstance> instances) {
+		Listener2 current = this.listener;
+		if (current == null || this.subscription == null) {
+			return;
+		}
+		this.latest = instances;
+		List<EquivalentAddressGroup> groups = new ArrayList<>(instances.size());
+		for (ServiceInstance instance : instances) {
+			InetSocketAddress address = new InetSocketAddress(instance.host(), instance.port());
+			if (address.isUnresolved()) {
+				continue;
+			}
+			groups.add(new EquivalentAddressGroup(address, Attributes.newBuilder().set(INSTANCE, instance).build()));
+		}
+		if (groups.isEmpty()) {
+			current.onError(Status.UNAVAILABLE
+				.withDescription("No instance of '" + this.serviceName + "' is available in discovery"));
+			return;
+		}
+		current.onResult(ResolutionResult.newBuilder()
+			.setAddresses(groups)
+			.setServiceConfig(this.serviceConfig)
+			.build());
+	}
+
+}

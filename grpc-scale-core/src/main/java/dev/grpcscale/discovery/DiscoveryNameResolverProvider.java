@@ -1,0 +1,128 @@
+package dev.grpcscale.discovery;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.util.Collection;
+import java.util.List;
+
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.NameResolver;
+import io.grpc.NameResolverProvider;
+import io.grpc.NameResolverRegistry;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Resolves {@code discovery:///<service>} targets from a {@link ServiceDiscovery} cache, pushing every
+ * change to the channel as the discovery watch reports it (no polling).
+ *
+ * <p>The provider itself holds no state: the {@link ServiceDiscovery} a channel resolves against is
+ * given per channel with {@link #configure(ManagedChannelBuilder, ServiceDiscovery)}. So one provider
+ * registered in gRPC's JVM-wide {@link NameResolverRegistry} serves any number of applications in one
+ * JVM without leaking one's discovery into another's channels.
+ *
+ * <pre>{@code
+ * DiscoveryNameResolverProvider.registerDefault();
+ * ManagedChannel channel = DiscoveryNameResolverProvider.configure(
+ *         ManagedChannelBuilder.forTarget("discovery:///product-service").usePlaintext(), discovery)
+ *     .build();
+ * }</pre>
+ *
+ * <p>Channels get the {@code round_robin} load-balancing policy from the resolver's service config.
+ * A target without a {@code ServiceDiscovery} argument, or whose path is not one valid service name,
+ * resolves to an {@code UNAVAILABLE} / {@code INVALID_ARGUMENT} error rather than throwing.
+ */
+public final class DiscoveryNameResolverProvider extends NameResolverProvider {
+
+	/** The URI scheme this provider resolves. */
+	public static final String SCHEME = "discovery";
+
+	/** The name-resolver argument carrying the channel's {@link ServiceDiscovery}. */
+	public static final NameResolver.Args.Key<ServiceDiscovery> SERVICE_DISCOVERY = NameResolver.Args.Key
+		.create("dev.grpcscale.serviceDiscovery");
+
+	/** Priority above DNS (5) so {@code discovery:} never falls to another provider. */
+	private static final int PRIORITY = 6;
+
+	/**
+	 * Registers a provider in gRPC's default registry unless one is registered already. Idempotent and
+	 * safe to call from several threads and applications.
+	 * @return the provider now serving the {@value #SCHEME} scheme
+	 */
+	public static synchronized NameResolverProvider registerDefault() {
+		NameResolverRegistry registry = NameResolverRegistry.getDefaultRegistry();
+		NameResolverProvider existing = registry.getProviderForScheme(SCHEME);
+		if (existing != null) {
+			return existing;
+		}
+		DiscoveryNameResolverProvider provider = new DiscoveryNameResolverProvider();
+		registry.register(provider);
+		return provider;
+	}
+
+	/**
+	 * Binds a channel builder to a discovery: its {@code discovery:///} target resolves against it.
+	 * @param builder the channel builder
+	 * @param discovery the discovery to resolve against
+	 * @param <T> the builder type
+	 * @return the builder
+	 */
+	public static <T extends ManagedChannelBuilder<T>> T configure(T builder, ServiceDiscovery discovery) {
+		return builder.setNameResolverArg(SERVICE_DISCOVERY, discovery);
+	}
+
+	/**
+	 * Returns the service name of a {@code discovery:///<service>} target, or {@code null} when the target
+	 * is of another scheme.
+	 * @param target a channel target
+	 * @return the service name, or {@code null}
+	 */
+	public static @Nullable String serviceName(String target) {
+		if (!target.startsWith(SCHEME + ":")) {
+			return null;
+		}
+		try {
+			return serviceName(new URI(target));
+		}
+		catch (java.net.URISyntaxException ex) {
+			return null;
+		}
+	}
+
+	static @Nullable String serviceName(URI uri) {
+		String path = uri.getPath();
+		if (path == null || path.length() < 2 || path.indexOf('/', 1) >= 0) {
+			return null;
+		}
+		return path.substring(1);
+	}
+
+	@Override
+	public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
+		if (!SCHEME.equals(targetUri.getScheme())) {
+			return null;
+		}
+		return new DiscoveryNameResolver(targetUri, serviceName(targetUri), args.getArg(SERVICE_DISCOVERY), args);
+	}
+
+	@Override
+	public String getDefaultScheme() {
+		return SCHEME;
+	}
+
+	@Override
+	protected boolean isAvailable() {
+		return true;
+	}
+
+	@Override
+	protected int priority() {
+		return PRIORITY;
+	}
+
+	@Override
+	public Collection<Class<? extends SocketAddress>> getProducedSocketAddressTypes() {
+		return List.of(InetSocketAddress.class);
+	}
+
+}

@@ -1,0 +1,313 @@
+package dev.grpcscale.discovery;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.grpcscale.Subscription;
+
+/**
+ * A registry and discovery held in the JVM's memory: the default provider, for development, tests and
+ * several application contexts in one JVM.
+ *
+ * <p>{@link #create()} gives a private store. {@link #shared(String)} gives a view on a store shared by
+ * every view of the same namespace in this JVM, so that several application contexts (or several
+ * components of one) see each other's registrations; the store is dropped when its last view closes.
+ * Closing a view deregisters the instances it registered and stops its watches, as a crashed process
+ * would lose its lease in a real backend.
+ *
+ * <p>Reads are lock-free: each service keeps an immutable snapshot that mutations replace. Watch
+ * listeners are called on the thread that made the change, outside any lock, and never with a list
+ * older than one they already received.
+ */
+public final class InMemoryServiceRegistry implements ServiceRegistry, ServiceDiscovery {
+
+	private static final Logger logger = LoggerFactory.getLogger(InMemoryServiceRegistry.class);
+
+	/**
+	 * The namespaces shared inside this JVM. This is the one JVM-wide registry of grpc-scale, and it is
+	 * what the memory provider is for: it holds nothing but stores that live views reference.
+	 */
+	private static final Map<String, Store> SHARED = new ConcurrentHashMap<>();
+
+	private final Store store;
+
+	private final Map<InstanceKey, ServiceInstance> owned = new ConcurrentHashMap<>();
+
+	private final Set<Watcher> watchers = ConcurrentHashMap.newKeySet();
+
+	private final AtomicBoolean closed = new AtomicBoolean();
+
+	private InMemoryServiceRegistry(Store store) {
+		this.store = store;
+	}
+
+	/** A registry on a store of its own. */
+	public static InMemoryServiceRegistry create() {
+		return new InMemoryServiceRegistry(new Store(null));
+	}
+
+	/**
+	 * A view on the store that every view of {@code namespace} in this JVM shares.
+	 * @param namespace the namespace, not blank
+	 * @return a new view; close it when done
+	 */
+	public static InMemoryServiceRegistry shared(String namespace) {
+		Objects.requireNonNull(namespace, "namespace");
+		if (namespace.isBlank()) {
+			throw new IllegalArgumentException("namespace: '' (expected: a non-blank name)");
+		}
+		Store store = SHARED.compute(namespace, (key, existing) -> {
+			Store result = (existing != null) ? existing : new Store(key);
+			result.views++;
+			return result;
+		});
+		return new InMemoryServiceRegistry(store);
+	}
+
+	/** The namespace of a shared store, or {@code null} for a private one. */
+	public String namespace() {
+		return (store.namespace != null) ? store.namespace : "";
+	}
+
+	@Override
+	public void register(ServiceInstance instance) {
+		Objects.requireNonNull(instance, "instance");
+		ensureOpen();
+		this.owned.put(InstanceKey.of(instance), instance);
+		this.store.put(instance);
+	}
+
+	@Override
+	public boolean deregister(String serviceName, String instanceId) {
+		ensureOpen();
+		this.owned.remove(new InstanceKey(serviceName, instanceId));
+		return this.store.remove(serviceName, instanceId);
+	}
+
+	@Override
+	public List<ServiceInstance> getInstances(String serviceName) {
+		return this.store.snapshot(serviceName).up();
+	}
+
+	@Override
+	public List<ServiceInstance> getAllInstances(String serviceName) {
+		return this.store.snapshot(serviceName).all();
+	}
+
+	@Override
+	public Set<String> getServiceNames() {
+		return this.store.serviceNames();
+	}
+
+	@Override
+	public Subscription watch(String serviceName, Consumer<List<ServiceInstance>> listener) {
+		Objects.requireNonNull(serviceName, "serviceName");
+		Objects.requireNonNull(listener, "listener");
+		ensureOpen();
+		Watcher watcher = new Watcher(serviceName, listener);
+		this.watchers.add(watcher);
+		this.store.addWatcher(watcher);
+		watcher.deliver(this.store.snapshot(serviceName));
+		return () -> {
+			this.watchers.remove(watcher);
+			this.store.removeWatcher(watcher);
+		};
+	}
+
+	@Override
+	public DiscoveryStatus status() {
+		int instances = 0;
+		Set<String> names = this.store.serviceNames();
+		for (String name : names) {
+			instances += this.store.snapshot(name).all().size();
+		}
+		return new DiscoveryStatus("memory", true,
+				Map.of("namespace", namespace(), "services", names.size(), "instances", instances));
+	}
+
+	/**
+	 * Deregisters the instances this view registered, stops its watches and, for the last view of a
+	 * shared namespace, drops the store. Idempotent.
+	 */
+	@Override
+	public void close() {
+		if (!this.closed.compareAndSet(false, true)) {
+			return;
+		}
+		for (Watcher watcher : this.watchers) {
+			this.store.removeWatcher(watcher);
+		}
+		this.watchers.clear();
+		for (InstanceKey key : this.owned.keySet()) {
+			this.store.remove(key.serviceName(), key.instanceId());
+		}
+		this.owned.clear();
+		if (this.store.namespace != null) {
+			SHARED.computeIfPresent(this.store.namespace, (key, existing) -> (--existing.views == 0) ? null : existing);
+		}
+	}
+
+	private void ensureOpen() {
+		if (this.closed.get()) {
+			throw new IllegalStateException("InMemoryServiceRegistry is closed");
+		}
+	}
+
+	private record InstanceKey(String serviceName, String instanceId) {
+
+		static InstanceKey of(ServiceInstance instance) {
+			return new InstanceKey(instance.serviceName(), instance.instanceId());
+		}
+
+	}
+
+	/** The immutable state of one service at one version. */
+	private record Snapshot(long version, List<ServiceInstance> all, List<ServiceInstance> up) {
+
+		static final Snapshot EMPTY = new Snapshot(0, List.of(), List.of());
+
+		static Snapshot of(long version, Map<String, ServiceInstance> byId) {
+			List<ServiceInstance> all = List.copyOf(byId.values());
+			List<ServiceInstance> up = all.stream().filter(ServiceInstance::isUp).toList();
+			return new Snapshot(version, all, up);
+		}
+
+	}
+
+	/** One service's instances; mutated under the store's lock, read through its snapshot. */
+	private static final class ServiceEntry {
+
+		final Map<String, ServiceInstance> byId = new LinkedHashMap<>();
+
+		volatile Snapshot snapshot = Snapshot.EMPTY;
+
+	}
+
+	private static final class Store {
+
+		final String namespace;
+
+		/** Views referencing a shared store; guarded by {@link #SHARED}'s compute. */
+		int views;
+
+		private final Object lock = new Object();
+
+		private final Map<String, ServiceEntry> services = new ConcurrentHashMap<>();
+
+		private final Map<String, List<Watcher>> watchers = new ConcurrentHashMap<>();
+
+		private long version;
+
+		Store(String namespace) {
+			this.namespace = namespace;
+		}
+
+		Snapshot snapshot(String serviceName) {
+			ServiceEntry entry = this.services.get(serviceName);
+			return (entry != null) ? entry.snapshot : Snapshot.EMPTY;
+		}
+
+		Set<String> serviceNames() {
+			Set<String> names = new java.util.TreeSet<>();
+			this.services.forEach((name, entry) -> {
+				if (!entry.snapshot.all().isEmpty()) {
+					names.add(name);
+				}
+			});
+			return Set.copyOf(names);
+		}
+
+		void put(ServiceInstance instance) {
+			Snapshot snapshot;
+			synchronized (this.lock) {
+				ServiceEntry entry = this.services.computeIfAbsent(instance.serviceName(), (name) -> new ServiceEntry());
+				entry.byId.put(instance.instanceId(), instance);
+				snapshot = Snapshot.of(++this.version, entry.byId);
+				entry.snapshot = snapshot;
+			}
+			publish(instance.serviceName(), snapshot);
+		}
+
+		boolean remove(String serviceName, String instanceId) {
+			Snapshot snapshot;
+			synchronized (this.lock) {
+				ServiceEntry entry = this.services.get(serviceName);
+				if (entry == null || entry.byId.remove(instanceId) == null) {
+					return false;
+				}
+				snapshot = Snapshot.of(++this.version, entry.byId);
+				entry.snapshot = snapshot;
+			}
+			publish(serviceName, snapshot);
+			return true;
+		}
+
+		void addWatcher(Watcher watcher) {
+			this.watchers.computeIfAbsent(watcher.serviceName, (name) -> new CopyOnWriteArrayList<>()).add(watcher);
+		}
+
+		void removeWatcher(Watcher watcher) {
+			watcher.cancelled = true;
+			List<Watcher> list = this.watchers.get(watcher.serviceName);
+			if (list != null) {
+				list.remove(watcher);
+			}
+		}
+
+		private void publish(String serviceName, Snapshot snapshot) {
+			List<Watcher> list = this.watchers.get(serviceName);
+			if (list != null) {
+				for (Watcher watcher : new ArrayList<>(list)) {
+					watcher.deliver(snapshot);
+				}
+			}
+		}
+
+	}
+
+	private static final class Watcher {
+
+		final String serviceName;
+
+		final Consumer<List<ServiceInstance>> listener;
+
+		volatile boolean cancelled;
+
+		private long delivered = -1;
+
+		Watcher(String serviceName, Consumer<List<ServiceInstance>> listener) {
+			this.serviceName = serviceName;
+			this.listener = listener;
+		}
+
+		/**
+		 * Delivers a snapshot unless a newer one was delivered already. Synchronized so the listener is
+		 * never called concurrently with itself and versions only move forward.
+		 */
+		synchronized void deliver(Snapshot snapshot) {
+			if (this.cancelled || snapshot.version() <= this.delivered) {
+				return;
+			}
+			this.delivered = snapshot.version();
+			try {
+				this.listener.accept(snapshot.up());
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Discovery watch listener for '{}' failed", this.serviceName, ex);
+			}
+		}
+
+	}
+
+}

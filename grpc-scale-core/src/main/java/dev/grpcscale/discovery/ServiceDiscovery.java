@@ -1,0 +1,48 @@
+package dev.grpcscale.discovery;
+
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import dev.grpcscale.Subscription;
+
+/**
+ * Reads instances from a discovery backend. Reads are served from a local cache that the backend's watch
+ * keeps current; while the backend is unreachable the last known instances keep being served.
+ *
+ * <p>Implementations are thread-safe and never call a listener concurrently with itself.
+ */
+public interface ServiceDiscovery {
+
+	/**
+	 * The instances of a service that should receive traffic ({@link InstanceStatus#UP}), in a stable
+	 * order.
+	 * @param serviceName the service name
+	 * @return an immutable list, empty when none is known
+	 */
+	List<ServiceInstance> getInstances(String serviceName);
+
+	/**
+	 * Every known instance of a service, whatever its status.
+	 * @param serviceName the service name
+	 * @return an immutable list, empty when none is known
+	 */
+	List<ServiceInstance> getAllInstances(String serviceName);
+
+	/** The names of the services with at least one known instance. */
+	Set<String> getServiceNames();
+
+	/**
+	 * Follows the instances of a service. The listener is called once with the current instances (those
+	 * {@link InstanceStatus#UP}), then after every change, always with the whole current list; it never
+	 * sees an older list after a newer one. A listener that throws is logged and kept.
+	 * @param serviceName the service name
+	 * @param listener receives the {@link InstanceStatus#UP} instances
+	 * @return a handle that stops the callbacks
+	 */
+	Subscription watch(String serviceName, Consumer<List<ServiceInstance>> listener);
+
+	/** The state of the backend connection, for status views and health indicators. */
+	DiscoveryStatus status();
+
+}
