@@ -1,0 +1,365 @@
+package dev.grpcscale.test.etcd;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Real etcd for tests: a single node or a cluster of members on free loopback ports, each a process
+ * started from the {@code etcd} binary with a temporary data directory.
+ *
+ * <pre>{@code
+ * try (EtcdCluster etcd = EtcdCluster.start(3)) {
+ *     Client client = Client.builder().endpoints(etcd.clientEndpoints().toArray(String[]::new)).build();
+ *     etcd.kill(0);      // kill -9 of member 0
+ *     etcd.restart(0);   // same data directory and ports
+ * }
+ * }</pre>
+ *
+ * <p>The binary is {@code $ETCD_BIN}, else {@code etcd} on the {@code PATH}. When it is missing the
+ * calling test is aborted (reported skipped), except with {@code CI=true}, where it fails: CI must never
+ * pass quietly without etcd. Members are killed and their directories deleted on {@link #close()} and,
+ * as a last resort, when the JVM exits.
+ */
+public final class EtcdCluster implements AutoCloseable {
+
+	private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+	private final String binary;
+
+	private final Path baseDir;
+
+	private final List<Member> members = new ArrayList<>();
+
+	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+	private final Thread shutdownHook = new Thread(this::destroyAll, "grpc-scale-etcd-fixture-cleanup");
+
+	private EtcdCluster(String binary, int size) throws IOException {
+		this.binary = binary;
+		this.baseDir = Files.createTempDirectory("grpc-scale-etcd-");
+		String token = "grpc-scale-" + Long.toHexString(System.nanoTime());
+		for (int i = 0; i < size; i++) {
+			this.members.add(new Member("m" + i, freePort(), freePort(), this.baseDir.resolve("m" + i)));
+		}
+		String initialCluster = this.members.stream()
+			.map((member) -> member.name + "=" + member.peerUrl())
+			.collect(Collectors.joining(","));
+		for (Member member : this.members) {
+			member.command = List.of(this.binary, "--name", member.name, "--data-dir", member.dataDir.toString(),
+					"--listen-client-urls", member.clientUrl(), "--advertise-client-urls", member.clientUrl(),
+					"--listen-peer-urls", member.peerUrl(), "--initial-advertise-peer-urls", member.peerUrl(),
+					"--initial-cluster", initialCluster, "--initial-cluster-state", "new",
+					"--initial-cluster-token", token, "--heartbeat-interval", "50", "--election-timeout", "500",
+					"--logger", "zap", "--log-outputs", member.dataDir + ".log");
+		}
+		Runtime.getRuntime().addShutdownHook(this.shutdownHook);
+	}
+
+	/** Starts a single-node etcd; see the class notes for a missing binary. */
+	public static EtcdCluster startSingle() {
+		return start(1);
+	}
+
+	/**
+	 * Starts a cluster of {@code size} members and waits until every member is healthy.
+	 * @param size number of members, 1 or more
+	 * @return the running cluster
+	 */
+	public static EtcdCluster start(int size) {
+		if (size < 1) {
+			throw new IllegalArgumentException("size: " + size + " (expected: >= 1)");
+		}
+		String binary = findBinary();
+		EtcdCluster cluster;
+		try {
+			cluster = new EtcdCluster(binary, size);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		try {
+			for (int i = 0; i < size; i++) {
+				cluster.launch(i);
+			}
+			for (int i = 0; i < size; i++) {
+				cluster.awaitHealthy(i);
+			}
+			return cluster;
+		}
+		catch (RuntimeException ex) {
+			cluster.close();
+			throw ex;
+		}
+	}
+
+	/**
+	 * Whether an etcd binary is available. Tests should not branch on this: {@link #start(int)} already
+	 * skips or fails as the class notes say.
+	 */
+	public static boolean isAvailable() {
+		return locateBinary() != null;
+	}
+
+	private static String findBinary() {
+		String binary = locateBinary();
+		if (binary != null) {
+			return binary;
+		}
+		String message = "No etcd binary: set ETCD_BIN or put 'etcd' on the PATH (Debian: apt-get install -y etcd-server etcd-client)";
+		if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+			throw new IllegalStateException(message + "; CI=true, so tests that need etcd fail instead of skipping");
+		}
+		Assumptions.abort(message);
+		throw new IllegalStateException(message);
+	}
+
+	private static @Nullable String locateBinary() {
+		String explicit = System.getenv("ETCD_BIN");
+		if (explicit != null && !explicit.isBlank()) {
+			return new File(explicit).canExecute() ? explicit : null;
+		}
+		String path = System.getenv().getOrDefault("PATH", "/usr/bin:/usr/local/bin");
+		for (String dir : path.split(File.pathSeparator)) {
+			File candidate = new File(dir, "etcd");
+			if (candidate.canExecute()) {
+				return candidate.getAbsolutePath();
+			}
+		}
+		return null;
+	}
+
+	/** Number of members. */
+	public int size() {
+		return this.members.size();
+	}
+
+	/** The client URLs of every member, for example {@code http://127.0.0.1:43121}. */
+	public List<String> clientEndpoints() {
+		return this.members.stream().map(Member::clientUrl).toList();
+	}
+
+	/** The client URL of one member. */
+	public String clientEndpoint(int member) {
+		return this.members.get(member).clientUrl();
+	}
+
+	/** The process id of a running member. */
+	public long pid(int member) {
+		Process process = this.members.get(member).process;
+		if (process == null || !process.isAlive()) {
+			throw new IllegalStateException("member " + member + " is not running");
+		}
+		return process.pid();
+	}
+
+	/** Whether a member's process is alive (a stopped process is alive). */
+	public boolean isRunning(int member) {
+		Process process = this.members.get(member).process;
+		return process != null && process.isAlive();
+	}
+
+	/** {@code kill -9} of a member; its data directory stays for {@link #restart(int)}. */
+	public void kill(int member) {
+		Process process = this.members.get(member).process;
+		if (process != null) {
+			process.destroyForcibly();
+			try {
+				process.waitFor();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	/** {@code SIGSTOP} of a member: it keeps its sockets but answers nothing until {@link #resume(int)}. */
+	public void pause(int member) {
+		signal(member, "STOP");
+	}
+
+	/** {@code SIGCONT} of a member paused by {@link #pause(int)}. */
+	public void resume(int member) {
+		signal(member, "CONT");
+	}
+
+	/** Starts a killed member again, with its data directory and ports, and waits until it is healthy. */
+	public void restart(int member) {
+		if (isRunning(member)) {
+			throw new IllegalStateException("member " + member + " is running; kill it first");
+		}
+		launch(member);
+		awaitHealthy(member);
+	}
+
+	/**
+	 * Waits until a member answers {@code /health} with {@code "health":"true"}.
+	 * @throws IllegalStateException if it does not within 20 s
+	 */
+	public void awaitHealthy(int member) {
+		Member m = this.members.get(member);
+		long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+		HttpRequest request = HttpRequest.newBuilder(URI.create(m.clientUrl() + "/health"))
+			.timeout(Duration.ofSeconds(1))
+			.build();
+		while (System.nanoTime() < deadline) {
+			if (m.process == null || !m.process.isAlive()) {
+				throw new IllegalStateException("etcd member " + m.name + " exited; see " + m.dataDir + ".log");
+			}
+			try {
+				HttpResponse<String> response = this.http.send(request, HttpResponse.BodyHandlers.ofString());
+				if (response.statusCode() == 200 && response.body().replace(" ", "").contains("\"health\":\"true\"")) {
+					return;
+				}
+			}
+			catch (IOException ex) {
+				// not listening yet
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
+			try {
+				Thread.sleep(50);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
+		}
+		throw new IllegalStateException("etcd member " + m.name + " not healthy after " + START_TIMEOUT
+				+ "; see " + m.dataDir + ".log");
+	}
+
+	/** Kills every member and deletes the data directories. */
+	@Override
+	public void close() {
+		destroyAll();
+		try {
+			Runtime.getRuntime().removeShutdownHook(this.shutdownHook);
+		}
+		catch (IllegalStateException ex) {
+			// the JVM is shutting down already
+		}
+	}
+
+	private void destroyAll() {
+		for (Member member : this.members) {
+			Process process = member.process;
+			if (process != null && process.isAlive()) {
+				signalQuietly(process.pid(), "CONT");
+				process.destroyForcibly();
+				try {
+					process.waitFor();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+		}
+		deleteRecursively(this.baseDir);
+	}
+
+	private void launch(int index) {
+		Member member = this.members.get(index);
+		ProcessBuilder builder = new ProcessBuilder(member.command).redirectErrorStream(true)
+			.redirectOutput(ProcessBuilder.Redirect.appendTo(new File(member.dataDir + ".stdout")));
+		try {
+			member.process = builder.start();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Could not start " + this.binary, ex);
+		}
+	}
+
+	private void signal(int member, String signal) {
+		if (!signalQuietly(pid(member), signal)) {
+			throw new IllegalStateException("kill -" + signal + " of member " + member + " failed");
+		}
+	}
+
+	private static boolean signalQuietly(long pid, String signal) {
+		try {
+			Process kill = new ProcessBuilder("kill", "-" + signal.toUpperCase(Locale.ROOT), Long.toString(pid))
+				.redirectErrorStream(true)
+				.start();
+			return kill.waitFor() == 0;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			socket.setReuseAddress(true);
+			return socket.getLocalPort();
+		}
+	}
+
+	private static void deleteRecursively(Path dir) {
+		if (!Files.exists(dir)) {
+			return;
+		}
+		try (Stream<Path> paths = Files.walk(dir)) {
+			paths.sorted(Comparator.reverseOrder()).forEach((path) -> path.toFile().delete());
+		}
+		catch (IOException ex) {
+			// best effort: a temp directory
+		}
+	}
+
+	private static final class Member {
+
+		final String name;
+
+		final int clientPort;
+
+		final int peerPort;
+
+		final Path dataDir;
+
+		List<String> command = List.of();
+
+		volatile @Nullable Process process;
+
+		Member(String name, int clientPort, int peerPort, Path dataDir) {
+			this.name = name;
+			this.clientPort = clientPort;
+			this.peerPort = peerPort;
+			this.dataDir = dataDir;
+		}
+
+		String clientUrl() {
+			return "http://127.0.0.1:" + this.clientPort;
+		}
+
+		String peerUrl() {
+			return "http://127.0.0.1:" + this.peerPort;
+		}
+
+	}
+
+}

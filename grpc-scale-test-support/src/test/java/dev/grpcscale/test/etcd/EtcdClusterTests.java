@@ -1,0 +1,60 @@
+package dev.grpcscale.test.etcd;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class EtcdClusterTests {
+
+	private final HttpClient http = HttpClient.newHttpClient();
+
+	@Test
+	void threeMemberClusterSurvivesKillAndRestartOfOneMember() throws Exception {
+		try (EtcdCluster etcd = EtcdCluster.start(3)) {
+			assertThat(etcd.clientEndpoints()).hasSize(3).allMatch((url) -> url.startsWith("http://127.0.0.1:"));
+			assertThat(health(etcd.clientEndpoint(1))).contains("true");
+			etcd.kill(0);
+			assertThat(etcd.isRunning(0)).isFalse();
+			// the survivors elect a leader among themselves (the killed member may have led)
+			etcd.awaitHealthy(2);
+			etcd.restart(0);
+			assertThat(etcd.isRunning(0)).isTrue();
+			assertThat(health(etcd.clientEndpoint(0))).contains("true");
+		}
+	}
+
+	@Test
+	void pausedMemberKeepsItsProcessButStopsAnswering() throws Exception {
+		try (EtcdCluster etcd = EtcdCluster.startSingle()) {
+			etcd.pause(0);
+			assertThat(etcd.isRunning(0)).isTrue();
+			HttpRequest request = HttpRequest.newBuilder(URI.create(etcd.clientEndpoint(0) + "/health"))
+				.timeout(java.time.Duration.ofMillis(300))
+				.build();
+			assertThatExceptionOfType(java.net.http.HttpTimeoutException.class)
+				.isThrownBy(() -> this.http.send(request, HttpResponse.BodyHandlers.ofString()));
+			etcd.resume(0);
+			etcd.awaitHealthy(0);
+		}
+	}
+
+	@Test
+	void closeStopsEveryMember() {
+		EtcdCluster etcd = EtcdCluster.startSingle();
+		long pid = etcd.pid(0);
+		etcd.close();
+		assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+	}
+
+	private String health(String endpoint) throws Exception {
+		HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/health")).build();
+		return this.http.send(request, HttpResponse.BodyHandlers.ofString()).body();
+	}
+
+}
