@@ -41,8 +41,11 @@ public final class DiscoveryNameResolverProvider extends NameResolverProvider {
 	public static final NameResolver.Args.Key<ServiceDiscovery> SERVICE_DISCOVERY = NameResolver.Args.Key
 		.create("dev.grpcscale.serviceDiscovery");
 
-	/** Priority above DNS (5) so {@code discovery:} never falls to another provider. */
-	private static final int PRIORITY = 6;
+	/**
+	 * Below DNS (5): the registry makes the highest-priority provider's scheme the default for targets
+	 * without one ({@code host:port}), and that must stay DNS.
+	 */
+	private static final int PRIORITY = 4;
 
 	/**
 	 * Registers a provider in gRPC's default registry unless one is registered already. Idempotent and

@@ -1,0 +1,471 @@
+package dev.grpcscale.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.core.env.Environment;
+
+/**
+ * Configuration of grpc-scale, bound from {@code grpc.scale.*}. Every feature has an {@code enabled}
+ * switch; values are checked at start-up by {@link GrpcScalePropertiesValidator}, and a bad one stops the
+ * application with a message naming the key, the value and what is expected.
+ */
+@ConfigurationProperties("grpc.scale")
+public class GrpcScaleProperties implements InitializingBean, EnvironmentAware {
+
+	private @Nullable String applicationName;
+
+	/**
+	 * The services this application registers with discovery once its gRPC server has started. When
+	 * empty, one service named after 'spring.application.name' on the server's bound port is registered.
+	 */
+	private List<Service> services = new ArrayList<>();
+
+	private final ServiceDiscovery serviceDiscovery = new ServiceDiscovery();
+
+	private final CircuitBreaker circuitBreaker = new CircuitBreaker();
+
+	private final HealthCheck healthCheck = new HealthCheck();
+
+	private final Tracing tracing = new Tracing();
+
+	private final Cluster cluster = new Cluster();
+
+	@Override
+	public void setEnvironment(Environment environment) {
+		this.applicationName = environment.getProperty("spring.application.name");
+	}
+
+	/**
+	 * Validates the bound values.
+	 * @throws InvalidGrpcScalePropertiesException listing every invalid value
+	 */
+	@Override
+	public void afterPropertiesSet() {
+		GrpcScalePropertiesValidator.validate(this, this.applicationName);
+	}
+
+	public List<Service> getServices() {
+		return this.services;
+	}
+
+	public void setServices(List<Service> services) {
+		this.services = services;
+	}
+
+	public ServiceDiscovery getServiceDiscovery() {
+		return this.serviceDiscovery;
+	}
+
+	public CircuitBreaker getCircuitBreaker() {
+		return this.circuitBreaker;
+	}
+
+	public HealthCheck getHealthCheck() {
+		return this.healthCheck;
+	}
+
+	public Tracing getTracing() {
+		return this.tracing;
+	}
+
+	public Cluster getCluster() {
+		return this.cluster;
+	}
+
+	/** One service to register with discovery. */
+	public static class Service {
+
+		/** Service name clients look up, for example 'product-service'. Defaults to 'spring.application.name'. */
+		private @Nullable String name;
+
+		/** The gRPC package the service implements, recorded in the instance metadata under 'package'. */
+		private @Nullable String packageName;
+
+		/**
+		 * Host clients dial. Defaults to the address the gRPC server is bound to, or this machine's
+		 * address when it is bound to all interfaces.
+		 */
+		private @Nullable String host;
+
+		/** Port clients dial, 0..65535. 0 or unset means the gRPC server's bound port. */
+		private int port;
+
+		/** Whether to register this service. */
+		private boolean enabled = true;
+
+		/** Metadata stored with the registration. */
+		private Map<String, String> metadata = new LinkedHashMap<>();
+
+		public @Nullable String getName() {
+			return this.name;
+		}
+
+		public void setName(@Nullable String name) {
+			this.name = name;
+		}
+
+		public @Nullable String getPackage() {
+			return this.packageName;
+		}
+
+		public void setPackage(@Nullable String packageName) {
+			this.packageName = packageName;
+		}
+
+		public @Nullable String getHost() {
+			return this.host;
+		}
+
+		public void setHost(@Nullable String host) {
+			this.host = host;
+		}
+
+		public int getPort() {
+			return this.port;
+		}
+
+		public void setPort(int port) {
+			this.port = port;
+		}
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Map<String, String> getMetadata() {
+			return this.metadata;
+		}
+
+		public void setMetadata(Map<String, String> metadata) {
+			this.metadata = metadata;
+		}
+
+	}
+
+	/** Service discovery: where instances are registered and looked up. */
+	public static class ServiceDiscovery {
+
+		/** Whether service discovery, the 'discovery:///' name resolver and registration are enabled. */
+		private boolean enabled = true;
+
+		/** Discovery backend: 'memory' (in this JVM), 'etcd' or 'consul'. */
+		private String provider = "memory";
+
+		private final Memory memory = new Memory();
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getProvider() {
+			return this.provider;
+		}
+
+		public void setProvider(String provider) {
+			this.provider = provider;
+		}
+
+		public Memory getMemory() {
+			return this.memory;
+		}
+
+		/** The in-JVM backend. */
+		public static class Memory {
+
+			/**
+			 * Namespace shared by every application context of this JVM that uses the same value, so they
+			 * discover each other.
+			 */
+			private String namespace = "default";
+
+			public String getNamespace() {
+				return this.namespace;
+			}
+
+			public void setNamespace(String namespace) {
+				this.namespace = namespace;
+			}
+
+		}
+
+	}
+
+	/** Circuit breaking of outgoing calls and of executeWithEnhancements operations. */
+	public static class CircuitBreaker {
+
+		/** Whether circuit breaking is enabled. */
+		private boolean enabled = true;
+
+		/** Number of failed calls inside the monitoring period that opens the circuit. */
+		private int failureThreshold = 5;
+
+		/** How long an open circuit rejects calls before letting trial calls through (half-open). */
+		private Duration recoveryTimeout = Duration.ofSeconds(30);
+
+		/** The sliding window in which failures are counted. */
+		private Duration monitoringPeriod = Duration.ofSeconds(60);
+
+		/** gRPC status code names that count as failures, for example UNAVAILABLE. */
+		private List<String> expectedErrors = new ArrayList<>(List.of("UNAVAILABLE", "DEADLINE_EXCEEDED"));
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getFailureThreshold() {
+			return this.failureThreshold;
+		}
+
+		public void setFailureThreshold(int failureThreshold) {
+			this.failureThreshold = failureThreshold;
+		}
+
+		public Duration getRecoveryTimeout() {
+			return this.recoveryTimeout;
+		}
+
+		public void setRecoveryTimeout(Duration recoveryTimeout) {
+			this.recoveryTimeout = recoveryTimeout;
+		}
+
+		public Duration getMonitoringPeriod() {
+			return this.monitoringPeriod;
+		}
+
+		public void setMonitoringPeriod(Duration monitoringPeriod) {
+			this.monitoringPeriod = monitoringPeriod;
+		}
+
+		public List<String> getExpectedErrors() {
+			return this.expectedErrors;
+		}
+
+		public void setExpectedErrors(List<String> expectedErrors) {
+			this.expectedErrors = expectedErrors;
+		}
+
+	}
+
+	/** Active health checking of discovered instances. */
+	public static class HealthCheck {
+
+		/** Whether discovered instances are probed with grpc.health.v1.Health/Check. */
+		private boolean enabled = true;
+
+		/** Time between two probes of an instance. */
+		private Duration interval = Duration.ofSeconds(30);
+
+		/** Deadline of one probe. */
+		private Duration timeout = Duration.ofSeconds(5);
+
+		/** Consecutive failed probes after which an instance is marked down. */
+		private int retries = 3;
+
+		/** Health service name probed; '' asks for the whole server. */
+		private String endpoint = "";
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public int getRetries() {
+			return this.retries;
+		}
+
+		public void setRetries(int retries) {
+			this.retries = retries;
+		}
+
+		public String getEndpoint() {
+			return this.endpoint;
+		}
+
+		public void setEndpoint(String endpoint) {
+			this.endpoint = endpoint;
+		}
+
+	}
+
+	/** Distributed tracing. */
+	public static class Tracing {
+
+		/** Whether grpc-scale's own spans (executeWithEnhancements) are recorded. */
+		private boolean enabled = true;
+
+		/** Service name in traces. Defaults to 'spring.application.name'. */
+		private @Nullable String serviceName;
+
+		/** Fraction of traces sampled, 0.0 to 1.0. */
+		private double samplingRate = 0.1;
+
+		/** OTLP endpoint traces are exported to, for example http://localhost:4318/v1/traces (Jaeger's OTLP port). */
+		private @Nullable String jaegerEndpoint;
+
+		/** Tags added to every span's resource. */
+		private Map<String, String> tags = new LinkedHashMap<>();
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable String getServiceName() {
+			return this.serviceName;
+		}
+
+		public void setServiceName(@Nullable String serviceName) {
+			this.serviceName = serviceName;
+		}
+
+		public double getSamplingRate() {
+			return this.samplingRate;
+		}
+
+		public void setSamplingRate(double samplingRate) {
+			this.samplingRate = samplingRate;
+		}
+
+		public @Nullable String getJaegerEndpoint() {
+			return this.jaegerEndpoint;
+		}
+
+		public void setJaegerEndpoint(@Nullable String jaegerEndpoint) {
+			this.jaegerEndpoint = jaegerEndpoint;
+		}
+
+		public Map<String, String> getTags() {
+			return this.tags;
+		}
+
+		public void setTags(Map<String, String> tags) {
+			this.tags = tags;
+		}
+
+	}
+
+	/** Clustering and leader election. */
+	public static class Cluster {
+
+		/** Whether this application joins a cluster. */
+		private boolean enabled = true;
+
+		/** This node's id. Defaults to a random id. */
+		private @Nullable String nodeId;
+
+		/** The node ids expected in the cluster, shown beside the live members in the status. */
+		private List<String> nodes = new ArrayList<>();
+
+		/** Whether this node campaigns for leadership. */
+		private boolean leaderElection = true;
+
+		/** How often this node renews its membership and leadership lease. */
+		private Duration heartbeatInterval = Duration.ofSeconds(5);
+
+		/** How long a dead leader keeps leadership before another node may take it. */
+		private Duration electionTimeout = Duration.ofSeconds(15);
+
+		/** Cluster backend: 'memory' (in this JVM), 'etcd' or 'consul'. */
+		private String provider = "memory";
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable String getNodeId() {
+			return this.nodeId;
+		}
+
+		public void setNodeId(@Nullable String nodeId) {
+			this.nodeId = nodeId;
+		}
+
+		public List<String> getNodes() {
+			return this.nodes;
+		}
+
+		public void setNodes(List<String> nodes) {
+			this.nodes = nodes;
+		}
+
+		public boolean isLeaderElection() {
+			return this.leaderElection;
+		}
+
+		public void setLeaderElection(boolean leaderElection) {
+			this.leaderElection = leaderElection;
+		}
+
+		public Duration getHeartbeatInterval() {
+			return this.heartbeatInterval;
+		}
+
+		public void setHeartbeatInterval(Duration heartbeatInterval) {
+			this.heartbeatInterval = heartbeatInterval;
+		}
+
+		public Duration getElectionTimeout() {
+			return this.electionTimeout;
+		}
+
+		public void setElectionTimeout(Duration electionTimeout) {
+			this.electionTimeout = electionTimeout;
+		}
+
+		public String getProvider() {
+			return this.provider;
+		}
+
+		public void setProvider(String provider) {
+			this.provider = provider;
+		}
+
+	}
+
+}

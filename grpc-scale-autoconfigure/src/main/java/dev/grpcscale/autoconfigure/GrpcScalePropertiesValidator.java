@@ -1,0 +1,192 @@
+package dev.grpcscale.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import io.grpc.Status;
+import org.jspecify.annotations.Nullable;
+
+import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException.Problem;
+
+/**
+ * Checks bound {@link GrpcScaleProperties} and reports every invalid value at once.
+ */
+final class GrpcScalePropertiesValidator {
+
+	/** Discovery backends this version provides. */
+	static final List<String> DISCOVERY_PROVIDERS = List.of("memory");
+
+	/** Cluster backends this version provides. */
+	static final List<String> CLUSTER_PROVIDERS = List.of("memory");
+
+	/** Legacy Jaeger collector/agent ports that do not speak OTLP. */
+	private static final Set<Integer> LEGACY_JAEGER_PORTS = Set.of(14268, 14250, 6831, 6832);
+
+	private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
+
+	private static final String STATUS_CODES = Arrays.stream(Status.Code.values())
+		.filter((code) -> code != Status.Code.OK)
+		.map(Enum::name)
+		.collect(Collectors.joining(", "));
+
+	private final List<Problem> problems = new ArrayList<>();
+
+	private GrpcScalePropertiesValidator() {
+	}
+
+	/**
+	 * Validates the properties.
+	 * @param properties the bound properties
+	 * @param applicationName {@code spring.application.name}, the default service name
+	 * @throws InvalidGrpcScalePropertiesException listing every invalid value
+	 */
+	static void validate(GrpcScaleProperties properties, @Nullable String applicationName) {
+		GrpcScalePropertiesValidator validator = new GrpcScalePropertiesValidator();
+		validator.services(properties.getServices(), applicationName);
+		validator.discovery(properties.getServiceDiscovery());
+		validator.circuitBreaker(properties.getCircuitBreaker());
+		validator.healthCheck(properties.getHealthCheck());
+		validator.tracing(properties.getTracing());
+		validator.cluster(properties.getCluster());
+		if (!validator.problems.isEmpty()) {
+			throw new InvalidGrpcScalePropertiesException(validator.problems);
+		}
+	}
+
+	private void services(List<GrpcScaleProperties.Service> services, @Nullable String applicationName) {
+		Set<String> seen = new HashSet<>();
+		for (int i = 0; i < services.size(); i++) {
+			GrpcScaleProperties.Service service = services.get(i);
+			String prefix = "grpc.scale.services[" + i + "].";
+			String name = (service.getName() != null) ? service.getName() : applicationName;
+			if (name == null) {
+				problem(prefix + "name", "", "a service name, or spring.application.name set");
+			}
+			else if (!NAME.matcher(name).matches()) {
+				problem(prefix + "name", name, "letters, digits, '.', '_' or '-', not empty");
+			}
+			else if (!seen.add(name)) {
+				problem(prefix + "name", name, "a name not used by another grpc.scale.services entry");
+			}
+			if (service.getPort() < 0 || service.getPort() > 65535) {
+				problem(prefix + "port", service.getPort(), "0..65535, 0 for the gRPC server's bound port");
+			}
+			if (service.getHost() != null && service.getHost().isBlank()) {
+				problem(prefix + "host", service.getHost(), "a host name or IP address, or unset");
+			}
+		}
+	}
+
+	private void discovery(GrpcScaleProperties.ServiceDiscovery discovery) {
+		provider("grpc.scale.service-discovery.provider", discovery.getProvider(), DISCOVERY_PROVIDERS);
+		if (discovery.getMemory().getNamespace() == null || discovery.getMemory().getNamespace().isBlank()) {
+			problem("grpc.scale.service-discovery.memory.namespace", discovery.getMemory().getNamespace(),
+					"a non-blank name");
+		}
+	}
+
+	private void circuitBreaker(GrpcScaleProperties.CircuitBreaker breaker) {
+		String prefix = "grpc.scale.circuit-breaker.";
+		if (breaker.getFailureThreshold() < 1) {
+			problem(prefix + "failure-threshold", breaker.getFailureThreshold(), ">= 1");
+		}
+		positive(prefix + "recovery-timeout", breaker.getRecoveryTimeout());
+		positive(prefix + "monitoring-period", breaker.getMonitoringPeriod());
+		List<String> codes = breaker.getExpectedErrors();
+		for (int i = 0; i < codes.size(); i++) {
+			String code = codes.get(i);
+			if (!isStatusCode(code)) {
+				problem(prefix + "expected-errors[" + i + "]", code, "a gRPC status code name: " + STATUS_CODES);
+			}
+		}
+	}
+
+	private void healthCheck(GrpcScaleProperties.HealthCheck health) {
+		String prefix = "grpc.scale.health-check.";
+		positive(prefix + "interval", health.getInterval());
+		positive(prefix + "timeout", health.getTimeout());
+		if (health.getRetries() < 1) {
+			problem(prefix + "retries", health.getRetries(), ">= 1");
+		}
+	}
+
+	private void tracing(GrpcScaleProperties.Tracing tracing) {
+		double rate = tracing.getSamplingRate();
+		if (!(rate >= 0.0 && rate <= 1.0)) {
+			problem("grpc.scale.tracing.sampling-rate", rate, "a number from 0.0 to 1.0");
+		}
+		String endpoint = tracing.getJaegerEndpoint();
+		if (endpoint != null && !endpoint.isBlank()) {
+			java.net.URI uri;
+			try {
+				uri = java.net.URI.create(endpoint.trim());
+			}
+			catch (IllegalArgumentException ex) {
+				uri = null;
+			}
+			if (uri == null || uri.getScheme() == null || uri.getHost() == null
+					|| !Set.of("http", "https").contains(uri.getScheme().toLowerCase(Locale.ROOT))) {
+				problem("grpc.scale.tracing.jaeger-endpoint", endpoint,
+						"an http(s) URL of an OTLP receiver, for example http://localhost:4318/v1/traces");
+			}
+			else if (LEGACY_JAEGER_PORTS.contains(uri.getPort())) {
+				problem("grpc.scale.tracing.jaeger-endpoint", endpoint, "Jaeger's OTLP port: 4318 (OTLP over HTTP, "
+						+ "http://<host>:4318/v1/traces) or 4317 (OTLP over gRPC); port " + uri.getPort()
+						+ " is a legacy Jaeger Thrift/gRPC port that grpc-scale does not speak");
+			}
+		}
+	}
+
+	private void cluster(GrpcScaleProperties.Cluster cluster) {
+		String prefix = "grpc.scale.cluster.";
+		provider(prefix + "provider", cluster.getProvider(), CLUSTER_PROVIDERS);
+		boolean heartbeatOk = positive(prefix + "heartbeat-interval", cluster.getHeartbeatInterval());
+		boolean electionOk = positive(prefix + "election-timeout", cluster.getElectionTimeout());
+		if (heartbeatOk && electionOk && cluster.getHeartbeatInterval().compareTo(cluster.getElectionTimeout()) >= 0) {
+			problem(prefix + "heartbeat-interval", cluster.getHeartbeatInterval(),
+					"less than grpc.scale.cluster.election-timeout (" + cluster.getElectionTimeout() + ")");
+		}
+		String nodeId = cluster.getNodeId();
+		if (nodeId != null && !NAME.matcher(nodeId).matches()) {
+			problem(prefix + "node-id", nodeId, "letters, digits, '.', '_' or '-', not empty");
+		}
+	}
+
+	private void provider(String property, @Nullable String value, List<String> providers) {
+		if (value == null || !providers.contains(value)) {
+			problem(property, value, "one of " + String.join(", ", providers));
+		}
+	}
+
+	private boolean positive(String property, @Nullable Duration value) {
+		if (value == null || value.isZero() || value.isNegative()) {
+			problem(property, value, "a duration > 0, for example 500ms, 5s or 1m");
+			return false;
+		}
+		return true;
+	}
+
+	private static boolean isStatusCode(@Nullable String name) {
+		if (name == null) {
+			return false;
+		}
+		for (Status.Code code : Status.Code.values()) {
+			if (code != Status.Code.OK && code.name().equals(name)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private void problem(String property, @Nullable Object value, String expected) {
+		this.problems.add(new Problem(property, String.valueOf(value), expected));
+	}
+
+}
