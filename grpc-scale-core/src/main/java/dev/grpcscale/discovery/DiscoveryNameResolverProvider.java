@@ -70,8 +70,9 @@ public final class DiscoveryNameResolverProvider extends NameResolverProvider {
 	 * @param <T> the builder type
 	 * @return the builder
 	 */
-	public static <T extends ManagedChannelBuilder<T>> T configure(T builder, ServiceDiscovery discovery) {
-		return builder.setNameResolverArg(SERVICE_DISCOVERY, discovery);
+	public static <T extends ManagedChannelBuilder<?>> T configure(T builder, ServiceDiscovery discovery) {
+		builder.setNameResolverArg(SERVICE_DISCOVERY, discovery);
+		return builder;
 	}
 
 	/**
