@@ -1,0 +1,154 @@
+package dev.grpcscale.autoconfigure;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
+
+/**
+ * Every invalid value stops start-up with a message naming the key, the value and what is expected.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class GrpcScalePropertiesValidationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(
+				AutoConfigurations.of(GrpcScaleAutoConfiguration.class, GrpcScaleDiscoveryAutoConfiguration.class))
+		.withPropertyValues("spring.application.name=orders");
+
+	@Test
+	void zeroDurationIsRejected() {
+		assertFailure("grpc.scale.circuit-breaker.recovery-timeout=0s", "grpc.scale.circuit-breaker.recovery-timeout",
+				"PT0S", "a duration > 0");
+	}
+
+	@Test
+	void negativeDurationIsRejected() {
+		assertFailure("grpc.scale.health-check.interval=-5s", "grpc.scale.health-check.interval", "PT-5S",
+				"a duration > 0");
+	}
+
+	@Test
+	void samplingRateOutsideZeroToOneIsRejected() {
+		assertFailure("grpc.scale.tracing.sampling-rate=1.5", "grpc.scale.tracing.sampling-rate", "1.5",
+				"a number from 0.0 to 1.0");
+	}
+
+	@Test
+	void unknownDiscoveryProviderIsRejected() {
+		assertFailure("grpc.scale.service-discovery.provider=zookeeper", "grpc.scale.service-discovery.provider",
+				"zookeeper", "one of memory");
+	}
+
+	@Test
+	void unknownClusterProviderIsRejected() {
+		assertFailure("grpc.scale.cluster.provider=raft", "grpc.scale.cluster.provider", "raft", "one of memory");
+	}
+
+	@Test
+	void unknownStatusCodeNameIsRejected() {
+		assertFailure("grpc.scale.circuit-breaker.expected-errors=UNAVAILABLE,TIMEOUT",
+				"grpc.scale.circuit-breaker.expected-errors[1]", "TIMEOUT",
+				"a gRPC status code name: CANCELLED, UNKNOWN");
+	}
+
+	@Test
+	void duplicateServiceNamesAreRejected() {
+		assertFailure(new String[] { "grpc.scale.services[0].name=products", "grpc.scale.services[1].name=products" },
+				"grpc.scale.services[1].name", "products", "a name not used by another grpc.scale.services entry");
+	}
+
+	@Test
+	void defaultedServiceNameCountsAsDuplicate() {
+		assertFailure(new String[] { "grpc.scale.services[0].port=9090", "grpc.scale.services[1].name=orders" },
+				"grpc.scale.services[1].name", "orders", "a name not used by another");
+	}
+
+	@Test
+	void portOutsideRangeIsRejected() {
+		assertFailure("grpc.scale.services[0].port=70000", "grpc.scale.services[0].port", "70000", "0..65535");
+	}
+
+	@Test
+	void heartbeatNotSmallerThanElectionTimeoutIsRejected() {
+		assertFailure(
+				new String[] { "grpc.scale.cluster.heartbeat-interval=15s", "grpc.scale.cluster.election-timeout=15s" },
+				"grpc.scale.cluster.heartbeat-interval", "PT15S", "less than grpc.scale.cluster.election-timeout (PT15S)");
+	}
+
+	@Test
+	void legacyJaegerPortIsRejectedWithTheOtlpPortToUse() {
+		assertFailure("grpc.scale.tracing.jaeger-endpoint=http://jaeger:14268/api/traces",
+				"grpc.scale.tracing.jaeger-endpoint", "http://jaeger:14268/api/traces", "Jaeger's OTLP port: 4318");
+	}
+
+	@Test
+	void everyProblemIsReportedAtOnce() {
+		this.runner
+			.withPropertyValues("grpc.scale.tracing.sampling-rate=-1", "grpc.scale.health-check.retries=0")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				InvalidGrpcScalePropertiesException ex = findCause(context.getStartupFailure());
+				assertThat(ex.getProblems()).extracting(InvalidGrpcScalePropertiesException.Problem::property)
+					.containsExactly("grpc.scale.health-check.retries", "grpc.scale.tracing.sampling-rate");
+			});
+	}
+
+	@Test
+	void validDefaultsStartCleanly() {
+		this.runner.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void failureAnalyzerIsRegisteredAndPrintsTheReport(CapturedOutput output) {
+		SpringApplication application = new SpringApplication(TestServices.ClientApplication.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		assertThatException().isThrownBy(() -> application.run("--spring.application.name=orders",
+				"--spring.grpc.server.enabled=false", "--management.otlp.metrics.export.enabled=false",
+				"--grpc.scale.tracing.sampling-rate=2"));
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("Property: grpc.scale.tracing.sampling-rate")
+			.contains("Value: '2.0'")
+			.contains("Expected: a number from 0.0 to 1.0");
+	}
+
+	private void assertFailure(String property, String key, String value, String expected) {
+		assertFailure(new String[] { property }, key, value, expected);
+	}
+
+	private void assertFailure(String[] properties, String key, String value, String expected) {
+		this.runner.withPropertyValues(properties).run((context) -> {
+			assertThat(context).hasFailed();
+			InvalidGrpcScalePropertiesException ex = findCause(context.getStartupFailure());
+			FailureAnalysis analysis = new InvalidGrpcScalePropertiesFailureAnalyzer()
+				.analyze(context.getStartupFailure());
+			assertThat(analysis).isNotNull();
+			assertThat(analysis.getDescription()).contains("Property: " + key)
+				.contains("Value: '" + value + "'")
+				.contains("Expected: " + expected);
+			assertThat(ex.getMessage()).contains(key + ": '" + value + "' (expected: " + expected);
+		});
+	}
+
+	private static InvalidGrpcScalePropertiesException findCause(Throwable failure) {
+		Throwable current = failure;
+		while (current != null) {
+			if (current instanceof InvalidGrpcScalePropertiesException ex) {
+				return ex;
+			}
+			current = current.getCause();
+		}
+		throw new AssertionError("No InvalidGrpcScalePropertiesException in " + failure);
+	}
+
+}

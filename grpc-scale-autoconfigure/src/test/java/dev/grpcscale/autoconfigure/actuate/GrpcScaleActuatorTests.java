@@ -1,0 +1,134 @@
+package dev.grpcscale.autoconfigure.actuate;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+
+import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
+import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
+import dev.grpcscale.discovery.DiscoveryStatus;
+import dev.grpcscale.discovery.InMemoryServiceRegistry;
+import dev.grpcscale.discovery.ServiceDiscovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.Mockito.mock;
+
+class GrpcScaleActuatorTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(GrpcScaleAutoConfiguration.class,
+				GrpcScaleDiscoveryAutoConfiguration.class, GrpcScaleEndpointAutoConfiguration.class,
+				GrpcScaleHealthContributorAutoConfiguration.class))
+		.withPropertyValues("spring.application.name=orders", "management.endpoints.web.exposure.include=grpcscale",
+				"grpc.scale.service-discovery.memory.namespace=actuator-" + System.nanoTime());
+
+	@Test
+	void endpointAndDiscoveryHealthIndicatorByDefault() {
+		this.runner.run((context) -> assertThat(context).hasSingleBean(GrpcScaleEndpoint.class)
+			.hasBean("discoveryHealthIndicator"));
+	}
+
+	@Test
+	void endpointCanBeDisabled() {
+		this.runner.withPropertyValues("management.endpoint.grpcscale.access=NONE")
+			.run((context) -> assertThat(context).doesNotHaveBean(GrpcScaleEndpoint.class));
+	}
+
+	@Test
+	void healthIndicatorCanBeDisabled() {
+		this.runner.withPropertyValues("management.health.discovery.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean("discoveryHealthIndicator"));
+	}
+
+	@Test
+	void userHealthIndicatorReplacesOurs() {
+		this.runner.withUserConfiguration(UserIndicator.class).run((context) -> assertThat(context)
+			.getBean("discoveryHealthIndicator")
+			.isNotInstanceOf(DiscoveryHealthIndicator.class));
+	}
+
+	@Test
+	void withoutActuatorThereIsNoEndpointOrIndicator() {
+		this.runner
+			.withClassLoader(new FilteredClassLoader(org.springframework.boot.actuate.endpoint.annotation.Endpoint.class,
+					org.springframework.boot.health.contributor.HealthIndicator.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(GrpcScaleEndpoint.class)
+				.doesNotHaveBean("discoveryHealthIndicator"));
+	}
+
+	@Test
+	void discoveryIndicatorIsDownWhileBackendIsUnreachable() {
+		ServiceDiscovery discovery = mock(ServiceDiscovery.class);
+		given(discovery.status()).willReturn(new DiscoveryStatus("etcd", false, java.util.Map.of("endpoints", 3)));
+		Health health = new DiscoveryHealthIndicator(discovery).health(true);
+		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+		assertThat(health.getDetails()).containsEntry("provider", "etcd").containsEntry("endpoints", 3);
+	}
+
+	@Test
+	void statusIsServedAsJsonOverHttpAndDiscoveryHealthIsReported() throws Exception {
+		String namespace = "actuator-http-" + System.nanoTime();
+		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(WebApplication.class)
+			.web(WebApplicationType.SERVLET)
+			.properties("spring.application.name=orders", "server.port=0", "server.address=127.0.0.1",
+					"spring.grpc.server.port=0", "spring.grpc.server.address=127.0.0.1",
+					"spring.grpc.server.servlet.enabled=false", "management.endpoints.web.exposure.include=grpcscale,health",
+					"management.endpoint.health.show-details=always", "management.otlp.metrics.export.enabled=false",
+					"grpc.scale.service-discovery.memory.namespace=" + namespace)
+			.run()) {
+			String port = context.getEnvironment().getProperty("local.server.port");
+			HttpClient http = HttpClient.newHttpClient();
+			HttpResponse<String> status = http.send(
+					HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/grpcscale")).build(),
+					HttpResponse.BodyHandlers.ofString());
+			assertThat(status.statusCode()).isEqualTo(200);
+			assertThat(status.headers().firstValue("Content-Type")).hasValueSatisfying(
+					(type) -> assertThat(type).contains("json"));
+			assertThat(status.body()).contains("\"serviceName\":\"orders\"")
+				.contains("\"provider\":\"memory\"")
+				.contains("\"shuttingDown\":false");
+			HttpResponse<String> health = http.send(
+					HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health")).build(),
+					HttpResponse.BodyHandlers.ofString());
+			assertThat(health.body()).contains("\"discovery\":{").contains("\"namespace\":\"" + namespace + "\"");
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class WebApplication {
+
+		@Bean
+		io.grpc.BindableService simpleService() {
+			return new io.grpc.testing.protobuf.SimpleServiceGrpc.SimpleServiceImplBase() {
+			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserIndicator {
+
+		@Bean
+		org.springframework.boot.health.contributor.HealthIndicator discoveryHealthIndicator() {
+			return () -> Health.up().build();
+		}
+
+	}
+
+}
