@@ -1,0 +1,48 @@
+package dev.grpcscale.examples.demo;
+
+import java.util.Map;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.grpcscale.examples.product.GetProductRequest;
+import dev.grpcscale.examples.product.Product;
+import dev.grpcscale.examples.product.ProductServiceGrpc;
+
+/**
+ * product-service: a small catalogue. Each instance says who it is in {@code served_by}. It needs no
+ * grpc-scale code: the starter registers it under {@code spring.application.name} once its gRPC server
+ * has started.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableAutoConfiguration
+public class ProductServiceApplication {
+
+	static final Map<String, Product> CATALOGUE = Map.of("p-1",
+			Product.newBuilder().setId("p-1").setName("Espresso machine").setPriceCents(24900).build(), "p-2",
+			Product.newBuilder().setId("p-2").setName("Coffee grinder").setPriceCents(8900).build(), "p-3",
+			Product.newBuilder().setId("p-3").setName("Milk jug").setPriceCents(1500).build());
+
+	@Bean
+	ProductServiceGrpc.ProductServiceImplBase productService(@Value("${demo.instance-name}") String instanceName) {
+		return new ProductServiceGrpc.ProductServiceImplBase() {
+			@Override
+			public void getProduct(GetProductRequest request, StreamObserver<Product> responseObserver) {
+				Product product = CATALOGUE.get(request.getId());
+				if (product == null) {
+					responseObserver.onError(Status.NOT_FOUND
+						.withDescription("No product '" + request.getId() + "'")
+						.asRuntimeException());
+					return;
+				}
+				responseObserver.onNext(product.toBuilder().setServedBy(instanceName).build());
+				responseObserver.onCompleted();
+			}
+		};
+	}
+
+}

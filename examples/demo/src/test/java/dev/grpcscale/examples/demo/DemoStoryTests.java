@@ -1,0 +1,35 @@
+package dev.grpcscale.examples.demo;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs the demo story as the README's demo command does and checks every step of its output.
+ */
+class DemoStoryTests {
+
+	@Test
+	void everyStepOfTheStoryPasses() throws Exception {
+		ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+		int exitCode = new DemoStory(new PrintStream(buffer, true, StandardCharsets.UTF_8)).run(false);
+		String output = buffer.toString(StandardCharsets.UTF_8);
+		assertThat(output).contains("[1] Instances register themselves with discovery")
+			.contains("PASS 2 product-service instances registered")
+			.contains("[2] user-service calls product-service through discovery:///product-service, round robin")
+			.contains("{product-a=20, product-b=20}")
+			.contains("[3] A new instance is followed as soon as it registers")
+			.contains("PASS product-c receives calls")
+			.contains("[4] product-a shuts down gracefully while calls keep flowing")
+			.contains("PASS no call failed during the graceful shutdown")
+			.contains("[5] Final status of user-service")
+			.contains("every step behaved as described")
+			.doesNotContain("FAIL");
+		assertThat(exitCode).isZero();
+	}
+
+}
