@@ -106,6 +106,14 @@ final class DemoStory {
 
 	private void callsAreBalanced(UserServiceGrpc.UserServiceBlockingStub users) {
 		title("user-service calls product-service through discovery:///product-service, round robin");
+		// Round robin picks among connected instances: wait until the channel has connected to both.
+		int warmUp = 0;
+		java.util.Set<String> seen = new java.util.HashSet<>();
+		while (seen.size() < 2 && warmUp < 100) {
+			warmUp++;
+			profile(users).getFavoritesList().forEach((product) -> seen.add(product.getServedBy()));
+		}
+		line("connections to both instances ready after %d warm-up call(s)", warmUp);
 		Map<String, Integer> servedBy = new TreeMap<>();
 		int calls = 20;
 		for (int i = 0; i < calls; i++) {
