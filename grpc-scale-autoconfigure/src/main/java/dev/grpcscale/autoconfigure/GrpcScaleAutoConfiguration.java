@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -27,7 +28,8 @@ import dev.grpcscale.discovery.ServiceRegistry;
  * in-flight calls.
  */
 @AutoConfiguration(after = GrpcScaleDiscoveryAutoConfiguration.class,
-		afterName = "org.springframework.boot.grpc.server.autoconfigure.health.GrpcServerHealthAutoConfiguration")
+		afterName = { "org.springframework.boot.grpc.server.autoconfigure.GrpcServerAutoConfiguration",
+				"org.springframework.boot.grpc.server.autoconfigure.health.GrpcServerHealthAutoConfiguration" })
 @EnableConfigurationProperties(GrpcScaleProperties.class)
 public final class GrpcScaleAutoConfiguration {
 
@@ -63,6 +65,12 @@ public final class GrpcScaleAutoConfiguration {
 			return new GrpcScaleServiceRegistrar(manager, services,
 					Objects.requireNonNullElse(environment.getProperty("spring.application.name"), "application"),
 					registry.getIfAvailable() != null);
+		}
+
+		@Bean
+		ApplicationListener<GrpcServerStartedEvent> grpcScaleServerStartedListener(
+				GrpcScaleServiceRegistrar registrar) {
+			return (event) -> registrar.serverStarted(event.getAddress(), event.getPort());
 		}
 
 	}

@@ -8,19 +8,18 @@ import java.util.Set;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
-import org.springframework.context.ApplicationListener;
-import org.springframework.grpc.server.lifecycle.GrpcServerStartedEvent;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.discovery.ServiceDefinition;
 
 /**
  * Registers the {@code grpc.scale.services} entries with discovery once Boot's gRPC server has started
- * and its port is known. Without entries, one service named after {@code spring.application.name} on the
- * bound port is registered. A server without a network port (the in-process test server) registers
- * nothing.
+ * ({@code GrpcServerStartedEvent}) and its port is known. Without entries, one service named after
+ * {@code spring.application.name} on the bound port is registered. A server without a network port (the
+ * in-process test server) registers nothing. Registers once.
  */
-public class GrpcScaleServiceRegistrar implements ApplicationListener<GrpcServerStartedEvent> {
+public class GrpcScaleServiceRegistrar {
 
 	private static final Log logger = LogFactory.getLog(GrpcScaleServiceRegistrar.class);
 
@@ -33,6 +32,8 @@ public class GrpcScaleServiceRegistrar implements ApplicationListener<GrpcServer
 	private final String applicationName;
 
 	private final boolean registryAvailable;
+
+	private final AtomicBoolean registered = new AtomicBoolean();
 
 	/**
 	 * Creates the registrar.
@@ -49,14 +50,18 @@ public class GrpcScaleServiceRegistrar implements ApplicationListener<GrpcServer
 		this.registryAvailable = registryAvailable;
 	}
 
-	@Override
-	public void onApplicationEvent(GrpcServerStartedEvent event) {
-		if (!this.registryAvailable || event.getPort() <= 0) {
+	/**
+	 * Registers the configured services for a server that has started.
+	 * @param boundAddress the address the server is bound to, as the server reports it
+	 * @param boundPort the port the server is bound to; {@code <= 0} registers nothing
+	 */
+	public void serverStarted(@Nullable String boundAddress, int boundPort) {
+		if (!this.registryAvailable || boundPort <= 0 || !this.registered.compareAndSet(false, true)) {
 			return;
 		}
-		String host = advertisedHost(event.getAddress());
+		String host = advertisedHost(boundAddress);
 		if (this.services.isEmpty()) {
-			register(this.applicationName, null, host, event.getPort(), java.util.Map.of());
+			register(this.applicationName, null, host, boundPort, java.util.Map.of());
 			return;
 		}
 		for (GrpcScaleProperties.Service service : this.services) {
@@ -65,7 +70,7 @@ public class GrpcScaleServiceRegistrar implements ApplicationListener<GrpcServer
 			}
 			String name = (service.getName() != null) ? service.getName() : this.applicationName;
 			String serviceHost = (service.getHost() != null) ? service.getHost() : host;
-			int port = (service.getPort() > 0) ? service.getPort() : event.getPort();
+			int port = (service.getPort() > 0) ? service.getPort() : boundPort;
 			register(name, service.getPackage(), serviceHost, port, service.getMetadata());
 		}
 	}

@@ -88,6 +88,27 @@ class DiscoveryEndToEndTests {
 	}
 
 	@Test
+	void webApplicationRegistersItsGrpcServerPortNotItsHttpPort() {
+		String namespace = TestServices.uniqueNamespace();
+		ConfigurableApplicationContext server = start(new org.springframework.boot.builder.SpringApplicationBuilder(
+				TestServices.ServerApplication.class)
+			.web(org.springframework.boot.WebApplicationType.SERVLET)
+			.properties("spring.application.name=product-service", "server.port=0", "server.address=127.0.0.1",
+					"spring.grpc.server.port=0", "spring.grpc.server.address=127.0.0.1",
+					"grpc.scale.service-discovery.memory.namespace=" + namespace,
+					"test.server-name=servlet", "management.otlp.metrics.export.enabled=false")
+			.run());
+		// the starter brings Netty, so Boot serves gRPC on its own server even in a servlet application
+		int grpcPort = Integer.parseInt(server.getEnvironment().getProperty("local.grpc.server.port"));
+		assertThat(server.getEnvironment().getProperty("local.server.port")).isNotEqualTo(String.valueOf(grpcPort));
+		assertThat(server.getBean(EnhancedServiceManager.class).discoverServices("product-service"))
+			.singleElement()
+			.satisfies((instance) -> assertThat(instance.address()).isEqualTo("127.0.0.1:" + grpcPort));
+		ConfigurableApplicationContext client = start(TestServices.startClient(namespace));
+		assertThat(callMany(stub(client, "discovery:///product-service"), 2)).containsOnly("servlet");
+	}
+
+	@Test
 	void differentNamespacesDoNotSeeEachOther() {
 		ConfigurableApplicationContext a = start(
 				TestServices.startServer("product-service", "a", TestServices.uniqueNamespace()));

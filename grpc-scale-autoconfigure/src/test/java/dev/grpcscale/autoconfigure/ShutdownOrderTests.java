@@ -64,7 +64,7 @@ class ShutdownOrderTests {
 			.properties("spring.application.name=product-service", "spring.grpc.server.port=0",
 					"spring.grpc.server.address=127.0.0.1", "spring.grpc.server.shutdown.grace-period=2s",
 					"grpc.scale.service-discovery.memory.namespace=" + namespace, "test.server-name=p1",
-					"management.otlp.metrics.export.enabled=false")
+					"management.otlp.metrics.export.enabled=false", "spring.main.web-application-type=none")
 			.listeners(probe)
 			.run();
 		port.set(Integer.parseInt(server.getEnvironment().getProperty("local.grpc.server.port")));

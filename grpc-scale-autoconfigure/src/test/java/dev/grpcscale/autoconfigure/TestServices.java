@@ -30,7 +30,7 @@ final class TestServices {
 		List<String> properties = new ArrayList<>(List.of("spring.application.name=" + serviceName,
 				"spring.grpc.server.port=0", "spring.grpc.server.address=127.0.0.1",
 				"grpc.scale.service-discovery.memory.namespace=" + namespace, "test.server-name=" + name,
-				"management.otlp.metrics.export.enabled=false"));
+				"management.otlp.metrics.export.enabled=false", "spring.main.web-application-type=none"));
 		properties.addAll(List.of(extraProperties));
 		return new SpringApplicationBuilder(ServerApplication.class).properties(properties.toArray(String[]::new))
 			.run();
@@ -40,7 +40,7 @@ final class TestServices {
 	static ConfigurableApplicationContext startClient(String namespace, String... extraProperties) {
 		List<String> properties = new ArrayList<>(List.of("spring.application.name=client",
 				"spring.grpc.server.enabled=false", "grpc.scale.service-discovery.memory.namespace=" + namespace,
-				"management.otlp.metrics.export.enabled=false"));
+				"management.otlp.metrics.export.enabled=false", "spring.main.web-application-type=none"));
 		properties.addAll(List.of(extraProperties));
 		return new SpringApplicationBuilder(ClientApplication.class).properties(properties.toArray(String[]::new))
 			.run();
