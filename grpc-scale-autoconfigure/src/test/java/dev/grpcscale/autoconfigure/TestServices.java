@@ -19,13 +19,13 @@ import org.springframework.context.annotation.Configuration;
  * Applications for end-to-end tests: a gRPC server answering with its own name, started as real Spring
  * Boot applications over Netty on 127.0.0.1.
  */
-final class TestServices {
+public final class TestServices {
 
 	private TestServices() {
 	}
 
 	/** Starts an application serving SimpleService that answers with {@code name}. */
-	static ConfigurableApplicationContext startServer(String serviceName, String name, String namespace,
+	public static ConfigurableApplicationContext startServer(String serviceName, String name, String namespace,
 			String... extraProperties) {
 		List<String> properties = new ArrayList<>(List.of("spring.application.name=" + serviceName,
 				"spring.grpc.server.port=0", "spring.grpc.server.address=127.0.0.1",
@@ -37,7 +37,7 @@ final class TestServices {
 	}
 
 	/** Starts a client-only application (no gRPC server) in a namespace. */
-	static ConfigurableApplicationContext startClient(String namespace, String... extraProperties) {
+	public static ConfigurableApplicationContext startClient(String namespace, String... extraProperties) {
 		List<String> properties = new ArrayList<>(List.of("spring.application.name=client",
 				"spring.grpc.server.enabled=false", "grpc.scale.service-discovery.memory.namespace=" + namespace,
 				"management.otlp.metrics.export.enabled=false", "spring.main.web-application-type=none"));
@@ -46,7 +46,7 @@ final class TestServices {
 			.run();
 	}
 
-	static String uniqueNamespace() {
+	public static String uniqueNamespace() {
 		return "test-" + UUID.randomUUID();
 	}
 
