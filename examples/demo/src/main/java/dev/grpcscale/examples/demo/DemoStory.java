@@ -24,7 +24,9 @@ import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.examples.product.app.ProductServiceApplication;
 import dev.grpcscale.examples.user.GetUserProfileRequest;
+import dev.grpcscale.examples.user.app.UserServiceApplication;
 import dev.grpcscale.examples.user.UserProfile;
 import dev.grpcscale.examples.user.UserServiceGrpc;
 
@@ -92,7 +94,7 @@ final class DemoStory {
 		long t0 = System.nanoTime();
 		startProduct("product-a");
 		startProduct("product-b");
-		start(UserServiceApplication.class, "user-service", "user-1");
+		start(UserServiceApplication.class, UserServiceApplication.CONFIG_NAME, "user-1");
 		long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 		for (String service : List.of("product-service", "user-service")) {
 			for (ServiceInstance instance : discovery.getInstances(service)) {
@@ -175,7 +177,7 @@ final class DemoStory {
 			Thread.onSpinWait();
 		}
 		ConfigurableApplicationContext productA = this.contexts.stream()
-			.filter((context) -> "product-a".equals(context.getEnvironment().getProperty("demo.instance-name")))
+			.filter((context) -> "product-a".equals(context.getEnvironment().getProperty("example.instance-name")))
 			.findFirst()
 			.orElseThrow();
 		long t0 = System.nanoTime();
@@ -221,16 +223,18 @@ final class DemoStory {
 	}
 
 	private void startProduct(String instanceName) {
-		start(ProductServiceApplication.class, "product-service", instanceName);
+		start(ProductServiceApplication.class, ProductServiceApplication.CONFIG_NAME, instanceName);
 	}
 
-	private ConfigurableApplicationContext start(Class<?> application, String serviceName, String instanceName) {
+	private ConfigurableApplicationContext start(Class<?> application, String configName, String instanceName) {
+		// the applications' own configuration files, overridden as command-line arguments would be:
+		// free ports on 127.0.0.1, no HTTP server, a quiet log
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(application)
-			.properties("spring.application.name=" + serviceName, "demo.instance-name=" + instanceName,
-					"spring.grpc.server.port=0", "spring.grpc.server.address=127.0.0.1",
-					"spring.grpc.server.shutdown.grace-period=5s", "spring.main.banner-mode=off",
-					"logging.level.root=WARN", "grpc.scale.service-discovery.memory.namespace=" + NAMESPACE)
-			.run();
+			.properties("spring.config.name=" + configName)
+			.run("--example.instance-name=" + instanceName, "--spring.grpc.server.port=0",
+					"--spring.grpc.server.address=127.0.0.1", "--spring.grpc.server.shutdown.grace-period=5s",
+					"--spring.main.banner-mode=off", "--spring.main.web-application-type=none",
+					"--logging.level.root=WARN", "--grpc.scale.service-discovery.memory.namespace=" + NAMESPACE);
 		this.contexts.add(context);
 		return context;
 	}

@@ -1,34 +1,42 @@
-package dev.grpcscale.examples.demo;
+package dev.grpcscale.examples.product.app;
 
 import java.util.Map;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
 import dev.grpcscale.examples.product.GetProductRequest;
 import dev.grpcscale.examples.product.Product;
 import dev.grpcscale.examples.product.ProductServiceGrpc;
 
 /**
- * product-service: a small catalogue. Each instance says who it is in {@code served_by}. It needs no
+ * product-service: a small catalogue. Each instance says who it is in {@code served_by}. It has no
  * grpc-scale code: the starter registers it under {@code spring.application.name} once its gRPC server
- * has started.
+ * has started, and takes it out of discovery before it drains at shutdown. Configuration:
+ * {@code product-service.yml}.
  */
-@Configuration(proxyBeanMethods = false)
-@EnableAutoConfiguration
+@SpringBootApplication
 public class ProductServiceApplication {
+
+	/** The name of this application's configuration file, {@code product-service.yml}. */
+	public static final String CONFIG_NAME = "product-service";
 
 	static final Map<String, Product> CATALOGUE = Map.of("p-1",
 			Product.newBuilder().setId("p-1").setName("Espresso machine").setPriceCents(24900).build(), "p-2",
 			Product.newBuilder().setId("p-2").setName("Coffee grinder").setPriceCents(8900).build(), "p-3",
 			Product.newBuilder().setId("p-3").setName("Milk jug").setPriceCents(1500).build());
 
+	public static void main(String[] args) {
+		new SpringApplicationBuilder(ProductServiceApplication.class).properties("spring.config.name=" + CONFIG_NAME)
+			.run(args);
+	}
+
 	@Bean
-	ProductServiceGrpc.ProductServiceImplBase productService(@Value("${demo.instance-name}") String instanceName) {
+	ProductServiceGrpc.ProductServiceImplBase productService(@Value("${example.instance-name}") String instanceName) {
 		return new ProductServiceGrpc.ProductServiceImplBase() {
 			@Override
 			public void getProduct(GetProductRequest request, StreamObserver<Product> responseObserver) {

@@ -1,0 +1,7 @@
+/**
+ * The user-service example application.
+ */
+@NullMarked
+package dev.grpcscale.examples.user.app;
+
+import org.jspecify.annotations.NullMarked;
