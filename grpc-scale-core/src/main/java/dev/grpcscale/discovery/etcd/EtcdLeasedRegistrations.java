@@ -52,11 +52,20 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 
 	private final Duration requestTimeout;
 
+	/**
+	 * Bound on one attempt of a retried request: half the request timeout, so that a request lost with a
+	 * failed leader (etcd answers it only after its own ~5 s request timeout) is retried in time.
+	 */
+	private final Duration attemptTimeout;
+
 	private final ScheduledExecutorService scheduler;
 
 	private final RetryPolicy<Object> retryPolicy;
 
 	private final EtcdConnectionState state;
+
+	/** Retries one idempotent request on transient failures for up to the request timeout. */
+	private final RetryPolicy<Object> requestRetry;
 
 	private final ReentrantLock lock = new ReentrantLock();
 
@@ -83,9 +92,16 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		this.keys = keys;
 		this.ttlSeconds = leaseTtl.toSeconds();
 		this.requestTimeout = requestTimeout;
+		this.attemptTimeout = requestTimeout.dividedBy(2);
 		this.scheduler = scheduler;
 		this.retryPolicy = retryPolicy;
 		this.state = state;
+		this.requestRetry = RetryPolicy.builder()
+			.handle(Failures.EtcdRequestException.class)
+			.withBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+			.withMaxRetries(-1)
+			.withMaxDuration(requestTimeout)
+			.build();
 	}
 
 	void register(ServiceInstance instance) {
@@ -93,14 +109,11 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		this.lock.lock();
 		try {
 			ensureOpen();
-			long lease = ensureLease();
-			put(instance, lease);
+			// a put is idempotent: retried when a member fails over under it
+			Failsafe.with(this.requestRetry).run(() -> put(instance, ensureLease()));
 			this.owned.put(name, instance);
 		}
-		catch (RuntimeException ex) {
-			if (ex instanceof IllegalStateException) {
-				throw ex;
-			}
+		catch (Failures.EtcdRequestException ex) {
 			this.state.failed(ex);
 			throw new DiscoveryException("Could not register '" + name + "' in etcd: " + ex.getMessage(), ex);
 		}
@@ -117,8 +130,9 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 			if (!this.owned.containsKey(name)) {
 				return false;
 			}
-			Failures.await(this.client.getKVClient().delete(this.keys.key(serviceName, instanceId)),
-					this.requestTimeout, "delete of " + name);
+			Failsafe.with(this.requestRetry)
+				.run(() -> Failures.await(this.client.getKVClient().delete(this.keys.key(serviceName, instanceId)),
+						this.attemptTimeout, "delete of " + name));
 			this.owned.remove(name);
 			this.state.succeeded();
 			return true;
@@ -158,7 +172,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		if (current != 0) {
 			return current;
 		}
-		long granted = Failures.await(this.client.getLeaseClient().grant(this.ttlSeconds), this.requestTimeout,
+		long granted = Failures.await(this.client.getLeaseClient().grant(this.ttlSeconds), this.attemptTimeout,
 				"lease grant").getID();
 		this.state.succeeded();
 		this.leaseId = granted;
@@ -173,7 +187,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		Failures.await(this.client.getKVClient()
 			.put(key, ByteSequence.from(EtcdInstanceCodec.encode(instance)),
 					PutOption.builder().withLeaseId(lease).build()),
-				this.requestTimeout, "put of " + EtcdKeys.text(key));
+				this.attemptTimeout, "put of " + EtcdKeys.text(key));
 		this.state.succeeded();
 	}
 

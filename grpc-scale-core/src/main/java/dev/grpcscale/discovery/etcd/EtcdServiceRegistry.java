@@ -58,9 +58,11 @@ import dev.grpcscale.discovery.ServiceRegistry;
  * expires, so within {@code leaseTtl}. When the lease is lost (etcd unreachable for longer than the TTL, a
  * keep-alive error, a revoked lease), a new lease is granted and every owned instance is written again,
  * retried with exponential backoff (100 ms to 2 s, 20 % jitter) until etcd answers. {@link #register} and
- * {@link #deregister} are synchronous and throw {@link dev.grpcscale.discovery.DiscoveryException} when
- * etcd does not answer within {@code requestTimeout}; an instance whose registration failed is not
- * retried.
+ * {@link #deregister} are synchronous: each attempt is bounded by half of {@code requestTimeout} and
+ * retried on failure (a member or the leader failing over) for up to {@code requestTimeout}, so they take
+ * at most 1.5 times {@code requestTimeout} before throwing
+ * {@link dev.grpcscale.discovery.DiscoveryException}; an instance whose registration failed is not
+ * retried later.
  *
  * <p><b>Discovery.</b> The first read (or {@link #watch}) loads every instance under
  * {@code <namespace>/services/} into a local cache and starts one prefix watch at the read's revision + 1;
@@ -422,8 +424,10 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		}
 
 		/**
-		 * Bound on each request the registry sends (register, deregister, reads, lease grants), and on how
-		 * long a read waits for the first load. Default 5 s.
+		 * Bound on the requests the registry sends: a cache read or a close; {@link #register} and
+		 * {@link #deregister} retry attempts of half this long for up to this long. Also how long a read
+		 * waits for the first load. Default 5 s. etcd itself answers a request lost with a failed leader
+		 * only after its own request timeout (5 s + 2 election timeouts).
 		 * @throws IllegalArgumentException if not positive
 		 */
 		public Builder requestTimeout(Duration requestTimeout) {
