@@ -22,7 +22,7 @@ final class EtcdConnectionState {
 	}
 
 	void failed(Throwable failure) {
-		Throwable cause = Failures.unwrap(failure);
+		Throwable cause = EtcdRequests.unwrap(failure);
 		String text = cause.getClass().getSimpleName()
 				+ ((cause.getMessage() != null) ? ": " + cause.getMessage() : "");
 		this.observation.set(new Observation(true, false, text));

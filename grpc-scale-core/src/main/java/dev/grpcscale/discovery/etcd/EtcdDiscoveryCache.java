@@ -237,13 +237,13 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 			this.generation++;
 			if (cause != null) {
 				this.state.failed(cause);
-				if (Failures.unwrap(cause) instanceof CompactedException) {
+				if (EtcdRequests.unwrap(cause) instanceof CompactedException) {
 					logger.info("etcd watch on '{}' fell behind a compaction; rebuilding the cache from a fresh read",
 							EtcdKeys.text(this.keys.servicesPrefix()));
 				}
 				else {
 					logger.warn("etcd watch on '{}' failed ({}); rebuilding the cache from a fresh read",
-							EtcdKeys.text(this.keys.servicesPrefix()), Failures.unwrap(cause).toString());
+							EtcdKeys.text(this.keys.servicesPrefix()), EtcdRequests.unwrap(cause).toString());
 				}
 			}
 			long resyncGeneration = this.generation;
@@ -275,7 +275,7 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 		}
 		GetResponse response;
 		try {
-			response = Failures.await(this.client.getKVClient()
+			response = EtcdRequests.await(this.client.getKVClient()
 				.get(this.keys.servicesPrefix(), GetOption.builder().isPrefix(true).build()), this.requestTimeout,
 					"read of " + EtcdKeys.text(this.keys.servicesPrefix()));
 		}

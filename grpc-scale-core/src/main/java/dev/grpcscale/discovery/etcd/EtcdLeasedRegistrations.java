@@ -97,7 +97,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		this.retryPolicy = retryPolicy;
 		this.state = state;
 		this.requestRetry = RetryPolicy.builder()
-			.handle(Failures.EtcdRequestException.class)
+			.handle(EtcdRequests.EtcdRequestException.class)
 			.withBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
 			.withMaxRetries(-1)
 			.withMaxDuration(requestTimeout)
@@ -113,7 +113,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 			Failsafe.with(this.requestRetry).run(() -> put(instance, ensureLease()));
 			this.owned.put(name, instance);
 		}
-		catch (Failures.EtcdRequestException ex) {
+		catch (EtcdRequests.EtcdRequestException ex) {
 			this.state.failed(ex);
 			throw new DiscoveryException("Could not register '" + name + "' in etcd: " + ex.getMessage(), ex);
 		}
@@ -131,13 +131,13 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 				return false;
 			}
 			Failsafe.with(this.requestRetry)
-				.run(() -> Failures.await(this.client.getKVClient().delete(this.keys.key(serviceName, instanceId)),
+				.run(() -> EtcdRequests.await(this.client.getKVClient().delete(this.keys.key(serviceName, instanceId)),
 						this.attemptTimeout, "delete of " + name));
 			this.owned.remove(name);
 			this.state.succeeded();
 			return true;
 		}
-		catch (Failures.EtcdRequestException ex) {
+		catch (EtcdRequests.EtcdRequestException ex) {
 			this.state.failed(ex);
 			throw new DiscoveryException("Could not deregister '" + name
 					+ "' from etcd (it stays registered; retry or close the registry): " + ex.getMessage(), ex);
@@ -172,7 +172,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		if (current != 0) {
 			return current;
 		}
-		long granted = Failures.await(this.client.getLeaseClient().grant(this.ttlSeconds), this.attemptTimeout,
+		long granted = EtcdRequests.await(this.client.getLeaseClient().grant(this.ttlSeconds), this.attemptTimeout,
 				"lease grant").getID();
 		this.state.succeeded();
 		this.leaseId = granted;
@@ -184,7 +184,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 
 	private void put(ServiceInstance instance, long lease) {
 		ByteSequence key = this.keys.key(instance.serviceName(), instance.instanceId());
-		Failures.await(this.client.getKVClient()
+		EtcdRequests.await(this.client.getKVClient()
 			.put(key, ByteSequence.from(EtcdInstanceCodec.encode(instance)),
 					PutOption.builder().withLeaseId(lease).build()),
 				this.attemptTimeout, "put of " + EtcdKeys.text(key));
@@ -200,7 +200,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 			}
 			this.state.failed(cause);
 			logger.warn("etcd lease {} lost ({}); granting a new one and registering {} instance(s) again",
-					Long.toHexString(lostLease), Failures.unwrap(cause).toString(), this.owned.size());
+					Long.toHexString(lostLease), EtcdRequests.unwrap(cause).toString(), this.owned.size());
 			this.leaseId = 0;
 			this.lostLeases.add(lostLease);
 			CloseableClient current = this.keepAlive;
@@ -265,7 +265,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 			this.client.getLeaseClient().revoke(lease).whenComplete((response, failure) -> {
 				if (failure != null) {
 					logger.debug("Revoke of replaced etcd lease {} failed (it expires by itself): {}",
-							Long.toHexString(lease), Failures.unwrap(failure).toString());
+							Long.toHexString(lease), EtcdRequests.unwrap(failure).toString());
 				}
 			});
 		}
@@ -296,14 +296,14 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 			int count = this.owned.size();
 			this.owned.clear();
 			try {
-				Failures.await(CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new)), this.requestTimeout,
+				EtcdRequests.await(CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new)), this.requestTimeout,
 						"delete of " + count + " instance(s)");
 				long lease = this.leaseId;
 				if (lease != 0) {
-					Failures.await(this.client.getLeaseClient().revoke(lease), this.requestTimeout, "lease revoke");
+					EtcdRequests.await(this.client.getLeaseClient().revoke(lease), this.requestTimeout, "lease revoke");
 				}
 			}
-			catch (Failures.EtcdRequestException ex) {
+			catch (EtcdRequests.EtcdRequestException ex) {
 				logger.warn("Could not deregister from etcd on close ({}); the keys expire with their lease within {}s",
 						ex.getMessage(), this.ttlSeconds);
 			}

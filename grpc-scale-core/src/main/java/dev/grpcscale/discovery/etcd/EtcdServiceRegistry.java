@@ -254,7 +254,7 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 
 	private void probe() {
 		try {
-			Failures.await(this.client.getKVClient()
+			EtcdRequests.await(this.client.getKVClient()
 				.get(EtcdKeys.bytes(this.namespace + "/services/"),
 						GetOption.builder().isPrefix(true).withCountOnly(true).build()),
 					this.requestTimeout, "status probe");

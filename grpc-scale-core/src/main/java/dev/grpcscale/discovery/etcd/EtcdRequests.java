@@ -7,10 +7,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Waiting on jetcd futures with a deadline, and unwrapping their failures. */
-final class Failures {
+/** Waits on jetcd request futures with a deadline and unwraps their failures. */
+final class EtcdRequests {
 
-	private Failures() {
+	private EtcdRequests() {
 	}
 
 	/**
