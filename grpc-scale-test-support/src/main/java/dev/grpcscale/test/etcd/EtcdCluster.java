@@ -34,6 +34,9 @@ import org.junit.jupiter.api.Assumptions;
  * }
  * }</pre>
  *
+ * <p>{@link #startSingleTls(ServerTls)} serves the client port over TLS with a certificate that
+ * {@link ServerTls#generate(Path)} creates with {@code openssl}.
+ *
  * <p>The binary is {@code $ETCD_BIN}, else {@code etcd} on the {@code PATH}. When it is missing the
  * calling test is aborted (reported skipped), except with {@code CI=true}, where it fails: CI must never
  * pass quietly without etcd. Members are killed and their directories deleted on {@link #close()} and,
@@ -49,27 +52,37 @@ public final class EtcdCluster implements AutoCloseable {
 
 	private final List<Member> members = new ArrayList<>();
 
-	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+	private final HttpClient http;
 
 	private final Thread shutdownHook = new Thread(this::destroyAll, "grpc-scale-etcd-fixture-cleanup");
 
-	private EtcdCluster(String binary, int size) throws IOException {
+	private EtcdCluster(String binary, int size, @Nullable ServerTls tls) throws IOException {
 		this.binary = binary;
+		HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
+		if (tls != null) {
+			http.sslContext(tls.trustingSslContext());
+		}
+		this.http = http.build();
+		String scheme = (tls != null) ? "https" : "http";
 		this.baseDir = Files.createTempDirectory("grpc-scale-etcd-");
 		String token = "grpc-scale-" + Long.toHexString(System.nanoTime());
 		for (int i = 0; i < size; i++) {
-			this.members.add(new Member("m" + i, freePort(), freePort(), this.baseDir.resolve("m" + i)));
+			this.members.add(new Member("m" + i, scheme, freePort(), freePort(), this.baseDir.resolve("m" + i)));
 		}
 		String initialCluster = this.members.stream()
 			.map((member) -> member.name + "=" + member.peerUrl())
 			.collect(Collectors.joining(","));
 		for (Member member : this.members) {
-			member.command = List.of(this.binary, "--name", member.name, "--data-dir", member.dataDir.toString(),
+			List<String> command = new ArrayList<>(List.of(this.binary, "--name", member.name, "--data-dir", member.dataDir.toString(),
 					"--listen-client-urls", member.clientUrl(), "--advertise-client-urls", member.clientUrl(),
 					"--listen-peer-urls", member.peerUrl(), "--initial-advertise-peer-urls", member.peerUrl(),
 					"--initial-cluster", initialCluster, "--initial-cluster-state", "new",
 					"--initial-cluster-token", token, "--heartbeat-interval", "50", "--election-timeout", "500",
-					"--logger", "zap", "--log-outputs", member.dataDir + ".log");
+					"--logger", "zap", "--log-outputs", member.dataDir + ".log"));
+			if (tls != null) {
+				command.addAll(List.of("--cert-file", tls.certificate().toString(), "--key-file", tls.key().toString()));
+			}
+			member.command = List.copyOf(command);
 		}
 		Runtime.getRuntime().addShutdownHook(this.shutdownHook);
 	}
@@ -85,13 +98,26 @@ public final class EtcdCluster implements AutoCloseable {
 	 * @return the running cluster
 	 */
 	public static EtcdCluster start(int size) {
+		return start(size, null);
+	}
+
+	/**
+	 * Starts a single node whose client port serves TLS with the given certificate (peers stay plain).
+	 * @param tls the server certificate, its key and the CA that signed it
+	 * @return the running node; its client endpoints are {@code https://} URLs
+	 */
+	public static EtcdCluster startSingleTls(ServerTls tls) {
+		return start(1, tls);
+	}
+
+	private static EtcdCluster start(int size, @Nullable ServerTls tls) {
 		if (size < 1) {
 			throw new IllegalArgumentException("size: " + size + " (expected: >= 1)");
 		}
 		String binary = findBinary();
 		EtcdCluster cluster;
 		try {
-			cluster = new EtcdCluster(binary, size);
+			cluster = new EtcdCluster(binary, size, tls);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -331,9 +357,91 @@ public final class EtcdCluster implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * TLS material of a test etcd: PEM server certificate (valid for 127.0.0.1), its unencrypted key, and
+	 * the PEM CA certificate that signed it.
+	 *
+	 * @param certificate server certificate chain
+	 * @param key server private key
+	 * @param ca CA certificate
+	 */
+	public record ServerTls(Path certificate, Path key, Path ca) {
+
+		/**
+		 * Creates a CA and a server certificate for {@code 127.0.0.1} with the {@code openssl} command in
+		 * {@code dir}. Aborts the calling test when {@code openssl} is missing, fails with {@code CI=true}.
+		 */
+		public static ServerTls generate(Path dir) {
+			Path caKey = dir.resolve("ca.key");
+			Path ca = dir.resolve("ca.pem");
+			Path key = dir.resolve("server.key");
+			Path csr = dir.resolve("server.csr");
+			Path certificate = dir.resolve("server.pem");
+			Path extensions = dir.resolve("server.ext");
+			try {
+				Files.writeString(extensions, "subjectAltName=IP:127.0.0.1\n");
+				openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey.toString(), "-out",
+						ca.toString(), "-days", "1", "-subj", "/CN=grpc-scale-test-ca");
+				openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out", csr.toString(),
+						"-subj", "/CN=127.0.0.1");
+				openssl(dir, "x509", "-req", "-in", csr.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(),
+						"-CAcreateserial", "-out", certificate.toString(), "-days", "1", "-extfile", extensions.toString());
+			}
+			catch (IOException ex) {
+				String message = "Could not run openssl to create test certificates: " + ex.getMessage();
+				if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+					throw new IllegalStateException(message, ex);
+				}
+				Assumptions.abort(message);
+			}
+			return new ServerTls(certificate, key, ca);
+		}
+
+		private static void openssl(Path dir, String... args) throws IOException {
+			List<String> command = new ArrayList<>();
+			command.add("openssl");
+			command.addAll(List.of(args));
+			Process process = new ProcessBuilder(command).directory(dir.toFile())
+				.redirectErrorStream(true)
+				.redirectOutput(dir.resolve("openssl.log").toFile())
+				.start();
+			try {
+				if (process.waitFor() != 0) {
+					throw new IllegalStateException("openssl " + args[0] + " failed; see " + dir.resolve("openssl.log"));
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IOException(ex);
+			}
+		}
+
+		javax.net.ssl.SSLContext trustingSslContext() {
+			try (java.io.InputStream in = Files.newInputStream(this.ca)) {
+				java.security.cert.Certificate certificate = java.security.cert.CertificateFactory.getInstance("X.509")
+					.generateCertificate(in);
+				java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+				store.load(null, null);
+				store.setCertificateEntry("ca", certificate);
+				javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory
+					.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+				trust.init(store);
+				javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+				context.init(null, trust.getTrustManagers(), null);
+				return context;
+			}
+			catch (IOException | java.security.GeneralSecurityException ex) {
+				throw new IllegalStateException("Could not read the test CA " + this.ca, ex);
+			}
+		}
+
+	}
+
 	private static final class Member {
 
 		final String name;
+
+		final String scheme;
 
 		final int clientPort;
 
@@ -345,15 +453,16 @@ public final class EtcdCluster implements AutoCloseable {
 
 		volatile @Nullable Process process;
 
-		Member(String name, int clientPort, int peerPort, Path dataDir) {
+		Member(String name, String scheme, int clientPort, int peerPort, Path dataDir) {
 			this.name = name;
+			this.scheme = scheme;
 			this.clientPort = clientPort;
 			this.peerPort = peerPort;
 			this.dataDir = dataDir;
 		}
 
 		String clientUrl() {
-			return "http://127.0.0.1:" + this.clientPort;
+			return this.scheme + "://127.0.0.1:" + this.clientPort;
 		}
 
 		String peerUrl() {

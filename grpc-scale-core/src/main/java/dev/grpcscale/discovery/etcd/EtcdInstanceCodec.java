@@ -1,0 +1,116 @@
+package dev.grpcscale.discovery.etcd;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import dev.grpcscale.discovery.InstanceStatus;
+import dev.grpcscale.discovery.ServiceInstance;
+
+/**
+ * Turns a {@link ServiceInstance} into the JSON document stored under its key and back. The document is
+ * <pre>{@code
+ * {"serviceName":"orders","instanceId":"i-1","host":"10.0.0.7","port":9090,
+ *  "metadata":{"zone":"a"},"status":"UP","registrationTime":"2025-01-01T00:00:00Z"}
+ * }</pre>
+ * Reading is strict: a document that another writer got wrong is rejected with a reason, never guessed at.
+ */
+final class EtcdInstanceCodec {
+
+	private static final JsonMapper MAPPER = JsonMapper.shared();
+
+	private EtcdInstanceCodec() {
+	}
+
+	static byte[] encode(ServiceInstance instance) {
+		ObjectNode node = MAPPER.createObjectNode();
+		node.put("serviceName", instance.serviceName());
+		node.put("instanceId", instance.instanceId());
+		node.put("host", instance.host());
+		node.put("port", instance.port());
+		ObjectNode metadata = node.putObject("metadata");
+		instance.metadata().entrySet()
+			.stream()
+			.sorted(Map.Entry.comparingByKey())
+			.forEach((entry) -> metadata.put(entry.getKey(), entry.getValue()));
+		node.put("status", instance.status().name());
+		node.put("registrationTime", instance.registrationTime().toString());
+		return MAPPER.writeValueAsBytes(node);
+	}
+
+	/**
+	 * Reads the document stored under {@code <namespace>/services/<serviceName>/<instanceId>}.
+	 * @throws IllegalArgumentException with the reason when the document is not a valid instance of that
+	 * key
+	 */
+	static ServiceInstance decode(String serviceName, String instanceId, byte[] json) {
+		JsonNode node;
+		try {
+			node = MAPPER.readTree(json);
+		}
+		catch (JacksonException ex) {
+			throw new IllegalArgumentException("not JSON (" + ex.getOriginalMessage() + ")");
+		}
+		if (node == null || !node.isObject()) {
+			throw new IllegalArgumentException("not a JSON object");
+		}
+		String name = requiredString(node, "serviceName");
+		String id = requiredString(node, "instanceId");
+		if (!name.equals(serviceName) || !id.equals(instanceId)) {
+			throw new IllegalArgumentException("serviceName/instanceId '" + name + "/" + id + "' differ from the key's '"
+					+ serviceName + "/" + instanceId + "'");
+		}
+		String host = requiredString(node, "host");
+		JsonNode port = node.get("port");
+		if (port == null || !port.isInt()) {
+			throw new IllegalArgumentException("port: " + port + " (expected: an integer 1..65535)");
+		}
+		Map<String, String> metadata = new LinkedHashMap<>();
+		JsonNode metadataNode = node.get("metadata");
+		if (metadataNode != null && !metadataNode.isNull()) {
+			if (!metadataNode.isObject()) {
+				throw new IllegalArgumentException("metadata: " + metadataNode + " (expected: an object of strings)");
+			}
+			for (Map.Entry<String, JsonNode> entry : metadataNode.properties()) {
+				if (!entry.getValue().isString()) {
+					throw new IllegalArgumentException(
+							"metadata." + entry.getKey() + ": " + entry.getValue() + " (expected: a string)");
+				}
+				metadata.put(entry.getKey(), entry.getValue().stringValue());
+			}
+		}
+		String statusText = requiredString(node, "status");
+		InstanceStatus status;
+		try {
+			status = InstanceStatus.valueOf(statusText);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalArgumentException("status: '" + statusText + "' (expected: UP or DOWN)");
+		}
+		String timeText = requiredString(node, "registrationTime");
+		Instant registrationTime;
+		try {
+			registrationTime = Instant.parse(timeText);
+		}
+		catch (DateTimeParseException ex) {
+			throw new IllegalArgumentException("registrationTime: '" + timeText + "' (expected: an ISO-8601 instant)");
+		}
+		// the record validates host and port range and throws IllegalArgumentException with the field
+		return new ServiceInstance(name, id, host, port.intValue(), metadata, status, registrationTime);
+	}
+
+	private static String requiredString(JsonNode node, String field) {
+		JsonNode value = node.get(field);
+		if (value == null || !value.isString()) {
+			throw new IllegalArgumentException(field + ": " + value + " (expected: a string)");
+		}
+		return value.stringValue();
+	}
+
+}

@@ -1,0 +1,605 @@
+package dev.grpcscale.discovery.etcd;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLException;
+
+import dev.failsafe.RetryPolicy;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.etcd.jetcd.options.GetOption;
+import org.jspecify.annotations.Nullable;
+
+import dev.grpcscale.Subscription;
+import dev.grpcscale.discovery.DiscoveryStatus;
+import dev.grpcscale.discovery.ServiceDiscovery;
+import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.discovery.ServiceRegistry;
+
+/**
+ * Service registry and discovery on etcd v3. Each registered instance is one key,
+ * {@code <namespace>/services/<service>/<instanceId>}, holding the instance as JSON:
+ * <pre>{@code
+ * {"serviceName":"orders","instanceId":"i-1","host":"10.0.0.7","port":9090,
+ *  "metadata":{"zone":"a"},"status":"UP","registrationTime":"2025-01-01T00:00:00Z"}
+ * }</pre>
+ *
+ * <pre>{@code
+ * try (EtcdServiceRegistry registry = EtcdServiceRegistry.builder()
+ *         .endpoints("http://etcd-0:2379", "http://etcd-1:2379", "http://etcd-2:2379")
+ *         .leaseTtl(Duration.ofSeconds(15))
+ *         .build()) {
+ *     registry.register(ServiceDefinition.of("orders", "10.0.0.7", 9090).toInstance(Instant.now()));
+ *     List<ServiceInstance> instances = registry.getInstances("orders");
+ * }
+ * }</pre>
+ *
+ * <p><b>Registration.</b> All instances of one registry share one lease of {@code leaseTtl}, kept alive by
+ * jetcd (a keep-alive every third of the TTL). When the process dies, its keys vanish when the lease
+ * expires, so within {@code leaseTtl}. When the lease is lost (etcd unreachable for longer than the TTL, a
+ * keep-alive error, a revoked lease), a new lease is granted and every owned instance is written again,
+ * retried with exponential backoff (100 ms to 2 s, 20 % jitter) until etcd answers. {@link #register} and
+ * {@link #deregister} are synchronous: each attempt is bounded by half of {@code requestTimeout} and
+ * retried on failure (a member or the leader failing over) for up to {@code requestTimeout}, so they take
+ * at most 1.5 times {@code requestTimeout} before throwing
+ * {@link dev.grpcscale.discovery.DiscoveryException}; an instance whose registration failed is not
+ * retried later.
+ *
+ * <p><b>Discovery.</b> The first read (or {@link #watch}) loads every instance under
+ * {@code <namespace>/services/} into a local cache and starts one prefix watch at the read's revision + 1;
+ * reads are then served from the cache without a request. After any watch failure or compaction the cache
+ * is rebuilt from a fresh read and the watch restarts from that read's revision, retried with backoff; in
+ * between, and while etcd is unreachable, the last known instances keep being served and
+ * {@link #status()} reports {@code reachable=false}. Watch listeners are called only when the list of UP
+ * instances changed, on a jetcd or registry thread, and must not block. A key under the prefix that is
+ * not a valid instance document is skipped with one warning per key. Until the first load succeeds, a
+ * read waits for it at most {@code requestTimeout} after the cache started, then returns what is known.
+ *
+ * <p><b>Limits.</b> The cache holds every service of the namespace (one watch for all, not one per
+ * service). Credentials are never logged nor shown by {@link #status()} or {@link #toString()}. TLS is
+ * configured with a CA file (and optionally a client certificate); endpoints then use {@code https://}.
+ * Threads: jetcd's own (Vert.x event loop) and, unless a scheduler is given, a scheduler of two daemon
+ * threads named {@code grpc-scale-etcd-registry-N}, shut down by {@link #close()}.
+ */
+public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscovery {
+
+	/** Default key namespace. */
+	public static final String DEFAULT_NAMESPACE = "/grpc-scale";
+
+	/**
+	 * Default lease TTL: 15 s. A crashed instance leaves discovery within 15 s; keep-alives go every 5 s,
+	 * so an etcd leader election (a few seconds at most) or a short network blip does not drop live
+	 * instances.
+	 */
+	public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(15);
+
+	/** Default bound on each request the registry makes: 5 s. */
+	public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+	private static final Pattern NAMESPACE = Pattern.compile("(/[A-Za-z0-9._-]+)+");
+
+	private final Client client;
+
+	private final boolean ownsClient;
+
+	private final ScheduledExecutorService scheduler;
+
+	private final boolean ownsScheduler;
+
+	private final String namespace;
+
+	private final List<String> endpoints;
+
+	private final Duration requestTimeout;
+
+	private final EtcdConnectionState state = new EtcdConnectionState();
+
+	private final EtcdLeasedRegistrations registrations;
+
+	private final EtcdDiscoveryCache cache;
+
+	private final AtomicBoolean closed = new AtomicBoolean();
+
+	private EtcdServiceRegistry(Builder builder, Client client, boolean ownsClient) {
+		this.client = client;
+		this.ownsClient = ownsClient;
+		this.namespace = builder.namespace;
+		this.endpoints = List.copyOf(builder.endpoints);
+		this.requestTimeout = builder.requestTimeout;
+		if (builder.scheduler != null) {
+			this.scheduler = builder.scheduler;
+			this.ownsScheduler = false;
+		}
+		else {
+			this.scheduler = Executors.newScheduledThreadPool(2, new NamedDaemonThreads("grpc-scale-etcd-registry-"));
+			this.ownsScheduler = true;
+		}
+		RetryPolicy<Object> retryPolicy = RetryPolicy.builder()
+			.handle(Exception.class)
+			.withBackoff(Duration.ofMillis(100), Duration.ofSeconds(2))
+			.withJitter(0.2)
+			.withMaxRetries(-1)
+			.build();
+		EtcdKeys keys = new EtcdKeys(this.namespace);
+		this.registrations = new EtcdLeasedRegistrations(client, keys, builder.leaseTtl, this.requestTimeout,
+				this.scheduler, retryPolicy, this.state);
+		this.cache = new EtcdDiscoveryCache(client, keys, this.requestTimeout, this.scheduler, retryPolicy,
+				this.state);
+	}
+
+	/** Starts a builder; see {@link Builder} for the settings and their defaults. */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * A registry on the given endpoints with the default settings.
+	 * @param endpoints etcd client URLs, for example {@code http://127.0.0.1:2379}
+	 * @return a new registry; close it when done
+	 */
+	public static EtcdServiceRegistry of(String... endpoints) {
+		return builder().endpoints(endpoints).build();
+	}
+
+	/** The key namespace, for example {@code /grpc-scale}. */
+	public String namespace() {
+		return this.namespace;
+	}
+
+	/**
+	 * Writes the instance under the registry's lease (granting it on first use), replacing a previous
+	 * registration with the same service name and instance id.
+	 * @throws dev.grpcscale.discovery.DiscoveryException if etcd did not accept it within
+	 * {@code requestTimeout}
+	 * @throws IllegalStateException if the registry is closed
+	 */
+	@Override
+	public void register(ServiceInstance instance) {
+		Objects.requireNonNull(instance, "instance");
+		this.registrations.register(instance);
+	}
+
+	/**
+	 * Deletes an instance this registry registered; an instance it did not register is left alone.
+	 * @throws dev.grpcscale.discovery.DiscoveryException if etcd did not answer within
+	 * {@code requestTimeout}; the instance then stays registered
+	 * @throws IllegalStateException if the registry is closed
+	 */
+	@Override
+	public boolean deregister(String serviceName, String instanceId) {
+		Objects.requireNonNull(serviceName, "serviceName");
+		Objects.requireNonNull(instanceId, "instanceId");
+		return this.registrations.deregister(serviceName, instanceId);
+	}
+
+	@Override
+	public List<ServiceInstance> getInstances(String serviceName) {
+		Objects.requireNonNull(serviceName, "serviceName");
+		return this.cache.getInstances(serviceName);
+	}
+
+	@Override
+	public List<ServiceInstance> getAllInstances(String serviceName) {
+		Objects.requireNonNull(serviceName, "serviceName");
+		return this.cache.getAllInstances(serviceName);
+	}
+
+	@Override
+	public Set<String> getServiceNames() {
+		return this.cache.getServiceNames();
+	}
+
+	/**
+	 * Follows a service. Never blocks: when the cache is not loaded yet, the listener gets its first list
+	 * as soon as the first read succeeds.
+	 * @throws IllegalStateException if the registry is closed
+	 */
+	@Override
+	public Subscription watch(String serviceName, Consumer<List<ServiceInstance>> listener) {
+		Objects.requireNonNull(serviceName, "serviceName");
+		Objects.requireNonNull(listener, "listener");
+		if (this.closed.get()) {
+			throw new IllegalStateException("EtcdServiceRegistry is closed");
+		}
+		return this.cache.watch(serviceName, listener);
+	}
+
+	/**
+	 * The backend state. {@code reachable} is what the last request, keep-alive or watch answer showed; if
+	 * nothing was sent yet, one read (bounded by {@code requestTimeout}) is made to find out. Details:
+	 * {@code endpoints}, {@code namespace}, {@code services} and {@code instances} in the cache,
+	 * {@code registered} (instances owned), {@code leaseId} (hex, empty when none), {@code revision},
+	 * {@code lastError} (when unreachable). Never credentials.
+	 */
+	@Override
+	public DiscoveryStatus status() {
+		if (!this.state.seen() && !this.closed.get()) {
+			probe();
+		}
+		Map<String, Object> details = new LinkedHashMap<>();
+		details.put("endpoints", this.endpoints);
+		details.put("namespace", this.namespace);
+		details.put("services", this.cache.serviceCount());
+		details.put("instances", this.cache.instanceCount());
+		details.put("registered", this.registrations.ownedCount());
+		long lease = this.registrations.leaseId();
+		details.put("leaseId", (lease != 0) ? Long.toHexString(lease) : "");
+		details.put("revision", this.cache.revision());
+		boolean reachable = this.state.reachable();
+		String lastError = this.state.lastError();
+		if (!reachable && lastError != null) {
+			details.put("lastError", lastError);
+		}
+		return new DiscoveryStatus("etcd", reachable, details);
+	}
+
+	private void probe() {
+		try {
+			EtcdRequests.await(this.client.getKVClient()
+				.get(EtcdKeys.bytes(this.namespace + "/services/"),
+						GetOption.builder().isPrefix(true).withCountOnly(true).build()),
+					this.requestTimeout, "status probe");
+			this.state.succeeded();
+		}
+		catch (RuntimeException ex) {
+			this.state.failed(ex);
+		}
+	}
+
+	/** Leases granted so far; more than one means a lost lease was replaced. For tests and diagnostics. */
+	int leaseGrants() {
+		return this.registrations.leaseGrants();
+	}
+
+	/** Rebuilds of the discovery cache from a fresh read, the first load included. */
+	int cacheResyncs() {
+		return this.cache.resyncCount();
+	}
+
+	/**
+	 * Deregisters the owned instances (deletes their keys, revokes the lease), stops the watch, then
+	 * closes the etcd client if the registry created it and the scheduler if it created it. When etcd is
+	 * unreachable the keys expire with the lease instead. Idempotent.
+	 */
+	@Override
+	public void close() {
+		if (!this.closed.compareAndSet(false, true)) {
+			return;
+		}
+		try {
+			this.registrations.close();
+			this.cache.close();
+		}
+		finally {
+			if (this.ownsClient) {
+				this.client.close();
+			}
+			if (this.ownsScheduler) {
+				this.scheduler.shutdownNow();
+			}
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "EtcdServiceRegistry[endpoints=" + this.endpoints + ", namespace=" + this.namespace + "]";
+	}
+
+	/**
+	 * Builder for {@link EtcdServiceRegistry}. Setters fail fast with the setting, the value and what is
+	 * expected; {@link #build()} checks the settings together.
+	 *
+	 * <p>Either give {@link #endpoints} (and optionally credentials and TLS), and the registry creates and
+	 * closes its own jetcd {@link Client}, or give a {@link #client(Client)} that the caller configured
+	 * and closes.
+	 */
+	public static final class Builder {
+
+		private final List<String> endpoints = new ArrayList<>();
+
+		private String namespace = DEFAULT_NAMESPACE;
+
+		private Duration leaseTtl = DEFAULT_LEASE_TTL;
+
+		private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+
+		private @Nullable String username;
+
+		private @Nullable String password;
+
+		private boolean tls;
+
+		private @Nullable Path caFile;
+
+		private @Nullable Path clientCertificate;
+
+		private @Nullable Path clientKey;
+
+		private @Nullable Client client;
+
+		private @Nullable ScheduledExecutorService scheduler;
+
+		private Builder() {
+		}
+
+		/**
+		 * etcd client URLs, {@code http://host:port} or {@code https://host:port}; required unless a
+		 * {@link #client(Client)} is given. Replaces endpoints set before.
+		 * @throws IllegalArgumentException if a URL is not of that form
+		 */
+		public Builder endpoints(String... endpoints) {
+			return endpoints(List.of(endpoints));
+		}
+
+		/**
+		 * etcd client URLs; see {@link #endpoints(String...)}.
+		 * @throws IllegalArgumentException if a URL is not of that form
+		 */
+		public Builder endpoints(List<String> endpoints) {
+			Objects.requireNonNull(endpoints, "endpoints");
+			List<String> checked = new ArrayList<>();
+			for (String endpoint : endpoints) {
+				checked.add(checkEndpoint(endpoint));
+			}
+			this.endpoints.clear();
+			this.endpoints.addAll(checked);
+			return this;
+		}
+
+		private static String checkEndpoint(@Nullable String endpoint) {
+			String expected = " (expected: http://host:port or https://host:port, no user info or path)";
+			if (endpoint == null) {
+				throw new IllegalArgumentException("endpoints: null" + expected);
+			}
+			URI uri;
+			try {
+				uri = new URI(endpoint);
+			}
+			catch (URISyntaxException ex) {
+				throw new IllegalArgumentException("endpoints: '" + endpoint + "'" + expected);
+			}
+			boolean valid = ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+					&& uri.getHost() != null && uri.getPort() > 0 && uri.getUserInfo() == null
+					&& (uri.getPath() == null || uri.getPath().isEmpty() || "/".equals(uri.getPath()))
+					&& uri.getQuery() == null && uri.getFragment() == null;
+			if (!valid) {
+				// never echo user info: it may hold a password
+				String shown = (uri.getUserInfo() != null) ? uri.getScheme() + "://***@" + uri.getHost() : endpoint;
+				throw new IllegalArgumentException("endpoints: '" + shown + "'" + expected);
+			}
+			return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
+		}
+
+		/**
+		 * Key namespace: keys are {@code <namespace>/services/<service>/<instanceId>}. Default
+		 * {@value EtcdServiceRegistry#DEFAULT_NAMESPACE}.
+		 * @throws IllegalArgumentException unless one or more {@code /segment}s of letters, digits,
+		 * {@code .}, {@code _} or {@code -}
+		 */
+		public Builder namespace(String namespace) {
+			Objects.requireNonNull(namespace, "namespace");
+			if (!NAMESPACE.matcher(namespace).matches()) {
+				throw new IllegalArgumentException("namespace: '" + namespace
+						+ "' (expected: /segment[/segment...] of letters, digits, '.', '_' or '-', no trailing '/')");
+			}
+			this.namespace = namespace;
+			return this;
+		}
+
+		/**
+		 * TTL of the lease the registrations are bound to, in whole seconds (etcd's unit). Default 15 s;
+		 * see {@link EtcdServiceRegistry#DEFAULT_LEASE_TTL}. etcd may raise a TTL below its minimum
+		 * (about 1.5 election timeouts).
+		 * @throws IllegalArgumentException if below 1 s or not whole seconds
+		 */
+		public Builder leaseTtl(Duration leaseTtl) {
+			Objects.requireNonNull(leaseTtl, "leaseTtl");
+			if (leaseTtl.compareTo(Duration.ofSeconds(1)) < 0) {
+				throw new IllegalArgumentException("leaseTtl: " + leaseTtl + " (expected: >= 1s)");
+			}
+			if (leaseTtl.toNanosPart() != 0) {
+				throw new IllegalArgumentException("leaseTtl: " + leaseTtl + " (expected: whole seconds)");
+			}
+			this.leaseTtl = leaseTtl;
+			return this;
+		}
+
+		/**
+		 * Bound on the requests the registry sends: a cache read or a close; {@link #register} and
+		 * {@link #deregister} retry attempts of half this long for up to this long. Also how long a read
+		 * waits for the first load. Default 5 s. etcd itself answers a request lost with a failed leader
+		 * only after its own request timeout (5 s + 2 election timeouts).
+		 * @throws IllegalArgumentException if not positive
+		 */
+		public Builder requestTimeout(Duration requestTimeout) {
+			Objects.requireNonNull(requestTimeout, "requestTimeout");
+			if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+				throw new IllegalArgumentException("requestTimeout: " + requestTimeout + " (expected: > 0)");
+			}
+			this.requestTimeout = requestTimeout;
+			return this;
+		}
+
+		/**
+		 * etcd user name, with {@link #password(String)}. Never logged.
+		 * @throws IllegalArgumentException if blank
+		 */
+		public Builder username(String username) {
+			Objects.requireNonNull(username, "username");
+			if (username.isBlank()) {
+				throw new IllegalArgumentException("username: '' (expected: not blank)");
+			}
+			this.username = username;
+			return this;
+		}
+
+		/**
+		 * etcd password, with {@link #username(String)}. Never logged nor shown in messages.
+		 * @throws IllegalArgumentException if empty
+		 */
+		public Builder password(String password) {
+			Objects.requireNonNull(password, "password");
+			if (password.isEmpty()) {
+				throw new IllegalArgumentException("password: (empty) (expected: not empty)");
+			}
+			this.password = password;
+			return this;
+		}
+
+		/**
+		 * Whether to use TLS with the JVM's default trust store. Implied by {@link #caFile(Path)},
+		 * {@link #clientCertificate(Path, Path)} and {@code https://} endpoints. Default false.
+		 */
+		public Builder tls(boolean tls) {
+			this.tls = tls;
+			return this;
+		}
+
+		/**
+		 * PEM file of the CA certificates that sign etcd's server certificate; enables TLS.
+		 * @throws IllegalArgumentException if the file is not readable
+		 */
+		public Builder caFile(Path caFile) {
+			this.caFile = readable("caFile", caFile);
+			this.tls = true;
+			return this;
+		}
+
+		/**
+		 * Client certificate chain and PKCS#8 private key (PEM) for etcd's {@code --client-cert-auth};
+		 * enables TLS.
+		 * @throws IllegalArgumentException if a file is not readable
+		 */
+		public Builder clientCertificate(Path certificateChain, Path privateKey) {
+			this.clientCertificate = readable("clientCertificate", certificateChain);
+			this.clientKey = readable("clientKey", privateKey);
+			this.tls = true;
+			return this;
+		}
+
+		private static Path readable(String what, Path file) {
+			Objects.requireNonNull(file, what);
+			if (!Files.isReadable(file) || Files.isDirectory(file)) {
+				throw new IllegalArgumentException(what + ": '" + file + "' (expected: a readable PEM file)");
+			}
+			return file;
+		}
+
+		/**
+		 * A jetcd client to use instead of creating one; the caller configures and closes it. Excludes
+		 * endpoints, credentials and TLS settings.
+		 */
+		public Builder client(Client client) {
+			this.client = Objects.requireNonNull(client, "client");
+			return this;
+		}
+
+		/**
+		 * Scheduler for retries and re-registration; not shut down by the registry. Default: two daemon
+		 * threads named {@code grpc-scale-etcd-registry-N}, shut down on close.
+		 */
+		public Builder scheduler(ScheduledExecutorService scheduler) {
+			this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+			return this;
+		}
+
+		/**
+		 * Creates the registry. No request is sent yet: the lease is granted on the first registration and
+		 * the cache loaded on the first read or watch.
+		 * @throws IllegalArgumentException if the settings do not fit together: no endpoints and no client,
+		 * a client together with endpoints, credentials or TLS, only one of username and password,
+		 * {@code http://} endpoints with TLS, or TLS files that are not valid PEM
+		 */
+		public EtcdServiceRegistry build() {
+			if ((this.username == null) != (this.password == null)) {
+				throw new IllegalArgumentException((this.username == null) ? "username: not set (expected: set together with password)"
+						: "password: not set (expected: set together with username)");
+			}
+			if (this.client != null) {
+				if (!this.endpoints.isEmpty() || this.username != null || this.tls) {
+					throw new IllegalArgumentException(
+							"client: given together with endpoints, credentials or TLS (expected: configure the given client instead)");
+				}
+				return new EtcdServiceRegistry(this, this.client, false);
+			}
+			if (this.endpoints.isEmpty()) {
+				throw new IllegalArgumentException("endpoints: [] (expected: at least one etcd client URL, or a client)");
+			}
+			boolean https = this.endpoints.stream().anyMatch((endpoint) -> endpoint.startsWith("https:"));
+			boolean http = this.endpoints.stream().anyMatch((endpoint) -> endpoint.startsWith("http:"));
+			if (https && http) {
+				throw new IllegalArgumentException(
+						"endpoints: " + this.endpoints + " (expected: all http:// or all https://)");
+			}
+			boolean useTls = this.tls || https;
+			if (useTls && http) {
+				throw new IllegalArgumentException(
+						"endpoints: " + this.endpoints + " (expected: https:// endpoints when TLS is configured)");
+			}
+			ClientBuilder clientBuilder = Client.builder()
+				.endpoints(this.endpoints.stream().map(URI::create).toArray(URI[]::new));
+			if (this.username != null && this.password != null) {
+				clientBuilder.user(ByteSequence.from(this.username, StandardCharsets.UTF_8))
+					.password(ByteSequence.from(this.password, StandardCharsets.UTF_8));
+			}
+			if (useTls) {
+				try {
+					clientBuilder.sslContext((ssl) -> {
+						if (this.caFile != null) {
+							ssl.trustManager(this.caFile.toFile());
+						}
+						if (this.clientCertificate != null && this.clientKey != null) {
+							ssl.keyManager(this.clientCertificate.toFile(), this.clientKey.toFile());
+						}
+					});
+				}
+				catch (SSLException | IllegalArgumentException ex) {
+					throw new IllegalArgumentException("caFile/clientCertificate: " + this.caFile + ", "
+							+ this.clientCertificate + " (expected: PEM certificates and a PKCS#8 PEM key): "
+							+ ex.getMessage(), ex);
+				}
+			}
+			return new EtcdServiceRegistry(this, clientBuilder.build(), true);
+		}
+
+	}
+
+	private static final class NamedDaemonThreads implements ThreadFactory {
+
+		private final String prefix;
+
+		private final AtomicInteger count = new AtomicInteger();
+
+		NamedDaemonThreads(String prefix) {
+			this.prefix = prefix;
+		}
+
+		@Override
+		public Thread newThread(Runnable task) {
+			Thread thread = new Thread(task, this.prefix + this.count.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		}
+
+	}
+
+}
