@@ -1,5 +1,6 @@
 package dev.grpcscale.autoconfigure;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -7,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.context.EnvironmentAware;
@@ -18,9 +20,11 @@ import org.springframework.core.env.Environment;
  * application with a message naming the key, the value and what is expected.
  */
 @ConfigurationProperties("grpc.scale")
-public class GrpcScaleProperties implements InitializingBean, EnvironmentAware {
+public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, BeanClassLoaderAware {
 
 	private @Nullable String applicationName;
+
+	private @Nullable ClassLoader classLoader;
 
 	/**
 	 * The services this application registers with discovery once its gRPC server has started. When
@@ -43,13 +47,19 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware {
 		this.applicationName = environment.getProperty("spring.application.name");
 	}
 
+	@Override
+	public void setBeanClassLoader(ClassLoader classLoader) {
+		this.classLoader = classLoader;
+	}
+
 	/**
 	 * Validates the bound values.
 	 * @throws InvalidGrpcScalePropertiesException listing every invalid value
 	 */
 	@Override
 	public void afterPropertiesSet() {
-		GrpcScalePropertiesValidator.validate(this, this.applicationName);
+		GrpcScalePropertiesValidator.validate(this, this.applicationName,
+				(this.classLoader != null) ? this.classLoader : getClass().getClassLoader());
 	}
 
 	public List<Service> getServices() {
@@ -160,10 +170,12 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware {
 		/** Whether service discovery, the 'discovery:///' name resolver and registration are enabled. */
 		private boolean enabled = true;
 
-		/** Discovery backend: 'memory' (in this JVM), 'etcd' or 'consul'. */
+		/** Discovery backend: 'memory' (in this JVM) or 'etcd'. */
 		private String provider = "memory";
 
 		private final Memory memory = new Memory();
+
+		private final Etcd etcd = new Etcd();
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -185,6 +197,10 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware {
 			return this.memory;
 		}
 
+		public Etcd getEtcd() {
+			return this.etcd;
+		}
+
 		/** The in-JVM backend. */
 		public static class Memory {
 
@@ -200,6 +216,132 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware {
 
 			public void setNamespace(String namespace) {
 				this.namespace = namespace;
+			}
+
+		}
+
+	}
+
+	/** Connection to etcd, for discovery or for the cluster. */
+	public static class Etcd {
+
+		/** etcd client URLs, http:// or https:// (all of one kind). */
+		private List<String> endpoints = new ArrayList<>(List.of("http://127.0.0.1:2379"));
+
+		/** Key prefix: instances live under '<namespace>/services/<service>/<instanceId>'. */
+		private String namespace = "/grpc-scale";
+
+		/** TTL of the lease registrations are bound to, whole seconds, at least 1s; a crashed instance leaves discovery within it. */
+		private Duration leaseTtl = Duration.ofSeconds(15);
+
+		/** Bound on each request to etcd; registration retries across an etcd leader change for up to this long. */
+		private Duration requestTimeout = Duration.ofSeconds(5);
+
+		/** User name for etcd authentication. Never logged nor shown in status. */
+		private @Nullable String username;
+
+		/** Password for etcd authentication. Never logged nor shown in status. */
+		private @Nullable String password;
+
+		private final Tls tls = new Tls();
+
+		public List<String> getEndpoints() {
+			return this.endpoints;
+		}
+
+		public void setEndpoints(List<String> endpoints) {
+			this.endpoints = endpoints;
+		}
+
+		public String getNamespace() {
+			return this.namespace;
+		}
+
+		public void setNamespace(String namespace) {
+			this.namespace = namespace;
+		}
+
+		public Duration getLeaseTtl() {
+			return this.leaseTtl;
+		}
+
+		public void setLeaseTtl(Duration leaseTtl) {
+			this.leaseTtl = leaseTtl;
+		}
+
+		public Duration getRequestTimeout() {
+			return this.requestTimeout;
+		}
+
+		public void setRequestTimeout(Duration requestTimeout) {
+			this.requestTimeout = requestTimeout;
+		}
+
+		public @Nullable String getUsername() {
+			return this.username;
+		}
+
+		public void setUsername(@Nullable String username) {
+			this.username = username;
+		}
+
+		public @Nullable String getPassword() {
+			return this.password;
+		}
+
+		public void setPassword(@Nullable String password) {
+			this.password = password;
+		}
+
+		public Tls getTls() {
+			return this.tls;
+		}
+
+		/** TLS to etcd. https:// endpoints turn it on as well. */
+		public static class Tls {
+
+			/** Whether to connect with TLS. */
+			private boolean enabled;
+
+			/** PEM file of the certificate authority that signed etcd's certificate. */
+			private @Nullable Path caFile;
+
+			/** PEM certificate chain of this client, for etcd's client-certificate authentication. */
+			private @Nullable Path certFile;
+
+			/** PEM private key (PKCS#8) of this client's certificate. */
+			private @Nullable Path keyFile;
+
+			public boolean isEnabled() {
+				return this.enabled;
+			}
+
+			public void setEnabled(boolean enabled) {
+				this.enabled = enabled;
+			}
+
+			public @Nullable Path getCaFile() {
+				return this.caFile;
+			}
+
+			public void setCaFile(@Nullable Path caFile) {
+				this.caFile = caFile;
+			}
+
+			public @Nullable Path getCertFile() {
+				return this.certFile;
+			}
+
+			public void setCertFile(@Nullable Path certFile) {
+				this.certFile = certFile;
+			}
+
+			public @Nullable Path getKeyFile() {
+				return this.keyFile;
+			}
+
+			public void setKeyFile(@Nullable Path keyFile) {
+				this.keyFile = keyFile;
 			}
 
 		}

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 
 import io.grpc.Status;
 import org.jspecify.annotations.Nullable;
+import org.springframework.util.ClassUtils;
 
 import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException.Problem;
 
@@ -21,10 +22,12 @@ import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException.Problem;
 final class GrpcScalePropertiesValidator {
 
 	/** Discovery backends this version provides. */
-	static final List<String> DISCOVERY_PROVIDERS = List.of("memory");
+	static final List<String> DISCOVERY_PROVIDERS = List.of("memory", "etcd");
 
 	/** Cluster backends this version provides. */
 	static final List<String> CLUSTER_PROVIDERS = List.of("memory");
+
+	private static final String ETCD_CLIENT = "io.etcd.jetcd.Client";
 
 	/** Legacy Jaeger collector/agent ports that do not speak OTLP. */
 	private static final Set<Integer> LEGACY_JAEGER_PORTS = Set.of(14268, 14250, 6831, 6832);
@@ -38,17 +41,21 @@ final class GrpcScalePropertiesValidator {
 
 	private final List<Problem> problems = new ArrayList<>();
 
-	private GrpcScalePropertiesValidator() {
+	private final ClassLoader classLoader;
+
+	private GrpcScalePropertiesValidator(ClassLoader classLoader) {
+		this.classLoader = classLoader;
 	}
 
 	/**
 	 * Validates the properties.
 	 * @param properties the bound properties
 	 * @param applicationName {@code spring.application.name}, the default service name
+	 * @param classLoader where optional backend clients are looked for
 	 * @throws InvalidGrpcScalePropertiesException listing every invalid value
 	 */
-	static void validate(GrpcScaleProperties properties, @Nullable String applicationName) {
-		GrpcScalePropertiesValidator validator = new GrpcScalePropertiesValidator();
+	static void validate(GrpcScaleProperties properties, @Nullable String applicationName, ClassLoader classLoader) {
+		GrpcScalePropertiesValidator validator = new GrpcScalePropertiesValidator(classLoader);
 		validator.services(properties.getServices(), applicationName);
 		validator.discovery(properties.getServiceDiscovery());
 		validator.circuitBreaker(properties.getCircuitBreaker());
@@ -86,6 +93,10 @@ final class GrpcScalePropertiesValidator {
 
 	private void discovery(GrpcScaleProperties.ServiceDiscovery discovery) {
 		provider("grpc.scale.service-discovery.provider", discovery.getProvider(), DISCOVERY_PROVIDERS);
+		if ("etcd".equals(discovery.getProvider()) && !isPresent(ETCD_CLIENT)) {
+			problem("grpc.scale.service-discovery.provider", "etcd",
+					"io.etcd:jetcd-core on the classpath (add the dependency) for provider 'etcd'");
+		}
 		if (discovery.getMemory().getNamespace() == null || discovery.getMemory().getNamespace().isBlank()) {
 			problem("grpc.scale.service-discovery.memory.namespace", discovery.getMemory().getNamespace(),
 					"a non-blank name");
@@ -171,6 +182,10 @@ final class GrpcScalePropertiesValidator {
 			return false;
 		}
 		return true;
+	}
+
+	private boolean isPresent(String className) {
+		return ClassUtils.isPresent(className, this.classLoader);
 	}
 
 	private static boolean isStatusCode(@Nullable String name) {

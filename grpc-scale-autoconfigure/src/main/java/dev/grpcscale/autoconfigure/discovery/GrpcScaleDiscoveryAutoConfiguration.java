@@ -17,11 +17,13 @@ import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceRegistry;
+import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
 
 /**
  * Auto-configuration of service discovery: the backend named by
- * {@code grpc.scale.service-discovery.provider} (a {@link ServiceRegistry} and {@link ServiceDiscovery}
- * bean) and, with Boot's gRPC client, the {@code discovery:///<service>} targets of every channel made by
+ * {@code grpc.scale.service-discovery.provider} ({@code memory}, or {@code etcd} with
+ * {@code io.etcd:jetcd-core} on the classpath), as a {@link ServiceRegistry} and {@link ServiceDiscovery}
+ * bean, and, with Boot's gRPC client, the {@code discovery:///<service>} targets of every channel made by
  * {@code GrpcChannelFactory} or {@code @ImportGrpcClients}.
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration")
@@ -38,6 +40,20 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
 		InMemoryServiceRegistry inMemoryServiceRegistry(GrpcScaleProperties properties) {
 			return InMemoryServiceRegistry.shared(properties.getServiceDiscovery().getMemory().getNamespace());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.etcd.jetcd.Client")
+	@ConditionalOnProperty(name = "grpc.scale.service-discovery.provider", havingValue = "etcd")
+	static class EtcdDiscoveryConfiguration {
+
+		@Bean(destroyMethod = "close")
+		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
+		EtcdServiceRegistry etcdServiceRegistry(GrpcScaleProperties properties) {
+			return EtcdRegistryFactory.create(properties.getServiceDiscovery().getEtcd(),
+					"grpc.scale.service-discovery.etcd.");
 		}
 
 	}
