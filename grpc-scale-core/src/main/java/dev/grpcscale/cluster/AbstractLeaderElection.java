@@ -169,6 +169,11 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 	/** The leader as last read from the backend, or {@code null}; never blocks. */
 	protected abstract @Nullable LeaderInfo observedLeader();
 
+	/** The scheduler this election runs on, for providers' own timers. */
+	protected final ScheduledExecutorService scheduler() {
+		return this.scheduler;
+	}
+
 	/** The current ticker value, in nanoseconds. */
 	protected final long nanoTime() {
 		return this.ticker.getAsLong();

@@ -3,8 +3,10 @@ package dev.grpcscale.cluster.etcd;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -78,7 +80,7 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 
 	private final AtomicBoolean warnedTtl = new AtomicBoolean();
 
-	private volatile View view = new View(-1, List.of(), null);
+	private volatile View view = new View(-1, 0, List.of(), null, Set.of(), 0);
 
 	private EtcdLeaderElection(Client client, LeaderElectionSettings settings) {
 		super(settings);
@@ -149,8 +151,63 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 		});
 	}
 
+	/**
+	 * Campaigns. etcd's Campaign commits the candidacy key, then waits until it is the oldest; around an etcd
+	 * member's crash or leader change either step can stall until etcd's request timeout (about 6 s). So,
+	 * checked every heartbeat while no answer came, the attempt is repeated when its key is still not
+	 * visible after {@code electionTimeout}, or when the key is already the oldest (this node should have been
+	 * told) for longer than a heartbeat. Campaign on the same lease reuses the key, so attempts are
+	 * idempotent; the first answer wins. A node legitimately waiting behind another leader never repeats.
+	 */
 	@Override
 	protected CompletableFuture<Long> campaign(EtcdSession session) {
+		CompletableFuture<Long> result = new CompletableFuture<>();
+		campaignAttempt(session, result);
+		scheduleCampaignCheck(session, result, nanoTime());
+		return result;
+	}
+
+	private void scheduleCampaignCheck(EtcdSession session, CompletableFuture<Long> result, long attemptStarted) {
+		try {
+			scheduler().schedule(() -> {
+				if (result.isDone()) {
+					return;
+				}
+				long now = nanoTime();
+				long age = now - attemptStarted;
+				View seen = this.view;
+				boolean fresh = seen.sentNanos() - attemptStarted > 0;
+				boolean committed = fresh && seen.candidateLeases().contains(session.leaseId());
+				boolean oldest = committed && seen.oldestLease() == session.leaseId();
+				boolean stalled = (!committed && age >= settings().electionTimeout().toNanos())
+						|| (oldest && age >= settings().heartbeatInterval().toNanos());
+				long nextStart = attemptStarted;
+				if (stalled) {
+					logger.debug("Node {}: campaign unanswered after {} ms; campaigning again", settings().nodeId(),
+							age / 1_000_000);
+					campaignAttempt(session, result);
+					nextStart = now;
+				}
+				scheduleCampaignCheck(session, result, nextStart);
+			}, settings().heartbeatInterval().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+		}
+		catch (java.util.concurrent.RejectedExecutionException ex) {
+			// closed
+		}
+	}
+
+	private void campaignAttempt(EtcdSession session, CompletableFuture<Long> result) {
+		campaignOnce(session).whenComplete((token, ex) -> {
+			if (ex != null) {
+				result.completeExceptionally(ex);
+			}
+			else {
+				result.complete(token);
+			}
+		});
+	}
+
+	private CompletableFuture<Long> campaignOnce(EtcdSession session) {
 		ByteSequence proposal = bytes(write(new Candidate(settings().nodeId(), settings().address())));
 		return this.client.getElectionClient()
 			.campaign(this.electionName, session.leaseId(), proposal)
@@ -181,7 +238,8 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 	@Override
 	protected CompletableFuture<Void> refreshView() {
 		GetOption option = GetOption.builder().isPrefix(true).build();
-		return this.client.getKVClient().get(bytes(this.prefix), option).thenAccept(this::updateView);
+		long sent = nanoTime();
+		return this.client.getKVClient().get(bytes(this.prefix), option).thenAccept((get) -> updateView(get, sent));
 	}
 
 	@Override
@@ -194,9 +252,10 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 		return this.view.leader();
 	}
 
-	private void updateView(GetResponse response) {
+	private void updateView(GetResponse response, long sent) {
 		long revision = response.getHeader().getRevision();
 		List<MemberAnnouncement> members = new ArrayList<>();
+		Set<Long> candidateLeases = new HashSet<>();
 		KeyValue oldest = null;
 		for (KeyValue kv : response.getKvs()) {
 			String key = string(kv.getKey());
@@ -207,9 +266,11 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 							Instant.parse(announcement.lastHeartbeat())));
 				}
 			}
-			else if (key.startsWith(this.candidatesPrefix)
-					&& (oldest == null || kv.getCreateRevision() < oldest.getCreateRevision())) {
-				oldest = kv;
+			else if (key.startsWith(this.candidatesPrefix)) {
+				candidateLeases.add(kv.getLease());
+				if (oldest == null || kv.getCreateRevision() < oldest.getCreateRevision()) {
+					oldest = kv;
+				}
 			}
 		}
 		LeaderInfo leader = null;
@@ -218,7 +279,8 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 			leader = (candidate != null) ? new LeaderInfo(candidate.nodeId(), candidate.address(),
 					oldest.getCreateRevision()) : null;
 		}
-		View next = new View(revision, List.copyOf(members), leader);
+		View next = new View(revision, sent, List.copyOf(members), leader, Set.copyOf(candidateLeases),
+				(oldest != null) ? oldest.getLease() : 0);
 		synchronized (this) {
 			// A slow read must not overwrite a newer one.
 			if (revision >= this.view.revision()) {
@@ -283,7 +345,8 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 	record Candidate(String nodeId, String address) {
 	}
 
-	private record View(long revision, List<MemberAnnouncement> members, @Nullable LeaderInfo leader) {
+	private record View(long revision, long sentNanos, List<MemberAnnouncement> members, @Nullable LeaderInfo leader,
+			Set<Long> candidateLeases, long oldestLease) {
 	}
 
 }
