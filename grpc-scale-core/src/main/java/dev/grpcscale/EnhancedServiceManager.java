@@ -18,6 +18,9 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.grpcscale.cluster.ClusterInfo;
+import dev.grpcscale.cluster.LeaderElection;
+import dev.grpcscale.cluster.LeadershipListener;
 import dev.grpcscale.discovery.ServiceDefinition;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
@@ -30,7 +33,7 @@ import dev.grpcscale.discovery.ServiceRegistry;
  *
  * <p>{@link #gracefulShutdown()} runs the first steps of grpc-scale's shutdown order: every served
  * service and {@code ""} turn {@code NOT_SERVING} in gRPC health, then every instance this manager
- * registered is deregistered. Draining in-flight calls and closing backends follow, and belong to the
+ * registered is deregistered, then leadership is resigned (the node leaves its cluster). Draining in-flight calls and closing backends follow, and belong to the
  * server's and the backends' owners.
  *
  * <p>Thread-safe.
@@ -49,6 +52,8 @@ public class EnhancedServiceManager {
 
 	private final Clock clock;
 
+	private final @Nullable LeaderElection leaderElection;
+
 	private final Map<String, ServiceInstance> registered = new ConcurrentHashMap<>();
 
 	private final AtomicBoolean shuttingDown = new AtomicBoolean();
@@ -63,6 +68,7 @@ public class EnhancedServiceManager {
 		this.healthStatusManager = builder.healthStatusManager;
 		this.servedServices = builder.servedServices;
 		this.clock = builder.clock;
+		this.leaderElection = builder.leaderElection;
 	}
 
 	/** Starts a builder; every component is optional. */
@@ -162,6 +168,32 @@ public class EnhancedServiceManager {
 		return requireDiscovery().watch(serviceName, listener);
 	}
 
+	/**
+	 * The cluster as this node sees it: members, leader, whether this node leads, fencing token.
+	 * @throws IllegalStateException if clustering is not enabled
+	 */
+	public ClusterInfo getClusterInfo() {
+		return requireLeaderElection().clusterInfo();
+	}
+
+	/**
+	 * Whether this node is the cluster leader now; see {@link LeaderElection#isLeader()}.
+	 * @throws IllegalStateException if clustering is not enabled
+	 */
+	public boolean isLeader() {
+		return requireLeaderElection().isLeader();
+	}
+
+	/**
+	 * Follows this node's leadership; see {@link LeaderElection#addListener}.
+	 * @param listener called on every grant, renewal and revocation
+	 * @return a handle that removes the listener
+	 * @throws IllegalStateException if clustering is not enabled
+	 */
+	public Subscription onLeadershipChange(LeadershipListener listener) {
+		return requireLeaderElection().addListener(listener);
+	}
+
 	/** The status of every enabled feature. */
 	public EnhancedServiceStatus getEnhancedServiceStatus() {
 		EnhancedServiceStatus.Discovery discoverySection = null;
@@ -172,7 +204,9 @@ public class EnhancedServiceManager {
 			}
 			discoverySection = new EnhancedServiceStatus.Discovery(this.discovery.status(), counts);
 		}
-		return new EnhancedServiceStatus(getRegisteredServices(), discoverySection, this.shuttingDown.get());
+		ClusterInfo clusterSection = (this.leaderElection != null) ? this.leaderElection.clusterInfo() : null;
+		return new EnhancedServiceStatus(getRegisteredServices(), discoverySection, clusterSection,
+				this.shuttingDown.get());
 	}
 
 	/** Whether {@link #gracefulShutdown()} has started. */
@@ -183,15 +217,28 @@ public class EnhancedServiceManager {
 	/**
 	 * Runs grpc-scale's part of the shutdown order, once: (1) gRPC health turns {@code NOT_SERVING} for
 	 * {@code ""} and every served service, and stays so; (2) every instance this manager registered is
-	 * deregistered. A step that fails is logged and the next still runs. Later calls do nothing.
+	 * deregistered; (3) leadership is resigned ({@link LeaderElection#leave()}). A step that fails is logged and the next still runs. Later calls do nothing.
 	 */
 	public void gracefulShutdown() {
 		if (!this.shuttingDown.compareAndSet(false, true)) {
 			return;
 		}
-		logger.info("grpc-scale graceful shutdown: health NOT_SERVING, then deregistration");
+		logger.info("grpc-scale graceful shutdown: health NOT_SERVING, deregistration, then leadership resignation");
 		markNotServing();
 		deregisterAll();
+		leaveCluster();
+	}
+
+	private void leaveCluster() {
+		if (this.leaderElection == null) {
+			return;
+		}
+		try {
+			this.leaderElection.leave();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not resign leadership", ex);
+		}
 	}
 
 	private void markNotServing() {
@@ -227,6 +274,13 @@ public class EnhancedServiceManager {
 		}
 	}
 
+	private LeaderElection requireLeaderElection() {
+		if (this.leaderElection == null) {
+			throw new IllegalStateException("Clustering is not enabled: no LeaderElection configured");
+		}
+		return this.leaderElection;
+	}
+
 	private ServiceRegistry requireRegistry() {
 		if (this.registry == null) {
 			throw new IllegalStateException("Service discovery is not enabled: no ServiceRegistry configured");
@@ -258,6 +312,8 @@ public class EnhancedServiceManager {
 
 		private Clock clock = Clock.systemUTC();
 
+		private @Nullable LeaderElection leaderElection;
+
 		private Builder() {
 		}
 
@@ -287,6 +343,15 @@ public class EnhancedServiceManager {
 		/** The clock for registration times; default the system UTC clock. */
 		public Builder clock(Clock clock) {
 			this.clock = Objects.requireNonNull(clock, "clock");
+			return this;
+		}
+
+		/**
+		 * The cluster this node belongs to; none disables clustering. The manager does not join or close it;
+		 * {@link EnhancedServiceManager#gracefulShutdown()} makes it leave.
+		 */
+		public Builder leaderElection(@Nullable LeaderElection leaderElection) {
+			this.leaderElection = leaderElection;
 			return this;
 		}
 

@@ -5,6 +5,7 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.grpcscale.cluster.ClusterInfo;
 import dev.grpcscale.discovery.DiscoveryStatus;
 import dev.grpcscale.discovery.ServiceInstance;
 
@@ -16,10 +17,12 @@ import dev.grpcscale.discovery.ServiceInstance;
  * @param services the instances this application registered
  * @param discovery the discovery backend and the number of available ({@code UP}) instances of each
  * known service, or {@code null} without discovery
+ * @param cluster members, leader, whether this node leads and the fencing token, or {@code null} without
+ * clustering
  * @param shuttingDown whether {@link EnhancedServiceManager#gracefulShutdown()} has started
  */
 public record EnhancedServiceStatus(List<ServiceInstance> services, @Nullable Discovery discovery,
-		boolean shuttingDown) {
+		@Nullable ClusterInfo cluster, boolean shuttingDown) {
 
 	/** Copies the list. */
 	public EnhancedServiceStatus {

@@ -1,0 +1,10 @@
+package dev.grpcscale.cluster.etcd;
+
+/**
+ * One session of an {@link EtcdLeaderElection}: the etcd lease that its candidacy and announcement are
+ * bound to.
+ *
+ * @param leaseId the lease id
+ */
+record EtcdSession(long leaseId) {
+}

@@ -1,0 +1,157 @@
+package dev.grpcscale.cluster;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.grpcscale.cluster.LeadershipEvent.Type;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class InMemoryLeaderElectionTests {
+
+	private final List<LeaderElection> elections = new ArrayList<>();
+
+	@AfterEach
+	void closeAll() {
+		this.elections.forEach(LeaderElection::close);
+	}
+
+	@Test
+	void exactlyOneOfFiveNodesLeads() {
+		InMemoryLeaderGroup group = InMemoryLeaderGroup.create();
+		for (int i = 0; i < 5; i++) {
+			join(InMemoryLeaderElection.create(group, settings("n" + i).build()));
+		}
+		await().atMost(Duration.ofSeconds(5)).until(() -> leaders().size() == 1);
+		LeaderElection leader = leaders().get(0);
+		for (LeaderElection election : this.elections) {
+			assertThat(election.currentLeader()).hasValueSatisfying(
+					(info) -> assertThat(info.nodeId()).isEqualTo(leader.settings().nodeId()));
+		}
+		assertThat(leaders()).hasSize(1);
+	}
+
+	@Test
+	void leaderLeavingHandsOverWithinMillisecondsWithAHigherToken() {
+		InMemoryLeaderGroup group = InMemoryLeaderGroup.create();
+		List<LeadershipEvent> grants = new CopyOnWriteArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			LeaderElection election = InMemoryLeaderElection.create(group, settings("n" + i).build());
+			election.addListener((event) -> {
+				if (event.type() == Type.GRANTED) {
+					grants.add(event);
+				}
+			});
+			join(election);
+		}
+		await().atMost(Duration.ofSeconds(5)).until(() -> leaders().size() == 1);
+		LeaderElection first = leaders().get(0);
+		long firstToken = first.leadership().orElseThrow().fencingToken();
+
+		long start = System.nanoTime();
+		first.leave();
+		assertThat(first.isLeader()).isFalse();
+		await().atMost(Duration.ofSeconds(1)).until(() -> leaders().size() == 1);
+		long handover = System.nanoTime() - start;
+		LeaderElection second = leaders().get(0);
+		assertThat(second).isNotSameAs(first);
+		assertThat(second.leadership().orElseThrow().fencingToken()).isGreaterThan(firstToken);
+		assertThat(Duration.ofNanos(handover)).isLessThan(Duration.ofMillis(200));
+		assertThat(grants).extracting(LeadershipEvent::fencingToken).isSorted().doesNotHaveDuplicates();
+	}
+
+	@Test
+	void membersListsAnnouncedNodesAliveAndExpectedAbsentNodesDead() {
+		InMemoryLeaderGroup group = InMemoryLeaderGroup.create();
+		LeaderElection a = join(InMemoryLeaderElection.create(group,
+				settings("a").address("10.0.0.1:9090").nodes(List.of("a", "b", "c")).build()));
+		join(InMemoryLeaderElection.create(group, settings("b").address("10.0.0.2:9090").build()));
+		await().atMost(Duration.ofSeconds(5)).until(() -> leaders().size() == 1);
+
+		assertThat(a.members()).extracting(ClusterMember::nodeId, ClusterMember::address, ClusterMember::status)
+			.containsExactly(org.assertj.core.groups.Tuple.tuple("a", "10.0.0.1:9090", MemberStatus.ALIVE),
+					org.assertj.core.groups.Tuple.tuple("b", "10.0.0.2:9090", MemberStatus.ALIVE),
+					org.assertj.core.groups.Tuple.tuple("c", "", MemberStatus.DEAD));
+		ClusterInfo info = a.clusterInfo();
+		assertThat(info.provider()).isEqualTo("memory");
+		assertThat(info.leader()).isNotNull();
+		assertThat(info.isLeader()).isEqualTo(info.leader().nodeId().equals("a"));
+		assertThat(info.fencingToken()).isEqualTo(info.leader().fencingToken());
+	}
+
+	@Test
+	void nodeThatJoinsWithoutLeaderElectionIsAMemberButNeverLeads() {
+		InMemoryLeaderGroup group = InMemoryLeaderGroup.create();
+		LeaderElection observer = join(InMemoryLeaderElection.create(group, settings("obs").leaderElection(false).build()));
+		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> !observer.isLeader());
+		assertThat(observer.members()).extracting(ClusterMember::nodeId).containsExactly("obs");
+		assertThat(observer.currentLeader()).isEmpty();
+	}
+
+	@Test
+	void electionsOfTheSameSharedNamespaceCompete() {
+		join(InMemoryLeaderElection.shared(settings("x").namespace("shared-test").build()));
+		join(InMemoryLeaderElection.shared(settings("y").namespace("shared-test").build()));
+		join(InMemoryLeaderElection.shared(settings("z").namespace("other-test").build()));
+		await().atMost(Duration.ofSeconds(5)).until(() -> leaders().size() == 2);
+		assertThat(leaders()).extracting((election) -> election.settings().namespace())
+			.containsExactlyInAnyOrder("shared-test", "other-test");
+	}
+
+	@Test
+	void stalledLeaderStopsClaimingLeadershipBeforeTheGroupElectsAnother() {
+		// Two nodes on one fake ticker; node a's scheduler is never run again after it wins (a paused process).
+		ManualScheduler clock = new ManualScheduler();
+		ManualScheduler aThreads = clock.sharingTime();
+		InMemoryLeaderGroup group = InMemoryLeaderGroup.create();
+		LeaderElection a = join(InMemoryLeaderElection.create(group,
+				fakeTime(settings("a"), clock).scheduler(aThreads).build()));
+		aThreads.runDue();
+		assertThat(a.isLeader()).isTrue();
+		long aValidUntil = a.leadership().orElseThrow().validUntilNanos();
+
+		List<LeadershipEvent> bGrants = new CopyOnWriteArrayList<>();
+		LeaderElection b = InMemoryLeaderElection.create(group, fakeTime(settings("b"), clock).scheduler(clock).build());
+		b.addListener(bGrants::add);
+		join(b);
+		for (int step = 0; step < 30 && !b.isLeader(); step++) {
+			clock.advance(Duration.ofMillis(50));
+			if (a.isLeader()) {
+				assertThat(b.isLeader()).isFalse();
+			}
+		}
+		assertThat(b.isLeader()).isTrue();
+		assertThat(a.isLeader()).isFalse();
+		LeadershipEvent granted = bGrants.get(0);
+		assertThat(granted.atNanos()).isGreaterThanOrEqualTo(aValidUntil);
+		assertThat(granted.fencingToken()).isGreaterThan(group.term() - 1).isEqualTo(2);
+	}
+
+	private static LeaderElectionSettings.Builder fakeTime(LeaderElectionSettings.Builder builder, ManualScheduler clock) {
+		return builder.ticker(clock::nanoTime);
+	}
+
+	private static LeaderElectionSettings.Builder settings(String nodeId) {
+		return LeaderElectionSettings.builder()
+			.nodeId(nodeId)
+			.heartbeatInterval(Duration.ofMillis(50))
+			.electionTimeout(Duration.ofMillis(500));
+	}
+
+	private LeaderElection join(LeaderElection election) {
+		this.elections.add(election);
+		election.join();
+		return election;
+	}
+
+	private List<LeaderElection> leaders() {
+		return this.elections.stream().filter(LeaderElection::isLeader).toList();
+	}
+
+}
