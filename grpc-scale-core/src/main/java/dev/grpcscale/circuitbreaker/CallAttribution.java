@@ -12,6 +12,10 @@ final class CallAttribution {
 
 	static final CallOptions.Key<CallAttribution> KEY = CallOptions.Key.create("dev.grpcscale.callAttribution");
 
+	/** Set by the interceptor on calls of excluded methods: no breaker counts them. */
+	static final CallOptions.Key<Boolean> NOT_COUNTED = CallOptions.Key.createWithDefault("dev.grpcscale.notCounted",
+			Boolean.FALSE);
+
 	private volatile boolean countedByInstance;
 
 	void attemptClosed(boolean failureCountedByInstance) {

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * available, every instance out, a deadline reached before a pick) fill the window.
  *
  * <p>Calls of the gRPC health service ({@code grpc.health.v1.Health/*}) and the excluded methods pass
- * untouched and never count.
+ * untouched and never count, neither here nor in the instance breakers of the
+ * {@code grpc_scale_round_robin} load balancer.
  *
  * <p>Limits: the breaker is taken per call, not per message, so a long-lived stream counts once, when it
  * ends.
@@ -72,16 +73,20 @@ public final class CircuitBreakerClientInterceptor implements ClientInterceptor 
 	public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
 			CallOptions callOptions, Channel next) {
 		if (!counts(method)) {
-			return next.newCall(method, callOptions);
+			return next.newCall(method, callOptions.withOption(CallAttribution.NOT_COUNTED, Boolean.TRUE));
 		}
 		String service = (this.serviceName != null) ? this.serviceName : next.authority();
 		return new GuardedCall<>(this.breakers.entry(service, CircuitBreakerKind.SERVICE), service, method,
 				callOptions, next);
 	}
 
+	static boolean isHealthCheck(MethodDescriptor<?, ?> method) {
+		return HealthGrpc.SERVICE_NAME.equals(method.getServiceName());
+	}
+
 	private boolean counts(MethodDescriptor<?, ?> method) {
 		String serviceOfMethod = method.getServiceName();
-		if (HealthGrpc.SERVICE_NAME.equals(serviceOfMethod)) {
+		if (isHealthCheck(method)) {
 			return false;
 		}
 		if (this.excludedMethods.isEmpty()) {
