@@ -268,17 +268,28 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 
 		private @Nullable ScheduledHandle probeTimer;
 
+		/** The breaker state the last reconcile saw. */
+		private CircuitBreaker.@Nullable State seen;
+
 		InstanceTracker(String name, GrpcCircuitBreakers.Entry entry) {
 			this.name = name;
 			this.entry = entry;
 		}
 
 		void reconcile() {
-			switch (this.entry.breaker.getState()) {
+			CircuitBreaker.State state = this.entry.breaker.getState();
+			boolean entered = state != this.seen;
+			this.seen = state;
+			switch (state) {
 				case OPEN -> {
 					setEjected(true);
-					if (this.probeTimer == null || !this.probeTimer.isPending()) {
+					// just opened (again): wait for the recovery timeout; already open: a pending timer or a
+					// probe already offered stands
+					if (entered) {
+						cancelProbeTimer();
 						this.probing = false;
+					}
+					if (!this.probing && this.probeTimer == null) {
 						scheduleProbe();
 					}
 				}
@@ -505,7 +516,10 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 			}
 			if (!tracker.entry.breaker.tryAcquirePermission()) {
 				tracker.trialInFlight.set(false);
-				CircuitBreakerLoadBalancer.this.syncContext.execute(tracker::probeRefused);
+				if (tracker.entry.breaker.getState() == CircuitBreaker.State.OPEN) {
+					// the breaker's clock has not reached the timeout yet: wait another one
+					CircuitBreakerLoadBalancer.this.syncContext.execute(tracker::probeRefused);
+				}
 				return null;
 			}
 			Trial trial = new Trial(tracker);

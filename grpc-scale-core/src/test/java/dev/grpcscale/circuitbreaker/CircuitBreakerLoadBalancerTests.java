@@ -141,6 +141,43 @@ class CircuitBreakerLoadBalancerTests {
 	}
 
 	@Test
+	void failedTrialCallKeepsTheInstanceOutForAnotherRecoveryTimeout() {
+		GrpcCircuitBreakers breakers = connect(Duration.ofMillis(500));
+		Backend sick = this.backends.get(2);
+		sick.answer.set(Status.UNAVAILABLE.withDescription("i3 is sick"));
+		AtomicInteger failures = new AtomicInteger();
+		Runnable callCountingFailures = () -> {
+			try {
+				call();
+			}
+			catch (StatusRuntimeException ex) {
+				assertThat(ex.getStatus().getDescription()).isEqualTo("i3 is sick");
+				failures.incrementAndGet();
+			}
+		};
+		while (failures.get() < 3) {
+			callCountingFailures.run();
+		}
+		int sickServed = sick.served.get();
+		List<CircuitBreakerTransition> transitions = new java.util.concurrent.CopyOnWriteArrayList<>();
+		breakers.addListener(transitions::add);
+		// after the recovery timeout exactly one trial call reaches i3, fails, and i3 is out again
+		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+			callCountingFailures.run();
+			assertThat(transitions).extracting(CircuitBreakerTransition::to).contains(State.OPEN);
+		});
+		assertThat(transitions).extracting(CircuitBreakerTransition::name).containsOnly("svc/i3");
+		assertThat(transitions).extracting(CircuitBreakerTransition::to)
+			.containsExactly(State.HALF_OPEN, State.OPEN);
+		assertThat(sick.served.get() - sickServed).isEqualTo(1);
+		assertThat(failures).hasValue(4);
+		for (int i = 0; i < 6; i++) {
+			callCountingFailures.run();
+		}
+		assertThat(failures).hasValue(4);
+	}
+
+	@Test
 	void everyInstanceOpenFailsCallsFastWithUnavailableNamingTheService() {
 		GrpcCircuitBreakers breakers = connect(Duration.ofSeconds(30));
 		for (Backend backend : this.backends) {
