@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -18,6 +21,9 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.grpcscale.circuitbreaker.CircuitBreakerMetrics;
+import dev.grpcscale.circuitbreaker.CircuitBreakerOpenException;
+import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 import dev.grpcscale.cluster.ClusterInfo;
 import dev.grpcscale.cluster.LeaderElection;
 import dev.grpcscale.cluster.LeadershipListener;
@@ -27,8 +33,8 @@ import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.ServiceRegistry;
 
 /**
- * The one entry point of grpc-scale: a thin facade over the discovery, health and (as they are enabled)
- * the other components, each of which can also be used on its own. Build it with {@link #builder()}; in a
+ * The one entry point of grpc-scale: a thin facade over the discovery, health, circuit-breaking and (as
+ * they are enabled) the other components, each of which can also be used on its own. Build it with {@link #builder()}; in a
  * Spring Boot application it is a bean configured from {@code grpc.scale.*}.
  *
  * <p>{@link #gracefulShutdown()} runs the first steps of grpc-scale's shutdown order: every served
@@ -50,6 +56,8 @@ public class EnhancedServiceManager {
 
 	private final Supplier<? extends Collection<String>> servedServices;
 
+	private final @Nullable GrpcCircuitBreakers circuitBreakers;
+
 	private final Clock clock;
 
 	private final @Nullable LeaderElection leaderElection;
@@ -67,6 +75,7 @@ public class EnhancedServiceManager {
 		this.discovery = builder.discovery;
 		this.healthStatusManager = builder.healthStatusManager;
 		this.servedServices = builder.servedServices;
+		this.circuitBreakers = builder.circuitBreakers;
 		this.clock = builder.clock;
 		this.leaderElection = builder.leaderElection;
 	}
@@ -194,6 +203,65 @@ public class EnhancedServiceManager {
 		return requireLeaderElection().addListener(listener);
 	}
 
+	/**
+	 * Runs an operation inside the circuit breaker named {@code operationName} (see
+	 * {@link GrpcCircuitBreakers#execute}). When that breaker does not permit the call, the operation is not
+	 * invoked and {@link CircuitBreakerOpenException} is thrown. Without circuit breaking the operation
+	 * simply runs.
+	 * @param operation what to run
+	 * @param operationName the breaker's name
+	 * @param <T> the result type
+	 * @return what the operation returned
+	 * @throws CircuitBreakerOpenException if the breaker did not permit the call
+	 * @throws Exception what the operation threw, unchanged
+	 */
+	public <T> T executeWithEnhancements(Callable<T> operation, String operationName) throws Exception {
+		Objects.requireNonNull(operation, "operation");
+		Objects.requireNonNull(operationName, "operationName");
+		GrpcCircuitBreakers breakers = this.circuitBreakers;
+		return (breakers != null) ? breakers.execute(operationName, operation) : operation.call();
+	}
+
+	/**
+	 * Runs an asynchronous operation inside the circuit breaker named {@code operationName} (see
+	 * {@link GrpcCircuitBreakers#executeAsync}). When that breaker does not permit the call, the operation
+	 * is not invoked and the returned stage fails with {@link CircuitBreakerOpenException}. Without circuit
+	 * breaking the operation simply runs.
+	 * @param operation supplies the stage
+	 * @param operationName the breaker's name
+	 * @param <T> the result type
+	 * @return a stage completing as the operation's does
+	 */
+	public <T> CompletionStage<T> executeWithEnhancementsAsync(Supplier<? extends CompletionStage<T>> operation,
+			String operationName) {
+		Objects.requireNonNull(operation, "operation");
+		Objects.requireNonNull(operationName, "operationName");
+		GrpcCircuitBreakers breakers = this.circuitBreakers;
+		if (breakers != null) {
+			return breakers.executeAsync(operationName, operation);
+		}
+		try {
+			CompletionStage<T> stage = operation.get();
+			return (stage != null) ? stage : CompletableFuture.failedFuture(
+					new NullPointerException("Operation '" + operationName + "' returned no CompletionStage"));
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+	}
+
+	/**
+	 * The totals and the state of every circuit breaker; see {@link CircuitBreakerMetrics}.
+	 * @return a snapshot
+	 * @throws IllegalStateException if circuit breaking is not enabled
+	 */
+	public CircuitBreakerMetrics getCircuitBreakerMetrics() {
+		if (this.circuitBreakers == null) {
+			throw new IllegalStateException("Circuit breaking is not enabled: no GrpcCircuitBreakers configured");
+		}
+		return this.circuitBreakers.metrics();
+	}
+
 	/** The status of every enabled feature. */
 	public EnhancedServiceStatus getEnhancedServiceStatus() {
 		EnhancedServiceStatus.Discovery discoverySection = null;
@@ -204,8 +272,14 @@ public class EnhancedServiceManager {
 			}
 			discoverySection = new EnhancedServiceStatus.Discovery(this.discovery.status(), counts);
 		}
+		EnhancedServiceStatus.CircuitBreakers circuitBreakerSection = null;
+		if (this.circuitBreakers != null) {
+			circuitBreakerSection = new EnhancedServiceStatus.CircuitBreakers(this.circuitBreakers.states(),
+					this.circuitBreakers.openCircuits());
+		}
 		ClusterInfo clusterSection = (this.leaderElection != null) ? this.leaderElection.clusterInfo() : null;
-		return new EnhancedServiceStatus(getRegisteredServices(), discoverySection, clusterSection,
+		return new EnhancedServiceStatus(getRegisteredServices(), discoverySection, circuitBreakerSection,
+				clusterSection,
 				this.shuttingDown.get());
 	}
 
@@ -310,6 +384,8 @@ public class EnhancedServiceManager {
 
 		private Supplier<? extends Collection<String>> servedServices = List::of;
 
+		private @Nullable GrpcCircuitBreakers circuitBreakers;
+
 		private Clock clock = Clock.systemUTC();
 
 		private @Nullable LeaderElection leaderElection;
@@ -337,6 +413,15 @@ public class EnhancedServiceManager {
 				Supplier<? extends Collection<String>> servedServices) {
 			this.healthStatusManager = healthStatusManager;
 			this.servedServices = Objects.requireNonNull(servedServices, "servedServices");
+			return this;
+		}
+
+		/**
+		 * The circuit breakers behind {@link #executeWithEnhancements} and {@link #getCircuitBreakerMetrics};
+		 * none disables circuit breaking (operations then run unguarded).
+		 */
+		public Builder circuitBreakers(@Nullable GrpcCircuitBreakers circuitBreakers) {
+			this.circuitBreakers = circuitBreakers;
 			return this;
 		}
 

@@ -3,6 +3,7 @@ package dev.grpcscale;
 import java.util.List;
 import java.util.Map;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.jspecify.annotations.Nullable;
 
 import dev.grpcscale.cluster.ClusterInfo;
@@ -17,12 +18,14 @@ import dev.grpcscale.discovery.ServiceInstance;
  * @param services the instances this application registered
  * @param discovery the discovery backend and the number of available ({@code UP}) instances of each
  * known service, or {@code null} without discovery
+ * @param circuitBreaker the circuit breakers and which of them are open, or {@code null} without circuit
+ * breaking
  * @param cluster members, leader, whether this node leads and the fencing token, or {@code null} without
  * clustering
  * @param shuttingDown whether {@link EnhancedServiceManager#gracefulShutdown()} has started
  */
 public record EnhancedServiceStatus(List<ServiceInstance> services, @Nullable Discovery discovery,
-		@Nullable ClusterInfo cluster, boolean shuttingDown) {
+		@Nullable CircuitBreakers circuitBreaker, @Nullable ClusterInfo cluster, boolean shuttingDown) {
 
 	/** Copies the list. */
 	public EnhancedServiceStatus {
@@ -40,6 +43,23 @@ public record EnhancedServiceStatus(List<ServiceInstance> services, @Nullable Di
 		/** Copies the map. */
 		public Discovery {
 			instances = Map.copyOf(instances);
+		}
+
+	}
+
+	/**
+	 * The circuit-breaker section.
+	 *
+	 * @param breakers the state of every breaker, by name
+	 * @param openCircuits the breakers that do not let every call through ({@code OPEN},
+	 * {@code HALF_OPEN}, {@code FORCED_OPEN}), sorted by name
+	 */
+	public record CircuitBreakers(Map<String, CircuitBreaker.State> breakers, List<String> openCircuits) {
+
+		/** Copies the map and the list. */
+		public CircuitBreakers {
+			breakers = Map.copyOf(breakers);
+			openCircuits = List.copyOf(openCircuits);
 		}
 
 	}

@@ -22,10 +22,14 @@ import dev.grpcscale.Subscription;
 final class DiscoveryNameResolver extends NameResolver {
 
 	/** Attribute on each address group: the discovered instance behind it. */
-	static final Attributes.Key<ServiceInstance> INSTANCE = Attributes.Key.create("dev.grpcscale.instance");
+	static final Attributes.Key<ServiceInstance> INSTANCE = DiscoveryNameResolverProvider.INSTANCE;
 
+	/**
+	 * grpc-scale's circuit-breaking round robin (CircuitBreakerLoadBalancerProvider) when it is registered,
+	 * else plain round_robin: gRPC takes the first policy of the list that it knows.
+	 */
 	private static final Map<String, ?> ROUND_ROBIN = Map.of("loadBalancingConfig",
-			List.of(Map.of("round_robin", Map.of())));
+			List.of(Map.of("grpc_scale_round_robin", Map.of()), Map.of("round_robin", Map.of())));
 
 	private final URI target;
 

@@ -6,6 +6,8 @@ import java.net.URI;
 import java.util.Collection;
 import java.util.List;
 
+import io.grpc.Attributes;
+import io.grpc.EquivalentAddressGroup;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
@@ -28,7 +30,9 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  *
- * <p>Channels get the {@code round_robin} load-balancing policy from the resolver's service config.
+ * <p>Channels get the {@code grpc_scale_round_robin} load-balancing policy from the resolver's service
+ * config when {@code dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider} is registered, and
+ * {@code round_robin} otherwise. Each address group carries the {@link #INSTANCE} attribute.
  * A target without a {@code ServiceDiscovery} argument, or whose path is not one valid service name,
  * resolves to an {@code UNAVAILABLE} / {@code INVALID_ARGUMENT} error rather than throwing.
  */
@@ -40,6 +44,13 @@ public final class DiscoveryNameResolverProvider extends NameResolverProvider {
 	/** The name-resolver argument carrying the channel's {@link ServiceDiscovery}. */
 	public static final NameResolver.Args.Key<ServiceDiscovery> SERVICE_DISCOVERY = NameResolver.Args.Key
 		.create("dev.grpcscale.serviceDiscovery");
+
+	/**
+	 * The attribute every address group resolved from a {@code discovery:///} target carries: the
+	 * discovered instance behind it. Load balancers read it from their subchannels' addresses.
+	 */
+	@EquivalentAddressGroup.Attr
+	public static final Attributes.Key<ServiceInstance> INSTANCE = Attributes.Key.create("dev.grpcscale.instance");
 
 	/**
 	 * Below DNS (5): the registry makes the highest-priority provider's scheme the default for targets

@@ -1,0 +1,628 @@
+package dev.grpcscale.circuitbreaker;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.TransitionCheckResult;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.core.functions.Either;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.NameResolver;
+import io.grpc.Status;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.grpcscale.Subscription;
+
+/**
+ * The circuit breakers of an application: one per target service, one per discovered instance and one per
+ * operation, kept in a resilience4j {@link CircuitBreakerRegistry} and configured from
+ * {@link CircuitBreakerSettings} (a default, and overrides by name).
+ *
+ * <pre>{@code
+ * GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
+ *     .defaults(CircuitBreakerSettings.builder().failureThreshold(5).build())
+ *     .override("payment-service", CircuitBreakerSettings.builder().failureThreshold(10).build())
+ *     .build();
+ * CircuitBreakerLoadBalancerProvider.registerDefault();
+ * ManagedChannel channel = breakers.configure(DiscoveryNameResolverProvider.configure(
+ *         ManagedChannelBuilder.forTarget("discovery:///payment-service").usePlaintext(), discovery))
+ *     .build();
+ * String answer = breakers.execute("load-prices", () -> prices.load());
+ * }</pre>
+ *
+ * <p><b>Names and settings.</b> A service breaker is named after the service, an instance breaker
+ * {@code <service>/<instanceId>} ({@link #instanceBreakerName}), an operation breaker after the
+ * operation. A breaker takes the override registered under its own name; an instance breaker without one
+ * takes its service's override; every other breaker takes the defaults.
+ *
+ * <p><b>resilience4j.</b> Each breaker is a resilience4j {@code CircuitBreaker} created in the registry
+ * with a configuration derived from its settings (time-based window of the monitoring period, wait in
+ * open state of the recovery timeout, one call in half-open state, the count rule applied through
+ * resilience4j's {@code transitionOnResult} hook, and the given clock for both the window and the open
+ * state's wait). A breaker that the given registry already holds under a name is used as it is, with its
+ * own configuration. The registry can be bound to Micrometer with resilience4j-micrometer.
+ *
+ * <p><b>Counts.</b> Besides resilience4j's windowed metrics, each breaker counts since its creation the
+ * calls that went through grpc-scale (the interceptor, the load balancer, {@link #execute}); see
+ * {@link #metrics()}. Calls made directly on the resilience4j breaker are in its window but not in these
+ * counts.
+ *
+ * <p>Thread-safe. Breakers live as long as this object; nothing is started, so there is nothing to close.
+ */
+public final class GrpcCircuitBreakers {
+
+	/**
+	 * The name-resolver argument through which a channel's {@code grpc_scale_round_robin} load balancer
+	 * finds its breakers; set by {@link #configure(ManagedChannelBuilder)}.
+	 */
+	public static final NameResolver.Args.Key<GrpcCircuitBreakers> NAME_RESOLVER_ARG = NameResolver.Args.Key
+		.create("dev.grpcscale.circuitBreakers");
+
+	private static final Logger logger = LoggerFactory.getLogger(GrpcCircuitBreakers.class);
+
+	/** Slow calls never open a grpc-scale breaker: no call is this slow. */
+	private static final Duration NEVER_SLOW = Duration.ofNanos(Long.MAX_VALUE);
+
+	private final CircuitBreakerRegistry registry;
+
+	private final CircuitBreakerSettings defaults;
+
+	private final Map<String, CircuitBreakerSettings> overrides;
+
+	private final Clock clock;
+
+	private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+	private final List<CircuitBreakerListener> listeners = new CopyOnWriteArrayList<>();
+
+	private GrpcCircuitBreakers(Builder builder) {
+		this.registry = (builder.registry != null) ? builder.registry : CircuitBreakerRegistry.ofDefaults();
+		this.defaults = builder.defaults;
+		this.overrides = Map.copyOf(builder.overrides);
+		this.clock = builder.clock;
+		this.listeners.addAll(builder.listeners);
+	}
+
+	/** Starts a builder: default settings, a registry of its own, the system UTC clock. */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/** Breakers with the default settings, in a registry of their own. */
+	public static GrpcCircuitBreakers ofDefaults() {
+		return builder().build();
+	}
+
+	/**
+	 * The name of an instance's breaker.
+	 * @param serviceName the service
+	 * @param instanceId the instance
+	 * @return {@code <serviceName>/<instanceId>}
+	 */
+	public static String instanceBreakerName(String serviceName, String instanceId) {
+		return serviceName + '/' + instanceId;
+	}
+
+	/**
+	 * The breaker of a target service, created on first use.
+	 * @param serviceName the service
+	 * @return the breaker named {@code serviceName}
+	 */
+	public CircuitBreaker serviceBreaker(String serviceName) {
+		return entry(serviceName, CircuitBreakerKind.SERVICE).breaker;
+	}
+
+	/**
+	 * The breaker of one instance of a service, created on first use.
+	 * @param serviceName the service
+	 * @param instanceId the instance
+	 * @return the breaker named {@code <serviceName>/<instanceId>}
+	 */
+	public CircuitBreaker instanceBreaker(String serviceName, String instanceId) {
+		return entry(instanceBreakerName(serviceName, instanceId), CircuitBreakerKind.INSTANCE).breaker;
+	}
+
+	/**
+	 * The breaker of an operation, created on first use.
+	 * @param operationName the operation
+	 * @return the breaker named {@code operationName}
+	 */
+	public CircuitBreaker operationBreaker(String operationName) {
+		return entry(operationName, CircuitBreakerKind.OPERATION).breaker;
+	}
+
+	/**
+	 * The settings a breaker of this name gets: its override, for an instance breaker
+	 * ({@code <service>/<id>}) its service's override, else the defaults.
+	 * @param name a breaker name
+	 * @return its settings
+	 */
+	public CircuitBreakerSettings settings(String name) {
+		CircuitBreakerSettings own = this.overrides.get(name);
+		if (own != null) {
+			return own;
+		}
+		int slash = name.indexOf('/');
+		if (slash > 0) {
+			CircuitBreakerSettings service = this.overrides.get(name.substring(0, slash));
+			if (service != null) {
+				return service;
+			}
+		}
+		return this.defaults;
+	}
+
+	/** The resilience4j registry holding the breakers. */
+	public CircuitBreakerRegistry registry() {
+		return this.registry;
+	}
+
+	/** The clock the breakers read time from. */
+	public Clock clock() {
+		return this.clock;
+	}
+
+	/**
+	 * Runs an operation inside the breaker named {@code operationName}: when the breaker does not permit
+	 * the call, the operation is not invoked. Otherwise its outcome is recorded: a result is a success, an
+	 * exception a failure when {@link CircuitBreakerSettings#isFailure(Throwable)} says so (a success
+	 * otherwise), a {@link CancellationException} is not counted.
+	 * @param operationName the breaker's name
+	 * @param operation what to run
+	 * @param <T> the result type
+	 * @return what the operation returned
+	 * @throws CircuitBreakerOpenException if the breaker did not permit the call
+	 * @throws Exception what the operation threw, unchanged
+	 */
+	public <T> T execute(String operationName, Callable<T> operation) throws Exception {
+		Objects.requireNonNull(operation, "operation");
+		Entry entry = entry(operationName, CircuitBreakerKind.OPERATION);
+		entry.acquireOrThrow();
+		long start = entry.breaker.getCurrentTimestamp();
+		try {
+			T result = operation.call();
+			entry.recordSuccess(start);
+			return result;
+		}
+		catch (Throwable ex) {
+			entry.recordThrowable(start, ex);
+			throw ex;
+		}
+	}
+
+	/**
+	 * Runs an asynchronous operation inside the breaker named {@code operationName}, recording its
+	 * outcome when the stage completes (as {@link #execute} does). When the breaker does not permit the
+	 * call, the supplier is not invoked and the returned stage fails with
+	 * {@link CircuitBreakerOpenException}; this method itself does not throw it.
+	 * @param operationName the breaker's name
+	 * @param operation supplies the stage; an exception it throws, or a {@code null} stage, fails the call
+	 * @param <T> the result type
+	 * @return a stage completing as the operation's does
+	 */
+	public <T> CompletionStage<T> executeAsync(String operationName,
+			Supplier<? extends CompletionStage<T>> operation) {
+		Objects.requireNonNull(operation, "operation");
+		Entry entry = entry(operationName, CircuitBreakerKind.OPERATION);
+		try {
+			entry.acquireOrThrow();
+		}
+		catch (CircuitBreakerOpenException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+		long start = entry.breaker.getCurrentTimestamp();
+		CompletionStage<T> stage;
+		try {
+			stage = operation.get();
+			if (stage == null) {
+				throw new NullPointerException("Operation '" + operationName + "' returned no CompletionStage");
+			}
+		}
+		catch (Throwable ex) {
+			entry.recordThrowable(start, ex);
+			return CompletableFuture.failedFuture(ex);
+		}
+		return stage.whenComplete((result, failure) -> {
+			if (failure == null) {
+				entry.recordSuccess(start);
+			}
+			else {
+				entry.recordThrowable(start, failure);
+			}
+		});
+	}
+
+	/**
+	 * Registers a listener for the state changes of every breaker, present and future.
+	 * @param listener the listener
+	 * @return a handle that removes it
+	 */
+	public Subscription addListener(CircuitBreakerListener listener) {
+		Objects.requireNonNull(listener, "listener");
+		this.listeners.add(listener);
+		return () -> this.listeners.remove(listener);
+	}
+
+	/** The current state of every breaker created through this object, sorted by name. */
+	public Map<String, CircuitBreaker.State> states() {
+		Map<String, CircuitBreaker.State> states = new TreeMap<>();
+		this.entries.forEach((name, entry) -> states.put(name, entry.breaker.getState()));
+		return states;
+	}
+
+	/**
+	 * The breakers that do not let every call through ({@code OPEN}, {@code HALF_OPEN},
+	 * {@code FORCED_OPEN}), sorted by name.
+	 */
+	public List<String> openCircuits() {
+		List<String> open = new ArrayList<>();
+		states().forEach((name, state) -> {
+			if (state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.HALF_OPEN
+					|| state == CircuitBreaker.State.FORCED_OPEN) {
+				open.add(name);
+			}
+		});
+		return List.copyOf(open);
+	}
+
+	/** A snapshot of every breaker and the totals; see {@link CircuitBreakerMetrics}. */
+	public CircuitBreakerMetrics metrics() {
+		List<CircuitBreakerMetrics.Breaker> breakers = new ArrayList<>();
+		long successful = 0;
+		long failed = 0;
+		long rejected = 0;
+		long ignored = 0;
+		for (Entry entry : new TreeMap<>(this.entries).values()) {
+			CircuitBreakerMetrics.Breaker snapshot = entry.snapshot();
+			breakers.add(snapshot);
+			if (entry.kind != CircuitBreakerKind.INSTANCE) {
+				successful += snapshot.successfulRequests();
+				failed += snapshot.failedRequests();
+				rejected += snapshot.rejectedRequests();
+				ignored += snapshot.ignoredRequests();
+			}
+		}
+		return new CircuitBreakerMetrics(successful + failed + rejected + ignored, successful, failed, rejected,
+				ignored, breakers);
+	}
+
+	/** An interceptor guarding calls with the breaker named after each channel's authority. */
+	public CircuitBreakerClientInterceptor clientInterceptor() {
+		return CircuitBreakerClientInterceptor.builder(this).build();
+	}
+
+	/**
+	 * An interceptor guarding calls with the breaker of the given service.
+	 * @param serviceName the target service
+	 * @return the interceptor
+	 */
+	public CircuitBreakerClientInterceptor clientInterceptor(String serviceName) {
+		return CircuitBreakerClientInterceptor.builder(this).serviceName(serviceName).build();
+	}
+
+	/**
+	 * Guards a channel: sets {@link #NAME_RESOLVER_ARG} so the {@code grpc_scale_round_robin} policy
+	 * (chosen by the {@code discovery:///} resolver once {@link CircuitBreakerLoadBalancerProvider} is
+	 * registered) keeps per-instance breakers, and adds {@link #clientInterceptor()}, whose service breaker
+	 * is named after the channel's authority ({@code <service>} for {@code discovery:///<service>}).
+	 * @param builder the channel builder
+	 * @param <T> the builder type
+	 * @return the builder
+	 */
+	public <T extends ManagedChannelBuilder<T>> T configure(T builder) {
+		return builder.setNameResolverArg(NAME_RESOLVER_ARG, this).intercept(clientInterceptor());
+	}
+
+	Entry entry(String name, CircuitBreakerKind kind) {
+		Objects.requireNonNull(name, "name");
+		Entry entry = this.entries.get(name);
+		if (entry != null) {
+			return entry;
+		}
+		if (name.isBlank()) {
+			throw new IllegalArgumentException("name: '" + name + "' (expected: a non-blank breaker name)");
+		}
+		return this.entries.computeIfAbsent(name, (key) -> create(key, kind));
+	}
+
+	private Entry create(String name, CircuitBreakerKind kind) {
+		CircuitBreakerSettings settings = settings(name);
+		AtomicReference<@Nullable CircuitBreaker> self = new AtomicReference<>();
+		CircuitBreaker breaker = this.registry.circuitBreaker(name, toConfig(settings, self));
+		self.set(breaker);
+		Entry entry = new Entry(name, kind, breaker, settings);
+		breaker.getEventPublisher()
+			.onStateTransition((event) -> publish(entry, event.getStateTransition().getFromState(),
+					event.getStateTransition().getToState()));
+		return entry;
+	}
+
+	private CircuitBreakerConfig toConfig(CircuitBreakerSettings settings,
+			AtomicReference<@Nullable CircuitBreaker> self) {
+		Float rate = settings.failureRateThreshold();
+		CircuitBreakerConfig.Builder config = CircuitBreakerConfig.custom()
+			.clock(this.clock)
+			.slidingWindow((int) settings.monitoringPeriod().getSeconds(), settings.failureThreshold(),
+					SlidingWindowType.TIME_BASED, SlidingWindowSynchronizationStrategy.SYNCHRONIZED)
+			.waitDurationInOpenState(settings.recoveryTimeout())
+			.permittedNumberOfCallsInHalfOpenState(1)
+			.slowCallRateThreshold(100)
+			.slowCallDurationThreshold(NEVER_SLOW)
+			.automaticTransitionFromOpenToHalfOpenEnabled(false)
+			.recordException(settings::isFailure)
+			.writableStackTraceEnabled(false);
+		if (rate != null) {
+			// resilience4j's own rule: rate >= threshold once minimumNumberOfCalls (failureThreshold) calls.
+			config.failureRateThreshold(rate);
+		}
+		else {
+			// 100% over failureThreshold calls is a special case of "failureThreshold failures"; the general
+			// case is checked after each recorded failure, inside resilience4j's CAS-guarded closed state.
+			config.failureRateThreshold(100).transitionOnResult((result) -> checkFailureCount(settings, self, result));
+		}
+		return config.build();
+	}
+
+	private static TransitionCheckResult checkFailureCount(CircuitBreakerSettings settings,
+			AtomicReference<@Nullable CircuitBreaker> self, Either<Object, Throwable> result) {
+		CircuitBreaker breaker = self.get();
+		if (breaker != null && result.isRight() && breaker.getState() == CircuitBreaker.State.CLOSED
+				&& breaker.getMetrics().getNumberOfFailedCalls() >= settings.failureThreshold()) {
+			return TransitionCheckResult.transitionToOpenAndWaitFor(settings.recoveryTimeout());
+		}
+		return TransitionCheckResult.noTransition();
+	}
+
+	private void publish(Entry entry, CircuitBreaker.State from, CircuitBreaker.State to) {
+		if (to == CircuitBreaker.State.OPEN || from == CircuitBreaker.State.OPEN) {
+			logger.info("Circuit breaker '{}' ({}) {} -> {}", entry.name, entry.kind, from, to);
+		}
+		else {
+			logger.debug("Circuit breaker '{}' ({}) {} -> {}", entry.name, entry.kind, from, to);
+		}
+		CircuitBreakerTransition transition = new CircuitBreakerTransition(entry.name, entry.kind, from, to,
+				this.clock.instant());
+		for (CircuitBreakerListener listener : this.listeners) {
+			try {
+				listener.onStateTransition(transition);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Circuit breaker listener {} failed on {}", listener, transition, ex);
+			}
+		}
+	}
+
+	/** One breaker with its settings and cumulative counts. */
+	static final class Entry {
+
+		final String name;
+
+		final CircuitBreakerKind kind;
+
+		final CircuitBreaker breaker;
+
+		final CircuitBreakerSettings settings;
+
+		private final LongAdder successful = new LongAdder();
+
+		private final LongAdder failed = new LongAdder();
+
+		private final LongAdder rejected = new LongAdder();
+
+		private final LongAdder ignored = new LongAdder();
+
+		Entry(String name, CircuitBreakerKind kind, CircuitBreaker breaker, CircuitBreakerSettings settings) {
+			this.name = name;
+			this.kind = kind;
+			this.breaker = breaker;
+			this.settings = settings;
+		}
+
+		/** Takes a permission, counting a rejection when there is none. */
+		boolean tryAcquire() {
+			if (this.breaker.tryAcquirePermission()) {
+				return true;
+			}
+			this.rejected.increment();
+			return false;
+		}
+
+		void acquireOrThrow() {
+			if (!tryAcquire()) {
+				throw new CircuitBreakerOpenException(this.name, this.breaker.getState());
+			}
+		}
+
+		void recordSuccess(long start) {
+			this.breaker.onSuccess(elapsed(start), this.breaker.getTimestampUnit());
+			this.successful.increment();
+		}
+
+		void recordThrowable(long start, Throwable failure) {
+			Throwable actual = CircuitBreakerSettings.unwrap(failure);
+			if (actual instanceof CancellationException) {
+				ignore();
+				return;
+			}
+			Status status = CircuitBreakerSettings.statusOf(actual);
+			if (status != null && isIgnored(status.getCode())) {
+				ignore();
+				return;
+			}
+			if (this.settings.isFailure(actual)) {
+				this.failed.increment();
+			}
+			else {
+				this.successful.increment();
+			}
+			// resilience4j classifies it again with the same predicate and runs the count rule
+			this.breaker.onError(elapsed(start), this.breaker.getTimestampUnit(), actual);
+		}
+
+		/**
+		 * Records a gRPC call's status.
+		 * @param counted whether another breaker (the instance's) already counted this failure: then it
+		 * counts here, but stays out of this breaker's window
+		 * @return whether the status is a failure
+		 */
+		boolean recordStatus(long start, Status status, @Nullable Metadata trailers, boolean counted) {
+			Status.Code code = status.getCode();
+			if (code == Status.Code.OK) {
+				recordSuccess(start);
+				return false;
+			}
+			if (isIgnored(code)) {
+				ignore();
+				return false;
+			}
+			if (!this.settings.isFailure(code)) {
+				recordSuccess(start);
+				return false;
+			}
+			this.failed.increment();
+			if (counted) {
+				this.breaker.releasePermission();
+			}
+			else {
+				this.breaker.onError(elapsed(start), this.breaker.getTimestampUnit(),
+						status.asRuntimeException(trailers));
+			}
+			return true;
+		}
+
+		/** Gives back a permission unused, as for a call that did not take place. */
+		void release() {
+			this.breaker.releasePermission();
+		}
+
+		private boolean isIgnored(Status.Code code) {
+			return code == Status.Code.CANCELLED && !this.settings.isFailure(code);
+		}
+
+		private void ignore() {
+			this.breaker.releasePermission();
+			this.ignored.increment();
+		}
+
+		private long elapsed(long start) {
+			return Math.max(0, this.breaker.getCurrentTimestamp() - start);
+		}
+
+		CircuitBreakerMetrics.Breaker snapshot() {
+			CircuitBreaker.Metrics metrics = this.breaker.getMetrics();
+			int buffered = metrics.getNumberOfBufferedCalls();
+			int failedCalls = metrics.getNumberOfFailedCalls();
+			float rate = (buffered == 0) ? 0f : failedCalls * 100f / buffered;
+			return new CircuitBreakerMetrics.Breaker(this.name, this.kind, this.breaker.getState(), rate, buffered,
+					failedCalls, this.successful.sum(), this.failed.sum(), this.rejected.sum(), this.ignored.sum());
+		}
+
+	}
+
+	/** Settings of a {@link GrpcCircuitBreakers}. */
+	public static final class Builder {
+
+		private @Nullable CircuitBreakerRegistry registry;
+
+		private CircuitBreakerSettings defaults = CircuitBreakerSettings.defaults();
+
+		private final Map<String, CircuitBreakerSettings> overrides = new LinkedHashMap<>();
+
+		private Clock clock = Clock.systemUTC();
+
+		private final List<CircuitBreakerListener> listeners = new ArrayList<>();
+
+		private Builder() {
+		}
+
+		/**
+		 * The resilience4j registry to create breakers in (for example one shared with other resilience4j
+		 * users, or bound to Micrometer). Default: a registry of its own.
+		 * @param registry the registry
+		 * @return this builder
+		 */
+		public Builder registry(CircuitBreakerRegistry registry) {
+			this.registry = Objects.requireNonNull(registry, "registry");
+			return this;
+		}
+
+		/**
+		 * The settings of every breaker without an override. Default
+		 * {@link CircuitBreakerSettings#defaults()}.
+		 * @param defaults the settings
+		 * @return this builder
+		 */
+		public Builder defaults(CircuitBreakerSettings defaults) {
+			this.defaults = Objects.requireNonNull(defaults, "defaults");
+			return this;
+		}
+
+		/**
+		 * The settings of the breaker of this name (a service, an instance {@code <service>/<id>} or an
+		 * operation); a service's override also applies to its instances' breakers. Derive it from the
+		 * defaults with {@link CircuitBreakerSettings#toBuilder()} to change only some settings.
+		 * @param name the breaker name
+		 * @param settings its settings
+		 * @return this builder
+		 * @throws IllegalArgumentException if the name is blank
+		 */
+		public Builder override(String name, CircuitBreakerSettings settings) {
+			Objects.requireNonNull(name, "name");
+			if (name.isBlank()) {
+				throw new IllegalArgumentException("override name: '" + name + "' (expected: a breaker name)");
+			}
+			this.overrides.put(name, Objects.requireNonNull(settings, "settings"));
+			return this;
+		}
+
+		/**
+		 * The clock for the monitoring window and the recovery timeout. Default the system UTC clock. The
+		 * time a call takes is measured apart, with {@code System.nanoTime()}.
+		 * @param clock the clock
+		 * @return this builder
+		 */
+		public Builder clock(Clock clock) {
+			this.clock = Objects.requireNonNull(clock, "clock");
+			return this;
+		}
+
+		/**
+		 * Adds a listener for state changes; see {@link GrpcCircuitBreakers#addListener}.
+		 * @param listener the listener
+		 * @return this builder
+		 */
+		public Builder listener(CircuitBreakerListener listener) {
+			this.listeners.add(Objects.requireNonNull(listener, "listener"));
+			return this;
+		}
+
+		/** Builds the breakers. */
+		public GrpcCircuitBreakers build() {
+			return new GrpcCircuitBreakers(this);
+		}
+
+	}
+
+}

@@ -1,0 +1,302 @@
+package dev.grpcscale.circuitbreaker;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.grpc.testing.protobuf.SimpleRequest;
+import io.grpc.testing.protobuf.SimpleResponse;
+import io.grpc.testing.protobuf.SimpleServiceGrpc;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
+import dev.grpcscale.discovery.InMemoryServiceRegistry;
+import dev.grpcscale.discovery.InstanceStatus;
+import dev.grpcscale.discovery.ServiceInstance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/** Three real Netty servers on 127.0.0.1 behind {@code discovery:///svc}. */
+class CircuitBreakerLoadBalancerTests {
+
+	private final List<Backend> backends = new ArrayList<>();
+
+	private final InMemoryServiceRegistry registry = InMemoryServiceRegistry.create();
+
+	private ManagedChannel channel;
+
+	@BeforeAll
+	static void registerProviders() {
+		DiscoveryNameResolverProvider.registerDefault();
+		CircuitBreakerLoadBalancerProvider.registerDefault();
+	}
+
+	@BeforeEach
+	void startBackends() throws Exception {
+		for (int i = 1; i <= 3; i++) {
+			Backend backend = new Backend("i" + i);
+			this.backends.add(backend);
+			this.registry.register(new ServiceInstance("svc", backend.id, "127.0.0.1", backend.port(), Map.of(),
+					InstanceStatus.UP, Instant.now()));
+		}
+	}
+
+	@AfterEach
+	void stop() throws Exception {
+		if (this.channel != null) {
+			this.channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+		}
+		for (Backend backend : this.backends) {
+			backend.server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+		}
+		this.registry.close();
+	}
+
+	private GrpcCircuitBreakers connect(Duration recoveryTimeout) {
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
+			.defaults(CircuitBreakerSettings.builder().failureThreshold(3).recoveryTimeout(recoveryTimeout).build())
+			.build();
+		this.channel = breakers.configure(DiscoveryNameResolverProvider
+			.configure(NettyChannelBuilder.forTarget("discovery:///svc").usePlaintext(), this.registry)).build();
+		// every instance answers once, so that all three are in the rotation
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			call();
+			assertThat(this.backends).allSatisfy((backend) -> assertThat(backend.served).hasPositiveValue());
+		});
+		return breakers;
+	}
+
+	private SimpleResponse call() {
+		return SimpleServiceGrpc.newBlockingStub(this.channel)
+			.withDeadlineAfter(5, TimeUnit.SECONDS)
+			.unaryRpc(SimpleRequest.getDefaultInstance());
+	}
+
+	private int served() {
+		return this.backends.stream().mapToInt((backend) -> backend.served.get()).sum();
+	}
+
+	@Test
+	void instanceWithOpenBreakerLeavesRotationWhileOthersServeThenRejoinsAfterRecoveryTimeout() {
+		GrpcCircuitBreakers breakers = connect(Duration.ofMillis(1000));
+		Backend sick = this.backends.get(1);
+		sick.answer.set(Status.UNAVAILABLE.withDescription("i2 is sick"));
+		int sickServedBefore = sick.served.get();
+		int failures = 0;
+		while (failures < 3) {
+			try {
+				call();
+			}
+			catch (StatusRuntimeException ex) {
+				assertThat(ex.getStatus().getDescription()).isEqualTo("i2 is sick");
+				failures++;
+			}
+			assertThat(sick.served.get() - sickServedBefore).isEqualTo(failures);
+		}
+		long openedAt = System.nanoTime();
+		assertThat(breakers.instanceBreaker("svc", "i2").getState()).isEqualTo(State.OPEN);
+		// the others keep serving, and the client sees no more failure
+		for (int i = 0; i < 12; i++) {
+			assertThat(call()).isNotNull();
+		}
+		assertThat(Duration.ofNanos(System.nanoTime() - openedAt))
+			.as("the checks above ran before i2's recovery timeout").isLessThan(Duration.ofMillis(1000));
+		assertThat(sick.served.get() - sickServedBefore).isEqualTo(3);
+		// its failures were the instance's: the service breaker stays closed
+		assertThat(breakers.serviceBreaker("svc").getState()).isEqualTo(State.CLOSED);
+		assertThat(breakers.metrics().failedRequests()).isEqualTo(3);
+
+		sick.answer.set(Status.OK);
+		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+			call();
+			assertThat(breakers.instanceBreaker("svc", "i2").getState()).isEqualTo(State.CLOSED);
+		});
+		int sickServedAfterRecovery = sick.served.get();
+		for (int i = 0; i < 9; i++) {
+			call();
+		}
+		assertThat(sick.served.get() - sickServedAfterRecovery).as("i2 back in the rotation").isGreaterThanOrEqualTo(2);
+	}
+
+	@Test
+	void failedTrialCallKeepsTheInstanceOutForAnotherRecoveryTimeout() {
+		GrpcCircuitBreakers breakers = connect(Duration.ofMillis(500));
+		Backend sick = this.backends.get(2);
+		sick.answer.set(Status.UNAVAILABLE.withDescription("i3 is sick"));
+		AtomicInteger failures = new AtomicInteger();
+		Runnable callCountingFailures = () -> {
+			try {
+				call();
+			}
+			catch (StatusRuntimeException ex) {
+				assertThat(ex.getStatus().getDescription()).isEqualTo("i3 is sick");
+				failures.incrementAndGet();
+			}
+		};
+		while (failures.get() < 3) {
+			callCountingFailures.run();
+		}
+		int sickServed = sick.served.get();
+		List<CircuitBreakerTransition> transitions = new java.util.concurrent.CopyOnWriteArrayList<>();
+		breakers.addListener(transitions::add);
+		// after the recovery timeout exactly one trial call reaches i3, fails, and i3 is out again
+		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+			callCountingFailures.run();
+			assertThat(transitions).extracting(CircuitBreakerTransition::to).contains(State.OPEN);
+		});
+		assertThat(transitions).extracting(CircuitBreakerTransition::name).containsOnly("svc/i3");
+		assertThat(transitions).extracting(CircuitBreakerTransition::to)
+			.containsExactly(State.HALF_OPEN, State.OPEN);
+		assertThat(sick.served.get() - sickServed).isEqualTo(1);
+		assertThat(failures).hasValue(4);
+		for (int i = 0; i < 6; i++) {
+			callCountingFailures.run();
+		}
+		assertThat(failures).hasValue(4);
+	}
+
+	@Test
+	void everyInstanceOpenFailsCallsFastWithUnavailableNamingTheService() {
+		GrpcCircuitBreakers breakers = connect(Duration.ofSeconds(30));
+		for (Backend backend : this.backends) {
+			backend.answer.set(Status.UNAVAILABLE.withDescription(backend.id + " is down"));
+		}
+		int servedBefore = served();
+		for (int i = 0; i < 9; i++) {
+			assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(this::call)
+				.satisfies((ex) -> assertThat(ex.getStatus().getDescription()).endsWith(" is down"));
+		}
+		assertThat(breakers.openCircuits()).containsExactly("svc/i1", "svc/i2", "svc/i3");
+		assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(this::call).satisfies((ex) -> {
+			assertThat(ex.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+			assertThat(ex.getStatus().getDescription())
+				.startsWith("Every instance of service 'svc' is out of load balancing");
+		});
+		assertThat(served() - servedBefore).isEqualTo(9);
+		// what no instance could take, the service breaker counts: it opens and fails calls at once
+		for (int i = 0; i < 2; i++) {
+			assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(this::call);
+		}
+		assertThat(breakers.serviceBreaker("svc").getState()).isEqualTo(State.OPEN);
+		assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(this::call)
+			.satisfies((ex) -> assertThat(ex.getStatus().getDescription())
+				.startsWith("Circuit breaker 'svc' of service 'svc' is OPEN"));
+		assertThat(served() - servedBefore).isEqualTo(9);
+	}
+
+	@Test
+	void healthChecksThroughTheBalancerNeverCountInAnyBreaker() {
+		GrpcCircuitBreakers breakers = connect(Duration.ofSeconds(30));
+		for (Backend backend : this.backends) {
+			backend.answer.set(Status.UNAVAILABLE);
+		}
+		HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(this.channel);
+		for (int i = 0; i < 15; i++) {
+			assertThatExceptionOfType(StatusRuntimeException.class)
+				.isThrownBy(() -> health.check(HealthCheckRequest.getDefaultInstance()));
+		}
+		assertThat(this.backends).allSatisfy((backend) -> assertThat(backend.healthChecks).hasValue(5));
+		assertThat(breakers.openCircuits()).isEmpty();
+		assertThat(breakers.metrics().breakers()).allSatisfy((breaker) -> {
+			assertThat(breaker.failedRequests()).isZero();
+			assertThat(breaker.state()).isEqualTo(State.CLOSED);
+		});
+	}
+
+	@Test
+	void withoutBreakersOnTheChannelThePolicyBalancesAsRoundRobin() {
+		this.channel = DiscoveryNameResolverProvider
+			.configure(NettyChannelBuilder.forTarget("discovery:///svc").usePlaintext(), this.registry)
+			.build();
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			call();
+			assertThat(this.backends).allSatisfy((backend) -> assertThat(backend.served).hasPositiveValue());
+		});
+		this.backends.get(1).answer.set(Status.UNAVAILABLE);
+		int failures = 0;
+		for (int i = 0; i < 12; i++) {
+			try {
+				call();
+			}
+			catch (StatusRuntimeException ex) {
+				failures++;
+			}
+		}
+		assertThat(failures).as("no breaker takes i2 out").isEqualTo(4);
+	}
+
+	private static final class Backend {
+
+		final String id;
+
+		final AtomicInteger served = new AtomicInteger();
+
+		final AtomicInteger healthChecks = new AtomicInteger();
+
+		final AtomicReference<Status> answer = new AtomicReference<>(Status.OK);
+
+		final Server server;
+
+		Backend(String id) throws Exception {
+			this.id = id;
+			this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+				.directExecutor()
+				.addService(new SimpleServiceGrpc.SimpleServiceImplBase() {
+
+					@Override
+					public void unaryRpc(SimpleRequest request, StreamObserver<SimpleResponse> responseObserver) {
+						Backend.this.served.incrementAndGet();
+						Status status = Backend.this.answer.get();
+						if (status.isOk()) {
+							responseObserver.onNext(SimpleResponse.getDefaultInstance());
+							responseObserver.onCompleted();
+						}
+						else {
+							responseObserver.onError(status.asRuntimeException());
+						}
+					}
+
+				})
+				.addService(new HealthGrpc.HealthImplBase() {
+
+					@Override
+					public void check(HealthCheckRequest request,
+							StreamObserver<HealthCheckResponse> responseObserver) {
+						Backend.this.healthChecks.incrementAndGet();
+						responseObserver.onError(Backend.this.answer.get().asRuntimeException());
+					}
+
+				})
+				.build()
+				.start();
+		}
+
+		int port() {
+			return ((InetSocketAddress) this.server.getListenSockets().get(0)).getPort();
+		}
+
+	}
+
+}

@@ -1,0 +1,337 @@
+package dev.grpcscale.circuitbreaker;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.grpc.Status;
+import org.junit.jupiter.api.Test;
+
+import dev.grpcscale.EnhancedServiceManager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class GrpcCircuitBreakersTests {
+
+	private static final String OP = "load-prices";
+
+	private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+
+	private GrpcCircuitBreakers breakers(CircuitBreakerSettings settings) {
+		return GrpcCircuitBreakers.builder().defaults(settings).clock(this.clock).build();
+	}
+
+	private static void fail(GrpcCircuitBreakers breakers, String name, Status status) {
+		assertThatThrownBy(() -> breakers.execute(name, () -> {
+			throw status.asRuntimeException();
+		})).isInstanceOf(RuntimeException.class);
+	}
+
+	private static void fail(GrpcCircuitBreakers breakers, String name) {
+		fail(breakers, name, Status.UNAVAILABLE);
+	}
+
+	private static void succeed(GrpcCircuitBreakers breakers, String name) throws Exception {
+		assertThat(breakers.execute(name, () -> "ok")).isEqualTo("ok");
+	}
+
+	@Test
+	void staysClosedOneFailureBelowThreshold() {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults());
+		for (int i = 0; i < 4; i++) {
+			fail(breakers, OP);
+		}
+		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.CLOSED);
+	}
+
+	@Test
+	void opensAfterFailureThresholdWithinMonitoringPeriod() throws Exception {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults());
+		// successes in between do not dilute an absolute count
+		for (int i = 0; i < 20; i++) {
+			succeed(breakers, OP);
+		}
+		for (int i = 0; i < 4; i++) {
+			fail(breakers, OP);
+			this.clock.advance(Duration.ofSeconds(14));
+		}
+		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.CLOSED);
+		fail(breakers, OP);
+		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.OPEN);
+	}
+
+	@Test
+	void failuresOlderThanMonitoringPeriodDoNotCount() {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults());
+		for (int i = 0; i < 4; i++) {
+			fail(breakers, OP);
+		}
+		this.clock.advance(Duration.ofSeconds(60));
+		fail(breakers, OP);
+		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.CLOSED);
+		assertThat(breakers.operationBreaker(OP).getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+	}
+
+	@Test
+	void failuresInsideMonitoringPeriodStillCountJustBeforeItEnds() {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults());
+		for (int i = 0; i < 4; i++) {
+			fail(breakers, OP);
+		}
+		this.clock.advance(Duration.ofSeconds(60).minusNanos(1));
+		fail(breakers, OP);
+		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.OPEN);
+	}
+
+	@Test
+	void staysOpenUntilRecoveryTimeoutThenHalfOpensAndClosesOnSuccess() throws Exception {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults());
+		for (int i = 0; i < 5; i++) {
+			fail(breakers, OP);
+		}
+		CircuitBreaker breaker = breakers.operationBreaker(OP);
+		this.clock.advance(Duration.ofSeconds(30).minusNanos(1));
+		assertThatThrownBy(() -> succeed(breakers, OP)).isInstanceOf(CircuitBreakerOpenException.class);
+		assertThat(breaker.getState()).isEqualTo(State.OPEN);
+		this.clock.advance(Duration.ofNanos(1));
+		// exactly at the timeout resilience4j still waits: it half-opens strictly after it
+		assertThatThrownBy(() -> succeed(breakers, OP)).isInstanceOf(CircuitBreakerOpenException.class);
+		this.clock.advance(Duration.ofNanos(1));
+		assertThat(breaker.tryAcquirePermission()).isTrue();
+		assertThat(breaker.getState()).isEqualTo(State.HALF_OPEN);
+		breaker.releasePermission();
+		succeed(breakers, OP);
+		assertThat(breaker.getState()).isEqualTo(State.CLOSED);
+		assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).isZero();
+	}
+
+	@Test
+	void halfOpenLetsOneTrialCallThroughAndReopensWhenItFails() {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults());
+		for (int i = 0; i < 5; i++) {
+			fail(breakers, OP);
+		}
+		this.clock.advance(Duration.ofSeconds(31));
+		AtomicInteger invoked = new AtomicInteger();
+		assertThatThrownBy(() -> breakers.execute(OP, () -> {
+			invoked.incrementAndGet();
+			// a second call while the trial runs is rejected
+			assertThatThrownBy(() -> breakers.execute(OP, () -> "nested"))
+				.isInstanceOf(CircuitBreakerOpenException.class)
+				.hasMessageContaining("HALF_OPEN");
+			throw Status.DEADLINE_EXCEEDED.asRuntimeException();
+		})).hasMessageContaining("DEADLINE_EXCEEDED");
+		assertThat(invoked).hasValue(1);
+		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.OPEN);
+		this.clock.advance(Duration.ofSeconds(29));
+		assertThatThrownBy(() -> succeed(breakers, OP)).isInstanceOf(CircuitBreakerOpenException.class);
+	}
+
+	@Test
+	void nonExpectedStatusCodesNeverCount() {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults());
+		for (Status status : List.of(Status.INVALID_ARGUMENT, Status.NOT_FOUND, Status.INTERNAL, Status.UNKNOWN,
+				Status.PERMISSION_DENIED, Status.RESOURCE_EXHAUSTED)) {
+			for (int i = 0; i < 5; i++) {
+				fail(breakers, OP, status);
+			}
+		}
+		CircuitBreaker breaker = breakers.operationBreaker(OP);
+		assertThat(breaker.getState()).isEqualTo(State.CLOSED);
+		assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
+		assertThat(breakers.metrics().failedRequests()).isZero();
+		assertThat(breakers.metrics().successfulRequests()).isEqualTo(30);
+	}
+
+	@Test
+	void otherExceptionsCountUnlessThePredicateRejectsThem() {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.builder()
+			.failureThreshold(2)
+			.recordExceptions((ex) -> ex instanceof IOException)
+			.build());
+		for (int i = 0; i < 5; i++) {
+			assertThatThrownBy(() -> breakers.execute(OP, () -> {
+				throw new IllegalArgumentException("bad input");
+			})).isInstanceOf(IllegalArgumentException.class);
+		}
+		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.CLOSED);
+		for (int i = 0; i < 2; i++) {
+			assertThatThrownBy(() -> breakers.execute(OP, () -> {
+				throw new IOException("down");
+			})).isInstanceOf(IOException.class);
+		}
+		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.OPEN);
+	}
+
+	@Test
+	void failureRateVariantOpensOnceRateIsReachedWithAtLeastThresholdCalls() throws Exception {
+		GrpcCircuitBreakers breakers = breakers(
+				CircuitBreakerSettings.builder().failureThreshold(10).failureRateThreshold(50f).build());
+		CircuitBreaker breaker = breakers.operationBreaker(OP);
+		// 6 failures of 9 calls: rate above 50% but below the minimum of 10 calls
+		for (int i = 0; i < 6; i++) {
+			fail(breakers, OP);
+		}
+		for (int i = 0; i < 3; i++) {
+			succeed(breakers, OP);
+		}
+		assertThat(breaker.getState()).isEqualTo(State.CLOSED);
+		// the 10th call, a success, brings the minimum with 60% failures
+		succeed(breakers, OP);
+		assertThat(breaker.getState()).isEqualTo(State.OPEN);
+	}
+
+	@Test
+	void failureRateVariantStaysClosedBelowRateWhateverTheFailureCount() throws Exception {
+		GrpcCircuitBreakers breakers = breakers(
+				CircuitBreakerSettings.builder().failureThreshold(5).failureRateThreshold(50f).build());
+		for (int i = 0; i < 20; i++) {
+			succeed(breakers, OP);
+			if (i % 2 == 0) {
+				fail(breakers, OP);
+			}
+		}
+		// 10 failures of 30 calls: 33%
+		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.CLOSED);
+	}
+
+	@Test
+	void operationIsNotInvokedWhenOpenAndMetricsCountEveryOutcome() throws Exception {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.builder().failureThreshold(2).build());
+		succeed(breakers, OP);
+		fail(breakers, OP);
+		fail(breakers, OP);
+		AtomicInteger invoked = new AtomicInteger();
+		assertThatThrownBy(() -> breakers.execute(OP, invoked::incrementAndGet))
+			.isInstanceOfSatisfying(CircuitBreakerOpenException.class, (ex) -> {
+				assertThat(ex.getBreakerName()).isEqualTo(OP);
+				assertThat(ex.getState()).isEqualTo(State.OPEN);
+			})
+			.hasMessage("Circuit breaker 'load-prices' is OPEN and does not permit further calls; "
+					+ "the operation was not invoked");
+		assertThat(invoked).hasValue(0);
+		CircuitBreakerMetrics metrics = breakers.metrics();
+		assertThat(metrics.totalRequests()).isEqualTo(4);
+		assertThat(metrics.successfulRequests()).isEqualTo(1);
+		assertThat(metrics.failedRequests()).isEqualTo(2);
+		assertThat(metrics.rejectedRequests()).isEqualTo(1);
+		assertThat(metrics.breakers()).singleElement().satisfies((breaker) -> {
+			assertThat(breaker.name()).isEqualTo(OP);
+			assertThat(breaker.kind()).isEqualTo(CircuitBreakerKind.OPERATION);
+			assertThat(breaker.state()).isEqualTo(State.OPEN);
+			assertThat(breaker.bufferedCalls()).isEqualTo(3);
+			assertThat(breaker.failedCalls()).isEqualTo(2);
+			assertThat(breaker.failureRate()).isCloseTo(66.67f, org.assertj.core.data.Offset.offset(0.01f));
+		});
+	}
+
+	@Test
+	void asyncOperationIsNotInvokedWhenOpenAndItsStageFails() {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.builder().failureThreshold(1).build());
+		CompletionStage<String> failed = breakers.executeAsync(OP,
+				() -> CompletableFuture.failedFuture(Status.UNAVAILABLE.asRuntimeException()));
+		assertThat(failed.toCompletableFuture()).isCompletedExceptionally();
+		AtomicInteger invoked = new AtomicInteger();
+		CompletionStage<String> rejected = breakers.executeAsync(OP, () -> {
+			invoked.incrementAndGet();
+			return CompletableFuture.completedFuture("never");
+		});
+		assertThat(invoked).hasValue(0);
+		assertThatThrownBy(() -> rejected.toCompletableFuture().join())
+			.hasCauseInstanceOf(CircuitBreakerOpenException.class);
+		assertThat(breakers.metrics().failedRequests()).isEqualTo(1);
+		assertThat(breakers.metrics().rejectedRequests()).isEqualTo(1);
+	}
+
+	@Test
+	void managerRunsOperationsInTheirBreakerAndReportsMetricsAndStatus() throws Exception {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.builder().failureThreshold(1).build());
+		EnhancedServiceManager manager = EnhancedServiceManager.builder().circuitBreakers(breakers).build();
+		assertThat(manager.executeWithEnhancements(() -> 42, "answer")).isEqualTo(42);
+		assertThatThrownBy(() -> manager.executeWithEnhancements(() -> {
+			throw Status.UNAVAILABLE.asRuntimeException();
+		}, "broken")).hasMessageContaining("UNAVAILABLE");
+		assertThatThrownBy(() -> manager.executeWithEnhancements(() -> "never", "broken"))
+			.isInstanceOf(CircuitBreakerOpenException.class);
+		assertThat(manager.executeWithEnhancementsAsync(() -> CompletableFuture.completedFuture("x"), "answer")
+			.toCompletableFuture()
+			.join()).isEqualTo("x");
+		CircuitBreakerMetrics metrics = manager.getCircuitBreakerMetrics();
+		assertThat(metrics.totalRequests()).isEqualTo(4);
+		assertThat(metrics.successfulRequests()).isEqualTo(2);
+		assertThat(metrics.failedRequests()).isEqualTo(1);
+		assertThat(metrics.rejectedRequests()).isEqualTo(1);
+		assertThat(manager.getEnhancedServiceStatus().circuitBreaker()).satisfies((section) -> {
+			assertThat(section.breakers()).containsEntry("answer", State.CLOSED).containsEntry("broken", State.OPEN);
+			assertThat(section.openCircuits()).containsExactly("broken");
+		});
+	}
+
+	@Test
+	void managerWithoutBreakersRunsOperationsUnguarded() throws Exception {
+		EnhancedServiceManager manager = EnhancedServiceManager.builder().build();
+		assertThat(manager.executeWithEnhancements(() -> "plain", "op")).isEqualTo("plain");
+		assertThat(manager.getEnhancedServiceStatus().circuitBreaker()).isNull();
+		assertThatThrownBy(manager::getCircuitBreakerMetrics).isInstanceOf(IllegalStateException.class);
+	}
+
+	@Test
+	void instanceBreakerTakesItsServiceOverrideUnlessItHasItsOwn() {
+		CircuitBreakerSettings service = CircuitBreakerSettings.builder().failureThreshold(7).build();
+		CircuitBreakerSettings instance = CircuitBreakerSettings.builder().failureThreshold(2).build();
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
+			.override("svc", service)
+			.override("svc/i2", instance)
+			.build();
+		assertThat(breakers.settings("svc")).isSameAs(service);
+		assertThat(breakers.settings("svc/i1")).isSameAs(service);
+		assertThat(breakers.settings("svc/i2")).isSameAs(instance);
+		assertThat(breakers.settings("other")).isEqualTo(CircuitBreakerSettings.defaults());
+		assertThat(breakers.instanceBreaker("svc", "i1").getName()).isEqualTo("svc/i1");
+		assertThat(breakers.instanceBreaker("svc", "i1").getCircuitBreakerConfig().getMinimumNumberOfCalls())
+			.isEqualTo(7);
+	}
+
+	@Test
+	void listenersSeeEveryTransitionAndAThrowingOneBreaksNothing() throws Exception {
+		List<CircuitBreakerTransition> seen = new CopyOnWriteArrayList<>();
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
+			.defaults(CircuitBreakerSettings.builder().failureThreshold(1).build())
+			.clock(this.clock)
+			.listener((transition) -> {
+				throw new IllegalStateException("listener bug");
+			})
+			.listener(seen::add)
+			.build();
+		fail(breakers, OP);
+		this.clock.advance(Duration.ofSeconds(31));
+		succeed(breakers, OP);
+		assertThat(seen).extracting(CircuitBreakerTransition::from, CircuitBreakerTransition::to)
+			.containsExactly(org.assertj.core.groups.Tuple.tuple(State.CLOSED, State.OPEN),
+					org.assertj.core.groups.Tuple.tuple(State.OPEN, State.HALF_OPEN),
+					org.assertj.core.groups.Tuple.tuple(State.HALF_OPEN, State.CLOSED));
+		assertThat(seen).allSatisfy((transition) -> {
+			assertThat(transition.name()).isEqualTo(OP);
+			assertThat(transition.kind()).isEqualTo(CircuitBreakerKind.OPERATION);
+		});
+		assertThat(seen.get(0).at()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
+	}
+
+	@Test
+	void cancelledSubscriptionStopsNotifications() {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.builder().failureThreshold(1).build());
+		List<CircuitBreakerTransition> seen = new CopyOnWriteArrayList<>();
+		breakers.addListener(seen::add).cancel();
+		fail(breakers, OP);
+		assertThat(seen).isEmpty();
+	}
+
+}
