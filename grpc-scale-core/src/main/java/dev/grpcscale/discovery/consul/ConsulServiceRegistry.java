@@ -247,11 +247,16 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 
 	/**
 	 * The passing instances of a service, sorted by id. The first call for a service starts its watch and
-	 * waits up to the request timeout for the first answer; later calls read the cache.
+	 * waits up to the request timeout for the first answer; later calls read the cache. Empty once the
+	 * registry is closed.
+	 * @throws IllegalArgumentException if the name is not a valid service name
 	 */
 	@Override
 	public List<ServiceInstance> getInstances(String serviceName) {
 		ServiceInstance.checkName("serviceName", serviceName);
+		if (this.closed.get()) {
+			return List.of();
+		}
 		ConsulServiceWatch watch = watchOf(serviceName);
 		watch.awaitFirstAttempt(this.requestTimeout);
 		return watch.instances();
@@ -279,6 +284,8 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	 * Follows a service's passing instances without blocking the caller. The listener receives the
 	 * current list at once when the service is already cached, otherwise after the first answer (an empty
 	 * list when the first query fails), then every change; it is called on the watch thread.
+	 * @throws IllegalArgumentException if the name is not a valid service name
+	 * @throws IllegalStateException if the registry is closed
 	 */
 	@Override
 	public Subscription watch(String serviceName, Consumer<List<ServiceInstance>> listener) {

@@ -173,6 +173,40 @@ class ConsulServiceRegistryTests {
 	}
 
 	@Test
+	void instancesAreRegisteredAgainWhenTheAgentComesBackWithoutThem() throws IOException {
+		try (ConsulServiceRegistry consul = consul().checkType(ConsulCheckType.TTL)
+			.checkInterval(Duration.ofMillis(300))
+			.build()) {
+			consul.register(instance("svc", "i-1", "10.0.0.5", 9090, Map.of()));
+			this.agent.stop();
+			await().atMost(Duration.ofSeconds(5)).until(() -> !consul.status().reachable());
+
+			this.agent.forgetAgentState();
+			this.agent.restart();
+
+			await().atMost(Duration.ofSeconds(5)).until(() -> this.agent.knowsService("i-1"));
+			assertThat(consul.status().reachable()).isTrue();
+			assertThat(this.agent.requests("PUT", "/v1/agent/service/register")).hasSize(2);
+		}
+	}
+
+	@Test
+	void readsAfterCloseAreEmptyAndNewWatchesAreRefused() {
+		this.agent.setHealth("svc", 3, health(entry("i-1", "10.0.0.5", 9090, "10.9.9.9", Map.of())));
+		ConsulServiceRegistry consul = consul().build();
+		assertThat(consul.getInstances("svc")).hasSize(1);
+
+		consul.close();
+
+		assertThat(consul.getInstances("svc")).isEmpty();
+		assertThat(consul.getServiceNames()).isEmpty();
+		org.assertj.core.api.Assertions.assertThatIllegalStateException()
+			.isThrownBy(() -> consul.watch("svc", (instances) -> {
+			}))
+			.withMessage("ConsulServiceRegistry is closed");
+	}
+
+	@Test
 	void registrationRefusedByTheAgentThrowsAndIsNotKept() {
 		try (ConsulServiceRegistry consul = consul().build()) {
 			this.agent.failWith(400);

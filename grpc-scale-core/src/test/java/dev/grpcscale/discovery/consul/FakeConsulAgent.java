@@ -23,10 +23,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import javax.net.ssl.SSLContext;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 
 /**
  * A small stand-in for a Consul agent's HTTP API on 127.0.0.1, speaking the documented responses of the
@@ -69,7 +73,16 @@ final class FakeConsulAgent implements AutoCloseable {
 
 	private int port;
 
+	private final SSLContext sslContext;
+
+	/** An agent on plain HTTP. */
 	FakeConsulAgent() throws IOException {
+		this(null);
+	}
+
+	/** An agent on HTTPS with this server context, or plain HTTP when {@code null}. */
+	FakeConsulAgent(SSLContext sslContext) throws IOException {
+		this.sslContext = sslContext;
 		AtomicInteger threads = new AtomicInteger();
 		this.executor = Executors.newCachedThreadPool((runnable) -> {
 			Thread thread = new Thread(runnable, "fake-consul-agent-" + threads.incrementAndGet());
@@ -144,7 +157,15 @@ final class FakeConsulAgent implements AutoCloseable {
 	}
 
 	private void start(int requestedPort) throws IOException {
-		this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort), 0);
+		InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort);
+		if (this.sslContext != null) {
+			HttpsServer https = HttpsServer.create(address, 0);
+			https.setHttpsConfigurator(new HttpsConfigurator(this.sslContext));
+			this.server = https;
+		}
+		else {
+			this.server = HttpServer.create(address, 0);
+		}
 		this.server.setExecutor(this.executor);
 		this.server.createContext("/", this::handle);
 		this.server.start();
