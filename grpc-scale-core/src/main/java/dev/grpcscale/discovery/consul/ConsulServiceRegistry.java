@@ -1,0 +1,951 @@
+package dev.grpcscale.discovery.consul;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.grpcscale.Subscription;
+import dev.grpcscale.discovery.DiscoveryException;
+import dev.grpcscale.discovery.DiscoveryStatus;
+import dev.grpcscale.discovery.InstanceStatus;
+import dev.grpcscale.discovery.ServiceDiscovery;
+import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.discovery.ServiceRegistry;
+
+/**
+ * Service registry and discovery on a Consul agent's HTTP API.
+ *
+ * <p><b>Registration.</b> {@link #register} sends {@code PUT /v1/agent/service/register} with the
+ * instance's id (the Consul service ID), name, address, port, the configured tags, its metadata as
+ * {@code Meta}, and one check: a {@link ConsulCheckType#GRPC} check that the agent runs against the
+ * instance's own {@code grpc.health.v1} service, or a {@link ConsulCheckType#TTL} check that this registry
+ * passes every TTL/3. Either check carries {@code DeregisterCriticalServiceAfter}, so the agent removes
+ * an instance whose process died. A background task (thread {@code grpc-scale-consul-registrar-*})
+ * re-registers an owned instance the agent no longer knows (a TTL pass answered "unknown check", or
+ * {@code GET /v1/agent/service/<id>} answered 404, as after an agent restart without its data
+ * directory). {@link #close()} deregisters what this registry registered.
+ *
+ * <p><b>Discovery.</b> The first read or watch of a service starts a loop of blocking queries on
+ * {@code GET /v1/health/service/<name>?passing=true} on a thread {@code grpc-scale-consul-watch-<name>};
+ * reads are then served from its cache. While the agent is unreachable the last known instances keep
+ * being served and {@link #status()} reports {@code reachable=false}.
+ *
+ * <pre>{@code
+ * try (ConsulServiceRegistry consul = ConsulServiceRegistry.builder()
+ *         .host("consul.local").token(aclToken).checkType(ConsulCheckType.TTL).build()) {
+ *     consul.register(ServiceDefinition.of("product-service", "10.0.0.5", 9090).toInstance(Instant.now()));
+ *     List<ServiceInstance> users = consul.getInstances("user-service");
+ * }
+ * }</pre>
+ *
+ * <p><b>Limits.</b> Only passing instances are read, so {@link #getAllInstances} returns the same list as
+ * {@link #getInstances}. {@link #getServiceNames()} names the services this registry has read or
+ * watched, not the whole catalog. Each service read or watched keeps one thread and one HTTP connection
+ * until {@link #close()}. Instance ids are Consul service IDs, which must be unique per agent. Consul
+ * does not record a registration time: discovered instances carry the time this registry first saw
+ * them. Metadata must satisfy Consul's {@code Meta} rules (checked by {@link #register}). The JDK's
+ * {@code HttpClient} keeps a selector thread of its own name until it is garbage collected (Java 17 has
+ * no {@code HttpClient.close()}).
+ *
+ * <p>The ACL token is sent as the {@code X-Consul-Token} header only; it is never logged, shown by
+ * {@link #status()} or {@link #toString()}. Thread-safe.
+ */
+public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDiscovery {
+
+	private static final Logger logger = LoggerFactory.getLogger(ConsulServiceRegistry.class);
+
+	/** Consul's rule for {@code Meta} keys (agent/structs: {@code ^[a-zA-Z0-9_-]+$}). */
+	private static final Pattern META_KEY = Pattern.compile("[A-Za-z0-9_-]+");
+
+	private static final String META_RESERVED_PREFIX = "consul-";
+
+	private static final int META_MAX_PAIRS = 64;
+
+	private static final int META_KEY_MAX_LENGTH = 128;
+
+	private static final int META_VALUE_MAX_LENGTH = 512;
+
+	private final ConsulAgentClient client;
+
+	private final ObjectMapper mapper = new ObjectMapper();
+
+	private final ConsulHealthParser parser = new ConsulHealthParser(this.mapper);
+
+	private final AgentReachability reachability;
+
+	private final Clock clock;
+
+	private final ConsulCheckType checkType;
+
+	private final boolean grpcUseTls;
+
+	private final Duration checkInterval;
+
+	private final Duration deregisterCriticalAfter;
+
+	private final Duration requestTimeout;
+
+	private final List<String> tags;
+
+	private final @Nullable String datacenter;
+
+	private final boolean tokenSet;
+
+	private final WatchSettings watchSettings;
+
+	private final ExecutorService httpExecutor;
+
+	private final ScheduledExecutorService scheduler;
+
+	private final boolean ownsScheduler;
+
+	private final ScheduledFuture<?> maintenance;
+
+	/** Instances this registry registered, by instance id (the Consul service ID). */
+	private final Map<String, ServiceInstance> owned = new ConcurrentHashMap<>();
+
+	/**
+	 * Serialises registration, deregistration and re-registration so a background re-registration never
+	 * brings back an instance that was just deregistered.
+	 */
+	private final Object registrationLock = new Object();
+
+	private final Map<String, ConsulServiceWatch> watches = new ConcurrentHashMap<>();
+
+	private final AtomicBoolean closed = new AtomicBoolean();
+
+	private ConsulServiceRegistry(Builder builder, URI agent) {
+		this.clock = builder.clock;
+		this.checkType = builder.checkType;
+		this.grpcUseTls = builder.grpcUseTls;
+		this.checkInterval = builder.checkInterval;
+		this.deregisterCriticalAfter = builder.deregisterCriticalAfter;
+		this.requestTimeout = builder.requestTimeout;
+		this.tags = List.copyOf(builder.tags);
+		this.datacenter = builder.datacenter;
+		this.tokenSet = builder.token != null;
+		String datacenterQuery = (builder.datacenter != null)
+				? "&dc=" + URLEncoder.encode(builder.datacenter, StandardCharsets.UTF_8) : "";
+		this.watchSettings = new WatchSettings(builder.blockingQueryWait, builder.requestTimeout,
+				builder.initialBackoff, builder.maxBackoff, builder.queryRateInterval, datacenterQuery);
+		this.httpExecutor = Executors.newCachedThreadPool(threadFactory("grpc-scale-consul-http-"));
+		this.client = new ConsulAgentClient(agent, builder.token, builder.sslContext, builder.requestTimeout,
+				this.httpExecutor);
+		this.reachability = new AgentReachability(agent);
+		this.ownsScheduler = builder.scheduler == null;
+		this.scheduler = (builder.scheduler != null) ? builder.scheduler
+				: Executors.newSingleThreadScheduledExecutor(threadFactory("grpc-scale-consul-registrar-"));
+		long period = maintenancePeriod().toNanos();
+		this.maintenance = this.scheduler.scheduleWithFixedDelay(this::maintain, 0, period, TimeUnit.NANOSECONDS);
+	}
+
+	/** Starts a builder; every setting has a default, see {@link Builder}. */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * A registry on the agent at {@code host:port} over plain HTTP, with every other setting at its
+	 * default.
+	 * @throws IllegalArgumentException if the host or port is invalid
+	 */
+	public static ConsulServiceRegistry of(String host, int port) {
+		return builder().host(host).port(port).build();
+	}
+
+	/**
+	 * Registers an instance with the agent, or replaces the one with the same id. With a
+	 * {@link ConsulCheckType#TTL} check an {@link InstanceStatus#UP} instance is passed at once, so it is
+	 * discoverable without waiting for the first pass period; a {@link InstanceStatus#DOWN} one is never
+	 * passed and stays critical.
+	 * @throws IllegalArgumentException if the metadata breaks Consul's {@code Meta} rules, or the id is
+	 * already registered here for another service
+	 * @throws DiscoveryException if the agent could not be reached or refused the registration; the
+	 * instance is then not kept by this registry
+	 */
+	@Override
+	public void register(ServiceInstance instance) {
+		Objects.requireNonNull(instance, "instance");
+		ensureOpen();
+		checkMetadata(instance.metadata());
+		synchronized (this.registrationLock) {
+			ServiceInstance existing = this.owned.get(instance.instanceId());
+			if (existing != null && !existing.serviceName().equals(instance.serviceName())) {
+				throw new IllegalArgumentException("instanceId: '" + instance.instanceId()
+						+ "' (expected: unique per Consul agent; already registered for service '"
+						+ existing.serviceName() + "')");
+			}
+			sendRegistration(instance);
+			this.owned.put(instance.instanceId(), instance);
+		}
+		if (this.checkType == ConsulCheckType.TTL && instance.isUp()) {
+			passOnce(instance);
+		}
+	}
+
+	/**
+	 * Deregisters an instance this registry registered ({@code PUT /v1/agent/service/deregister/<id>}).
+	 * The instance stops being kept alive even when the request fails; with a TTL check it then turns
+	 * critical and the agent removes it after {@code deregisterCriticalAfter}.
+	 * @return {@code false} without contacting the agent when this registry did not register the instance
+	 * @throws DiscoveryException if the agent could not be reached or refused the request
+	 */
+	@Override
+	public boolean deregister(String serviceName, String instanceId) {
+		Objects.requireNonNull(serviceName, "serviceName");
+		Objects.requireNonNull(instanceId, "instanceId");
+		ensureOpen();
+		synchronized (this.registrationLock) {
+			ServiceInstance existing = this.owned.get(instanceId);
+			if (existing == null || !existing.serviceName().equals(serviceName)) {
+				return false;
+			}
+			this.owned.remove(instanceId);
+			sendDeregistration(existing);
+			return true;
+		}
+	}
+
+	/**
+	 * The passing instances of a service, sorted by id. The first call for a service starts its watch and
+	 * waits up to the request timeout for the first answer; later calls read the cache. Empty once the
+	 * registry is closed.
+	 * @throws IllegalArgumentException if the name is not a valid service name
+	 */
+	@Override
+	public List<ServiceInstance> getInstances(String serviceName) {
+		ServiceInstance.checkName("serviceName", serviceName);
+		if (this.closed.get()) {
+			return List.of();
+		}
+		ConsulServiceWatch watch = watchOf(serviceName);
+		watch.awaitFirstAttempt(this.requestTimeout);
+		return watch.instances();
+	}
+
+	/** Same as {@link #getInstances}: only passing instances are read from Consul. */
+	@Override
+	public List<ServiceInstance> getAllInstances(String serviceName) {
+		return getInstances(serviceName);
+	}
+
+	/** The services this registry reads or watches that have at least one passing instance, sorted. */
+	@Override
+	public Set<String> getServiceNames() {
+		Set<String> names = new TreeSet<>();
+		this.watches.forEach((name, watch) -> {
+			if (!watch.instances().isEmpty()) {
+				names.add(name);
+			}
+		});
+		return Set.copyOf(names);
+	}
+
+	/**
+	 * Follows a service's passing instances without blocking the caller. The listener receives the
+	 * current list at once when the service is already cached, otherwise after the first answer (an empty
+	 * list when the first query fails), then every change; it is called on the watch thread.
+	 * @throws IllegalArgumentException if the name is not a valid service name
+	 * @throws IllegalStateException if the registry is closed
+	 */
+	@Override
+	public Subscription watch(String serviceName, Consumer<List<ServiceInstance>> listener) {
+		ServiceInstance.checkName("serviceName", serviceName);
+		Objects.requireNonNull(listener, "listener");
+		return watchOf(serviceName).addWatcher(listener);
+	}
+
+	/**
+	 * Provider {@code consul}; reachable when the agent answered the last request (a watch, a
+	 * registration, a TTL pass or a periodic check). Details: {@code agent} (its URI), {@code datacenter}
+	 * when set, {@code checkType}, {@code registeredInstances}, {@code watchedServices} and, while failing,
+	 * {@code lastError}. Never the ACL token.
+	 */
+	@Override
+	public DiscoveryStatus status() {
+		Map<String, Object> details = new LinkedHashMap<>();
+		details.put("agent", this.client.base().toString());
+		if (this.datacenter != null) {
+			details.put("datacenter", this.datacenter);
+		}
+		details.put("checkType", this.checkType.name());
+		details.put("registeredInstances", this.owned.size());
+		details.put("watchedServices", this.watches.size());
+		String lastError = this.reachability.lastError();
+		if (lastError != null) {
+			details.put("lastError", lastError);
+		}
+		return new DiscoveryStatus("consul", this.reachability.isReachable(), details);
+	}
+
+	/**
+	 * Deregisters every instance this registry registered (failures are logged), stops the watches and
+	 * the threads this registry started. A scheduler passed to the builder is left running. Idempotent.
+	 */
+	@Override
+	public void close() {
+		if (!this.closed.compareAndSet(false, true)) {
+			return;
+		}
+		this.maintenance.cancel(false);
+		synchronized (this.registrationLock) {
+			for (ServiceInstance instance : List.copyOf(this.owned.values())) {
+				try {
+					sendDeregistration(instance);
+				}
+				catch (DiscoveryException ex) {
+					logger.warn("Could not deregister {} on close: {}", describe(instance), ex.getMessage());
+				}
+			}
+			this.owned.clear();
+		}
+		stopWatches();
+		if (this.ownsScheduler) {
+			this.scheduler.shutdownNow();
+			awaitTermination(this.scheduler);
+		}
+		this.httpExecutor.shutdown();
+		awaitTermination(this.httpExecutor);
+	}
+
+	@Override
+	public String toString() {
+		return "ConsulServiceRegistry[agent=" + this.client.base() + ((this.datacenter != null)
+				? ", datacenter=" + this.datacenter : "") + ", checkType=" + this.checkType + ", aclToken="
+				+ (this.tokenSet ? "(set)" : "(none)") + "]";
+	}
+
+	private ConsulServiceWatch watchOf(String serviceName) {
+		ensureOpen();
+		ConsulServiceWatch watch = this.watches.computeIfAbsent(serviceName, (name) -> {
+			ConsulServiceWatch created = new ConsulServiceWatch(name, this.client, this.parser, this.reachability,
+					this.clock, this.watchSettings);
+			created.start();
+			return created;
+		});
+		if (this.closed.get()) {
+			// close() ran while this watch was being created: do not leave its thread behind
+			stopWatches();
+			ensureOpen();
+		}
+		return watch;
+	}
+
+	private void stopWatches() {
+		for (ConsulServiceWatch watch : List.copyOf(this.watches.values())) {
+			try {
+				watch.stop(this.requestTimeout);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
+		}
+		this.watches.clear();
+	}
+
+	private Duration maintenancePeriod() {
+		return (this.checkType == ConsulCheckType.TTL) ? this.checkInterval.dividedBy(3) : this.checkInterval;
+	}
+
+	// ---- registration ----
+
+	private void sendRegistration(ServiceInstance instance) {
+		byte[] body;
+		try {
+			body = this.mapper.writeValueAsBytes(registrationBody(instance));
+		}
+		catch (JacksonException ex) {
+			throw new IllegalStateException("Could not write the registration of " + describe(instance), ex);
+		}
+		ConsulAgentClient.Response response = call("registration of " + describe(instance),
+				() -> this.client.put("/v1/agent/service/register", body));
+		if (!response.isSuccess()) {
+			throw new DiscoveryException("Consul agent at " + this.client.base() + " refused the registration of "
+					+ describe(instance) + ": HTTP " + response.status() + " " + response.bodyText());
+		}
+		logger.debug("Registered {} with Consul agent at {}", describe(instance), this.client.base());
+	}
+
+	private void sendDeregistration(ServiceInstance instance) {
+		ConsulAgentClient.Response response = call("deregistration of " + describe(instance),
+				() -> this.client.put("/v1/agent/service/deregister/" + instance.instanceId(), null));
+		// 404: the agent no longer knows the instance, which is what was asked
+		if (!response.isSuccess() && response.status() != 404) {
+			throw new DiscoveryException("Consul agent at " + this.client.base() + " refused the deregistration of "
+					+ describe(instance) + ": HTTP " + response.status() + " " + response.bodyText());
+		}
+		logger.debug("Deregistered {} from Consul agent at {}", describe(instance), this.client.base());
+	}
+
+	/**
+	 * Sends a request that must be answered, recording reachability.
+	 * @throws DiscoveryException if the agent could not be reached or answered with a server error
+	 */
+	private ConsulAgentClient.Response call(String what, AgentCall request) {
+		ConsulAgentClient.Response response;
+		try {
+			response = request.send();
+		}
+		catch (IOException ex) {
+			String error = AgentReachability.describe(ex);
+			this.reachability.failed(what, error);
+			throw new DiscoveryException("Could not reach Consul agent at " + this.client.base() + " for the " + what
+					+ ": " + error, ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new DiscoveryException("Interrupted during the " + what, ex);
+		}
+		if (response.status() >= 500) {
+			String error = "HTTP " + response.status() + " " + response.bodyText();
+			this.reachability.failed(what, error);
+			throw new DiscoveryException(
+					"Consul agent at " + this.client.base() + " failed the " + what + ": " + error);
+		}
+		this.reachability.answered();
+		return response;
+	}
+
+	private ObjectNode registrationBody(ServiceInstance instance) {
+		ObjectNode root = this.mapper.createObjectNode();
+		root.put("ID", instance.instanceId());
+		root.put("Name", instance.serviceName());
+		root.put("Address", instance.host());
+		root.put("Port", instance.port());
+		ArrayNode tagsNode = root.putArray("Tags");
+		this.tags.forEach(tagsNode::add);
+		ObjectNode meta = root.putObject("Meta");
+		new TreeMap<>(instance.metadata()).forEach(meta::put);
+		ObjectNode check = root.putObject("Check");
+		check.put("CheckID", checkId(instance));
+		if (this.checkType == ConsulCheckType.GRPC) {
+			check.put("Name", "gRPC health of " + instance.address());
+			check.put("GRPC", instance.address());
+			check.put("GRPCUseTLS", this.grpcUseTls);
+			check.put("Interval", ConsulDurations.format(this.checkInterval));
+		}
+		else {
+			check.put("Name", "TTL of " + instance.serviceName() + "/" + instance.instanceId());
+			check.put("TTL", ConsulDurations.format(this.checkInterval));
+		}
+		check.put("DeregisterCriticalServiceAfter", ConsulDurations.format(this.deregisterCriticalAfter));
+		return root;
+	}
+
+	private static String checkId(ServiceInstance instance) {
+		return "service:" + instance.instanceId();
+	}
+
+	private static String describe(ServiceInstance instance) {
+		return "'" + instance.serviceName() + "/" + instance.instanceId() + "'";
+	}
+
+	private static void checkMetadata(Map<String, String> metadata) {
+		if (metadata.size() > META_MAX_PAIRS) {
+			throw new IllegalArgumentException("metadata: " + metadata.size() + " entries (expected: at most "
+					+ META_MAX_PAIRS + " for Consul Meta)");
+		}
+		for (Map.Entry<String, String> entry : new TreeMap<>(metadata).entrySet()) {
+			String key = entry.getKey();
+			if (!META_KEY.matcher(key).matches() || key.length() > META_KEY_MAX_LENGTH
+					|| key.startsWith(META_RESERVED_PREFIX)) {
+				throw new IllegalArgumentException("metadata key: '" + key + "' (expected: 1 to "
+						+ META_KEY_MAX_LENGTH + " ASCII letters, digits, '_' or '-', not starting with '"
+						+ META_RESERVED_PREFIX + "', as Consul Meta requires)");
+			}
+			int valueLength = entry.getValue().getBytes(StandardCharsets.UTF_8).length;
+			if (valueLength > META_VALUE_MAX_LENGTH) {
+				throw new IllegalArgumentException("metadata value of '" + key + "': " + valueLength
+						+ " bytes (expected: at most " + META_VALUE_MAX_LENGTH + " for Consul Meta)");
+			}
+		}
+	}
+
+	// ---- keeping registrations alive ----
+
+	/** Runs on the scheduler every TTL/3 (TTL checks) or check interval (gRPC checks). Never throws. */
+	private void maintain() {
+		try {
+			if (this.owned.isEmpty()) {
+				ping();
+				return;
+			}
+			for (ServiceInstance instance : List.copyOf(this.owned.values())) {
+				if (this.closed.get() || Thread.currentThread().isInterrupted()) {
+					return;
+				}
+				try {
+					if (this.checkType == ConsulCheckType.GRPC) {
+						verify(instance);
+					}
+					else if (instance.isUp()) {
+						pass(instance);
+					}
+				}
+				catch (DiscoveryException ex) {
+					if (!this.reachability.isReachable()) {
+						// logged once by AgentReachability; the next round tries again
+						return;
+					}
+					logger.warn("Keeping {} registered with Consul failed: {}", describe(instance), ex.getMessage());
+				}
+			}
+		}
+		catch (DiscoveryException ex) {
+			logger.debug("Consul status request failed: {}", ex.getMessage());
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Consul keep-alive round failed", ex);
+		}
+	}
+
+	private void ping() {
+		call("status request", () -> this.client.get("/v1/status/leader"));
+	}
+
+	/** Passes the TTL check; re-registers when the agent does not know it. */
+	private void pass(ServiceInstance instance) {
+		ConsulAgentClient.Response response = sendPass(instance);
+		if (isUnknownCheck(response)) {
+			reRegister(instance, "its TTL check is unknown to the agent (HTTP " + response.status() + ")");
+		}
+		else if (!response.isSuccess()) {
+			logger.warn("Consul agent at {} refused the TTL pass of {}: HTTP {} {}", this.client.base(),
+					describe(instance), response.status(), response.bodyText());
+		}
+	}
+
+	private ConsulAgentClient.Response sendPass(ServiceInstance instance) {
+		String checkId = URLEncoder.encode(checkId(instance), StandardCharsets.UTF_8);
+		return callAllowingUnknownCheck("TTL pass of " + describe(instance),
+				() -> this.client.put("/v1/agent/check/pass/" + checkId, null));
+	}
+
+	/** A pass right after a registration; failures are left to the next keep-alive round. */
+	private void passOnce(ServiceInstance instance) {
+		try {
+			ConsulAgentClient.Response response = sendPass(instance);
+			if (!response.isSuccess()) {
+				logger.debug("First TTL pass of {} answered HTTP {}", describe(instance), response.status());
+			}
+		}
+		catch (DiscoveryException ex) {
+			logger.debug("First TTL pass of {} failed: {}", describe(instance), ex.getMessage());
+		}
+	}
+
+	/** Checks that the agent still knows a gRPC-checked instance; re-registers it when not. */
+	private void verify(ServiceInstance instance) {
+		ConsulAgentClient.Response response = call("check of " + describe(instance),
+				() -> this.client.get("/v1/agent/service/" + instance.instanceId()));
+		if (response.status() == 404) {
+			reRegister(instance, "the agent does not know it");
+		}
+		else if (!response.isSuccess()) {
+			logger.warn("Consul agent at {} refused to describe {}: HTTP {} {}", this.client.base(),
+					describe(instance), response.status(), response.bodyText());
+		}
+	}
+
+	private void reRegister(ServiceInstance instance, String reason) {
+		synchronized (this.registrationLock) {
+			// deregistered or replaced since this round started: nothing to restore
+			if (this.closed.get() || this.owned.get(instance.instanceId()) != instance) {
+				return;
+			}
+			logger.info("Registering {} again with Consul agent at {}: {}", describe(instance), this.client.base(),
+					reason);
+			sendRegistration(instance);
+		}
+		if (this.checkType == ConsulCheckType.TTL) {
+			passOnce(instance);
+		}
+	}
+
+	/**
+	 * Like {@link #call}, except that the "unknown check" answer of Consul versions before 1.10 (HTTP 500
+	 * {@code CheckID "..." does not have associated TTL}) counts as an answer, not an outage.
+	 */
+	private ConsulAgentClient.Response callAllowingUnknownCheck(String what, AgentCall request) {
+		return call(what, () -> {
+			ConsulAgentClient.Response response = request.send();
+			return (isUnknownCheck(response)) ? new ConsulAgentClient.Response(404, response.index(), response.body())
+					: response;
+		});
+	}
+
+	private static boolean isUnknownCheck(ConsulAgentClient.Response response) {
+		return response.status() == 404
+				|| (response.status() == 500 && response.bodyText().contains("does not have associated TTL"));
+	}
+
+	private void ensureOpen() {
+		if (this.closed.get()) {
+			throw new IllegalStateException("ConsulServiceRegistry is closed");
+		}
+	}
+
+	private static void awaitTermination(ExecutorService executor) {
+		try {
+			if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+				logger.warn("Consul registry threads did not stop within 5 seconds");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private static ThreadFactory threadFactory(String prefix) {
+		AtomicInteger count = new AtomicInteger();
+		return (runnable) -> {
+			Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		};
+	}
+
+	@FunctionalInterface
+	private interface AgentCall {
+
+		ConsulAgentClient.Response send() throws IOException, InterruptedException;
+
+	}
+
+	/**
+	 * What every service watch shares.
+	 * @param blockingWait the {@code wait} of blocking queries
+	 * @param requestTimeout the time allowed for an answer beyond the wait
+	 * @param initialBackoff first pause after a failed query
+	 * @param maxBackoff longest pause after failed queries
+	 * @param queryRateInterval one query per interval once the burst is spent
+	 * @param datacenterQuery {@code &dc=<name>} or empty
+	 */
+	record WatchSettings(Duration blockingWait, Duration requestTimeout, Duration initialBackoff, Duration maxBackoff,
+			Duration queryRateInterval, String datacenterQuery) {
+	}
+
+	/**
+	 * Builder for {@link ConsulServiceRegistry}. Setters check their argument at once and throw
+	 * {@link IllegalArgumentException} naming the setting, the value and what is expected; {@link #build()}
+	 * checks the settings together.
+	 */
+	public static final class Builder {
+
+		private static final Duration MAX_WAIT = Duration.ofMinutes(10);
+
+		private String host = "localhost";
+
+		private int port = 8500;
+
+		private String scheme = "http";
+
+		private @Nullable SSLContext sslContext;
+
+		private @Nullable String token;
+
+		private @Nullable String datacenter;
+
+		private ConsulCheckType checkType = ConsulCheckType.GRPC;
+
+		private boolean grpcUseTls;
+
+		private Duration checkInterval = Duration.ofSeconds(10);
+
+		private Duration deregisterCriticalAfter = Duration.ofMinutes(1);
+
+		private final List<String> tags = new ArrayList<>();
+
+		private Duration requestTimeout = Duration.ofSeconds(10);
+
+		private Duration blockingQueryWait = Duration.ofSeconds(55);
+
+		private Duration initialBackoff = Duration.ofSeconds(1);
+
+		private Duration maxBackoff = Duration.ofSeconds(30);
+
+		private Duration queryRateInterval = Duration.ofSeconds(1);
+
+		private Clock clock = Clock.systemUTC();
+
+		private @Nullable ScheduledExecutorService scheduler;
+
+		private Builder() {
+		}
+
+		/** Agent host name or IP address; default {@code localhost}. */
+		public Builder host(String host) {
+			Objects.requireNonNull(host, "host");
+			if (host.isBlank()) {
+				throw new IllegalArgumentException("host: '" + host + "' (expected: a host name or IP address)");
+			}
+			this.host = host.strip();
+			return this;
+		}
+
+		/** Agent HTTP(S) port, 1 to 65535; default {@code 8500}. */
+		public Builder port(int port) {
+			if (port < 1 || port > 65535) {
+				throw new IllegalArgumentException("port: " + port + " (expected: 1..65535)");
+			}
+			this.port = port;
+			return this;
+		}
+
+		/**
+		 * {@code http} or {@code https}; default {@code http}. With {@code https} and no
+		 * {@link #sslContext} or {@link #trustStore}, the JVM's default trust applies.
+		 */
+		public Builder scheme(String scheme) {
+			Objects.requireNonNull(scheme, "scheme");
+			String normalized = scheme.strip().toLowerCase(Locale.ROOT);
+			if (!normalized.equals("http") && !normalized.equals("https")) {
+				throw new IllegalArgumentException("scheme: '" + scheme + "' (expected: http or https)");
+			}
+			this.scheme = normalized;
+			return this;
+		}
+
+		/** TLS settings for the agent connection; implies {@code https}. Default: none (plain HTTP). */
+		public Builder sslContext(SSLContext sslContext) {
+			this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+			this.scheme = "https";
+			return this;
+		}
+
+		/**
+		 * Trusts the certificates of a key store (for example the agent's CA) for the agent connection;
+		 * implies {@code https}.
+		 * @throws IllegalArgumentException if no TLS context can be built from it
+		 */
+		public Builder trustStore(KeyStore trustStore) {
+			Objects.requireNonNull(trustStore, "trustStore");
+			try {
+				TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+				factory.init(trustStore);
+				SSLContext context = SSLContext.getInstance("TLS");
+				context.init(null, factory.getTrustManagers(), null);
+				return sslContext(context);
+			}
+			catch (GeneralSecurityException ex) {
+				throw new IllegalArgumentException("trustStore: " + trustStore.getType()
+						+ " key store (expected: one a TLS trust manager can use: " + ex.getMessage() + ")", ex);
+			}
+		}
+
+		/**
+		 * ACL token, sent as the {@code X-Consul-Token} header of every request; default none. Never
+		 * logged or shown.
+		 */
+		public Builder token(String token) {
+			Objects.requireNonNull(token, "token");
+			if (token.isBlank()) {
+				throw new IllegalArgumentException("token: blank (expected: an ACL token)");
+			}
+			this.token = token;
+			return this;
+		}
+
+		/**
+		 * Datacenter whose instances are discovered ({@code dc} of health queries); default the agent's
+		 * own. Registration always goes to the agent's datacenter.
+		 */
+		public Builder datacenter(String datacenter) {
+			Objects.requireNonNull(datacenter, "datacenter");
+			if (datacenter.isBlank()) {
+				throw new IllegalArgumentException("datacenter: '" + datacenter + "' (expected: a datacenter name)");
+			}
+			this.datacenter = datacenter.strip();
+			return this;
+		}
+
+		/** Health check registered with each instance; default {@link ConsulCheckType#GRPC}. */
+		public Builder checkType(ConsulCheckType checkType) {
+			this.checkType = Objects.requireNonNull(checkType, "checkType");
+			return this;
+		}
+
+		/** Whether the agent's gRPC check uses TLS ({@code GRPCUseTLS}); default {@code false}. */
+		public Builder grpcUseTls(boolean grpcUseTls) {
+			this.grpcUseTls = grpcUseTls;
+			return this;
+		}
+
+		/**
+		 * gRPC checks: how often the agent probes ({@code Interval}; Consul raises values below 1s to 1s).
+		 * TTL checks: the {@code TTL}, passed every third of it. Default 10s.
+		 */
+		public Builder checkInterval(Duration checkInterval) {
+			this.checkInterval = positive("checkInterval", checkInterval);
+			return this;
+		}
+
+		/**
+		 * {@code DeregisterCriticalServiceAfter}: how long an instance may stay critical before the agent
+		 * removes it. Default 1m, which is also Consul's minimum (its reaper runs every 30s).
+		 */
+		public Builder deregisterCriticalAfter(Duration deregisterCriticalAfter) {
+			this.deregisterCriticalAfter = positive("deregisterCriticalAfter", deregisterCriticalAfter);
+			return this;
+		}
+
+		/** Tags registered with every instance, replacing earlier ones; default none. */
+		public Builder tags(Collection<String> tags) {
+			Objects.requireNonNull(tags, "tags");
+			List<String> checked = new ArrayList<>(tags.size());
+			for (String tag : tags) {
+				if (tag == null || tag.isBlank()) {
+					throw new IllegalArgumentException("tags: " + tags + " (expected: non-blank tags)");
+				}
+				checked.add(tag);
+			}
+			this.tags.clear();
+			this.tags.addAll(checked);
+			return this;
+		}
+
+		/** Same as {@link #tags(Collection)}. */
+		public Builder tags(String... tags) {
+			return tags(Arrays.asList(tags));
+		}
+
+		/**
+		 * Time allowed for an agent's answer (registration, deregistration, TTL pass, first read), and
+		 * added to the wait of blocking queries; default 10s.
+		 */
+		public Builder requestTimeout(Duration requestTimeout) {
+			this.requestTimeout = positive("requestTimeout", requestTimeout);
+			return this;
+		}
+
+		/** {@code wait} of blocking queries, above 0 and at most 10m (Consul's limit); default 55s. */
+		public Builder blockingQueryWait(Duration blockingQueryWait) {
+			positive("blockingQueryWait", blockingQueryWait);
+			if (blockingQueryWait.compareTo(MAX_WAIT) > 0) {
+				throw new IllegalArgumentException(
+						"blockingQueryWait: " + blockingQueryWait + " (expected: > 0 and <= PT10M)");
+			}
+			this.blockingQueryWait = blockingQueryWait;
+			return this;
+		}
+
+		/**
+		 * Pause after a failed query, doubling on each further failure up to {@code max}; defaults 1s and
+		 * 30s.
+		 */
+		public Builder retryBackoff(Duration initial, Duration max) {
+			positive("retryBackoff.initial", initial);
+			positive("retryBackoff.max", max);
+			if (max.compareTo(initial) < 0) {
+				throw new IllegalArgumentException(
+						"retryBackoff.max: " + max + " (expected: >= retryBackoff.initial " + initial + ")");
+			}
+			this.initialBackoff = initial;
+			this.maxBackoff = max;
+			return this;
+		}
+
+		/**
+		 * Rate limit of each service's blocking queries: after a burst of two, at most one query per
+		 * interval, so a fast-changing result is polled instead of queried in a busy loop (Consul's
+		 * guidance). Quiet services are never delayed. Default 1s.
+		 */
+		public Builder queryRateLimit(Duration interval) {
+			this.queryRateInterval = positive("queryRateLimit", interval);
+			return this;
+		}
+
+		/** Clock for the registration time of discovered instances; default the UTC system clock. */
+		public Builder clock(Clock clock) {
+			this.clock = Objects.requireNonNull(clock, "clock");
+			return this;
+		}
+
+		/**
+		 * Scheduler for the keep-alive rounds (TTL passes, re-registration); it is not shut down by
+		 * {@link ConsulServiceRegistry#close()}. Default: a thread of the registry's own, stopped on close.
+		 */
+		public Builder scheduler(ScheduledExecutorService scheduler) {
+			this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+			return this;
+		}
+
+		/**
+		 * Builds the registry and starts its keep-alive task (which first checks the agent is reachable);
+		 * watches start on the first read or watch of a service.
+		 * @throws IllegalArgumentException if the settings do not fit together
+		 */
+		public ConsulServiceRegistry build() {
+			if (this.sslContext != null && !this.scheme.equals("https")) {
+				throw new IllegalArgumentException("scheme: '" + this.scheme
+						+ "' (expected: https when an SSLContext or trust store is set)");
+			}
+			if (this.checkType == ConsulCheckType.TTL && this.checkInterval.compareTo(Duration.ofMillis(3)) < 0) {
+				throw new IllegalArgumentException("checkInterval: " + this.checkInterval
+						+ " (expected: >= PT0.003S with TTL checks, which are passed every third of it)");
+			}
+			URI agent;
+			try {
+				agent = new URI(this.scheme, null, this.host, this.port, "/", null, null);
+			}
+			catch (URISyntaxException ex) {
+				throw new IllegalArgumentException(
+						"host: '" + this.host + "' (expected: a host name or IP address)", ex);
+			}
+			if (agent.getHost() == null) {
+				throw new IllegalArgumentException("host: '" + this.host + "' (expected: a host name or IP address)");
+			}
+			return new ConsulServiceRegistry(this, agent);
+		}
+
+		private static Duration positive(String name, Duration value) {
+			Objects.requireNonNull(value, name);
+			if (value.isNegative() || value.isZero()) {
+				throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+			}
+			return value;
+		}
+
+	}
+
+}
