@@ -61,9 +61,9 @@ import dev.grpcscale.discovery.ServiceInstance;
  *     .build();
  * }</pre>
  *
- * <p>What is probed: the services asked about through this discovery ({@link #watch}, {@link #getInstances},
- * {@link #getAllInstances}), that is the services this application calls, from the first time they are
- * asked about until {@link #close()}. Each of their {@code UP} instances is probed as soon as it is
+ * <p>What is probed: the services asked about through this discovery with {@link #watch} or
+ * {@link #getInstances}, that is the services this application calls, from the first time they are asked
+ * about until {@link #close()}. Each of their {@code UP} instances is probed as soon as it is
  * discovered, then every {@link HealthCheckOptions#interval()}; probes of one instance never overlap and each
  * has a deadline of {@link HealthCheckOptions#timeout()}. A new instance counts as {@code UP} until probes
  * say otherwise. An instance that leaves the delegate (or turns {@code DOWN} there) stops being probed and
@@ -202,12 +202,13 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 
 	/**
 	 * Every instance the delegate knows, those marked down by health checks reported
-	 * {@link InstanceStatus#DOWN}. Starts probing the service if it was not yet.
+	 * {@link InstanceStatus#DOWN}. An inspection read: it does not start probing a service (so a status view
+	 * listing every service does not probe them all).
 	 */
 	@Override
 	public List<ServiceInstance> getAllInstances(String serviceName) {
 		List<ServiceInstance> instances = this.delegate.getAllInstances(serviceName);
-		ServiceTracker tracker = tracker(serviceName);
+		ServiceTracker tracker = this.closed.get() ? null : this.trackers.get(serviceName);
 		if (tracker == null) {
 			return instances;
 		}
@@ -662,18 +663,18 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 			if (this.stopped) {
 				return;
 			}
-			long start = nanoTicker.getAsLong();
 			ManagedChannel current;
 			try {
 				current = channel();
 			}
 			catch (RuntimeException ex) {
-				complete("channel factory failed: " + ex, start);
+				complete("channel factory failed: " + ex, nanoTicker.getAsLong());
 				return;
 			}
 			if (current == null) {
 				return;
 			}
+			long start = nanoTicker.getAsLong();
 			if (current.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
 				current.resetConnectBackoff();
 			}

@@ -174,6 +174,37 @@ class HealthCheckingServiceDiscoveryTests {
 	}
 
 	@Test
+	void inspectionReadsDoNotStartProbing() throws IOException {
+		ControllableHealthService a = start("a");
+		HealthCheckingServiceDiscovery discovery = discovery(
+				HealthCheckOptions.builder().interval(Duration.ofMillis(20)).build());
+		assertThat(discovery.getServiceNames()).containsExactly("svc");
+		assertThat(discovery.getAllInstances("svc")).extracting(ServiceInstance::instanceId).containsExactly("a");
+		assertThat(discovery.snapshot()).isEmpty();
+		assertThat(this.channels).isEmpty();
+		assertThat(a.checks.get()).isZero();
+	}
+
+	@Test
+	void instanceReRegisteredAtAnotherAddressIsProbedAfreshOverANewChannel() throws IOException {
+		ControllableHealthService first = start("a");
+		HealthCheckingServiceDiscovery discovery = discovery(
+				HealthCheckOptions.builder().interval(Duration.ofMillis(20)).retries(1).build());
+		first.mode = Mode.NOT_SERVING;
+		discovery.getInstances("svc");
+		await().atMost(AWAIT).until(() -> discovery.getInstances("svc").isEmpty());
+
+		// same instance id, new server (another in-process name): starts UP, probed over a new channel
+		ControllableHealthService second = start("a");
+		assertThat(this.channels.get("a").get(0).isShutdown()).isTrue();
+		assertThat(discovery.getInstances("svc")).hasSize(1);
+		await().atMost(AWAIT).until(() -> second.checks.get() >= 2);
+		assertThat(this.channels.get("a")).hasSize(2);
+		assertThat(discovery.snapshot()).singleElement()
+			.satisfies((health) -> assertThat(health.lastCheckSucceeded()).isTrue());
+	}
+
+	@Test
 	void closeStopsProbingShutsDownChannelsAndTheSchedulerThreads() throws IOException {
 		Set<Thread> before = healthThreads();
 		ControllableHealthService a = start("a");
