@@ -9,7 +9,9 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -22,6 +24,8 @@ import dev.grpcscale.discovery.ServiceDefinition;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.ServiceRegistry;
+import dev.grpcscale.health.HealthCheckOptions;
+import dev.grpcscale.health.HealthCheckingServiceDiscovery;
 
 /**
  * The one entry point of grpc-scale: a thin facade over the discovery, health and (as they are enabled)
@@ -53,6 +57,10 @@ public class EnhancedServiceManager {
 
 	private final AtomicBoolean shuttingDown = new AtomicBoolean();
 
+	private final @Nullable Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthChecking;
+
+	private final AtomicReference<@Nullable HealthCheckingServiceDiscovery> healthMonitor = new AtomicReference<>();
+
 	/**
 	 * Creates a manager from a builder's settings; subclasses call this with {@link #builder()}.
 	 * @param builder the settings
@@ -63,6 +71,13 @@ public class EnhancedServiceManager {
 		this.healthStatusManager = builder.healthStatusManager;
 		this.servedServices = builder.servedServices;
 		this.clock = builder.clock;
+		this.healthChecking = (builder.healthChecking != null) ? builder.healthChecking
+				: (this.discovery != null) ? healthCheckingOver(this.discovery) : null;
+	}
+
+	private static Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthCheckingOver(
+			ServiceDiscovery discovery) {
+		return (options) -> HealthCheckingServiceDiscovery.of(discovery, options);
 	}
 
 	/** Starts a builder; every component is optional. */
@@ -172,7 +187,57 @@ public class EnhancedServiceManager {
 			}
 			discoverySection = new EnhancedServiceStatus.Discovery(this.discovery.status(), counts);
 		}
-		return new EnhancedServiceStatus(getRegisteredServices(), discoverySection, this.shuttingDown.get());
+		HealthCheckingServiceDiscovery monitor = this.healthMonitor.get();
+		EnhancedServiceStatus.Health healthSection = (monitor != null)
+				? new EnhancedServiceStatus.Health(monitor.options(), monitor.snapshot()) : null;
+		return new EnhancedServiceStatus(getRegisteredServices(), discoverySection, this.shuttingDown.get(),
+				healthSection);
+	}
+
+	/**
+	 * Starts health monitoring: from now on discovery reads go through a {@link HealthCheckingServiceDiscovery},
+	 * which probes the instances of the services read with {@link #discoverServices} or
+	 * {@link #watchServiceChanges} and leaves out those that fail health checks ({@link #getAllServices}
+	 * reports them {@code DOWN}). A monitor already running is stopped first and replaced. The
+	 * {@code discovery} section of {@link #getEnhancedServiceStatus()} still counts the plain discovery's
+	 * instances; the {@code health} section has the probe results.
+	 * @param options how to probe
+	 * @return the running health-checking discovery, for example to bind {@code discovery:///} channels to
+	 * @throws IllegalStateException if neither discovery nor a health-checking factory is configured
+	 */
+	public HealthCheckingServiceDiscovery startHealthMonitoring(HealthCheckOptions options) {
+		Objects.requireNonNull(options, "options");
+		if (this.healthChecking == null) {
+			throw new IllegalStateException("Service discovery is not enabled: no ServiceDiscovery configured");
+		}
+		HealthCheckingServiceDiscovery monitor = this.healthChecking.apply(options);
+		HealthCheckingServiceDiscovery previous = this.healthMonitor.getAndSet(monitor);
+		if (previous != null) {
+			previous.close();
+		}
+		logger.info("Health monitoring started: every {}, timeout {}, {} retries, endpoint '{}'", options.interval(),
+				options.timeout(), options.retries(), options.endpoint());
+		return monitor;
+	}
+
+	/**
+	 * Stops health monitoring, closing the health-checking discovery (its watches stop); reads go to the
+	 * plain discovery again.
+	 * @return whether monitoring was running
+	 */
+	public boolean stopHealthMonitoring() {
+		HealthCheckingServiceDiscovery previous = this.healthMonitor.getAndSet(null);
+		if (previous == null) {
+			return false;
+		}
+		previous.close();
+		logger.info("Health monitoring stopped");
+		return true;
+	}
+
+	/** The running health-checking discovery, or {@code null} when health monitoring is not running. */
+	public @Nullable HealthCheckingServiceDiscovery getHealthMonitor() {
+		return this.healthMonitor.get();
 	}
 
 	/** Whether {@link #gracefulShutdown()} has started. */
@@ -235,6 +300,10 @@ public class EnhancedServiceManager {
 	}
 
 	private ServiceDiscovery requireDiscovery() {
+		HealthCheckingServiceDiscovery monitor = this.healthMonitor.get();
+		if (monitor != null) {
+			return monitor;
+		}
 		if (this.discovery == null) {
 			throw new IllegalStateException("Service discovery is not enabled: no ServiceDiscovery configured");
 		}
@@ -257,6 +326,8 @@ public class EnhancedServiceManager {
 		private Supplier<? extends Collection<String>> servedServices = List::of;
 
 		private Clock clock = Clock.systemUTC();
+
+		private @Nullable Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthChecking;
 
 		private Builder() {
 		}
@@ -287,6 +358,17 @@ public class EnhancedServiceManager {
 		/** The clock for registration times; default the system UTC clock. */
 		public Builder clock(Clock clock) {
 			this.clock = Objects.requireNonNull(clock, "clock");
+			return this;
+		}
+
+		/**
+		 * Makes the health-checking discovery {@link #startHealthMonitoring} starts, from its options.
+		 * Default: {@link HealthCheckingServiceDiscovery#of} over the {@link #serviceDiscovery} (none without
+		 * discovery).
+		 */
+		public Builder healthChecking(
+				@Nullable Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthChecking) {
+			this.healthChecking = healthChecking;
 			return this;
 		}
 

@@ -7,6 +7,8 @@ import org.jspecify.annotations.Nullable;
 
 import dev.grpcscale.discovery.DiscoveryStatus;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.health.HealthCheckOptions;
+import dev.grpcscale.health.InstanceHealth;
 
 /**
  * A snapshot of what grpc-scale does in this application, as served by
@@ -17,13 +19,21 @@ import dev.grpcscale.discovery.ServiceInstance;
  * @param discovery the discovery backend and the number of available ({@code UP}) instances of each
  * known service, or {@code null} without discovery
  * @param shuttingDown whether {@link EnhancedServiceManager#gracefulShutdown()} has started
+ * @param health client-side health checks of the instances this application calls, or {@code null} when
+ * health monitoring is not running
  */
 public record EnhancedServiceStatus(List<ServiceInstance> services, @Nullable Discovery discovery,
-		boolean shuttingDown) {
+		boolean shuttingDown, @Nullable Health health) {
 
 	/** Copies the list. */
 	public EnhancedServiceStatus {
 		services = List.copyOf(services);
+	}
+
+	/** A status without a health section. */
+	public EnhancedServiceStatus(List<ServiceInstance> services, @Nullable Discovery discovery,
+			boolean shuttingDown) {
+		this(services, discovery, shuttingDown, null);
 	}
 
 	/**
@@ -37,6 +47,21 @@ public record EnhancedServiceStatus(List<ServiceInstance> services, @Nullable Di
 		/** Copies the map. */
 		public Discovery {
 			instances = Map.copyOf(instances);
+		}
+
+	}
+
+	/**
+	 * The client-side health section.
+	 *
+	 * @param options how instances are probed
+	 * @param instances the health of every probed instance, by service name then instance id
+	 */
+	public record Health(HealthCheckOptions options, List<InstanceHealth> instances) {
+
+		/** Copies the list. */
+		public Health {
+			instances = List.copyOf(instances);
 		}
 
 	}
