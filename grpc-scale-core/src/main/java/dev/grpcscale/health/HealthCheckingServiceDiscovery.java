@@ -330,6 +330,7 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 		tracker.ensureStarted();
 		if (this.closed.get()) {
 			// close() ran while this tracker was being created: it may have missed it
+			this.trackers.remove(serviceName, tracker);
 			tracker.close();
 			return null;
 		}
