@@ -12,7 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -31,6 +33,8 @@ import dev.grpcscale.discovery.ServiceDefinition;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.ServiceRegistry;
+import dev.grpcscale.health.HealthCheckOptions;
+import dev.grpcscale.health.HealthCheckingServiceDiscovery;
 
 /**
  * The one entry point of grpc-scale: a thin facade over the discovery, health, circuit-breaking and (as
@@ -66,6 +70,12 @@ public class EnhancedServiceManager {
 
 	private final AtomicBoolean shuttingDown = new AtomicBoolean();
 
+	private final @Nullable Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthChecking;
+
+	private final AtomicReference<@Nullable HealthCheckingServiceDiscovery> healthMonitor = new AtomicReference<>();
+
+	private final SwitchableServiceDiscovery switchable = new SwitchableServiceDiscovery(this::requireDiscovery);
+
 	/**
 	 * Creates a manager from a builder's settings; subclasses call this with {@link #builder()}.
 	 * @param builder the settings
@@ -78,6 +88,13 @@ public class EnhancedServiceManager {
 		this.circuitBreakers = builder.circuitBreakers;
 		this.clock = builder.clock;
 		this.leaderElection = builder.leaderElection;
+		this.healthChecking = (builder.healthChecking != null) ? builder.healthChecking
+				: (this.discovery != null) ? healthCheckingOver(this.discovery) : null;
+	}
+
+	private static Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthCheckingOver(
+			ServiceDiscovery discovery) {
+		return (options) -> HealthCheckingServiceDiscovery.of(discovery, options);
 	}
 
 	/** Starts a builder; every component is optional. */
@@ -174,7 +191,7 @@ public class EnhancedServiceManager {
 	 * @throws IllegalStateException if discovery is not enabled
 	 */
 	public Subscription watchServiceChanges(String serviceName, Consumer<List<ServiceInstance>> listener) {
-		return requireDiscovery().watch(serviceName, listener);
+		return this.switchable.watch(serviceName, listener);
 	}
 
 	/**
@@ -278,9 +295,71 @@ public class EnhancedServiceManager {
 					this.circuitBreakers.openCircuits());
 		}
 		ClusterInfo clusterSection = (this.leaderElection != null) ? this.leaderElection.clusterInfo() : null;
-		return new EnhancedServiceStatus(getRegisteredServices(), discoverySection, circuitBreakerSection,
-				clusterSection,
-				this.shuttingDown.get());
+		HealthCheckingServiceDiscovery monitor = this.healthMonitor.get();
+		EnhancedServiceStatus.Health healthSection = (monitor != null)
+				? new EnhancedServiceStatus.Health(monitor.options(), monitor.snapshot()) : null;
+		return new EnhancedServiceStatus(getRegisteredServices(), discoverySection, clusterSection,
+				circuitBreakerSection, healthSection, this.shuttingDown.get());
+	}
+
+	/**
+	 * Starts health monitoring: from now on discovery reads go through a {@link HealthCheckingServiceDiscovery},
+	 * which probes the instances of the services read with {@link #discoverServices} or
+	 * {@link #watchServiceChanges} and leaves out those that fail health checks ({@link #getAllServices}
+	 * reports them {@code DOWN}). A monitor already running is stopped first and replaced. The
+	 * {@code discovery} section of {@link #getEnhancedServiceStatus()} still counts the plain discovery's
+	 * instances; the {@code health} section has the probe results.
+	 * @param options how to probe
+	 * @return the running health-checking discovery, for example to bind {@code discovery:///} channels to
+	 * @throws IllegalStateException if neither discovery nor a health-checking factory is configured
+	 */
+	public HealthCheckingServiceDiscovery startHealthMonitoring(HealthCheckOptions options) {
+		Objects.requireNonNull(options, "options");
+		if (this.healthChecking == null) {
+			throw new IllegalStateException("Service discovery is not enabled: no ServiceDiscovery configured");
+		}
+		HealthCheckingServiceDiscovery monitor = this.healthChecking.apply(options);
+		HealthCheckingServiceDiscovery previous = this.healthMonitor.getAndSet(monitor);
+		this.switchable.switched();
+		if (previous != null) {
+			previous.close();
+		}
+		logger.info("Health monitoring started: every {}, timeout {}, {} retries, endpoint '{}'", options.interval(),
+				options.timeout(), options.retries(), options.endpoint());
+		return monitor;
+	}
+
+	/**
+	 * Stops health monitoring, closing the health-checking discovery (its watches stop); reads go to the
+	 * plain discovery again.
+	 * @return whether monitoring was running
+	 */
+	public boolean stopHealthMonitoring() {
+		HealthCheckingServiceDiscovery previous = this.healthMonitor.getAndSet(null);
+		if (previous == null) {
+			return false;
+		}
+		this.switchable.switched();
+		previous.close();
+		logger.info("Health monitoring stopped");
+		return true;
+	}
+
+	/**
+	 * The discovery this manager reads from, as one object that stays valid: the backend, or while health
+	 * monitoring runs the health-checking discovery over it. Its watches move over when monitoring is
+	 * started or stopped, so bind {@code discovery:///} channels to it
+	 * ({@code DiscoveryNameResolverProvider.configure(builder, manager.serviceDiscovery())}) and they leave
+	 * out unhealthy instances whenever monitoring runs. Its methods throw {@link IllegalStateException}
+	 * when discovery is not enabled.
+	 */
+	public ServiceDiscovery serviceDiscovery() {
+		return this.switchable;
+	}
+
+	/** The running health-checking discovery, or {@code null} when health monitoring is not running. */
+	public @Nullable HealthCheckingServiceDiscovery getHealthMonitor() {
+		return this.healthMonitor.get();
 	}
 
 	/** Whether {@link #gracefulShutdown()} has started. */
@@ -363,6 +442,10 @@ public class EnhancedServiceManager {
 	}
 
 	private ServiceDiscovery requireDiscovery() {
+		HealthCheckingServiceDiscovery monitor = this.healthMonitor.get();
+		if (monitor != null) {
+			return monitor;
+		}
 		if (this.discovery == null) {
 			throw new IllegalStateException("Service discovery is not enabled: no ServiceDiscovery configured");
 		}
@@ -389,6 +472,8 @@ public class EnhancedServiceManager {
 		private Clock clock = Clock.systemUTC();
 
 		private @Nullable LeaderElection leaderElection;
+
+		private @Nullable Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthChecking;
 
 		private Builder() {
 		}
@@ -437,6 +522,17 @@ public class EnhancedServiceManager {
 		 */
 		public Builder leaderElection(@Nullable LeaderElection leaderElection) {
 			this.leaderElection = leaderElection;
+			return this;
+		}
+
+		/**
+		 * Makes the health-checking discovery {@link #startHealthMonitoring} starts, from its options.
+		 * Default: {@link HealthCheckingServiceDiscovery#of} over the {@link #serviceDiscovery} (none without
+		 * discovery).
+		 */
+		public Builder healthChecking(
+				@Nullable Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthChecking) {
+			this.healthChecking = healthChecking;
 			return this;
 		}
 

@@ -9,6 +9,8 @@ import org.jspecify.annotations.Nullable;
 import dev.grpcscale.cluster.ClusterInfo;
 import dev.grpcscale.discovery.DiscoveryStatus;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.health.HealthCheckOptions;
+import dev.grpcscale.health.InstanceHealth;
 
 /**
  * A snapshot of what grpc-scale does in this application, as served by
@@ -18,14 +20,17 @@ import dev.grpcscale.discovery.ServiceInstance;
  * @param services the instances this application registered
  * @param discovery the discovery backend and the number of available ({@code UP}) instances of each
  * known service, or {@code null} without discovery
- * @param circuitBreaker the circuit breakers and which of them are open, or {@code null} without circuit
- * breaking
  * @param cluster members, leader, whether this node leads and the fencing token, or {@code null} without
  * clustering
+ * @param circuitBreaker the circuit breakers and which of them are open, or {@code null} without circuit
+ * breaking
+ * @param health client-side health checks of the instances this application calls, or {@code null} when
+ * health monitoring is not running
  * @param shuttingDown whether {@link EnhancedServiceManager#gracefulShutdown()} has started
  */
 public record EnhancedServiceStatus(List<ServiceInstance> services, @Nullable Discovery discovery,
-		@Nullable CircuitBreakers circuitBreaker, @Nullable ClusterInfo cluster, boolean shuttingDown) {
+		@Nullable ClusterInfo cluster, @Nullable CircuitBreakers circuitBreaker, @Nullable Health health,
+		boolean shuttingDown) {
 
 	/** Copies the list. */
 	public EnhancedServiceStatus {
@@ -60,6 +65,21 @@ public record EnhancedServiceStatus(List<ServiceInstance> services, @Nullable Di
 		public CircuitBreakers {
 			breakers = Map.copyOf(breakers);
 			openCircuits = List.copyOf(openCircuits);
+		}
+
+	}
+
+	/**
+	 * The client-side health section.
+	 *
+	 * @param options how instances are probed
+	 * @param instances the health of every probed instance, by service name then instance id
+	 */
+	public record Health(HealthCheckOptions options, List<InstanceHealth> instances) {
+
+		/** Copies the list. */
+		public Health {
+			instances = List.copyOf(instances);
 		}
 
 	}
