@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,7 @@ import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.ServiceRegistry;
 import dev.grpcscale.health.HealthCheckOptions;
 import dev.grpcscale.health.HealthCheckingServiceDiscovery;
+import dev.grpcscale.tracing.OperationObservations;
 
 /**
  * The one entry point of grpc-scale: a thin facade over the discovery, health, circuit-breaking and (as
@@ -66,6 +68,8 @@ public class EnhancedServiceManager {
 
 	private final @Nullable LeaderElection leaderElection;
 
+	private final @Nullable OperationObservations observations;
+
 	private final Map<String, ServiceInstance> registered = new ConcurrentHashMap<>();
 
 	private final AtomicBoolean shuttingDown = new AtomicBoolean();
@@ -88,6 +92,8 @@ public class EnhancedServiceManager {
 		this.circuitBreakers = builder.circuitBreakers;
 		this.clock = builder.clock;
 		this.leaderElection = builder.leaderElection;
+		this.observations = (builder.observationRegistry != null)
+				? new OperationObservations(builder.observationRegistry) : null;
 		this.healthChecking = (builder.healthChecking != null) ? builder.healthChecking
 				: (this.discovery != null) ? healthCheckingOver(this.discovery) : null;
 	}
@@ -222,9 +228,11 @@ public class EnhancedServiceManager {
 
 	/**
 	 * Runs an operation inside the circuit breaker named {@code operationName} (see
-	 * {@link GrpcCircuitBreakers#execute}). When that breaker does not permit the call, the operation is not
-	 * invoked and {@link CircuitBreakerOpenException} is thrown. Without circuit breaking the operation
-	 * simply runs.
+	 * {@link GrpcCircuitBreakers#execute}) and, with an observation registry, inside an observation (a
+	 * span) of the same name, a child of the current span, whose {@code grpc.scale.outcome} is
+	 * {@code success}, {@code error} or {@code rejected}. When the breaker does not permit the call, the
+	 * operation is not invoked and {@link CircuitBreakerOpenException} is thrown. Without circuit breaking
+	 * the operation simply runs.
 	 * @param operation what to run
 	 * @param operationName the breaker's name
 	 * @param <T> the result type
@@ -236,12 +244,14 @@ public class EnhancedServiceManager {
 		Objects.requireNonNull(operation, "operation");
 		Objects.requireNonNull(operationName, "operationName");
 		GrpcCircuitBreakers breakers = this.circuitBreakers;
-		return (breakers != null) ? breakers.execute(operationName, operation) : operation.call();
+		Callable<T> guarded = (breakers != null) ? () -> breakers.execute(operationName, operation) : operation;
+		return (this.observations != null) ? this.observations.observe(operationName, guarded) : guarded.call();
 	}
 
 	/**
 	 * Runs an asynchronous operation inside the circuit breaker named {@code operationName} (see
-	 * {@link GrpcCircuitBreakers#executeAsync}). When that breaker does not permit the call, the operation
+	 * {@link GrpcCircuitBreakers#executeAsync}) and, with an observation registry, inside an observation
+	 * that ends when the returned stage completes. When that breaker does not permit the call, the operation
 	 * is not invoked and the returned stage fails with {@link CircuitBreakerOpenException}. Without circuit
 	 * breaking the operation simply runs.
 	 * @param operation supplies the stage
@@ -253,6 +263,13 @@ public class EnhancedServiceManager {
 			String operationName) {
 		Objects.requireNonNull(operation, "operation");
 		Objects.requireNonNull(operationName, "operationName");
+		if (this.observations != null) {
+			return this.observations.observeAsync(operationName, () -> guardAsync(operation, operationName));
+		}
+		return guardAsync(operation, operationName);
+	}
+
+	private <T> CompletionStage<T> guardAsync(Supplier<? extends CompletionStage<T>> operation, String operationName) {
 		GrpcCircuitBreakers breakers = this.circuitBreakers;
 		if (breakers != null) {
 			return breakers.executeAsync(operationName, operation);
@@ -473,6 +490,8 @@ public class EnhancedServiceManager {
 
 		private @Nullable LeaderElection leaderElection;
 
+		private @Nullable ObservationRegistry observationRegistry;
+
 		private @Nullable Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthChecking;
 
 		private Builder() {
@@ -533,6 +552,15 @@ public class EnhancedServiceManager {
 		public Builder healthChecking(
 				@Nullable Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthChecking) {
 			this.healthChecking = healthChecking;
+			return this;
+		}
+
+		/**
+		 * Where {@link #executeWithEnhancements} records an observation (a span with tracing) named after
+		 * each operation; none records nothing.
+		 */
+		public Builder observationRegistry(@Nullable ObservationRegistry observationRegistry) {
+			this.observationRegistry = observationRegistry;
 			return this;
 		}
 

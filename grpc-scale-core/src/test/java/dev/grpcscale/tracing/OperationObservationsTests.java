@@ -1,0 +1,80 @@
+package dev.grpcscale.tracing;
+
+import java.util.concurrent.CompletableFuture;
+
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import org.junit.jupiter.api.Test;
+
+import dev.grpcscale.EnhancedServiceManager;
+import dev.grpcscale.circuitbreaker.CircuitBreakerOpenException;
+import dev.grpcscale.circuitbreaker.CircuitBreakerSettings;
+import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
+
+import static io.micrometer.observation.tck.TestObservationRegistryAssert.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+class OperationObservationsTests {
+
+	private final TestObservationRegistry registry = TestObservationRegistry.create();
+
+	private final GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
+		.defaults(CircuitBreakerSettings.builder().failureThreshold(1).build())
+		.build();
+
+	private final EnhancedServiceManager manager = EnhancedServiceManager.builder()
+		.circuitBreakers(this.breakers)
+		.observationRegistry(this.registry)
+		.build();
+
+	@Test
+	void operationRunsInAnObservationNamedAfterItChildOfTheCurrentOne() throws Exception {
+		Observation parent = Observation.start("request", this.registry);
+		try (Observation.Scope scope = parent.openScope()) {
+			assertThat(this.manager.executeWithEnhancements(() -> "ok", "get-profile")).isEqualTo("ok");
+		}
+		parent.stop();
+		assertThat(this.registry).hasObservationWithNameEqualTo("get-profile")
+			.that()
+			.hasBeenStarted()
+			.hasBeenStopped()
+			.hasLowCardinalityKeyValue(OperationObservations.OUTCOME, "success")
+			.hasParentObservationEqualTo(parent);
+	}
+
+	@Test
+	void failuresAreRecordedAndRejectionsMarkedRejected() {
+		assertThatIllegalStateException().isThrownBy(() -> this.manager.executeWithEnhancements(() -> {
+			throw new IllegalStateException("boom");
+		}, "flaky"));
+		// the failure opened the breaker (threshold 1): the next call is rejected without running
+		assertThatExceptionOfType(CircuitBreakerOpenException.class)
+			.isThrownBy(() -> this.manager.executeWithEnhancements(() -> "never", "flaky"));
+		assertThat(this.registry).hasNumberOfObservationsWithNameEqualTo("flaky", 2);
+		assertThat(this.registry).hasAnObservationWithAKeyValue(OperationObservations.OUTCOME, "error")
+			.hasAnObservationWithAKeyValue(OperationObservations.OUTCOME, "rejected");
+	}
+
+	@Test
+	void asyncObservationEndsWhenTheStageCompletes() {
+		CompletableFuture<String> pending = new CompletableFuture<>();
+		var stage = this.manager.executeWithEnhancementsAsync(() -> pending, "async-op");
+		assertThat(this.registry).hasObservationWithNameEqualTo("async-op").that().isNotStopped();
+		pending.complete("done");
+		assertThat(stage.toCompletableFuture().join()).isEqualTo("done");
+		assertThat(this.registry).hasObservationWithNameEqualTo("async-op")
+			.that()
+			.hasBeenStopped()
+			.hasLowCardinalityKeyValue(OperationObservations.OUTCOME, "success");
+	}
+
+	@Test
+	void withoutRegistryNothingIsObserved() throws Exception {
+		EnhancedServiceManager plain = EnhancedServiceManager.builder().build();
+		assertThat(plain.executeWithEnhancements(() -> 42, "plain")).isEqualTo(42);
+		assertThat(this.registry).doesNotHaveAnyObservation();
+	}
+
+}
