@@ -5,6 +5,7 @@ import java.util.Objects;
 
 import io.grpc.BindableService;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.observation.ObservationRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -17,6 +18,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.grpc.server.lifecycle.GrpcServerStartedEvent;
 
 import dev.grpcscale.EnhancedServiceManager;
+import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceRegistry;
@@ -35,15 +37,18 @@ public final class GrpcScaleAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	EnhancedServiceManager enhancedServiceManager(ObjectProvider<ServiceRegistry> registry,
-			ObjectProvider<ServiceDiscovery> discovery, ObjectProvider<HealthStatusManager> health,
-			ObjectProvider<BindableService> services) {
+	EnhancedServiceManager enhancedServiceManager(GrpcScaleProperties properties,
+			ObjectProvider<ServiceRegistry> registry, ObjectProvider<ServiceDiscovery> discovery,
+			ObjectProvider<HealthStatusManager> health, ObjectProvider<BindableService> services,
+			ObjectProvider<GrpcCircuitBreakers> circuitBreakers, ObjectProvider<ObservationRegistry> observations) {
 		return EnhancedServiceManager.builder()
 			.serviceRegistry(registry.getIfAvailable())
 			.serviceDiscovery(discovery.getIfAvailable())
 			.health(health.getIfAvailable(), () -> services.orderedStream()
 				.map((service) -> service.bindService().getServiceDescriptor().getName())
 				.toList())
+			.circuitBreakers(circuitBreakers.getIfAvailable())
+			.observationRegistry(properties.getTracing().isEnabled() ? observations.getIfAvailable() : null)
 			.build();
 	}
 

@@ -366,6 +366,29 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		/** gRPC status code names that count as failures, for example UNAVAILABLE. */
 		private List<String> expectedErrors = new ArrayList<>(List.of("UNAVAILABLE", "DEADLINE_EXCEEDED"));
 
+		/**
+		 * Failure rate in percent (0 < rate <= 100) that opens the circuit once at least failure-threshold
+		 * calls were made in the monitoring period. Unset: the circuit opens on failure-threshold failed
+		 * calls, whatever the rate.
+		 */
+		private @Nullable Float failureRateThreshold;
+
+		/** Full gRPC method names ('package.Service/Method', or 'package.Service/*') whose calls never count. */
+		private List<String> excludedMethods = new ArrayList<>();
+
+		/**
+		 * Names of Spring gRPC client channels (spring.grpc.client.channel.<name>) to guard although their
+		 * target is not 'discovery:///'; every 'discovery:///' channel is guarded anyway.
+		 */
+		private List<String> channels = new ArrayList<>();
+
+		/**
+		 * Settings of one breaker, by name: a service name ('product-service'), an instance
+		 * ('product-service/<instanceId>'), or an executeWithEnhancements operation name. Unset keys
+		 * inherit the defaults above; an instance inherits its service's entry.
+		 */
+		private Map<String, Instance> instances = new LinkedHashMap<>();
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -404,6 +427,98 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 
 		public void setExpectedErrors(List<String> expectedErrors) {
 			this.expectedErrors = expectedErrors;
+		}
+
+		public @Nullable Float getFailureRateThreshold() {
+			return this.failureRateThreshold;
+		}
+
+		public void setFailureRateThreshold(@Nullable Float failureRateThreshold) {
+			this.failureRateThreshold = failureRateThreshold;
+		}
+
+		public List<String> getExcludedMethods() {
+			return this.excludedMethods;
+		}
+
+		public void setExcludedMethods(List<String> excludedMethods) {
+			this.excludedMethods = excludedMethods;
+		}
+
+		public List<String> getChannels() {
+			return this.channels;
+		}
+
+		public void setChannels(List<String> channels) {
+			this.channels = channels;
+		}
+
+		public Map<String, Instance> getInstances() {
+			return this.instances;
+		}
+
+		public void setInstances(Map<String, Instance> instances) {
+			this.instances = instances;
+		}
+
+		/** Overrides for one breaker; an unset key keeps the inherited value. */
+		public static class Instance {
+
+			/** Number of failed calls inside the monitoring period that opens this circuit. */
+			private @Nullable Integer failureThreshold;
+
+			/** How long this circuit stays open before trial calls. */
+			private @Nullable Duration recoveryTimeout;
+
+			/** The sliding window in which this breaker counts failures. */
+			private @Nullable Duration monitoringPeriod;
+
+			/** gRPC status code names that count as failures for this breaker. */
+			private @Nullable List<String> expectedErrors;
+
+			/** Failure rate in percent that opens this circuit; see the default's description. */
+			private @Nullable Float failureRateThreshold;
+
+			public @Nullable Integer getFailureThreshold() {
+				return this.failureThreshold;
+			}
+
+			public void setFailureThreshold(@Nullable Integer failureThreshold) {
+				this.failureThreshold = failureThreshold;
+			}
+
+			public @Nullable Duration getRecoveryTimeout() {
+				return this.recoveryTimeout;
+			}
+
+			public void setRecoveryTimeout(@Nullable Duration recoveryTimeout) {
+				this.recoveryTimeout = recoveryTimeout;
+			}
+
+			public @Nullable Duration getMonitoringPeriod() {
+				return this.monitoringPeriod;
+			}
+
+			public void setMonitoringPeriod(@Nullable Duration monitoringPeriod) {
+				this.monitoringPeriod = monitoringPeriod;
+			}
+
+			public @Nullable List<String> getExpectedErrors() {
+				return this.expectedErrors;
+			}
+
+			public void setExpectedErrors(@Nullable List<String> expectedErrors) {
+				this.expectedErrors = expectedErrors;
+			}
+
+			public @Nullable Float getFailureRateThreshold() {
+				return this.failureRateThreshold;
+			}
+
+			public void setFailureRateThreshold(@Nullable Float failureRateThreshold) {
+				this.failureRateThreshold = failureRateThreshold;
+			}
+
 		}
 
 	}

@@ -34,6 +34,8 @@ final class GrpcScalePropertiesValidator {
 
 	private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
 
+	private static final Pattern FULL_METHOD = Pattern.compile("[A-Za-z0-9._-]+/([A-Za-z0-9_]+|\\*)");
+
 	private static final String STATUS_CODES = Arrays.stream(Status.Code.values())
 		.filter((code) -> code != Status.Code.OK)
 		.map(Enum::name)
@@ -110,12 +112,46 @@ final class GrpcScalePropertiesValidator {
 		}
 		positive(prefix + "recovery-timeout", breaker.getRecoveryTimeout());
 		positive(prefix + "monitoring-period", breaker.getMonitoringPeriod());
-		List<String> codes = breaker.getExpectedErrors();
+		statusCodes(prefix + "expected-errors", breaker.getExpectedErrors());
+		failureRate(prefix + "failure-rate-threshold", breaker.getFailureRateThreshold());
+		List<String> excluded = breaker.getExcludedMethods();
+		for (int i = 0; i < excluded.size(); i++) {
+			String method = excluded.get(i);
+			if (method == null || !FULL_METHOD.matcher(method).matches()) {
+				problem(prefix + "excluded-methods[" + i + "]", method,
+						"a full gRPC method name 'package.Service/Method' or 'package.Service/*'");
+			}
+		}
+		breaker.getInstances().forEach((name, instance) -> {
+			String instancePrefix = prefix + "instances." + name + ".";
+			if (instance.getFailureThreshold() != null && instance.getFailureThreshold() < 1) {
+				problem(instancePrefix + "failure-threshold", instance.getFailureThreshold(), ">= 1");
+			}
+			if (instance.getRecoveryTimeout() != null) {
+				positive(instancePrefix + "recovery-timeout", instance.getRecoveryTimeout());
+			}
+			if (instance.getMonitoringPeriod() != null) {
+				positive(instancePrefix + "monitoring-period", instance.getMonitoringPeriod());
+			}
+			if (instance.getExpectedErrors() != null) {
+				statusCodes(instancePrefix + "expected-errors", instance.getExpectedErrors());
+			}
+			failureRate(instancePrefix + "failure-rate-threshold", instance.getFailureRateThreshold());
+		});
+	}
+
+	private void statusCodes(String property, List<String> codes) {
 		for (int i = 0; i < codes.size(); i++) {
 			String code = codes.get(i);
-			if (!isStatusCode(code)) {
-				problem(prefix + "expected-errors[" + i + "]", code, "a gRPC status code name: " + STATUS_CODES);
+			if (!isStatusCode((code != null) ? code.trim() : null)) {
+				problem(property + "[" + i + "]", code, "a gRPC status code name: " + STATUS_CODES);
 			}
+		}
+	}
+
+	private void failureRate(String property, @Nullable Float rate) {
+		if (rate != null && !(rate > 0.0f && rate <= 100.0f)) {
+			problem(property, rate, "a percentage greater than 0 and at most 100");
 		}
 	}
 

@@ -46,6 +46,9 @@ public final class TestServices {
 			.run();
 	}
 
+	/** Names of servers that answer UNAVAILABLE while listed. */
+	public static final java.util.Set<String> FAILING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
 	public static String uniqueNamespace() {
 		return "test-" + UUID.randomUUID();
 	}
@@ -60,6 +63,11 @@ public final class TestServices {
 			return new SimpleServiceGrpc.SimpleServiceImplBase() {
 				@Override
 				public void unaryRpc(SimpleRequest request, StreamObserver<SimpleResponse> responseObserver) {
+					if (FAILING.contains(name)) {
+						responseObserver.onError(io.grpc.Status.UNAVAILABLE.withDescription(name + " is failing")
+							.asRuntimeException());
+						return;
+					}
 					responseObserver.onNext(SimpleResponse.newBuilder().setResponseMessage(name).build());
 					responseObserver.onCompleted();
 				}

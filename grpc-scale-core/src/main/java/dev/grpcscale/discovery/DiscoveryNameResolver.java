@@ -75,8 +75,16 @@ final class DiscoveryNameResolver extends NameResolver {
 					+ " or through grpc-scale's GrpcChannelFactory customizer"));
 			return;
 		}
-		this.subscription = this.discovery.watch(this.serviceName,
-				(instances) -> this.syncContext.execute(() -> update(instances)));
+		try {
+			this.subscription = this.discovery.watch(this.serviceName,
+					(instances) -> this.syncContext.execute(() -> update(instances)));
+		}
+		catch (RuntimeException ex) {
+			// a resolver never throws from its gateway methods: the channel gets the reason instead
+			listener.onError(Status.UNAVAILABLE
+				.withDescription("Cannot watch '" + this.serviceName + "' in discovery: " + ex.getMessage())
+				.withCause(ex));
+		}
 	}
 
 	@Override

@@ -8,16 +8,39 @@ import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEn
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 
+import dev.grpcscale.EnhancedServiceManager;
+import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
+import dev.grpcscale.autoconfigure.circuitbreaker.GrpcScaleCircuitBreakerAutoConfiguration;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
+import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 import dev.grpcscale.discovery.ServiceDiscovery;
 
 /**
- * Auto-configuration of grpc-scale's health indicators: {@code discovery} reports the discovery
- * backend's reachability. Turn it off with {@code management.health.discovery.enabled=false}.
+ * Auto-configuration of grpc-scale's health indicators: {@code discovery} (the discovery backend's
+ * reachability), {@code circuitBreakers} (open circuits; stays UP) and {@code grpcInstances} (client-side
+ * checks of called instances; stays UP). Turn one off with
+ * {@code management.health.<discovery|circuitbreakers|grpcinstances>.enabled=false}.
  */
-@AutoConfiguration(after = GrpcScaleDiscoveryAutoConfiguration.class)
+@AutoConfiguration(after = { GrpcScaleDiscoveryAutoConfiguration.class, GrpcScaleCircuitBreakerAutoConfiguration.class,
+		GrpcScaleAutoConfiguration.class })
 @ConditionalOnClass(HealthIndicator.class)
 public final class GrpcScaleHealthContributorAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean(name = "circuitBreakersHealthIndicator")
+	@ConditionalOnBean(GrpcCircuitBreakers.class)
+	@ConditionalOnEnabledHealthIndicator("circuitbreakers")
+	CircuitBreakersHealthIndicator circuitBreakersHealthIndicator(GrpcCircuitBreakers breakers) {
+		return new CircuitBreakersHealthIndicator(breakers);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(name = "grpcInstancesHealthIndicator")
+	@ConditionalOnBean({ EnhancedServiceManager.class, ServiceDiscovery.class })
+	@ConditionalOnEnabledHealthIndicator("grpcinstances")
+	InstanceHealthIndicator grpcInstancesHealthIndicator(EnhancedServiceManager manager) {
+		return new InstanceHealthIndicator(manager);
+	}
 
 	@Bean
 	@ConditionalOnMissingBean(name = "discoveryHealthIndicator")

@@ -1,0 +1,109 @@
+package dev.grpcscale.autoconfigure.circuitbreaker;
+
+import java.util.List;
+import java.util.Set;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.grpc.ManagedChannelBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
+
+import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
+import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.circuitbreaker.CircuitBreakerClientInterceptor;
+import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
+import dev.grpcscale.circuitbreaker.CircuitBreakerSettings;
+import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
+import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
+
+/**
+ * Auto-configuration of circuit breaking: a resilience4j {@link CircuitBreakerRegistry} and
+ * {@link GrpcCircuitBreakers} from {@code grpc.scale.circuit-breaker.*}, used by
+ * {@code executeWithEnhancements}; every {@code discovery:///} channel (and the channels named in
+ * {@code grpc.scale.circuit-breaker.channels}) guarded by a service breaker and, through the
+ * {@code grpc_scale_round_robin} policy, a breaker per instance; state changes published as
+ * {@link CircuitBreakerStateChangedEvent}s; resilience4j's Micrometer metrics when a
+ * {@link MeterRegistry} exists.
+ */
+@AutoConfiguration(before = GrpcScaleAutoConfiguration.class,
+		beforeName = "org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration")
+@ConditionalOnClass(CircuitBreakerRegistry.class)
+@ConditionalOnBooleanProperty(name = "grpc.scale.circuit-breaker.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(GrpcScaleProperties.class)
+public final class GrpcScaleCircuitBreakerAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	CircuitBreakerRegistry circuitBreakerRegistry() {
+		return CircuitBreakerRegistry.ofDefaults();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	GrpcCircuitBreakers grpcCircuitBreakers(GrpcScaleProperties properties, CircuitBreakerRegistry registry,
+			ObjectProvider<GrpcCircuitBreakersCustomizer> customizers, ApplicationEventPublisher publisher) {
+		GrpcScaleProperties.CircuitBreaker breaker = properties.getCircuitBreaker();
+		CircuitBreakerSettings defaults = CircuitBreakerSettingsMapper.defaults(breaker);
+		GrpcCircuitBreakers.Builder builder = GrpcCircuitBreakers.builder().registry(registry).defaults(defaults);
+		breaker.getInstances()
+			.forEach((name, instance) -> builder.override(name,
+					CircuitBreakerSettingsMapper.override(defaults, name, instance)));
+		builder.listener((transition) -> publisher
+			.publishEvent(new CircuitBreakerStateChangedEvent(GrpcCircuitBreakers.class, transition)));
+		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
+		return builder.build();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(GrpcChannelBuilderCustomizer.class)
+	static class ChannelConfiguration {
+
+		/**
+		 * Guards {@code discovery:///} channels and the configured named channels. The customizer receives
+		 * what the channel was asked for: a target, or the name of a configured channel, whose target is
+		 * {@code spring.grpc.client.channel.<name>.target}.
+		 */
+		@Bean
+		@ConditionalOnMissingBean(name = "circuitBreakerGrpcChannelBuilderCustomizer")
+		<T extends ManagedChannelBuilder<T>> GrpcChannelBuilderCustomizer<T> circuitBreakerGrpcChannelBuilderCustomizer(
+				GrpcCircuitBreakers breakers, GrpcScaleProperties properties, Environment environment) {
+			CircuitBreakerLoadBalancerProvider.registerDefault();
+			Set<String> named = Set.copyOf(properties.getCircuitBreaker().getChannels());
+			List<String> excluded = List.copyOf(properties.getCircuitBreaker().getExcludedMethods());
+			return (requested, builder) -> {
+				String target = environment.getProperty("spring.grpc.client.channel." + requested + ".target",
+						requested);
+				if (DiscoveryNameResolverProvider.serviceName(target) != null || named.contains(requested)) {
+					builder.setNameResolverArg(GrpcCircuitBreakers.NAME_RESOLVER_ARG, breakers);
+					builder.intercept(CircuitBreakerClientInterceptor.builder(breakers).excludedMethods(excluded).build());
+				}
+			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ TaggedCircuitBreakerMetrics.class, MeterRegistry.class })
+	static class MetricsConfiguration {
+
+		/** resilience4j's breaker metrics ({@code resilience4j.circuitbreaker.*}), bound by Boot. */
+		@Bean
+		@ConditionalOnMissingBean
+		TaggedCircuitBreakerMetrics taggedCircuitBreakerMetrics(CircuitBreakerRegistry registry) {
+			return TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry);
+		}
+
+	}
+
+}
