@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.grpc.client.GrpcChannelFactory;
 
+import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.TestServices;
 import dev.grpcscale.autoconfigure.tracing.OtlpTraceReceiver.ReceivedSpan;
 
@@ -29,7 +30,7 @@ import static org.awaitility.Awaitility.await;
 class TracingEndToEndTests {
 
 	@Test
-	void clientAndServerSpansShareOneTraceWithConfiguredServiceNamesAndTags() throws Exception {
+	void operationClientAndServerSpansShareOneTraceWithConfiguredServiceNamesAndTags() throws Exception {
 		try (OtlpTraceReceiver receiver = new OtlpTraceReceiver()) {
 			String namespace = TestServices.uniqueNamespace();
 			ConfigurableApplicationContext server = TestServices.startServer("product-service", "p1", namespace,
@@ -38,10 +39,11 @@ class TracingEndToEndTests {
 					tracing(receiver, "1.0", "users-traced"));
 			ManagedChannel channel = client.getBean(GrpcChannelFactory.class).createChannel("discovery:///product-service");
 			try {
-				String answer = SimpleServiceGrpc.newBlockingStub(channel)
-					.withDeadlineAfter(Duration.ofSeconds(5))
-					.unaryRpc(SimpleRequest.getDefaultInstance())
-					.getResponseMessage();
+				String answer = client.getBean(EnhancedServiceManager.class)
+					.executeWithEnhancements(() -> SimpleServiceGrpc.newBlockingStub(channel)
+						.withDeadlineAfter(Duration.ofSeconds(5))
+						.unaryRpc(SimpleRequest.getDefaultInstance())
+						.getResponseMessage(), "get-product");
 				assertThat(answer).isEqualTo("p1");
 			}
 			finally {
@@ -65,12 +67,48 @@ class TracingEndToEndTests {
 				.filter((span) -> span.span().getKind() == SpanKind.SPAN_KIND_SERVER)
 				.findFirst()
 				.orElseThrow();
+			ReceivedSpan operationSpan = receiver.spans()
+				.stream()
+				.filter((span) -> span.span().getName().equals("get-product"))
+				.findFirst()
+				.orElseThrow();
+			assertThat(operationSpan.traceId()).isEqualTo(clientSpan.traceId());
+			assertThat(clientSpan.span().getParentSpanId()).isEqualTo(operationSpan.span().getSpanId());
+			assertThat(operationSpan.spanAttribute("grpc.scale.outcome")).isEqualTo("success");
 			assertThat(clientSpan.traceId()).isEqualTo(serverSpan.traceId());
 			assertThat(serverSpan.span().getParentSpanId()).isEqualTo(clientSpan.span().getSpanId());
 			assertThat(clientSpan.resourceAttribute("service.name")).isEqualTo("users-traced");
 			assertThat(serverSpan.resourceAttribute("service.name")).isEqualTo("products-traced");
 			assertThat(clientSpan.resourceAttribute("team")).isEqualTo("checkout");
 			assertThat(serverSpan.resourceAttribute("team")).isEqualTo("checkout");
+		}
+	}
+
+	@Test
+	void tracingDisabledRecordsNoOperationSpanButBootStillTracesTheCall() throws Exception {
+		try (OtlpTraceReceiver receiver = new OtlpTraceReceiver()) {
+			String namespace = TestServices.uniqueNamespace();
+			ConfigurableApplicationContext server = TestServices.startServer("product-service", "p1", namespace,
+					tracing(receiver, "1.0", "products-traced"));
+			String[] properties = java.util.stream.Stream
+				.concat(java.util.Arrays.stream(tracing(receiver, "1.0", "users-traced")),
+						java.util.stream.Stream.of("grpc.scale.tracing.enabled=false"))
+				.toArray(String[]::new);
+			ConfigurableApplicationContext client = TestServices.startClient(namespace, properties);
+			ManagedChannel channel = client.getBean(GrpcChannelFactory.class).createChannel("discovery:///product-service");
+			try {
+				client.getBean(EnhancedServiceManager.class)
+					.executeWithEnhancements(() -> SimpleServiceGrpc.newBlockingStub(channel)
+						.withDeadlineAfter(Duration.ofSeconds(5))
+						.unaryRpc(SimpleRequest.getDefaultInstance()), "get-product");
+			}
+			finally {
+				channel.shutdownNow();
+				client.close();
+				server.close();
+			}
+			assertThat(receiver.spans()).anyMatch((span) -> span.span().getKind() == SpanKind.SPAN_KIND_CLIENT)
+				.noneMatch((span) -> span.span().getName().equals("get-product"));
 		}
 	}
 
