@@ -24,6 +24,8 @@ import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
+import dev.grpcscale.examples.product.app.FaultSwitch;
 import dev.grpcscale.examples.product.app.ProductServiceApplication;
 import dev.grpcscale.examples.user.GetUserProfileRequest;
 import dev.grpcscale.examples.user.app.UserServiceApplication;
@@ -66,7 +68,9 @@ final class DemoStory {
 				instancesRegister(discovery);
 				callsAreBalanced(users);
 				newInstanceIsFollowed(discovery, users);
+				circuitOpensAndCloses(users);
 				gracefulShutdownLosesNoCall(discovery, users);
+				oneTraceAcrossServices(users);
 				finalStatus();
 				if (keepRunning) {
 					this.out.println("Services keep running (--keep-running); stop the process to end.");
@@ -153,6 +157,76 @@ final class DemoStory {
 		}
 	}
 
+	private void circuitOpensAndCloses(UserServiceGrpc.UserServiceBlockingStub users) {
+		title("product-b starts failing: its circuit opens, traffic moves to the others, it recovers and rejoins");
+		FaultSwitch faults = product("product-b").getBean(FaultSwitch.class);
+		GrpcCircuitBreakers breakers = context("user-service").getBean(GrpcCircuitBreakers.class);
+		faults.setFailing(true);
+		int failed = 0;
+		int calls = 0;
+		while (breakers.openCircuits().isEmpty() && calls < 100) {
+			calls++;
+			try {
+				profile(users);
+			}
+			catch (StatusRuntimeException ex) {
+				failed++;
+			}
+		}
+		line("product-b answers UNAVAILABLE: %d of %d calls failed, then its instance breaker opened: %s", failed,
+				calls, breakers.openCircuits());
+		check(breakers.openCircuits().stream().anyMatch((name) -> name.startsWith("product-service/")),
+				"product-b's instance circuit opened after " + failed + " failed calls (threshold 3)");
+		Map<String, Integer> servedBy = new TreeMap<>();
+		int failedAfter = 0;
+		for (int i = 0; i < 20; i++) {
+			try {
+				profile(users).getFavoritesList().forEach((p) -> servedBy.merge(p.getServedBy(), 1, Integer::sum));
+			}
+			catch (StatusRuntimeException ex) {
+				failedAfter++;
+			}
+		}
+		line("next 20 calls: %d failed, product calls served by %s", failedAfter, servedBy);
+		check(failedAfter == 0 && !servedBy.containsKey("product-b"), "traffic moved to the other instances, no call failed");
+		faults.setFailing(false);
+		long healed = System.nanoTime();
+		boolean rejoined = false;
+		while (!rejoined && System.nanoTime() - healed < TimeUnit.SECONDS.toNanos(20)) {
+			rejoined = profile(users).getFavoritesList().stream().anyMatch((p) -> p.getServedBy().equals("product-b"));
+		}
+		line("product-b healed; it served again %.1f s later (recovery-timeout 5s, one trial call, circuit closed)",
+				(System.nanoTime() - healed) / 1e9);
+		check(rejoined && breakers.openCircuits().isEmpty(), "product-b rejoined and every circuit is closed");
+	}
+
+	private void oneTraceAcrossServices(UserServiceGrpc.UserServiceBlockingStub users) {
+		title("One call, one trace across user-service and product-service");
+		UserProfile profile = profile(users);
+		line("user-service answered in trace    %s", profile.getTraceId());
+		for (var product : profile.getFavoritesList()) {
+			line("%-9s answered in trace    %s", product.getServedBy(), product.getTraceId());
+		}
+		check(!profile.getTraceId().isEmpty() && profile.getFavoritesList()
+			.stream()
+			.allMatch((product) -> product.getTraceId().equals(profile.getTraceId())),
+				"both services' spans share one trace id (the get-product span and Boot's gRPC client/server spans)");
+	}
+
+	private ConfigurableApplicationContext product(String instanceName) {
+		return this.contexts.stream()
+			.filter((context) -> instanceName.equals(context.getEnvironment().getProperty("example.instance-name")))
+			.findFirst()
+			.orElseThrow();
+	}
+
+	private ConfigurableApplicationContext context(String applicationName) {
+		return this.contexts.stream()
+			.filter((context) -> applicationName.equals(context.getEnvironment().getProperty("spring.application.name")))
+			.findFirst()
+			.orElseThrow();
+	}
+
 	private void gracefulShutdownLosesNoCall(InMemoryServiceRegistry discovery,
 			UserServiceGrpc.UserServiceBlockingStub users) throws Exception {
 		title("product-a shuts down gracefully while calls keep flowing");
@@ -176,10 +250,7 @@ final class DemoStory {
 		while (ok.get() < 50) {
 			Thread.onSpinWait();
 		}
-		ConfigurableApplicationContext productA = this.contexts.stream()
-			.filter((context) -> "product-a".equals(context.getEnvironment().getProperty("example.instance-name")))
-			.findFirst()
-			.orElseThrow();
+		ConfigurableApplicationContext productA = product("product-a");
 		long t0 = System.nanoTime();
 		productA.close();
 		this.contexts.remove(productA);
@@ -199,11 +270,7 @@ final class DemoStory {
 
 	private void finalStatus() {
 		title("Final status of user-service (getEnhancedServiceStatus, also at /actuator/grpcscale)");
-		EnhancedServiceManager manager = this.contexts.stream()
-			.filter((context) -> "user-service".equals(context.getEnvironment().getProperty("spring.application.name")))
-			.findFirst()
-			.orElseThrow()
-			.getBean(EnhancedServiceManager.class);
+		EnhancedServiceManager manager = context("user-service").getBean(EnhancedServiceManager.class);
 		EnhancedServiceStatus status = manager.getEnhancedServiceStatus();
 		for (ServiceInstance instance : status.services()) {
 			line("registered: %s %s at %s", instance.serviceName(), shortId(instance), instance.address());
@@ -211,6 +278,17 @@ final class DemoStory {
 		if (status.discovery() != null) {
 			line("discovery: provider=%s reachable=%s instances=%s", status.discovery().backend().provider(),
 					status.discovery().backend().reachable(), status.discovery().instances());
+		}
+		if (status.circuitBreaker() != null) {
+			var metrics = manager.getCircuitBreakerMetrics();
+			line("circuitBreaker: open=%s; guarded calls total=%d ok=%d failed=%d rejected=%d",
+					status.circuitBreaker().openCircuits(), metrics.totalRequests(), metrics.successfulRequests(),
+					metrics.failedRequests(), metrics.rejectedRequests());
+		}
+		if (status.health() != null) {
+			line("health: %d instance(s) probed every %s, %d up", status.health().instances().size(),
+					status.health().options().interval(),
+					status.health().instances().stream().filter((health) -> health.isUp()).count());
 		}
 		line("shuttingDown=%s", status.shuttingDown());
 		check(status.discovery() != null && status.discovery().instances().get("product-service") == 2,

@@ -24,9 +24,15 @@ class DemoStoryTests {
 			.contains("{product-a=20, product-b=20}")
 			.contains("[3] A new instance is followed as soon as it registers")
 			.contains("PASS product-c receives calls")
-			.contains("[4] product-a shuts down gracefully while calls keep flowing")
+			.contains("[4] product-b starts failing: its circuit opens")
+			.contains("PASS product-b's instance circuit opened")
+			.contains("PASS traffic moved to the other instances, no call failed")
+			.contains("PASS product-b rejoined and every circuit is closed")
+			.contains("[5] product-a shuts down gracefully while calls keep flowing")
 			.contains("PASS no call failed during the graceful shutdown")
-			.contains("[5] Final status of user-service")
+			.contains("[6] One call, one trace across user-service and product-service")
+			.contains("PASS both services' spans share one trace id")
+			.contains("[7] Final status of user-service")
 			.contains("every step behaved as described")
 			.doesNotContain("FAIL");
 		assertThat(exitCode).isZero();

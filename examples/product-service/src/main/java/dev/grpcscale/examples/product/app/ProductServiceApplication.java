@@ -4,6 +4,8 @@ import java.util.Map;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.tracing.Tracer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -12,6 +14,7 @@ import org.springframework.context.annotation.Bean;
 import dev.grpcscale.examples.product.GetProductRequest;
 import dev.grpcscale.examples.product.Product;
 import dev.grpcscale.examples.product.ProductServiceGrpc;
+import dev.grpcscale.examples.product.TraceIds;
 
 /**
  * product-service: a small catalogue. Each instance says who it is in {@code served_by}. It has no
@@ -36,10 +39,22 @@ public class ProductServiceApplication {
 	}
 
 	@Bean
-	ProductServiceGrpc.ProductServiceImplBase productService(@Value("${example.instance-name}") String instanceName) {
+	FaultSwitch faultSwitch() {
+		return new FaultSwitch();
+	}
+
+	@Bean
+	ProductServiceGrpc.ProductServiceImplBase productService(@Value("${example.instance-name}") String instanceName,
+			FaultSwitch faults, ObjectProvider<Tracer> tracer) {
 		return new ProductServiceGrpc.ProductServiceImplBase() {
 			@Override
 			public void getProduct(GetProductRequest request, StreamObserver<Product> responseObserver) {
+				if (faults.isFailing()) {
+					responseObserver.onError(Status.UNAVAILABLE
+						.withDescription(instanceName + " is failing (FaultSwitch on)")
+						.asRuntimeException());
+					return;
+				}
 				Product product = CATALOGUE.get(request.getId());
 				if (product == null) {
 					responseObserver.onError(Status.NOT_FOUND
@@ -47,7 +62,10 @@ public class ProductServiceApplication {
 						.asRuntimeException());
 					return;
 				}
-				responseObserver.onNext(product.toBuilder().setServedBy(instanceName).build());
+				responseObserver.onNext(product.toBuilder()
+					.setServedBy(instanceName)
+					.setTraceId(TraceIds.current(tracer))
+					.build());
 				responseObserver.onCompleted();
 			}
 		};

@@ -5,14 +5,20 @@ import java.util.List;
 import java.util.Map;
 
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.tracing.Tracer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.grpc.client.ImportGrpcClients;
 
+import dev.grpcscale.EnhancedServiceManager;
+import dev.grpcscale.circuitbreaker.CircuitBreakerOpenException;
 import dev.grpcscale.examples.product.GetProductRequest;
 import dev.grpcscale.examples.product.ProductServiceGrpc;
+import dev.grpcscale.examples.product.TraceIds;
 import dev.grpcscale.examples.user.GetUserProfileRequest;
 import dev.grpcscale.examples.user.UserProfile;
 import dev.grpcscale.examples.user.UserServiceGrpc;
@@ -20,7 +26,9 @@ import dev.grpcscale.examples.user.UserServiceGrpc;
 /**
  * user-service: answers with a user's favourite products, fetched from product-service through
  * {@code discovery:///product-service}. The stub comes from Boot's {@code @ImportGrpcClients}; grpc-scale
- * resolves the target from discovery and balances the calls across the instances. Configuration:
+ * resolves the target from discovery, balances the calls across the instances, keeps a circuit breaker
+ * per instance, and each fetch runs in {@code executeWithEnhancements} (a breaker and a span named
+ * {@code get-product}). Configuration:
  * {@code user-service.yml}.
  */
 @SpringBootApplication
@@ -38,7 +46,8 @@ public class UserServiceApplication {
 	}
 
 	@Bean
-	UserServiceGrpc.UserServiceImplBase userService(ProductServiceGrpc.ProductServiceBlockingStub products) {
+	UserServiceGrpc.UserServiceImplBase userService(ProductServiceGrpc.ProductServiceBlockingStub products,
+			EnhancedServiceManager manager, ObjectProvider<Tracer> tracer) {
 		return new UserServiceGrpc.UserServiceImplBase() {
 			@Override
 			public void getUserProfile(GetUserProfileRequest request, StreamObserver<UserProfile> responseObserver) {
@@ -51,10 +60,27 @@ public class UserServiceApplication {
 				}
 				UserProfile.Builder profile = UserProfile.newBuilder()
 					.setUserId(request.getUserId())
-					.setName("User " + request.getUserId());
-				for (String productId : favorites) {
-					profile.addFavorites(products.withDeadlineAfter(Duration.ofSeconds(2))
-						.getProduct(GetProductRequest.newBuilder().setId(productId).build()));
+					.setName("User " + request.getUserId())
+					.setTraceId(TraceIds.current(tracer));
+				try {
+					for (String productId : favorites) {
+						// inside the 'get-product' breaker and span; the channel adds its own breakers
+						profile.addFavorites(manager.executeWithEnhancements(() -> products
+							.withDeadlineAfter(Duration.ofSeconds(2))
+							.getProduct(GetProductRequest.newBuilder().setId(productId).build()), "get-product"));
+					}
+				}
+				catch (StatusRuntimeException ex) {
+					responseObserver.onError(ex);
+					return;
+				}
+				catch (CircuitBreakerOpenException ex) {
+					responseObserver.onError(Status.UNAVAILABLE.withDescription(ex.getMessage()).asRuntimeException());
+					return;
+				}
+				catch (Exception ex) {
+					responseObserver.onError(Status.INTERNAL.withCause(ex).asRuntimeException());
+					return;
 				}
 				responseObserver.onNext(profile.build());
 				responseObserver.onCompleted();
