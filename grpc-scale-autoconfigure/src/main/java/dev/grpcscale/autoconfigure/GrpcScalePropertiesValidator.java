@@ -29,6 +29,8 @@ final class GrpcScalePropertiesValidator {
 
 	private static final String ETCD_CLIENT = "io.etcd.jetcd.Client";
 
+	private static final String JSON = "tools.jackson.databind.json.JsonMapper";
+
 	/** Legacy Jaeger collector/agent ports that do not speak OTLP. */
 	private static final Set<Integer> LEGACY_JAEGER_PORTS = Set.of(14268, 14250, 6831, 6832);
 
@@ -95,9 +97,8 @@ final class GrpcScalePropertiesValidator {
 
 	private void discovery(GrpcScaleProperties.ServiceDiscovery discovery) {
 		provider("grpc.scale.service-discovery.provider", discovery.getProvider(), DISCOVERY_PROVIDERS);
-		if ("etcd".equals(discovery.getProvider()) && !isPresent(ETCD_CLIENT)) {
-			problem("grpc.scale.service-discovery.provider", "etcd",
-					"io.etcd:jetcd-core on the classpath (add the dependency) for provider 'etcd'");
+		if ("etcd".equals(discovery.getProvider())) {
+			requireClasses("grpc.scale.service-discovery.provider", "etcd");
 		}
 		if (discovery.getMemory().getNamespace() == null || discovery.getMemory().getNamespace().isBlank()) {
 			problem("grpc.scale.service-discovery.memory.namespace", discovery.getMemory().getNamespace(),
@@ -218,6 +219,19 @@ final class GrpcScalePropertiesValidator {
 			return false;
 		}
 		return true;
+	}
+
+	/** The libraries a backend needs beyond the starter, by class name and dependency. */
+	private static final java.util.Map<String, java.util.Map<String, String>> BACKEND_CLASSES = java.util.Map.of("etcd",
+			java.util.Map.of(ETCD_CLIENT, "io.etcd:jetcd-core", JSON, "tools.jackson.core:jackson-databind"));
+
+	private void requireClasses(String property, String provider) {
+		BACKEND_CLASSES.getOrDefault(provider, java.util.Map.of()).forEach((className, dependency) -> {
+			if (!isPresent(className)) {
+				problem(property, provider, dependency + " on the classpath (add the dependency) for provider '"
+						+ provider + "'");
+			}
+		});
 	}
 
 	private boolean isPresent(String className) {
