@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.Subscription;
+import dev.grpcscale.discovery.internal.VersionedListener;
 
 /**
  * A registry and discovery held in the JVM's memory: the default provider, for development, tests and
@@ -44,7 +45,7 @@ public final class InMemoryServiceRegistry implements ServiceRegistry, ServiceDi
 
 	private final Map<InstanceKey, ServiceInstance> owned = new ConcurrentHashMap<>();
 
-	private final Set<Watcher> watchers = ConcurrentHashMap.newKeySet();
+	private final Set<VersionedListener> watchers = ConcurrentHashMap.newKeySet();
 
 	private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -115,10 +116,11 @@ public final class InMemoryServiceRegistry implements ServiceRegistry, ServiceDi
 		Objects.requireNonNull(serviceName, "serviceName");
 		Objects.requireNonNull(listener, "listener");
 		ensureOpen();
-		Watcher watcher = new Watcher(serviceName, listener);
+		VersionedListener watcher = new VersionedListener(logger, serviceName, listener, false);
 		this.watchers.add(watcher);
 		this.store.addWatcher(watcher);
-		watcher.deliver(this.store.snapshot(serviceName));
+		Snapshot current = this.store.snapshot(serviceName);
+		watcher.deliver(current.version(), current.up());
 		return () -> {
 			this.watchers.remove(watcher);
 			this.store.removeWatcher(watcher);
@@ -145,7 +147,7 @@ public final class InMemoryServiceRegistry implements ServiceRegistry, ServiceDi
 		if (!this.closed.compareAndSet(false, true)) {
 			return;
 		}
-		for (Watcher watcher : this.watchers) {
+		for (VersionedListener watcher : this.watchers) {
 			this.store.removeWatcher(watcher);
 		}
 		this.watchers.clear();
@@ -205,7 +207,7 @@ public final class InMemoryServiceRegistry implements ServiceRegistry, ServiceDi
 
 		private final Map<String, ServiceEntry> services = new ConcurrentHashMap<>();
 
-		private final Map<String, List<Watcher>> watchers = new ConcurrentHashMap<>();
+		private final Map<String, List<VersionedListener>> watchers = new ConcurrentHashMap<>();
 
 		private long version;
 
@@ -253,58 +255,24 @@ public final class InMemoryServiceRegistry implements ServiceRegistry, ServiceDi
 			return true;
 		}
 
-		void addWatcher(Watcher watcher) {
-			this.watchers.computeIfAbsent(watcher.serviceName, (name) -> new CopyOnWriteArrayList<>()).add(watcher);
+		void addWatcher(VersionedListener watcher) {
+			this.watchers.computeIfAbsent(watcher.serviceName(), (name) -> new CopyOnWriteArrayList<>()).add(watcher);
 		}
 
-		void removeWatcher(Watcher watcher) {
-			watcher.cancelled = true;
-			List<Watcher> list = this.watchers.get(watcher.serviceName);
+		void removeWatcher(VersionedListener watcher) {
+			watcher.cancel();
+			List<VersionedListener> list = this.watchers.get(watcher.serviceName());
 			if (list != null) {
 				list.remove(watcher);
 			}
 		}
 
 		private void publish(String serviceName, Snapshot snapshot) {
-			List<Watcher> list = this.watchers.get(serviceName);
+			List<VersionedListener> list = this.watchers.get(serviceName);
 			if (list != null) {
-				for (Watcher watcher : new ArrayList<>(list)) {
-					watcher.deliver(snapshot);
+				for (VersionedListener watcher : new ArrayList<>(list)) {
+					watcher.deliver(snapshot.version(), snapshot.up());
 				}
-			}
-		}
-
-	}
-
-	private static final class Watcher {
-
-		final String serviceName;
-
-		final Consumer<List<ServiceInstance>> listener;
-
-		volatile boolean cancelled;
-
-		private long delivered = -1;
-
-		Watcher(String serviceName, Consumer<List<ServiceInstance>> listener) {
-			this.serviceName = serviceName;
-			this.listener = listener;
-		}
-
-		/**
-		 * Delivers a snapshot unless a newer one was delivered already. Synchronized so the listener is
-		 * never called concurrently with itself and versions only move forward.
-		 */
-		synchronized void deliver(Snapshot snapshot) {
-			if (this.cancelled || snapshot.version() <= this.delivered) {
-				return;
-			}
-			this.delivered = snapshot.version();
-			try {
-				this.listener.accept(snapshot.up());
-			}
-			catch (RuntimeException ex) {
-				logger.warn("Discovery watch listener for '{}' failed", this.serviceName, ex);
 			}
 		}
 

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.discovery.internal.VersionedListener;
 
 /**
  * Keeps one service's passing instances current with a loop of blocking queries on
@@ -59,7 +60,7 @@ final class ConsulServiceWatch implements Runnable {
 
 	private final CountDownLatch firstAttempt = new CountDownLatch(1);
 
-	private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+	private final List<VersionedListener> watchers = new CopyOnWriteArrayList<>();
 
 	private volatile Snapshot snapshot = Snapshot.NOT_LOADED;
 
@@ -103,8 +104,8 @@ final class ConsulServiceWatch implements Runnable {
 	/** Stops the loop and the callbacks; waits up to {@code timeout} for the thread to end. */
 	void stop(Duration timeout) throws InterruptedException {
 		this.stopped = true;
-		for (Watcher watcher : this.watchers) {
-			watcher.cancelled = true;
+		for (VersionedListener watcher : this.watchers) {
+			watcher.cancel();
 		}
 		this.watchers.clear();
 		this.thread.interrupt();
@@ -131,15 +132,15 @@ final class ConsulServiceWatch implements Runnable {
 	}
 
 	Subscription addWatcher(Consumer<List<ServiceInstance>> listener) {
-		Watcher watcher = new Watcher(this.serviceName, listener);
+		VersionedListener watcher = new VersionedListener(logger, this.serviceName, listener, false);
 		this.watchers.add(watcher);
 		Snapshot current = this.snapshot;
 		if (current.version() > 0) {
 			// may race with the watch thread's delivery: the version check keeps the newer list
-			watcher.deliver(current);
+			watcher.deliver(current.version(), current.instances());
 		}
 		return () -> {
-			watcher.cancelled = true;
+			watcher.cancel();
 			this.watchers.remove(watcher);
 		};
 	}
@@ -262,8 +263,8 @@ final class ConsulServiceWatch implements Runnable {
 	/** Only the watch thread publishes, so versions are assigned in order. */
 	private void publish(Snapshot next) {
 		this.snapshot = next;
-		for (Watcher watcher : this.watchers) {
-			watcher.deliver(next);
+		for (VersionedListener watcher : this.watchers) {
+			watcher.deliver(next.version(), next.instances());
 		}
 	}
 
@@ -277,40 +278,6 @@ final class ConsulServiceWatch implements Runnable {
 	record Snapshot(long version, List<ServiceInstance> instances) {
 
 		static final Snapshot NOT_LOADED = new Snapshot(0, List.of());
-
-	}
-
-	private static final class Watcher {
-
-		final String serviceName;
-
-		final Consumer<List<ServiceInstance>> listener;
-
-		volatile boolean cancelled;
-
-		private long delivered;
-
-		Watcher(String serviceName, Consumer<List<ServiceInstance>> listener) {
-			this.serviceName = serviceName;
-			this.listener = listener;
-		}
-
-		/**
-		 * Delivers a snapshot unless a newer one was delivered already. Synchronized so the listener is
-		 * never called concurrently with itself and versions only move forward.
-		 */
-		synchronized void deliver(Snapshot snapshot) {
-			if (this.cancelled || snapshot.version() <= this.delivered) {
-				return;
-			}
-			this.delivered = snapshot.version();
-			try {
-				this.listener.accept(snapshot.instances());
-			}
-			catch (RuntimeException ex) {
-				logger.warn("Discovery watch listener for '{}' failed", this.serviceName, ex);
-			}
-		}
 
 	}
 

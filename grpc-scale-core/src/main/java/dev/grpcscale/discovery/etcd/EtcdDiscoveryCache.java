@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.discovery.internal.VersionedListener;
 
 /**
  * The discovery side of {@link EtcdServiceRegistry}: one local cache of every instance under
@@ -79,7 +80,7 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 	/** Immutable per-service views, replaced under {@link #lock}, read without it. */
 	private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
 
-	private final Map<String, List<Watcher>> watchers = new ConcurrentHashMap<>();
+	private final Map<String, List<VersionedListener>> watchers = new ConcurrentHashMap<>();
 
 	/** Keys warned about as malformed, so each is warned about once until it is fixed or deleted. */
 	private final Set<String> warnedKeys = ConcurrentHashMap.newKeySet();
@@ -166,16 +167,17 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 
 	Subscription watch(String serviceName, Consumer<List<ServiceInstance>> listener) {
 		start();
-		Watcher watcher = new Watcher(serviceName, listener);
+		VersionedListener watcher = new VersionedListener(logger, serviceName, listener, true);
 		this.watchers.computeIfAbsent(serviceName, (name) -> new CopyOnWriteArrayList<>()).add(watcher);
 		// Either this thread sees the first load done, or the loader sees this watcher: both may deliver,
 		// the version check makes the second a no-op.
 		if (this.firstLoad.isDone()) {
-			watcher.deliver(this.snapshots.getOrDefault(serviceName, Snapshot.EMPTY));
+			Snapshot current = this.snapshots.getOrDefault(serviceName, Snapshot.EMPTY);
+			watcher.deliver(current.version(), current.up());
 		}
 		return () -> {
-			watcher.cancelled = true;
-			List<Watcher> list = this.watchers.get(serviceName);
+			watcher.cancel();
+			List<VersionedListener> list = this.watchers.get(serviceName);
 			if (list != null) {
 				list.remove(watcher);
 			}
@@ -342,7 +344,7 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 			// watchers that subscribed before the first load get their first list now, even an empty one
 			this.watchers.forEach((service, list) -> {
 				Snapshot snapshot = this.snapshots.getOrDefault(service, Snapshot.EMPTY);
-				list.forEach((w) -> w.deliver(snapshot));
+				list.forEach((w) -> w.deliver(snapshot.version(), snapshot.up()));
 			});
 		}
 		logger.debug("etcd discovery cache loaded at revision {}, watching from {}", readAt, readAt + 1);
@@ -409,10 +411,10 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 
 	private void publish(List<Publication> publications) {
 		for (Publication publication : publications) {
-			List<Watcher> list = this.watchers.get(publication.service());
+			List<VersionedListener> list = this.watchers.get(publication.service());
 			if (list != null) {
-				for (Watcher w : list) {
-					w.deliver(publication.snapshot());
+				for (VersionedListener w : list) {
+					w.deliver(publication.snapshot().version(), publication.snapshot().up());
 				}
 			}
 		}
@@ -462,7 +464,7 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 		if (current != null) {
 			current.close();
 		}
-		this.watchers.values().forEach((list) -> list.forEach((w) -> w.cancelled = true));
+		this.watchers.values().forEach((list) -> list.forEach(VersionedListener::cancel));
 		this.watchers.clear();
 	}
 
@@ -499,46 +501,6 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 	}
 
 	private record Publication(String service, Snapshot snapshot) {
-	}
-
-	private static final class Watcher {
-
-		final String serviceName;
-
-		final Consumer<List<ServiceInstance>> listener;
-
-		volatile boolean cancelled;
-
-		private long delivered = -1;
-
-		private @Nullable List<ServiceInstance> lastUp;
-
-		Watcher(String serviceName, Consumer<List<ServiceInstance>> listener) {
-			this.serviceName = serviceName;
-			this.listener = listener;
-		}
-
-		/**
-		 * Delivers a snapshot's UP list unless a newer snapshot was delivered or the UP list did not change.
-		 * Synchronized so the listener never runs concurrently with itself and versions only move forward.
-		 */
-		synchronized void deliver(Snapshot snapshot) {
-			if (this.cancelled || snapshot.version() <= this.delivered) {
-				return;
-			}
-			this.delivered = snapshot.version();
-			if (snapshot.up().equals(this.lastUp)) {
-				return;
-			}
-			this.lastUp = snapshot.up();
-			try {
-				this.listener.accept(snapshot.up());
-			}
-			catch (RuntimeException ex) {
-				logger.warn("Discovery watch listener for '{}' failed", this.serviceName, ex);
-			}
-		}
-
 	}
 
 }
