@@ -33,6 +33,9 @@ import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
  * <li>{@code resilience4jDecoratedOnce}: the same callable decorated once, for reference;</li>
  * <li>{@code resilience4jTimeBasedWindow}: decorate per call on a breaker configured like grpc-scale's
  * defaults (time-based 60 s window, synchronized), to separate the window's cost from grpc-scale's;</li>
+ * <li>{@code resilience4jTimeBasedWithTransitionListener}: the same with an {@code onStateTransition}
+ * consumer registered, as {@link GrpcCircuitBreakers} registers one on each breaker: any consumer makes
+ * resilience4j build and dispatch an event for every recorded call;</li>
  * <li>{@code executeWithEnhancements}: the manager over {@link GrpcCircuitBreakers#ofDefaults()}, one
  * operation name.</li>
  * </ul>
@@ -54,6 +57,8 @@ public class ExecuteWithEnhancementsBenchmark {
 
 	private CircuitBreaker timeBasedBreaker;
 
+	private CircuitBreaker listenedBreaker;
+
 	private Callable<Long> decoratedOnce;
 
 	private EnhancedServiceManager manager;
@@ -63,10 +68,13 @@ public class ExecuteWithEnhancementsBenchmark {
 	public void setUp() {
 		this.defaultBreaker = CircuitBreaker.ofDefaults("bare");
 		this.decoratedOnce = CircuitBreaker.decorateCallable(this.defaultBreaker, this.operation);
-		this.timeBasedBreaker = CircuitBreaker.of("time-based", CircuitBreakerConfig.custom()
+		CircuitBreakerConfig timeBased = CircuitBreakerConfig.custom()
 			.slidingWindow(60, 5, SlidingWindowType.TIME_BASED, SlidingWindowSynchronizationStrategy.SYNCHRONIZED)
 			.waitDurationInOpenState(Duration.ofSeconds(30))
-			.build());
+			.build();
+		this.timeBasedBreaker = CircuitBreaker.of("time-based", timeBased);
+		this.listenedBreaker = CircuitBreaker.of("time-based-listened", timeBased);
+		this.listenedBreaker.getEventPublisher().onStateTransition((event) -> this.counter--);
 		this.manager = EnhancedServiceManager.builder().circuitBreakers(GrpcCircuitBreakers.ofDefaults()).build();
 	}
 
@@ -92,6 +100,12 @@ public class ExecuteWithEnhancementsBenchmark {
 	@Benchmark
 	public Long resilience4jTimeBasedWindow() throws Exception {
 		return CircuitBreaker.decorateCallable(this.timeBasedBreaker, this.operation).call();
+	}
+
+	/** Decorate per call, time-based window, a state-transition consumer registered. */
+	@Benchmark
+	public Long resilience4jTimeBasedWithTransitionListener() throws Exception {
+		return CircuitBreaker.decorateCallable(this.listenedBreaker, this.operation).call();
 	}
 
 	/** grpc-scale. */
