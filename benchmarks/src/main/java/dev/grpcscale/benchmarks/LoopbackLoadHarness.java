@@ -1,0 +1,481 @@
+package dev.grpcscale.benchmarks;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.grpc.testing.protobuf.SimpleRequest;
+import io.grpc.testing.protobuf.SimpleResponse;
+import io.grpc.testing.protobuf.SimpleServiceGrpc;
+import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
+import io.micrometer.core.instrument.binder.grpc.ObservationGrpcServerInterceptor;
+import org.HdrHistogram.Histogram;
+
+import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
+import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
+import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
+import dev.grpcscale.discovery.InMemoryServiceRegistry;
+import dev.grpcscale.discovery.InstanceStatus;
+import dev.grpcscale.discovery.ServiceInstance;
+
+/**
+ * Closed-loop unary load over Netty on loopback: {@code callers} threads each send one
+ * {@code SimpleService/UnaryRpc} at a time, for a fixed duration, against {@code servers} servers, and
+ * record every call's latency in an HdrHistogram. Two stacks are measured in the same process, in
+ * alternating order over {@code rounds} rounds, each round warming up before it records:
+ * <ul>
+ * <li><b>bare</b>: plain grpc-java, a {@code static:///} target resolving once to the servers' addresses,
+ * {@code round_robin}, no interceptor anywhere;</li>
+ * <li><b>scale</b>: the grpc-scale client stack: {@code discovery:///} over an
+ * {@link InMemoryServiceRegistry}, {@link GrpcCircuitBreakers#configure} (service breaker interceptor and
+ * the {@code grpc_scale_round_robin} policy with per-instance breakers), and Micrometer's gRPC
+ * observation interceptors on client and servers with an OpenTelemetry-bridged tracer sampling
+ * {@code sampling} of traces into a counting exporter ({@link TracingStack}). There is no
+ * {@code dev.grpcscale.health} package yet, so no health checker runs.</li>
+ * </ul>
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.LoopbackLoadHarness \
+ *     --servers 3 --callers 8 --warmup 5s --duration 15s --rounds 2 --payload 100 --sampling 0.1
+ * </pre>
+ *
+ * <p>Every server, channel and caller thread is shut down before {@link #run} returns.
+ */
+public final class LoopbackLoadHarness {
+
+	static final String SERVICE = "bench-service";
+
+	private LoopbackLoadHarness() {
+	}
+
+	/**
+	 * Runs the comparison with the given arguments and prints both stacks' figures and the ratios.
+	 * @param args see {@link Options#parse}
+	 * @throws Exception if a server cannot start
+	 */
+	public static void main(String[] args) throws Exception {
+		Options options = Options.parse(args);
+		System.out.println("Loopback load harness: " + options);
+		Comparison comparison = run(options);
+		System.out.println(comparison.bare().summary());
+		System.out.println(comparison.scale().summary());
+		for (CaseResult result : comparison.results()) {
+			System.out.println(result.line());
+		}
+	}
+
+	/**
+	 * Measures both stacks as the options say.
+	 * @param options the options
+	 * @return both stacks' merged figures
+	 * @throws Exception if a server cannot start
+	 */
+	public static Comparison run(Options options) throws Exception {
+		CircuitBreakerLoadBalancerProvider.registerDefault();
+		DiscoveryNameResolverProvider.registerDefault();
+		StaticAddressNameResolverProvider.registerDefault();
+		SimpleRequest request = SimpleRequest.newBuilder().setRequestMessage("x".repeat(options.payload())).build();
+		try (BareStack bare = new BareStack(options); ScaleStack scale = new ScaleStack(options)) {
+			Measurement bareTotal = new Measurement("bare", 0, 0, 0, new Histogram(3));
+			Measurement scaleTotal = new Measurement("scale", 0, 0, 0, new Histogram(3));
+			for (int round = 0; round < options.rounds(); round++) {
+				boolean bareFirst = (round % 2) == 0;
+				for (Stack stack : bareFirst ? List.<Stack>of(bare, scale) : List.<Stack>of(scale, bare)) {
+					drive(stack, request, options.callers(), options.warmup());
+					Measurement measured = drive(stack, request, options.callers(), options.duration());
+					System.out.println("  round " + (round + 1) + ": " + measured.summary());
+					if (stack == bare) {
+						bareTotal = bareTotal.plus(measured);
+					}
+					else {
+						scaleTotal = scaleTotal.plus(measured);
+					}
+				}
+			}
+			System.out.println("  scale stack: breakers " + scale.breakers.states() + ", spans exported "
+					+ scale.tracing.exportedSpans());
+			return new Comparison(bareTotal, scaleTotal);
+		}
+	}
+
+	/** Runs {@code callers} closed loops on a stack for {@code duration}. */
+	static Measurement drive(Stack stack, SimpleRequest request, int callers, Duration duration) throws Exception {
+		AtomicInteger threads = new AtomicInteger();
+		ExecutorService executor = Executors.newFixedThreadPool(callers, (task) -> {
+			Thread thread = new Thread(task, "grpc-scale-bench-caller-" + threads.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		});
+		try {
+			CountDownLatch start = new CountDownLatch(1);
+			List<Future<long[]>> futures = new ArrayList<>();
+			List<Histogram> histograms = new ArrayList<>();
+			long durationNanos = duration.toNanos();
+			for (int i = 0; i < callers; i++) {
+				Histogram histogram = new Histogram(3);
+				histograms.add(histogram);
+				futures.add(executor.submit(() -> {
+					SimpleServiceGrpc.SimpleServiceBlockingStub stub = stack.stub();
+					start.await();
+					long end = System.nanoTime() + durationNanos;
+					long calls = 0;
+					long errors = 0;
+					long now = System.nanoTime();
+					while (now < end) {
+						long begin = now;
+						try {
+							stub.withDeadlineAfter(5, TimeUnit.SECONDS).unaryRpc(request);
+							calls++;
+						}
+						catch (StatusRuntimeException ex) {
+							errors++;
+						}
+						now = System.nanoTime();
+						histogram.recordValue(now - begin);
+					}
+					return new long[] { calls, errors };
+				}));
+			}
+			long begin = System.nanoTime();
+			start.countDown();
+			long calls = 0;
+			long errors = 0;
+			for (Future<long[]> future : futures) {
+				long[] counts = future.get();
+				calls += counts[0];
+				errors += counts[1];
+			}
+			double seconds = (System.nanoTime() - begin) / 1e9;
+			Histogram merged = new Histogram(3);
+			histograms.forEach(merged::add);
+			return new Measurement(stack.name(), calls, errors, seconds, merged);
+		}
+		finally {
+			executor.shutdownNow();
+			executor.awaitTermination(10, TimeUnit.SECONDS);
+		}
+	}
+
+	private static List<Server> startServers(int count, SimpleServiceGrpc.SimpleServiceImplBase service,
+			ObservationGrpcServerInterceptor interceptor) throws Exception {
+		List<Server> servers = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			NettyServerBuilder builder = NettyServerBuilder
+				.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), InsecureServerCredentials.create());
+			if (interceptor != null) {
+				builder.addService(ServerInterceptors.intercept(service, interceptor));
+			}
+			else {
+				builder.addService(service);
+			}
+			servers.add(builder.build().start());
+		}
+		return servers;
+	}
+
+	private static void shutdown(ManagedChannel channel, List<Server> servers) throws InterruptedException {
+		channel.shutdown();
+		if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+			channel.shutdownNow();
+		}
+		for (Server server : servers) {
+			server.shutdown();
+		}
+		for (Server server : servers) {
+			server.awaitTermination(5, TimeUnit.SECONDS);
+		}
+	}
+
+	/** Answers every request with a payload of the request's size. */
+	static final class EchoService extends SimpleServiceGrpc.SimpleServiceImplBase {
+
+		@Override
+		public void unaryRpc(SimpleRequest request, StreamObserver<SimpleResponse> responseObserver) {
+			responseObserver.onNext(SimpleResponse.newBuilder().setResponseMessage(request.getRequestMessage()).build());
+			responseObserver.onCompleted();
+		}
+
+	}
+
+	/** A client stack under load. */
+	interface Stack extends AutoCloseable {
+
+		String name();
+
+		SimpleServiceGrpc.SimpleServiceBlockingStub stub();
+
+	}
+
+	/** Plain grpc-java: round_robin over the servers, nothing else. */
+	static final class BareStack implements Stack {
+
+		private final List<Server> servers;
+
+		private final ManagedChannel channel;
+
+		BareStack(Options options) throws Exception {
+			this.servers = startServers(options.servers(), new EchoService(), null);
+			List<InetSocketAddress> addresses = this.servers.stream()
+				.map((server) -> (InetSocketAddress) server.getListenSockets().get(0))
+				.toList();
+			NettyChannelBuilder builder = NettyChannelBuilder
+				.forTarget(StaticAddressNameResolverProvider.SCHEME + ":///" + SERVICE)
+				.usePlaintext()
+				.defaultLoadBalancingPolicy("round_robin");
+			this.channel = StaticAddressNameResolverProvider.configure(builder, addresses).build();
+		}
+
+		@Override
+		public String name() {
+			return "bare";
+		}
+
+		@Override
+		public SimpleServiceGrpc.SimpleServiceBlockingStub stub() {
+			return SimpleServiceGrpc.newBlockingStub(this.channel);
+		}
+
+		@Override
+		public void close() throws InterruptedException {
+			shutdown(this.channel, this.servers);
+		}
+
+	}
+
+	/** The grpc-scale client stack with Boot's tracing interceptors on both sides. */
+	static final class ScaleStack implements Stack {
+
+		final TracingStack tracing;
+
+		final GrpcCircuitBreakers breakers = GrpcCircuitBreakers.ofDefaults();
+
+		private final InMemoryServiceRegistry registry = InMemoryServiceRegistry.create();
+
+		private final List<Server> servers;
+
+		private final ManagedChannel channel;
+
+		ScaleStack(Options options) throws Exception {
+			this.tracing = new TracingStack(options.sampling());
+			this.servers = startServers(options.servers(), new EchoService(),
+					new ObservationGrpcServerInterceptor(this.tracing.observationRegistry()));
+			for (int i = 0; i < this.servers.size(); i++) {
+				InetSocketAddress address = (InetSocketAddress) this.servers.get(i).getListenSockets().get(0);
+				this.registry.register(new ServiceInstance(SERVICE, "i" + i, address.getHostString(),
+						address.getPort(), Map.of(), InstanceStatus.UP, Instant.now()));
+			}
+			NettyChannelBuilder builder = NettyChannelBuilder.forTarget("discovery:///" + SERVICE).usePlaintext();
+			DiscoveryNameResolverProvider.configure(builder, this.registry);
+			this.breakers.configure(builder);
+			builder.intercept(new ObservationGrpcClientInterceptor(this.tracing.observationRegistry()));
+			this.channel = builder.build();
+		}
+
+		@Override
+		public String name() {
+			return "scale";
+		}
+
+		@Override
+		public SimpleServiceGrpc.SimpleServiceBlockingStub stub() {
+			return SimpleServiceGrpc.newBlockingStub(this.channel);
+		}
+
+		@Override
+		public void close() throws InterruptedException {
+			shutdown(this.channel, this.servers);
+			this.registry.close();
+			this.tracing.close();
+		}
+
+	}
+
+	/**
+	 * One stack's figures.
+	 * @param stack the stack's name
+	 * @param calls calls that succeeded
+	 * @param errors calls that failed
+	 * @param seconds measured wall time (summed over rounds)
+	 * @param histogram every call's latency in nanoseconds
+	 */
+	public record Measurement(String stack, long calls, long errors, double seconds, Histogram histogram) {
+
+		/** Successful calls per second. */
+		public double throughput() {
+			return (this.seconds > 0) ? this.calls / this.seconds : 0;
+		}
+
+		/** A latency percentile in microseconds. */
+		public double percentileMicros(double percentile) {
+			return this.histogram.getValueAtPercentile(percentile) / 1000.0;
+		}
+
+		Measurement plus(Measurement other) {
+			Histogram merged = this.histogram.copy();
+			merged.add(other.histogram);
+			return new Measurement(this.stack, this.calls + other.calls, this.errors + other.errors,
+					this.seconds + other.seconds, merged);
+		}
+
+		/** One line: calls/s, p50, p99, p99.9, max, errors. */
+		public String summary() {
+			return String.format(Locale.ROOT,
+					"%s: %.0f calls/s (%d calls in %.1f s), p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us, errors %d",
+					this.stack, throughput(), this.calls, this.seconds, percentileMicros(50), percentileMicros(99),
+					percentileMicros(99.9), this.histogram.getMaxValue() / 1000.0, this.errors);
+		}
+
+	}
+
+	/**
+	 * Both stacks' figures.
+	 * @param bare the bare grpc-java stack
+	 * @param scale the grpc-scale stack
+	 */
+	public record Comparison(Measurement bare, Measurement scale) {
+
+		/** Case a's two goals: throughput >= 95 % of bare, p99 <= 110 % of bare. */
+		public List<CaseResult> results() {
+			String raw = String.format(Locale.ROOT, "bare %.0f/s p50 %.1f us p99 %.1f us; scale %.0f/s p50 %.1f us p99 %.1f us; errors %d/%d",
+					this.bare.throughput(), this.bare.percentileMicros(50), this.bare.percentileMicros(99),
+					this.scale.throughput(), this.scale.percentileMicros(50), this.scale.percentileMicros(99),
+					this.bare.errors(), this.scale.errors());
+			return List.of(
+					CaseResult.atLeast("a.unary-throughput", this.scale.throughput(), this.bare.throughput(),
+							"scale/bare calls per second", 0.95, raw),
+					CaseResult.atMost("a.unary-p99", this.scale.percentileMicros(99), this.bare.percentileMicros(99),
+							"scale/bare p99 latency", 1.10, raw));
+		}
+
+	}
+
+	/**
+	 * The harness's arguments.
+	 * @param servers servers behind each stack
+	 * @param callers concurrent closed-loop callers
+	 * @param warmup unrecorded load before each measured period
+	 * @param duration each measured period
+	 * @param rounds rounds; each measures both stacks, alternating which goes first
+	 * @param payload request and response message size in characters
+	 * @param sampling tracing sampling probability of the scale stack
+	 */
+	public record Options(int servers, int callers, Duration warmup, Duration duration, int rounds, int payload,
+			double sampling) {
+
+		/** Defaults: 3 servers, 8 callers, 5 s warm-up, 15 s measured, 2 rounds, 100 B, sampling 0.1. */
+		public static Options defaults() {
+			return new Options(3, 8, Duration.ofSeconds(5), Duration.ofSeconds(15), 2, 100, 0.1);
+		}
+
+		/**
+		 * Parses {@code --servers N --callers N --warmup 5s --duration 15s --rounds N --payload N --sampling P}
+		 * over the defaults; durations take {@code ms} or {@code s}.
+		 * @param args the arguments
+		 * @return the options
+		 * @throws IllegalArgumentException on an unknown or bad argument
+		 */
+		public static Options parse(String... args) {
+			Options options = defaults();
+			for (int i = 0; i < args.length; i += 2) {
+				if (i + 1 >= args.length) {
+					throw new IllegalArgumentException(args[i] + ": missing value");
+				}
+				String value = args[i + 1];
+				options = switch (args[i]) {
+					case "--servers" -> options.with(positive("--servers", value), options.callers, options.warmup,
+							options.duration, options.rounds, options.payload, options.sampling);
+					case "--callers" -> options.with(options.servers, positive("--callers", value), options.warmup,
+							options.duration, options.rounds, options.payload, options.sampling);
+					case "--warmup" -> options.with(options.servers, options.callers, duration("--warmup", value),
+							options.duration, options.rounds, options.payload, options.sampling);
+					case "--duration" -> options.with(options.servers, options.callers, options.warmup,
+							duration("--duration", value), options.rounds, options.payload, options.sampling);
+					case "--rounds" -> options.with(options.servers, options.callers, options.warmup, options.duration,
+							positive("--rounds", value), options.payload, options.sampling);
+					case "--payload" -> options.with(options.servers, options.callers, options.warmup, options.duration,
+							options.rounds, positive("--payload", value), options.sampling);
+					case "--sampling" -> options.with(options.servers, options.callers, options.warmup,
+							options.duration, options.rounds, options.payload, probability(value));
+					default -> throw new IllegalArgumentException(args[i] + ": unknown argument (expected: "
+							+ "--servers, --callers, --warmup, --duration, --rounds, --payload, --sampling)");
+				};
+			}
+			return options;
+		}
+
+		private Options with(int servers, int callers, Duration warmup, Duration duration, int rounds, int payload,
+				double sampling) {
+			return new Options(servers, callers, warmup, duration, rounds, payload, sampling);
+		}
+
+		private static int positive(String name, String value) {
+			int parsed;
+			try {
+				parsed = Integer.parseInt(value);
+			}
+			catch (NumberFormatException ex) {
+				parsed = 0;
+			}
+			if (parsed < 1) {
+				throw new IllegalArgumentException(name + ": '" + value + "' (expected: an integer >= 1)");
+			}
+			return parsed;
+		}
+
+		static Duration duration(String name, String value) {
+			try {
+				if (value.endsWith("ms")) {
+					return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
+				}
+				if (value.endsWith("s")) {
+					return Duration.ofMillis(Math.round(Double.parseDouble(value.substring(0, value.length() - 1)) * 1000));
+				}
+			}
+			catch (NumberFormatException ex) {
+				// reported below
+			}
+			throw new IllegalArgumentException(name + ": '" + value + "' (expected: a duration such as 500ms or 10s)");
+		}
+
+		private static double probability(String value) {
+			try {
+				double parsed = Double.parseDouble(value);
+				if (parsed >= 0 && parsed <= 1) {
+					return parsed;
+				}
+			}
+			catch (NumberFormatException ex) {
+				// reported below
+			}
+			throw new IllegalArgumentException("--sampling: '" + value + "' (expected: 0 to 1)");
+		}
+
+		@Override
+		public String toString() {
+			return "servers=" + this.servers + " callers=" + this.callers + " warmup=" + this.warmup.toMillis()
+					+ "ms duration=" + this.duration.toMillis() + "ms rounds=" + this.rounds + " payload="
+					+ this.payload + " sampling=" + this.sampling;
+		}
+
+	}
+
+}
