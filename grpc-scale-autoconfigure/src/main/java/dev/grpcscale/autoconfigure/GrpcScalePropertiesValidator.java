@@ -22,12 +22,17 @@ import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException.Problem;
 final class GrpcScalePropertiesValidator {
 
 	/** Discovery backends this version provides. */
-	static final List<String> DISCOVERY_PROVIDERS = List.of("memory", "etcd");
+	static final List<String> DISCOVERY_PROVIDERS = List.of("memory", "etcd", "consul");
 
 	/** Cluster backends this version provides. */
-	static final List<String> CLUSTER_PROVIDERS = List.of("memory");
+	static final List<String> CLUSTER_PROVIDERS = List.of("memory", "etcd");
+
+	/** Health checks a Consul registration can carry. */
+	static final List<String> CONSUL_CHECK_TYPES = List.of("grpc", "ttl");
 
 	private static final String ETCD_CLIENT = "io.etcd.jetcd.Client";
+
+	private static final String JACKSON = "tools.jackson.databind.ObjectMapper";
 
 	/** Legacy Jaeger collector/agent ports that do not speak OTLP. */
 	private static final Set<Integer> LEGACY_JAEGER_PORTS = Set.of(14268, 14250, 6831, 6832);
@@ -97,9 +102,28 @@ final class GrpcScalePropertiesValidator {
 			problem("grpc.scale.service-discovery.provider", "etcd",
 					"io.etcd:jetcd-core on the classpath (add the dependency) for provider 'etcd'");
 		}
+		if ("consul".equals(discovery.getProvider())) {
+			consul(discovery.getConsul());
+		}
 		if (discovery.getMemory().getNamespace() == null || discovery.getMemory().getNamespace().isBlank()) {
 			problem("grpc.scale.service-discovery.memory.namespace", discovery.getMemory().getNamespace(),
 					"a non-blank name");
+		}
+	}
+
+	private void consul(GrpcScaleProperties.Consul consul) {
+		String prefix = "grpc.scale.service-discovery.consul.";
+		if (!isPresent(JACKSON)) {
+			problem("grpc.scale.service-discovery.provider", "consul",
+					"tools.jackson.core:jackson-databind on the classpath (add the dependency) for provider 'consul'");
+		}
+		String checkType = consul.getCheckType();
+		if (checkType == null || !CONSUL_CHECK_TYPES.contains(checkType.strip().toLowerCase(Locale.ROOT))) {
+			problem(prefix + "check-type", checkType, "one of " + String.join(", ", CONSUL_CHECK_TYPES));
+		}
+		String scheme = consul.getScheme();
+		if (scheme == null || !Set.of("http", "https").contains(scheme.strip().toLowerCase(Locale.ROOT))) {
+			problem(prefix + "scheme", scheme, "http or https");
 		}
 	}
 
@@ -158,6 +182,14 @@ final class GrpcScalePropertiesValidator {
 	private void cluster(GrpcScaleProperties.Cluster cluster) {
 		String prefix = "grpc.scale.cluster.";
 		provider(prefix + "provider", cluster.getProvider(), CLUSTER_PROVIDERS);
+		if ("etcd".equals(cluster.getProvider()) && !isPresent(ETCD_CLIENT)) {
+			problem(prefix + "provider", "etcd",
+					"io.etcd:jetcd-core on the classpath (add the dependency) for provider 'etcd'");
+		}
+		String electionName = cluster.getElectionName();
+		if (electionName != null && !NAME.matcher(electionName).matches()) {
+			problem(prefix + "election-name", electionName, "letters, digits, '.', '_' or '-', not empty");
+		}
 		boolean heartbeatOk = positive(prefix + "heartbeat-interval", cluster.getHeartbeatInterval());
 		boolean electionOk = positive(prefix + "election-timeout", cluster.getElectionTimeout());
 		if (heartbeatOk && electionOk && cluster.getHeartbeatInterval().compareTo(cluster.getElectionTimeout()) >= 0) {
