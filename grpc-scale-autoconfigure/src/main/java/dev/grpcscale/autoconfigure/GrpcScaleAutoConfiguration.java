@@ -18,6 +18,7 @@ import org.springframework.grpc.server.lifecycle.GrpcServerStartedEvent;
 
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
+import dev.grpcscale.cluster.LeaderElection;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceRegistry;
 
@@ -37,13 +38,14 @@ public final class GrpcScaleAutoConfiguration {
 	@ConditionalOnMissingBean
 	EnhancedServiceManager enhancedServiceManager(ObjectProvider<ServiceRegistry> registry,
 			ObjectProvider<ServiceDiscovery> discovery, ObjectProvider<HealthStatusManager> health,
-			ObjectProvider<BindableService> services) {
+			ObjectProvider<BindableService> services, ObjectProvider<LeaderElection> leaderElection) {
 		return EnhancedServiceManager.builder()
 			.serviceRegistry(registry.getIfAvailable())
 			.serviceDiscovery(discovery.getIfAvailable())
 			.health(health.getIfAvailable(), () -> services.orderedStream()
 				.map((service) -> service.bindService().getServiceDescriptor().getName())
 				.toList())
+			.leaderElection(leaderElection.getIfAvailable())
 			.build();
 	}
 
