@@ -20,6 +20,7 @@ import org.springframework.grpc.server.lifecycle.GrpcServerStartedEvent;
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
+import dev.grpcscale.cluster.LeaderElection;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceRegistry;
 
@@ -40,7 +41,8 @@ public final class GrpcScaleAutoConfiguration {
 	EnhancedServiceManager enhancedServiceManager(GrpcScaleProperties properties,
 			ObjectProvider<ServiceRegistry> registry, ObjectProvider<ServiceDiscovery> discovery,
 			ObjectProvider<HealthStatusManager> health, ObjectProvider<BindableService> services,
-			ObjectProvider<GrpcCircuitBreakers> circuitBreakers, ObjectProvider<ObservationRegistry> observations) {
+			ObjectProvider<GrpcCircuitBreakers> circuitBreakers, ObjectProvider<ObservationRegistry> observations,
+			ObjectProvider<LeaderElection> leaderElection) {
 		return EnhancedServiceManager.builder()
 			.serviceRegistry(registry.getIfAvailable())
 			.serviceDiscovery(discovery.getIfAvailable())
@@ -49,6 +51,7 @@ public final class GrpcScaleAutoConfiguration {
 				.toList())
 			.circuitBreakers(circuitBreakers.getIfAvailable())
 			.observationRegistry(properties.getTracing().isEnabled() ? observations.getIfAvailable() : null)
+			.leaderElection(leaderElection.getIfAvailable())
 			.build();
 	}
 

@@ -170,12 +170,14 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		/** Whether service discovery, the 'discovery:///' name resolver and registration are enabled. */
 		private boolean enabled = true;
 
-		/** Discovery backend: 'memory' (in this JVM) or 'etcd'. */
+		/** Discovery backend: 'memory' (in this JVM), 'etcd' or 'consul'. */
 		private String provider = "memory";
 
 		private final Memory memory = new Memory();
 
 		private final Etcd etcd = new Etcd();
+
+		private final Consul consul = new Consul();
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -199,6 +201,10 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 
 		public Etcd getEtcd() {
 			return this.etcd;
+		}
+
+		public Consul getConsul() {
+			return this.consul;
 		}
 
 		/** The in-JVM backend. */
@@ -342,6 +348,187 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 
 			public void setKeyFile(@Nullable Path keyFile) {
 				this.keyFile = keyFile;
+			}
+
+		}
+
+	}
+
+	/** Connection to a Consul agent and how instances are registered with it. */
+	public static class Consul {
+
+		/** Host name or IP address of the Consul agent. */
+		private String host = "localhost";
+
+		/** HTTP(S) port of the Consul agent, 1..65535. */
+		private int port = 8500;
+
+		/** 'http' or 'https'. A trust store turns on 'https' as well. */
+		private String scheme = "http";
+
+		/** ACL token, sent as the X-Consul-Token header. Never logged nor shown in status. */
+		private @Nullable String token;
+
+		/** Datacenter whose instances are discovered. Defaults to the agent's own; registration always goes to the agent's. */
+		private @Nullable String datacenter;
+
+		/** Health check registered with each instance: 'grpc' (the agent probes grpc.health.v1) or 'ttl' (passed by this application every third of check-interval). */
+		private String checkType = "grpc";
+
+		/** Whether the agent's gRPC check connects with TLS. */
+		private boolean grpcUseTls;
+
+		/** gRPC checks: how often the agent probes (Consul raises values below 1s to 1s). TTL checks: the TTL. */
+		private Duration checkInterval = Duration.ofSeconds(10);
+
+		/** How long an instance may stay critical before the agent removes it; Consul's minimum is 1m. */
+		private Duration deregisterCriticalAfter = Duration.ofMinutes(1);
+
+		/** Tags registered with every instance. */
+		private List<String> tags = new ArrayList<>();
+
+		/** Time allowed for an agent's answer; also added to the wait of blocking queries. */
+		private Duration requestTimeout = Duration.ofSeconds(10);
+
+		/** 'wait' of the blocking queries that watch services, above 0 and at most 10m. */
+		private Duration blockingQueryWait = Duration.ofSeconds(55);
+
+		private final Tls tls = new Tls();
+
+		public String getHost() {
+			return this.host;
+		}
+
+		public void setHost(String host) {
+			this.host = host;
+		}
+
+		public int getPort() {
+			return this.port;
+		}
+
+		public void setPort(int port) {
+			this.port = port;
+		}
+
+		public String getScheme() {
+			return this.scheme;
+		}
+
+		public void setScheme(String scheme) {
+			this.scheme = scheme;
+		}
+
+		public @Nullable String getToken() {
+			return this.token;
+		}
+
+		public void setToken(@Nullable String token) {
+			this.token = token;
+		}
+
+		public @Nullable String getDatacenter() {
+			return this.datacenter;
+		}
+
+		public void setDatacenter(@Nullable String datacenter) {
+			this.datacenter = datacenter;
+		}
+
+		public String getCheckType() {
+			return this.checkType;
+		}
+
+		public void setCheckType(String checkType) {
+			this.checkType = checkType;
+		}
+
+		public boolean isGrpcUseTls() {
+			return this.grpcUseTls;
+		}
+
+		public void setGrpcUseTls(boolean grpcUseTls) {
+			this.grpcUseTls = grpcUseTls;
+		}
+
+		public Duration getCheckInterval() {
+			return this.checkInterval;
+		}
+
+		public void setCheckInterval(Duration checkInterval) {
+			this.checkInterval = checkInterval;
+		}
+
+		public Duration getDeregisterCriticalAfter() {
+			return this.deregisterCriticalAfter;
+		}
+
+		public void setDeregisterCriticalAfter(Duration deregisterCriticalAfter) {
+			this.deregisterCriticalAfter = deregisterCriticalAfter;
+		}
+
+		public List<String> getTags() {
+			return this.tags;
+		}
+
+		public void setTags(List<String> tags) {
+			this.tags = tags;
+		}
+
+		public Duration getRequestTimeout() {
+			return this.requestTimeout;
+		}
+
+		public void setRequestTimeout(Duration requestTimeout) {
+			this.requestTimeout = requestTimeout;
+		}
+
+		public Duration getBlockingQueryWait() {
+			return this.blockingQueryWait;
+		}
+
+		public void setBlockingQueryWait(Duration blockingQueryWait) {
+			this.blockingQueryWait = blockingQueryWait;
+		}
+
+		public Tls getTls() {
+			return this.tls;
+		}
+
+		/** HTTPS to the Consul agent. */
+		public static class Tls {
+
+			/** Key store file (PKCS12 or JKS) of the certificates trusted for the agent, for example its CA; turns on https. Defaults to the JVM's trust. */
+			private @Nullable Path trustStore;
+
+			/** Password of the trust store. Never logged nor shown in status. */
+			private @Nullable String trustStorePassword;
+
+			/** Type of the trust store. */
+			private String trustStoreType = "PKCS12";
+
+			public @Nullable Path getTrustStore() {
+				return this.trustStore;
+			}
+
+			public void setTrustStore(@Nullable Path trustStore) {
+				this.trustStore = trustStore;
+			}
+
+			public @Nullable String getTrustStorePassword() {
+				return this.trustStorePassword;
+			}
+
+			public void setTrustStorePassword(@Nullable String trustStorePassword) {
+				this.trustStorePassword = trustStorePassword;
+			}
+
+			public String getTrustStoreType() {
+				return this.trustStoreType;
+			}
+
+			public void setTrustStoreType(String trustStoreType) {
+				this.trustStoreType = trustStoreType;
 			}
 
 		}
@@ -664,8 +851,25 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		/** How long a dead leader keeps leadership before another node may take it. */
 		private Duration electionTimeout = Duration.ofSeconds(15);
 
-		/** Cluster backend: 'memory' (in this JVM), 'etcd' or 'consul'. */
+		/** Cluster backend: 'memory' (in this JVM) or 'etcd'. */
 		private String provider = "memory";
+
+		/**
+		 * Name of the election this node takes part in; nodes with the same name (and backend namespace)
+		 * compete for one leadership. Defaults to 'spring.application.name', so different applications do
+		 * not share an election.
+		 */
+		private @Nullable String electionName;
+
+		/** Address this node announces to the cluster, for example 10.0.0.7:9090. Empty when unset. */
+		private String address = "";
+
+		/**
+		 * etcd for provider 'etcd': same keys as grpc.scale.service-discovery.etcd; every key not set here
+		 * takes the value of grpc.scale.service-discovery.etcd. lease-ttl and request-timeout do not apply
+		 * (the lease TTL is election-timeout).
+		 */
+		private final Etcd etcd = new Etcd();
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -721,6 +925,26 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 
 		public void setProvider(String provider) {
 			this.provider = provider;
+		}
+
+		public @Nullable String getElectionName() {
+			return this.electionName;
+		}
+
+		public void setElectionName(@Nullable String electionName) {
+			this.electionName = electionName;
+		}
+
+		public String getAddress() {
+			return this.address;
+		}
+
+		public void setAddress(String address) {
+			this.address = address;
+		}
+
+		public Etcd getEtcd() {
+			return this.etcd;
 		}
 
 	}

@@ -22,10 +22,13 @@ import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException.Problem;
 final class GrpcScalePropertiesValidator {
 
 	/** Discovery backends this version provides. */
-	static final List<String> DISCOVERY_PROVIDERS = List.of("memory", "etcd");
+	static final List<String> DISCOVERY_PROVIDERS = List.of("memory", "etcd", "consul");
 
 	/** Cluster backends this version provides. */
-	static final List<String> CLUSTER_PROVIDERS = List.of("memory");
+	static final List<String> CLUSTER_PROVIDERS = List.of("memory", "etcd");
+
+	/** Health checks a Consul registration can carry. */
+	static final List<String> CONSUL_CHECK_TYPES = List.of("grpc", "ttl");
 
 	private static final String ETCD_CLIENT = "io.etcd.jetcd.Client";
 
@@ -100,9 +103,25 @@ final class GrpcScalePropertiesValidator {
 		if ("etcd".equals(discovery.getProvider())) {
 			requireClasses("grpc.scale.service-discovery.provider", "etcd");
 		}
+		if ("consul".equals(discovery.getProvider())) {
+			consul(discovery.getConsul());
+		}
 		if (discovery.getMemory().getNamespace() == null || discovery.getMemory().getNamespace().isBlank()) {
 			problem("grpc.scale.service-discovery.memory.namespace", discovery.getMemory().getNamespace(),
 					"a non-blank name");
+		}
+	}
+
+	private void consul(GrpcScaleProperties.Consul consul) {
+		String prefix = "grpc.scale.service-discovery.consul.";
+		requireClasses("grpc.scale.service-discovery.provider", "consul");
+		String checkType = consul.getCheckType();
+		if (checkType == null || !CONSUL_CHECK_TYPES.contains(checkType.strip().toLowerCase(Locale.ROOT))) {
+			problem(prefix + "check-type", checkType, "one of " + String.join(", ", CONSUL_CHECK_TYPES));
+		}
+		String scheme = consul.getScheme();
+		if (scheme == null || !Set.of("http", "https").contains(scheme.strip().toLowerCase(Locale.ROOT))) {
+			problem(prefix + "scheme", scheme, "http or https");
 		}
 	}
 
@@ -195,6 +214,13 @@ final class GrpcScalePropertiesValidator {
 	private void cluster(GrpcScaleProperties.Cluster cluster) {
 		String prefix = "grpc.scale.cluster.";
 		provider(prefix + "provider", cluster.getProvider(), CLUSTER_PROVIDERS);
+		if ("etcd".equals(cluster.getProvider())) {
+			requireClasses(prefix + "provider", "etcd");
+		}
+		String electionName = cluster.getElectionName();
+		if (electionName != null && !NAME.matcher(electionName).matches()) {
+			problem(prefix + "election-name", electionName, "letters, digits, '.', '_' or '-', not empty");
+		}
 		boolean heartbeatOk = positive(prefix + "heartbeat-interval", cluster.getHeartbeatInterval());
 		boolean electionOk = positive(prefix + "election-timeout", cluster.getElectionTimeout());
 		if (heartbeatOk && electionOk && cluster.getHeartbeatInterval().compareTo(cluster.getElectionTimeout()) >= 0) {
@@ -223,7 +249,8 @@ final class GrpcScalePropertiesValidator {
 
 	/** The libraries a backend needs beyond the starter, by class name and dependency. */
 	private static final java.util.Map<String, java.util.Map<String, String>> BACKEND_CLASSES = java.util.Map.of("etcd",
-			java.util.Map.of(ETCD_CLIENT, "io.etcd:jetcd-core", JSON, "tools.jackson.core:jackson-databind"));
+			java.util.Map.of(ETCD_CLIENT, "io.etcd:jetcd-core", JSON, "tools.jackson.core:jackson-databind"), "consul",
+			java.util.Map.of(JSON, "tools.jackson.core:jackson-databind"));
 
 	private void requireClasses(String property, String provider) {
 		BACKEND_CLASSES.getOrDefault(provider, java.util.Map.of()).forEach((className, dependency) -> {

@@ -18,12 +18,13 @@ import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceRegistry;
+import dev.grpcscale.discovery.consul.ConsulServiceRegistry;
 import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
 
 /**
  * Auto-configuration of service discovery: the backend named by
- * {@code grpc.scale.service-discovery.provider} ({@code memory}, or {@code etcd} with
- * {@code io.etcd:jetcd-core} on the classpath), as a {@link ServiceRegistry} and {@link ServiceDiscovery}
+ * {@code grpc.scale.service-discovery.provider} ({@code memory}, {@code etcd} with
+ * {@code io.etcd:jetcd-core} on the classpath, or {@code consul} with Jackson 3 on the classpath), as a {@link ServiceRegistry} and {@link ServiceDiscovery}
  * bean, and, with Boot's gRPC client, the {@code discovery:///<service>} targets of every channel made by
  * {@code GrpcChannelFactory} or {@code @ImportGrpcClients}.
  */
@@ -55,6 +56,19 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 		EtcdServiceRegistry etcdServiceRegistry(GrpcScaleProperties properties) {
 			return EtcdRegistryFactory.create(properties.getServiceDiscovery().getEtcd(),
 					"grpc.scale.service-discovery.etcd.");
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "tools.jackson.databind.ObjectMapper")
+	@ConditionalOnProperty(name = "grpc.scale.service-discovery.provider", havingValue = "consul")
+	static class ConsulDiscoveryConfiguration {
+
+		@Bean(destroyMethod = "close")
+		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
+		ConsulServiceRegistry consulServiceRegistry(GrpcScaleProperties properties) {
+			return ConsulRegistryFactory.create(properties.getServiceDiscovery().getConsul());
 		}
 
 	}

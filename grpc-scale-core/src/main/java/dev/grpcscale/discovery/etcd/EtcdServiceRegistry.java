@@ -1,12 +1,7 @@
 package dev.grpcscale.discovery.etcd;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,12 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
-import javax.net.ssl.SSLException;
 
 import dev.failsafe.RetryPolicy;
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.options.GetOption;
 import org.jspecify.annotations.Nullable;
 
@@ -123,7 +115,7 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		this.client = client;
 		this.ownsClient = ownsClient;
 		this.namespace = builder.namespace;
-		this.endpoints = List.copyOf(builder.endpoints);
+		this.endpoints = builder.connection.endpoints();
 		this.requestTimeout = builder.requestTimeout;
 		if (builder.scheduler != null) {
 			this.scheduler = builder.scheduler;
@@ -314,25 +306,13 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 	 */
 	public static final class Builder {
 
-		private final List<String> endpoints = new ArrayList<>();
+		private final EtcdClients.Builder connection = EtcdClients.builder();
 
 		private String namespace = DEFAULT_NAMESPACE;
 
 		private Duration leaseTtl = DEFAULT_LEASE_TTL;
 
 		private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
-
-		private @Nullable String username;
-
-		private @Nullable String password;
-
-		private boolean tls;
-
-		private @Nullable Path caFile;
-
-		private @Nullable Path clientCertificate;
-
-		private @Nullable Path clientKey;
 
 		private @Nullable Client client;
 
@@ -355,38 +335,8 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		 * @throws IllegalArgumentException if a URL is not of that form
 		 */
 		public Builder endpoints(List<String> endpoints) {
-			Objects.requireNonNull(endpoints, "endpoints");
-			List<String> checked = new ArrayList<>();
-			for (String endpoint : endpoints) {
-				checked.add(checkEndpoint(endpoint));
-			}
-			this.endpoints.clear();
-			this.endpoints.addAll(checked);
+			this.connection.endpoints(endpoints);
 			return this;
-		}
-
-		private static String checkEndpoint(@Nullable String endpoint) {
-			String expected = " (expected: http://host:port or https://host:port, no user info or path)";
-			if (endpoint == null) {
-				throw new IllegalArgumentException("endpoints: null" + expected);
-			}
-			URI uri;
-			try {
-				uri = new URI(endpoint);
-			}
-			catch (URISyntaxException ex) {
-				throw new IllegalArgumentException("endpoints: '" + endpoint + "'" + expected);
-			}
-			boolean valid = ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
-					&& uri.getHost() != null && uri.getPort() > 0 && uri.getUserInfo() == null
-					&& (uri.getPath() == null || uri.getPath().isEmpty() || "/".equals(uri.getPath()))
-					&& uri.getQuery() == null && uri.getFragment() == null;
-			if (!valid) {
-				// never echo user info: it may hold a password
-				String shown = (uri.getUserInfo() != null) ? uri.getScheme() + "://***@" + uri.getHost() : endpoint;
-				throw new IllegalArgumentException("endpoints: '" + shown + "'" + expected);
-			}
-			return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
 		}
 
 		/**
@@ -444,11 +394,7 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		 * @throws IllegalArgumentException if blank
 		 */
 		public Builder username(String username) {
-			Objects.requireNonNull(username, "username");
-			if (username.isBlank()) {
-				throw new IllegalArgumentException("username: '' (expected: not blank)");
-			}
-			this.username = username;
+			this.connection.username(username);
 			return this;
 		}
 
@@ -457,11 +403,7 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		 * @throws IllegalArgumentException if empty
 		 */
 		public Builder password(String password) {
-			Objects.requireNonNull(password, "password");
-			if (password.isEmpty()) {
-				throw new IllegalArgumentException("password: (empty) (expected: not empty)");
-			}
-			this.password = password;
+			this.connection.password(password);
 			return this;
 		}
 
@@ -470,7 +412,7 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		 * {@link #clientCertificate(Path, Path)} and {@code https://} endpoints. Default false.
 		 */
 		public Builder tls(boolean tls) {
-			this.tls = tls;
+			this.connection.tls(tls);
 			return this;
 		}
 
@@ -479,8 +421,7 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		 * @throws IllegalArgumentException if the file is not readable
 		 */
 		public Builder caFile(Path caFile) {
-			this.caFile = readable("caFile", caFile);
-			this.tls = true;
+			this.connection.caFile(caFile);
 			return this;
 		}
 
@@ -490,18 +431,8 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		 * @throws IllegalArgumentException if a file is not readable
 		 */
 		public Builder clientCertificate(Path certificateChain, Path privateKey) {
-			this.clientCertificate = readable("clientCertificate", certificateChain);
-			this.clientKey = readable("clientKey", privateKey);
-			this.tls = true;
+			this.connection.clientCertificate(certificateChain, privateKey);
 			return this;
-		}
-
-		private static Path readable(String what, Path file) {
-			Objects.requireNonNull(file, what);
-			if (!Files.isReadable(file) || Files.isDirectory(file)) {
-				throw new IllegalArgumentException(what + ": '" + file + "' (expected: a readable PEM file)");
-			}
-			return file;
 		}
 
 		/**
@@ -530,55 +461,14 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		 * {@code http://} endpoints with TLS, or TLS files that are not valid PEM
 		 */
 		public EtcdServiceRegistry build() {
-			if ((this.username == null) != (this.password == null)) {
-				throw new IllegalArgumentException((this.username == null) ? "username: not set (expected: set together with password)"
-						: "password: not set (expected: set together with username)");
-			}
 			if (this.client != null) {
-				if (!this.endpoints.isEmpty() || this.username != null || this.tls) {
+				if (this.connection.isConfigured()) {
 					throw new IllegalArgumentException(
 							"client: given together with endpoints, credentials or TLS (expected: configure the given client instead)");
 				}
 				return new EtcdServiceRegistry(this, this.client, false);
 			}
-			if (this.endpoints.isEmpty()) {
-				throw new IllegalArgumentException("endpoints: [] (expected: at least one etcd client URL, or a client)");
-			}
-			boolean https = this.endpoints.stream().anyMatch((endpoint) -> endpoint.startsWith("https:"));
-			boolean http = this.endpoints.stream().anyMatch((endpoint) -> endpoint.startsWith("http:"));
-			if (https && http) {
-				throw new IllegalArgumentException(
-						"endpoints: " + this.endpoints + " (expected: all http:// or all https://)");
-			}
-			boolean useTls = this.tls || https;
-			if (useTls && http) {
-				throw new IllegalArgumentException(
-						"endpoints: " + this.endpoints + " (expected: https:// endpoints when TLS is configured)");
-			}
-			ClientBuilder clientBuilder = Client.builder()
-				.endpoints(this.endpoints.stream().map(URI::create).toArray(URI[]::new));
-			if (this.username != null && this.password != null) {
-				clientBuilder.user(ByteSequence.from(this.username, StandardCharsets.UTF_8))
-					.password(ByteSequence.from(this.password, StandardCharsets.UTF_8));
-			}
-			if (useTls) {
-				try {
-					clientBuilder.sslContext((ssl) -> {
-						if (this.caFile != null) {
-							ssl.trustManager(this.caFile.toFile());
-						}
-						if (this.clientCertificate != null && this.clientKey != null) {
-							ssl.keyManager(this.clientCertificate.toFile(), this.clientKey.toFile());
-						}
-					});
-				}
-				catch (SSLException | IllegalArgumentException ex) {
-					throw new IllegalArgumentException("caFile/clientCertificate: " + this.caFile + ", "
-							+ this.clientCertificate + " (expected: PEM certificates and a PKCS#8 PEM key): "
-							+ ex.getMessage(), ex);
-				}
-			}
-			return new EtcdServiceRegistry(this, clientBuilder.build(), true);
+			return new EtcdServiceRegistry(this, this.connection.build(), true);
 		}
 
 	}

@@ -1,0 +1,101 @@
+package dev.grpcscale.autoconfigure.cluster;
+
+import java.util.Map;
+
+import io.etcd.jetcd.Client;
+import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.Environment;
+
+import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
+import dev.grpcscale.discovery.etcd.EtcdClients;
+
+/**
+ * The jetcd {@link Client} the etcd cluster provider runs on, owned by the application context: it is
+ * closed after the election that uses it. Define a bean of this type to give the election a client of your
+ * own.
+ */
+public final class ClusterEtcdClient implements AutoCloseable {
+
+	static final String PREFIX = "grpc.scale.cluster.etcd.";
+
+	private static final Map<String, String> PROPERTIES = Map.of("endpoints", "endpoints", "username", "username",
+			"password", "password", "caFile", "tls.ca-file", "clientCertificate", "tls.cert-file", "clientKey",
+			"tls.key-file");
+
+	private final Client client;
+
+	private final String namespace;
+
+	/**
+	 * Wraps a client.
+	 * @param client the client; closed by {@link #close()}
+	 * @param namespace the etcd key prefix elections live under, {@code <namespace>/cluster/<election>/}
+	 */
+	public ClusterEtcdClient(Client client, String namespace) {
+		this.client = client;
+		this.namespace = namespace;
+	}
+
+	/**
+	 * The etcd settings of the cluster: {@code grpc.scale.service-discovery.etcd.*}, overridden key by key
+	 * by {@code grpc.scale.cluster.etcd.*}.
+	 * @param environment where the properties are read
+	 * @return the effective settings
+	 */
+	static GrpcScaleProperties.Etcd effectiveSettings(Environment environment) {
+		Binder binder = Binder.get(environment);
+		GrpcScaleProperties.Etcd etcd = new GrpcScaleProperties.Etcd();
+		binder.bind("grpc.scale.service-discovery.etcd", Bindable.ofInstance(etcd));
+		binder.bind("grpc.scale.cluster.etcd", Bindable.ofInstance(etcd));
+		return etcd;
+	}
+
+	/**
+	 * Connects to the etcd of the effective settings.
+	 * @param etcd the settings, from {@link #effectiveSettings(Environment)}
+	 * @return the client
+	 * @throws InvalidGrpcScalePropertiesException if a value is rejected
+	 */
+	static ClusterEtcdClient create(GrpcScaleProperties.Etcd etcd) {
+		try {
+			EtcdClients.Builder builder = EtcdClients.builder();
+			PropertyMapper map = PropertyMapper.get();
+			map.from(etcd::getEndpoints).to(builder::endpoints);
+			map.from(etcd::getUsername).to(builder::username);
+			map.from(etcd::getPassword).to(builder::password);
+			map.from(etcd.getTls()::isEnabled).to(builder::tls);
+			map.from(etcd.getTls()::getCaFile).to(builder::caFile);
+			if (etcd.getTls().getCertFile() != null || etcd.getTls().getKeyFile() != null) {
+				if (etcd.getTls().getCertFile() == null || etcd.getTls().getKeyFile() == null) {
+					throw new IllegalArgumentException((etcd.getTls().getCertFile() == null ? "clientCertificate"
+							: "clientKey") + ": '' (expected: tls.cert-file and tls.key-file set together)");
+				}
+				builder.clientCertificate(etcd.getTls().getCertFile(), etcd.getTls().getKeyFile());
+			}
+			return new ClusterEtcdClient(builder.build(), etcd.getNamespace());
+		}
+		catch (IllegalArgumentException ex) {
+			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, PROPERTIES, ex);
+		}
+	}
+
+	/** The jetcd client. */
+	public Client client() {
+		return this.client;
+	}
+
+	/** The etcd key prefix elections live under. */
+	public String namespace() {
+		return this.namespace;
+	}
+
+	/** Closes the client. */
+	@Override
+	public void close() {
+		this.client.close();
+	}
+
+}

@@ -1,0 +1,66 @@
+package dev.grpcscale.autoconfigure.cluster;
+
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.PropertyMapper;
+
+import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
+import dev.grpcscale.cluster.LeaderElectionSettings;
+
+/**
+ * Maps {@code grpc.scale.cluster.*} onto {@link LeaderElectionSettings}; a value the builder rejects stops
+ * start-up with the property's name.
+ */
+final class ClusterPropertyMapper {
+
+	static final String PREFIX = "grpc.scale.cluster.";
+
+	/** Name of the election when neither election-name nor spring.application.name is set. */
+	static final String DEFAULT_ELECTION_NAME = "default";
+
+	private ClusterPropertyMapper() {
+	}
+
+	/**
+	 * The settings of this node's election.
+	 * @param cluster the cluster properties
+	 * @param namespace the backend namespace: a group prefix in memory, the key prefix in etcd
+	 * @param namespaceProperty the property the namespace comes from, relative to {@link #PREFIX}
+	 * @param applicationName {@code spring.application.name}, the default election name
+	 * @return the settings
+	 * @throws InvalidGrpcScalePropertiesException if a value is rejected
+	 */
+	static LeaderElectionSettings settings(GrpcScaleProperties.Cluster cluster, String namespace,
+			String namespaceProperty, @Nullable String applicationName) {
+		Map<String, String> properties = Map.of("nodeId", "node-id", "nodes[]", "nodes", "address", "address",
+				"heartbeatInterval", "heartbeat-interval", "electionTimeout", "election-timeout", "electionName",
+				"election-name", "namespace", namespaceProperty);
+		try {
+			LeaderElectionSettings.Builder builder = LeaderElectionSettings.builder();
+			PropertyMapper map = PropertyMapper.get();
+			map.from(cluster::getNodeId).to(builder::nodeId);
+			map.from(cluster::getAddress).to(builder::address);
+			map.from(cluster::getNodes).to(builder::nodes);
+			map.from(cluster::isLeaderElection).to(builder::leaderElection);
+			map.from(cluster::getHeartbeatInterval).to(builder::heartbeatInterval);
+			map.from(cluster::getElectionTimeout).to(builder::electionTimeout);
+			builder.namespace(namespace);
+			builder.electionName(electionName(cluster, applicationName));
+			return builder.build();
+		}
+		catch (IllegalArgumentException ex) {
+			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, properties, ex);
+		}
+	}
+
+	/** {@code election-name}, else {@code spring.application.name}, else {@value #DEFAULT_ELECTION_NAME}. */
+	static String electionName(GrpcScaleProperties.Cluster cluster, @Nullable String applicationName) {
+		if (cluster.getElectionName() != null) {
+			return cluster.getElectionName();
+		}
+		return (applicationName != null && !applicationName.isBlank()) ? applicationName : DEFAULT_ELECTION_NAME;
+	}
+
+}

@@ -1,0 +1,90 @@
+package dev.grpcscale.autoconfigure.discovery;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.Locale;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.PropertyMapper;
+
+import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
+import dev.grpcscale.discovery.consul.ConsulCheckType;
+import dev.grpcscale.discovery.consul.ConsulServiceRegistry;
+
+/**
+ * Builds a {@link ConsulServiceRegistry} from {@code grpc.scale.service-discovery.consul.*}; a value the
+ * builder rejects, or a trust store that cannot be read, stops start-up with the property's name. The
+ * token and the trust store password are never part of a message.
+ */
+final class ConsulRegistryFactory {
+
+	static final String PREFIX = "grpc.scale.service-discovery.consul.";
+
+	/** Builder setting to property, relative to the prefix. */
+	private static final Map<String, String> PROPERTIES = Map.ofEntries(Map.entry("host", "host"),
+			Map.entry("port", "port"), Map.entry("scheme", "scheme"), Map.entry("token", "token"),
+			Map.entry("datacenter", "datacenter"), Map.entry("checkType", "check-type"),
+			Map.entry("checkInterval", "check-interval"),
+			Map.entry("deregisterCriticalAfter", "deregister-critical-after"), Map.entry("tags", "tags"),
+			Map.entry("requestTimeout", "request-timeout"), Map.entry("blockingQueryWait", "blocking-query-wait"),
+			Map.entry("trustStore", "tls.trust-store"));
+
+	private ConsulRegistryFactory() {
+	}
+
+	static ConsulServiceRegistry create(GrpcScaleProperties.Consul consul) {
+		try {
+			ConsulServiceRegistry.Builder builder = ConsulServiceRegistry.builder();
+			PropertyMapper map = PropertyMapper.get();
+			map.from(consul::getHost).to(builder::host);
+			map.from(consul::getPort).to(builder::port);
+			map.from(consul::getScheme).to(builder::scheme);
+			map.from(consul::getToken).to(builder::token);
+			map.from(consul::getDatacenter).to(builder::datacenter);
+			map.from(consul::getCheckType).as(ConsulRegistryFactory::checkType).to(builder::checkType);
+			map.from(consul::isGrpcUseTls).to(builder::grpcUseTls);
+			map.from(consul::getCheckInterval).to(builder::checkInterval);
+			map.from(consul::getDeregisterCriticalAfter).to(builder::deregisterCriticalAfter);
+			map.from(consul::getTags).to(builder::tags);
+			map.from(consul::getRequestTimeout).to(builder::requestTimeout);
+			map.from(consul::getBlockingQueryWait).to(builder::blockingQueryWait);
+			GrpcScaleProperties.Consul.Tls tls = consul.getTls();
+			if (tls.getTrustStore() != null) {
+				builder.trustStore(load(tls.getTrustStore(), tls.getTrustStoreType(), tls.getTrustStorePassword()));
+			}
+			return builder.build();
+		}
+		catch (IllegalArgumentException ex) {
+			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, PROPERTIES, ex);
+		}
+	}
+
+	private static ConsulCheckType checkType(String value) {
+		try {
+			return ConsulCheckType.valueOf(value.strip().toUpperCase(Locale.ROOT));
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalArgumentException("checkType: '" + value + "' (expected: grpc or ttl)");
+		}
+	}
+
+	private static KeyStore load(Path file, String type, @Nullable String password) {
+		try (InputStream in = Files.newInputStream(file)) {
+			KeyStore store = KeyStore.getInstance(type);
+			store.load(in, (password != null) ? password.toCharArray() : null);
+			return store;
+		}
+		catch (IOException | GeneralSecurityException ex) {
+			// the exception's message may name the cause (wrong password, bad format), never the password
+			throw new IllegalArgumentException("trustStore: '" + file + "' (expected: a readable " + type
+					+ " key store opened by tls.trust-store-password: " + ex.getMessage() + ")", ex);
+		}
+	}
+
+}
