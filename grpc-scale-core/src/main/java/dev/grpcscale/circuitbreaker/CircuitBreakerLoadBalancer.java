@@ -514,7 +514,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 			if (!tracker.trialInFlight.compareAndSet(false, true)) {
 				return null;
 			}
-			if (!tracker.entry.breaker.tryAcquirePermission()) {
+			if (!tracker.entry.tryAcquirePermission()) {
 				tracker.trialInFlight.set(false);
 				if (tracker.entry.breaker.getState() == CircuitBreaker.State.OPEN) {
 					// the breaker's clock has not reached the timeout yet: wait another one

@@ -352,11 +352,9 @@ public final class GrpcCircuitBreakers {
 		AtomicReference<@Nullable CircuitBreaker> self = new AtomicReference<>();
 		CircuitBreaker breaker = this.registry.circuitBreaker(name, toConfig(settings, self));
 		self.set(breaker);
-		Entry entry = new Entry(name, kind, breaker, settings);
-		breaker.getEventPublisher()
-			.onStateTransition((event) -> publish(entry, event.getStateTransition().getFromState(),
-					event.getStateTransition().getToState()));
-		return entry;
+		// Transitions are observed after each call into the breaker rather than through its event publisher:
+		// any consumer there makes resilience4j build an event object, time-stamped, for every call.
+		return new Entry(name, kind, breaker, settings, this::publish);
 	}
 
 	private CircuitBreakerConfig toConfig(CircuitBreakerSettings settings,
@@ -414,6 +412,14 @@ public final class GrpcCircuitBreakers {
 		}
 	}
 
+	/** Receives the state changes of entries. */
+	@FunctionalInterface
+	interface TransitionSink {
+
+		void transition(Entry entry, CircuitBreaker.State from, CircuitBreaker.State to);
+
+	}
+
 	/** One breaker with its settings and cumulative counts. */
 	static final class Entry {
 
@@ -433,20 +439,46 @@ public final class GrpcCircuitBreakers {
 
 		private final LongAdder ignored = new LongAdder();
 
-		Entry(String name, CircuitBreakerKind kind, CircuitBreaker breaker, CircuitBreakerSettings settings) {
+		private final AtomicReference<CircuitBreaker.State> observed;
+
+		private final TransitionSink transitions;
+
+		Entry(String name, CircuitBreakerKind kind, CircuitBreaker breaker, CircuitBreakerSettings settings,
+				TransitionSink transitions) {
 			this.name = name;
 			this.kind = kind;
 			this.breaker = breaker;
 			this.settings = settings;
+			this.transitions = transitions;
+			this.observed = new AtomicReference<>(breaker.getState());
 		}
 
 		/** Takes a permission, counting a rejection when there is none. */
 		boolean tryAcquire() {
-			if (this.breaker.tryAcquirePermission()) {
+			if (tryAcquirePermission()) {
 				return true;
 			}
 			this.rejected.increment();
 			return false;
+		}
+
+		/** Takes a permission without counting a rejection (a load balancer's trial pick). */
+		boolean tryAcquirePermission() {
+			boolean permitted = this.breaker.tryAcquirePermission();
+			observeState();
+			return permitted;
+		}
+
+		/**
+		 * Publishes a state change the last call into the breaker made. Only the thread whose compare-and-set
+		 * moves the observed state publishes, so each observed change is published once.
+		 */
+		private void observeState() {
+			CircuitBreaker.State now = this.breaker.getState();
+			CircuitBreaker.State before = this.observed.get();
+			if (now != before && this.observed.compareAndSet(before, now)) {
+				this.transitions.transition(this, before, now);
+			}
 		}
 
 		void acquireOrThrow() {
@@ -458,6 +490,7 @@ public final class GrpcCircuitBreakers {
 		void recordSuccess(long start) {
 			this.breaker.onSuccess(elapsed(start), this.breaker.getTimestampUnit());
 			this.successful.increment();
+			observeState();
 		}
 
 		void recordThrowable(long start, Throwable failure) {
@@ -479,6 +512,7 @@ public final class GrpcCircuitBreakers {
 			}
 			// resilience4j classifies it again with the same predicate and runs the count rule
 			this.breaker.onError(elapsed(start), this.breaker.getTimestampUnit(), actual);
+			observeState();
 		}
 
 		/**
@@ -509,12 +543,14 @@ public final class GrpcCircuitBreakers {
 				this.breaker.onError(elapsed(start), this.breaker.getTimestampUnit(),
 						status.asRuntimeException(trailers));
 			}
+			observeState();
 			return true;
 		}
 
 		/** Gives back a permission unused, as for a call that did not take place. */
 		void release() {
 			this.breaker.releasePermission();
+			observeState();
 		}
 
 		private boolean isIgnored(Status.Code code) {

@@ -334,4 +334,25 @@ class GrpcCircuitBreakersTests {
 		assertThat(seen).isEmpty();
 	}
 
+	@Test
+	void breakersRegisterNoEventConsumerSoResilience4jBuildsNoEventPerCall() throws Exception {
+		List<CircuitBreakerTransition> transitions = new CopyOnWriteArrayList<>();
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
+			.clock(this.clock)
+			.defaults(CircuitBreakerSettings.builder().failureThreshold(1).build())
+			.listener(transitions::add)
+			.build();
+		succeed(breakers, OP);
+		io.github.resilience4j.core.EventProcessor<?> events = (io.github.resilience4j.core.EventProcessor<?>) breakers
+			.operationBreaker(OP)
+			.getEventPublisher();
+		assertThat(events.hasConsumers()).isFalse();
+		fail(breakers, OP);
+		// the transition is still seen, observed after the call that made it
+		assertThat(transitions).singleElement().satisfies((transition) -> {
+			assertThat(transition.from()).isEqualTo(State.CLOSED);
+			assertThat(transition.to()).isEqualTo(State.OPEN);
+		});
+	}
+
 }

@@ -218,7 +218,8 @@ class HealthCheckingServiceDiscoveryTests {
 		assertThat(started).isNotEmpty().allSatisfy((thread) -> assertThat(thread.getName()).startsWith("grpc-scale-health-"));
 
 		discovery.close();
-		assertThat(started).noneMatch(Thread::isAlive);
+		// close() waited for the scheduler to terminate; its worker threads exit right after
+		await().atMost(AWAIT).until(() -> started.stream().noneMatch(Thread::isAlive));
 		assertThat(this.channels.values()).flatMap((list) -> list).allMatch(ManagedChannel::isShutdown);
 		assertThat(discovery.snapshot()).isEmpty();
 		assertThat(discovery.isClosed()).isTrue();

@@ -103,7 +103,8 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 
 	private @Nullable CompletableFuture<Void> resync;
 
-	private boolean started;
+	/** Written under {@link #lock}; volatile so reads after the first skip the lock. */
+	private volatile boolean started;
 
 	private long startedAtNanos;
 
@@ -186,6 +187,9 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 
 	/** Starts the first load and the watch, once. Never blocks. */
 	void start() {
+		if (this.started) {
+			return;
+		}
 		synchronized (this.lock) {
 			if (this.started || this.closed) {
 				return;

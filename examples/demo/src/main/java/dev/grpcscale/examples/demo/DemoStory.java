@@ -25,6 +25,8 @@ import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
+import dev.grpcscale.cluster.LeaderElection;
+import dev.grpcscale.examples.product.app.CatalogueRefresher;
 import dev.grpcscale.examples.product.app.FaultSwitch;
 import dev.grpcscale.examples.product.app.ProductServiceApplication;
 import dev.grpcscale.examples.user.GetUserProfileRequest;
@@ -69,7 +71,7 @@ final class DemoStory {
 				callsAreBalanced(users);
 				newInstanceIsFollowed(discovery, users);
 				circuitOpensAndCloses(users);
-				gracefulShutdownLosesNoCall(discovery, users);
+				leaderElectedAndReplaced(discovery, users);
 				oneTraceAcrossServices(users);
 				finalStatus();
 				if (keepRunning) {
@@ -227,9 +229,25 @@ final class DemoStory {
 			.orElseThrow();
 	}
 
-	private void gracefulShutdownLosesNoCall(InMemoryServiceRegistry discovery,
+	private void leaderElectedAndReplaced(InMemoryServiceRegistry discovery,
 			UserServiceGrpc.UserServiceBlockingStub users) throws Exception {
-		title("product-a shuts down gracefully while calls keep flowing");
+		title("The product-service instances elect a leader; only it refreshes the catalogue");
+		ConfigurableApplicationContext leader = awaitProductLeader(null);
+		long firstToken = leader.getBean(LeaderElection.class).fencingToken();
+		Thread.sleep(1000);
+		for (ConfigurableApplicationContext product : products()) {
+			line("%-9s leader=%-5s catalogue refreshes=%d", name(product),
+					product.getBean(LeaderElection.class).isLeader(),
+					product.getBean(CatalogueRefresher.class).refreshes());
+		}
+		check(products().stream()
+			.filter((product) -> product != leader)
+			.allMatch((product) -> product.getBean(CatalogueRefresher.class).refreshes() == 0)
+				&& leader.getBean(CatalogueRefresher.class).refreshes() > 0,
+				"only the leader (" + name(leader) + ", fencing token " + firstToken + ") ran the job");
+
+		title("The leader shuts down gracefully while calls keep flowing");
+		String leaderName = name(leader);
 		AtomicBoolean running = new AtomicBoolean(true);
 		AtomicInteger ok = new AtomicInteger();
 		AtomicInteger failed = new AtomicInteger();
@@ -250,22 +268,51 @@ final class DemoStory {
 		while (ok.get() < 50) {
 			Thread.onSpinWait();
 		}
-		ConfigurableApplicationContext productA = product("product-a");
 		long t0 = System.nanoTime();
-		productA.close();
-		this.contexts.remove(productA);
+		leader.close();
+		this.contexts.remove(leader);
 		long closeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+		ConfigurableApplicationContext next = awaitProductLeader(leader);
+		long failoverMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+		long nextToken = next.getBean(LeaderElection.class).fencingToken();
 		int before = ok.get();
 		while (ok.get() < before + 50) {
 			Thread.onSpinWait();
 		}
 		running.set(false);
 		traffic.join();
-		line("product-a: health NOT_SERVING, deregistered, drained and stopped in %d ms", closeMillis);
+		line("%s: health NOT_SERVING, deregistered, resigned, drained and stopped in %d ms", leaderName, closeMillis);
+		line("new leader %s with fencing token %d (was %d), %d ms after the shutdown began", name(next), nextToken,
+				firstToken, failoverMillis);
 		line("%d calls succeeded, %d failed during the shutdown; product-service now has %d instances", ok.get(),
 				failed.get(), discovery.getInstances("product-service").size());
+		check(nextToken > firstToken, "a new leader was elected with a higher fencing token");
 		check(failed.get() == 0, "no call failed during the graceful shutdown" + (errors.isEmpty() ? "" : " " + errors));
-		check(discovery.getInstances("product-service").size() == 2, "product-a left discovery");
+		check(discovery.getInstances("product-service").size() == 2, leaderName + " left discovery");
+	}
+
+	private ConfigurableApplicationContext awaitProductLeader(ConfigurableApplicationContext previous)
+			throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (System.nanoTime() < deadline) {
+			for (ConfigurableApplicationContext product : products()) {
+				if (product != previous && product.isActive() && product.getBean(LeaderElection.class).isLeader()) {
+					return product;
+				}
+			}
+			Thread.sleep(20);
+		}
+		throw new IllegalStateException("No product-service leader within 30 s");
+	}
+
+	private List<ConfigurableApplicationContext> products() {
+		return this.contexts.stream()
+			.filter((context) -> context.getEnvironment().getProperty("example.instance-name", "").startsWith("product-"))
+			.toList();
+	}
+
+	private static String name(ConfigurableApplicationContext context) {
+		return context.getEnvironment().getProperty("example.instance-name");
 	}
 
 	private void finalStatus() {

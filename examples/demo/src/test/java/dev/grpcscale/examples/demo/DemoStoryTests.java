@@ -28,11 +28,14 @@ class DemoStoryTests {
 			.contains("PASS product-b's instance circuit opened")
 			.contains("PASS traffic moved to the other instances, no call failed")
 			.contains("PASS product-b rejoined and every circuit is closed")
-			.contains("[5] product-a shuts down gracefully while calls keep flowing")
+			.contains("[5] The product-service instances elect a leader; only it refreshes the catalogue")
+			.contains("PASS only the leader")
+			.contains("[6] The leader shuts down gracefully while calls keep flowing")
+			.contains("PASS a new leader was elected with a higher fencing token")
 			.contains("PASS no call failed during the graceful shutdown")
-			.contains("[6] One call, one trace across user-service and product-service")
+			.contains("[7] One call, one trace across user-service and product-service")
 			.contains("PASS both services' spans share one trace id")
-			.contains("[7] Final status of user-service")
+			.contains("[8] Final status of user-service")
 			.contains("every step behaved as described")
 			.doesNotContain("FAIL");
 		assertThat(exitCode).isZero();

@@ -1,5 +1,6 @@
 package dev.grpcscale.examples.product.app;
 
+import java.time.Duration;
 import java.util.Map;
 
 import io.grpc.Status;
@@ -11,6 +12,8 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.annotation.Bean;
 
+import dev.grpcscale.cluster.LeaderElection;
+import dev.grpcscale.cluster.LeaderTask;
 import dev.grpcscale.examples.product.GetProductRequest;
 import dev.grpcscale.examples.product.Product;
 import dev.grpcscale.examples.product.ProductServiceGrpc;
@@ -19,7 +22,8 @@ import dev.grpcscale.examples.product.TraceIds;
 /**
  * product-service: a small catalogue. Each instance says who it is in {@code served_by}. It has no
  * grpc-scale code: the starter registers it under {@code spring.application.name} once its gRPC server
- * has started, and takes it out of discovery before it drains at shutdown. Configuration:
+ * has started, and takes it out of discovery before it drains at shutdown. The instances form a cluster
+ * (named after the application) and only its leader runs the {@link CatalogueRefresher}. Configuration:
  * {@code product-service.yml}.
  */
 @SpringBootApplication
@@ -36,6 +40,17 @@ public class ProductServiceApplication {
 	public static void main(String[] args) {
 		new SpringApplicationBuilder(ProductServiceApplication.class).properties("spring.config.name=" + CONFIG_NAME)
 			.run(args);
+	}
+
+	@Bean
+	CatalogueRefresher catalogueRefresher() {
+		return new CatalogueRefresher(Duration.ofMillis(200));
+	}
+
+	/** Only the elected leader among the product-service instances refreshes the catalogue. */
+	@Bean(destroyMethod = "close")
+	LeaderTask catalogueRefresh(LeaderElection election, CatalogueRefresher refresher) {
+		return LeaderTask.start(election, "catalogue-refresh", refresher::run);
 	}
 
 	@Bean
