@@ -728,6 +728,13 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		/** Health service name probed; '' asks for the whole server. */
 		private String endpoint = "";
 
+		/**
+		 * Whether this application's own health (and, through Spring Boot's mapping, its gRPC health) turns
+		 * DOWN / NOT_SERVING while the discovery backend is unreachable. Off by default: a registry outage
+		 * would otherwise take every instance out of rotation at once.
+		 */
+		private boolean servingRequiresDiscovery;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -766,6 +773,14 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 
 		public void setEndpoint(String endpoint) {
 			this.endpoint = endpoint;
+		}
+
+		public boolean isServingRequiresDiscovery() {
+			return this.servingRequiresDiscovery;
+		}
+
+		public void setServingRequiresDiscovery(boolean servingRequiresDiscovery) {
+			this.servingRequiresDiscovery = servingRequiresDiscovery;
 		}
 
 	}

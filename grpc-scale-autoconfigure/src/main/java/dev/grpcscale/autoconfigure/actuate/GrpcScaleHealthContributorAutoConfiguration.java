@@ -10,6 +10,7 @@ import org.springframework.context.annotation.Bean;
 
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
+import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.autoconfigure.circuitbreaker.GrpcScaleCircuitBreakerAutoConfiguration;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
@@ -46,8 +47,8 @@ public final class GrpcScaleHealthContributorAutoConfiguration {
 	@ConditionalOnMissingBean(name = "discoveryHealthIndicator")
 	@ConditionalOnBean(ServiceDiscovery.class)
 	@ConditionalOnEnabledHealthIndicator("discovery")
-	DiscoveryHealthIndicator discoveryHealthIndicator(ServiceDiscovery discovery) {
-		return new DiscoveryHealthIndicator(discovery);
+	DiscoveryHealthIndicator discoveryHealthIndicator(ServiceDiscovery discovery, GrpcScaleProperties properties) {
+		return new DiscoveryHealthIndicator(discovery, properties.getHealthCheck().isServingRequiresDiscovery());
 	}
 
 }

@@ -72,12 +72,29 @@ class GrpcScaleActuatorTests {
 	}
 
 	@Test
-	void discoveryIndicatorIsDownWhileBackendIsUnreachable() {
+	void unreachableBackendIsUnknownByDefaultAndDownWhenServingRequiresDiscovery() {
 		ServiceDiscovery discovery = mock(ServiceDiscovery.class);
 		given(discovery.status()).willReturn(new DiscoveryStatus("etcd", false, java.util.Map.of("endpoints", 3)));
-		Health health = new DiscoveryHealthIndicator(discovery).health(true);
-		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-		assertThat(health.getDetails()).containsEntry("provider", "etcd").containsEntry("endpoints", 3);
+		Health health = new DiscoveryHealthIndicator(discovery, false).health(true);
+		assertThat(health.getStatus()).isEqualTo(Status.UNKNOWN);
+		assertThat(health.getDetails()).containsEntry("provider", "etcd")
+			.containsEntry("reachable", false)
+			.containsEntry("endpoints", 3);
+		assertThat(new DiscoveryHealthIndicator(discovery, true).health(true).getStatus()).isEqualTo(Status.DOWN);
+		given(discovery.status()).willReturn(new DiscoveryStatus("etcd", true, java.util.Map.of()));
+		assertThat(new DiscoveryHealthIndicator(discovery, true).health(true).getStatus()).isEqualTo(Status.UP);
+	}
+
+	@Test
+	void servingRequiresDiscoveryPropertyMakesTheIndicatorStrict() {
+		this.runner.withPropertyValues("grpc.scale.health-check.serving-requires-discovery=true")
+			.withBean(ServiceDiscovery.class, () -> {
+				ServiceDiscovery discovery = mock(ServiceDiscovery.class);
+				given(discovery.status()).willReturn(new DiscoveryStatus("etcd", false, java.util.Map.of()));
+				return discovery;
+			})
+			.run((context) -> assertThat(context.getBean(DiscoveryHealthIndicator.class).health(false).getStatus())
+				.isEqualTo(Status.DOWN));
 	}
 
 	@Test
