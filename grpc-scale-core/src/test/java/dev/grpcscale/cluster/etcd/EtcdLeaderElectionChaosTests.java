@@ -33,9 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class EtcdLeaderElectionChaosTests {
 
-	private static final Duration HEARTBEAT = Duration.ofMillis(200);
+	private static final Duration HEARTBEAT = Duration.ofMillis(300);
 
-	private static final Duration ELECTION_TIMEOUT = Duration.ofSeconds(1);
+	private static final Duration ELECTION_TIMEOUT = Duration.ofSeconds(2);
 
 	private static final Duration MAX_FAILOVER = ELECTION_TIMEOUT.plus(HEARTBEAT).plusSeconds(1);
 
@@ -85,7 +85,8 @@ class EtcdLeaderElectionChaosTests {
 		}
 		List<String> done = new ArrayList<>();
 		for (int round = 0; round < ROUNDS; round++) {
-			Leader leader = awaitLeader(Duration.ofSeconds(15));
+			// the first round waits for three node JVMs to start, slow on a loaded machine
+			Leader leader = awaitLeader(Duration.ofSeconds((round == 0) ? 60 : 15));
 			Thread.sleep(300);
 			leader = awaitLeader(Duration.ofSeconds(15));
 			Process process = this.processes.get(leader.node);

@@ -34,9 +34,9 @@ import static org.awaitility.Awaitility.await;
  */
 class EtcdLeaderElectionTests {
 
-	private static final Duration HEARTBEAT = Duration.ofMillis(200);
+	private static final Duration HEARTBEAT = Duration.ofMillis(300);
 
-	private static final Duration ELECTION_TIMEOUT = Duration.ofSeconds(1);
+	private static final Duration ELECTION_TIMEOUT = Duration.ofSeconds(2);
 
 	private static EtcdCluster etcd;
 
