@@ -57,7 +57,8 @@ import dev.grpcscale.discovery.ServiceInstance;
  * </ul>
  * {@code --variants breakers,tracing,discovery} adds parts of the scale stack, each on servers of its own
  * (see {@link Variant}), to split its cost in the same run; every round rotates which stack goes first and
- * prints each stack's ratios to bare in that round.
+ * prints each stack's ratios to bare in that round. Before the first round every stack runs one unrecorded
+ * warm-up, so the JIT's work on the code all stacks share does not fall on whichever stack goes first.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.LoopbackLoadHarness \
@@ -115,6 +116,11 @@ public final class LoopbackLoadHarness {
 			Map<Stack, Measurement> totals = new LinkedHashMap<>();
 			for (Stack stack : stacks) {
 				totals.put(stack, new Measurement(stack.name(), 0, 0, 0, new Histogram(3)));
+			}
+			// one unrecorded pass over every stack first: the JIT compiles the code the stacks share (Netty,
+			// grpc-java) during the first stack's warm-up, which would otherwise count against that stack
+			for (Stack stack : stacks) {
+				drive(stack, request, options.callers(), options.warmup());
 			}
 			for (int round = 0; round < options.rounds(); round++) {
 				// rotate which stack goes first, so no stack always runs on a freshly warmed or a tired machine
