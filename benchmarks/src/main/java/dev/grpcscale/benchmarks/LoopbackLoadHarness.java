@@ -5,6 +5,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,6 +31,7 @@ import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
 import io.micrometer.core.instrument.binder.grpc.ObservationGrpcServerInterceptor;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
@@ -52,6 +55,10 @@ import dev.grpcscale.discovery.ServiceInstance;
  * {@code sampling} of traces into a counting exporter ({@link TracingStack}). There is no
  * {@code dev.grpcscale.health} package yet, so no health checker runs.</li>
  * </ul>
+ * {@code --variants breakers,tracing,discovery} adds parts of the scale stack, each on servers of its own
+ * (see {@link Variant}), to split its cost in the same run; every round rotates which stack goes first and
+ * prints each stack's ratios to bare in that round. Before the first round every stack runs one unrecorded
+ * warm-up, so the JIT's work on the code all stacks share does not fall on whichever stack goes first.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.LoopbackLoadHarness \
@@ -78,6 +85,9 @@ public final class LoopbackLoadHarness {
 		Comparison comparison = run(options);
 		System.out.println(comparison.bare().summary());
 		System.out.println(comparison.scale().summary());
+		for (Measurement variant : comparison.variants()) {
+			System.out.println(variant.summary());
+		}
 		for (CaseResult result : comparison.results()) {
 			System.out.println(result.line());
 		}
@@ -94,26 +104,60 @@ public final class LoopbackLoadHarness {
 		DiscoveryNameResolverProvider.registerDefault();
 		StaticAddressNameResolverProvider.registerDefault();
 		SimpleRequest request = SimpleRequest.newBuilder().setRequestMessage("x".repeat(options.payload())).build();
-		try (BareStack bare = new BareStack(options); ScaleStack scale = new ScaleStack(options)) {
-			Measurement bareTotal = new Measurement("bare", 0, 0, 0, new Histogram(3));
-			Measurement scaleTotal = new Measurement("scale", 0, 0, 0, new Histogram(3));
+		List<Stack> stacks = new ArrayList<>();
+		try {
+			BareStack bare = new BareStack(options);
+			stacks.add(bare);
+			ScaleStack scale = new ScaleStack(options, Variant.SCALE);
+			stacks.add(scale);
+			for (Variant variant : options.variants()) {
+				stacks.add(new ScaleStack(options, variant));
+			}
+			Map<Stack, Measurement> totals = new LinkedHashMap<>();
+			for (Stack stack : stacks) {
+				totals.put(stack, new Measurement(stack.name(), 0, 0, 0, new Histogram(3)));
+			}
+			// one unrecorded pass over every stack first: the JIT compiles the code the stacks share (Netty,
+			// grpc-java) during the first stack's warm-up, which would otherwise count against that stack
+			for (Stack stack : stacks) {
+				drive(stack, request, options.callers(), options.warmup());
+			}
 			for (int round = 0; round < options.rounds(); round++) {
-				boolean bareFirst = (round % 2) == 0;
-				for (Stack stack : bareFirst ? List.<Stack>of(bare, scale) : List.<Stack>of(scale, bare)) {
+				// rotate which stack goes first, so no stack always runs on a freshly warmed or a tired machine
+				List<Stack> order = new ArrayList<>(stacks);
+				Collections.rotate(order, -(round % stacks.size()));
+				Map<Stack, Measurement> measuredThisRound = new LinkedHashMap<>();
+				for (Stack stack : order) {
 					drive(stack, request, options.callers(), options.warmup());
 					Measurement measured = drive(stack, request, options.callers(), options.duration());
 					System.out.println("  round " + (round + 1) + ": " + measured.summary());
-					if (stack == bare) {
-						bareTotal = bareTotal.plus(measured);
-					}
-					else {
-						scaleTotal = scaleTotal.plus(measured);
+					measuredThisRound.put(stack, measured);
+					totals.merge(stack, measured, Measurement::plus);
+				}
+				Measurement bareRound = measuredThisRound.get(bare);
+				for (Stack stack : stacks) {
+					if (stack != bare) {
+						Measurement other = measuredThisRound.get(stack);
+						System.out.println(String.format(Locale.ROOT,
+								"  round %d: %s/bare throughput %.3f, p50 %.3f, p99 %.3f", round + 1, stack.name(),
+								other.throughput() / bareRound.throughput(),
+								other.percentileMicros(50) / bareRound.percentileMicros(50),
+								other.percentileMicros(99) / bareRound.percentileMicros(99)));
 					}
 				}
 			}
 			System.out.println("  scale stack: breakers " + scale.breakers.states() + ", spans exported "
-					+ scale.tracing.exportedSpans());
-			return new Comparison(bareTotal, scaleTotal);
+					+ scale.exportedSpans());
+			List<Measurement> others = new ArrayList<>();
+			for (int i = 2; i < stacks.size(); i++) {
+				others.add(totals.get(stacks.get(i)));
+			}
+			return new Comparison(totals.get(bare), totals.get(scale), List.copyOf(others));
+		}
+		finally {
+			for (Stack stack : stacks) {
+				stack.close();
+			}
 		}
 	}
 
@@ -261,10 +305,61 @@ public final class LoopbackLoadHarness {
 
 	}
 
-	/** The grpc-scale client stack with Boot's tracing interceptors on both sides. */
+	/**
+	 * What a grpc-scale stack includes: the whole client stack, or one part of it over the bare stack's
+	 * channel, to split the cost of the parts in the same run.
+	 */
+	public enum Variant {
+
+		/** {@code discovery:///}, the breakers and tracing: the stack case a measures. */
+		SCALE("scale", true, true, true),
+
+		/** {@code discovery:///} and the breakers, no tracing. */
+		BREAKERS("breakers", true, true, false),
+
+		/** The bare stack's {@code static:///} target and {@code round_robin} with the tracing interceptors. */
+		TRACING("tracing", false, false, true),
+
+		/** {@code discovery:///} alone (its {@code grpc_scale_round_robin} without breakers is {@code round_robin}). */
+		DISCOVERY("discovery", true, false, false);
+
+		private final String label;
+
+		private final boolean discovery;
+
+		private final boolean breakers;
+
+		private final boolean tracing;
+
+		Variant(String label, boolean discovery, boolean breakers, boolean tracing) {
+			this.label = label;
+			this.discovery = discovery;
+			this.breakers = breakers;
+			this.tracing = tracing;
+		}
+
+		/** The name on the command line and in the figures. */
+		public String label() {
+			return this.label;
+		}
+
+		static Variant of(String label) {
+			for (Variant variant : values()) {
+				if (variant != SCALE && variant.label.equals(label)) {
+					return variant;
+				}
+			}
+			throw new IllegalArgumentException("--variants: '" + label + "' (expected: breakers, tracing or discovery)");
+		}
+
+	}
+
+	/** The grpc-scale client stack, or a part of it (see {@link Variant}), with Boot's tracing interceptors on both sides. */
 	static final class ScaleStack implements Stack {
 
-		final TracingStack tracing;
+		private final Variant variant;
+
+		private final @Nullable TracingStack tracing;
 
 		final GrpcCircuitBreakers breakers = GrpcCircuitBreakers.ofDefaults();
 
@@ -274,25 +369,42 @@ public final class LoopbackLoadHarness {
 
 		private final ManagedChannel channel;
 
-		ScaleStack(Options options) throws Exception {
-			this.tracing = new TracingStack(options.sampling());
-			this.servers = startServers(options.servers(), new EchoService(),
-					new ObservationGrpcServerInterceptor(this.tracing.observationRegistry()));
-			for (int i = 0; i < this.servers.size(); i++) {
-				InetSocketAddress address = (InetSocketAddress) this.servers.get(i).getListenSockets().get(0);
-				this.registry.register(new ServiceInstance(SERVICE, "i" + i, address.getHostString(),
-						address.getPort(), Map.of(), InstanceStatus.UP, Instant.now()));
+		ScaleStack(Options options, Variant variant) throws Exception {
+			this.variant = variant;
+			this.tracing = variant.tracing ? new TracingStack(options.sampling()) : null;
+			this.servers = startServers(options.servers(), new EchoService(), (this.tracing != null)
+					? new ObservationGrpcServerInterceptor(this.tracing.observationRegistry()) : null);
+			List<InetSocketAddress> addresses = this.servers.stream()
+				.map((server) -> (InetSocketAddress) server.getListenSockets().get(0))
+				.toList();
+			NettyChannelBuilder builder;
+			if (variant.discovery) {
+				for (int i = 0; i < addresses.size(); i++) {
+					InetSocketAddress address = addresses.get(i);
+					this.registry.register(new ServiceInstance(SERVICE, "i" + i, address.getHostString(),
+							address.getPort(), Map.of(), InstanceStatus.UP, Instant.now()));
+				}
+				builder = NettyChannelBuilder.forTarget("discovery:///" + SERVICE).usePlaintext();
+				DiscoveryNameResolverProvider.configure(builder, this.registry);
 			}
-			NettyChannelBuilder builder = NettyChannelBuilder.forTarget("discovery:///" + SERVICE).usePlaintext();
-			DiscoveryNameResolverProvider.configure(builder, this.registry);
-			this.breakers.configure(builder);
-			builder.intercept(new ObservationGrpcClientInterceptor(this.tracing.observationRegistry()));
+			else {
+				builder = NettyChannelBuilder.forTarget(StaticAddressNameResolverProvider.SCHEME + ":///" + SERVICE)
+					.usePlaintext()
+					.defaultLoadBalancingPolicy("round_robin");
+				StaticAddressNameResolverProvider.configure(builder, addresses);
+			}
+			if (variant.breakers) {
+				this.breakers.configure(builder);
+			}
+			if (this.tracing != null) {
+				builder.intercept(new ObservationGrpcClientInterceptor(this.tracing.observationRegistry()));
+			}
 			this.channel = builder.build();
 		}
 
 		@Override
 		public String name() {
-			return "scale";
+			return this.variant.label;
 		}
 
 		@Override
@@ -300,11 +412,17 @@ public final class LoopbackLoadHarness {
 			return SimpleServiceGrpc.newBlockingStub(this.channel);
 		}
 
+		long exportedSpans() {
+			return (this.tracing != null) ? this.tracing.exportedSpans() : 0;
+		}
+
 		@Override
 		public void close() throws InterruptedException {
 			shutdown(this.channel, this.servers);
 			this.registry.close();
-			this.tracing.close();
+			if (this.tracing != null) {
+				this.tracing.close();
+			}
 		}
 
 	}
@@ -350,8 +468,9 @@ public final class LoopbackLoadHarness {
 	 * Both stacks' figures.
 	 * @param bare the bare grpc-java stack
 	 * @param scale the grpc-scale stack
+	 * @param variants the parts of the grpc-scale stack measured besides ({@code --variants})
 	 */
-	public record Comparison(Measurement bare, Measurement scale) {
+	public record Comparison(Measurement bare, Measurement scale, List<Measurement> variants) {
 
 		/** Case a's two goals: throughput >= 95 % of bare, p99 <= 110 % of bare. */
 		public List<CaseResult> results() {
@@ -377,18 +496,34 @@ public final class LoopbackLoadHarness {
 	 * @param rounds rounds; each measures both stacks, alternating which goes first
 	 * @param payload request and response message size in characters
 	 * @param sampling tracing sampling probability of the scale stack
+	 * @param variants parts of the grpc-scale stack to measure besides bare and scale
 	 */
 	public record Options(int servers, int callers, Duration warmup, Duration duration, int rounds, int payload,
-			double sampling) {
+			double sampling, List<Variant> variants) {
 
-		/** Defaults: 3 servers, 8 callers, 5 s warm-up, 15 s measured, 2 rounds, 100 B, sampling 0.1. */
+		/**
+		 * Options measuring bare and scale only.
+		 * @param servers servers behind each stack
+		 * @param callers concurrent closed-loop callers
+		 * @param warmup unrecorded load before each measured period
+		 * @param duration each measured period
+		 * @param rounds rounds
+		 * @param payload message size in characters
+		 * @param sampling tracing sampling probability
+		 */
+		public Options(int servers, int callers, Duration warmup, Duration duration, int rounds, int payload,
+				double sampling) {
+			this(servers, callers, warmup, duration, rounds, payload, sampling, List.of());
+		}
+
+		/** Defaults: 3 servers, 8 callers, 5 s warm-up, 15 s measured, 2 rounds, 100 B, sampling 0.1, no variants. */
 		public static Options defaults() {
 			return new Options(3, 8, Duration.ofSeconds(5), Duration.ofSeconds(15), 2, 100, 0.1);
 		}
 
 		/**
-		 * Parses {@code --servers N --callers N --warmup 5s --duration 15s --rounds N --payload N --sampling P}
-		 * over the defaults; durations take {@code ms} or {@code s}.
+		 * Parses {@code --servers N --callers N --warmup 5s --duration 15s --rounds N --payload N --sampling P
+		 * --variants breakers,tracing,discovery} over the defaults; durations take {@code ms} or {@code s}.
 		 * @param args the arguments
 		 * @return the options
 		 * @throws IllegalArgumentException on an unknown or bad argument
@@ -402,29 +537,42 @@ public final class LoopbackLoadHarness {
 				String value = args[i + 1];
 				options = switch (args[i]) {
 					case "--servers" -> options.with(positive("--servers", value), options.callers, options.warmup,
-							options.duration, options.rounds, options.payload, options.sampling);
+							options.duration, options.rounds, options.payload, options.sampling, options.variants);
 					case "--callers" -> options.with(options.servers, positive("--callers", value), options.warmup,
-							options.duration, options.rounds, options.payload, options.sampling);
+							options.duration, options.rounds, options.payload, options.sampling, options.variants);
 					case "--warmup" -> options.with(options.servers, options.callers, duration("--warmup", value),
-							options.duration, options.rounds, options.payload, options.sampling);
+							options.duration, options.rounds, options.payload, options.sampling, options.variants);
 					case "--duration" -> options.with(options.servers, options.callers, options.warmup,
-							duration("--duration", value), options.rounds, options.payload, options.sampling);
+							duration("--duration", value), options.rounds, options.payload, options.sampling, options.variants);
 					case "--rounds" -> options.with(options.servers, options.callers, options.warmup, options.duration,
-							positive("--rounds", value), options.payload, options.sampling);
+							positive("--rounds", value), options.payload, options.sampling, options.variants);
 					case "--payload" -> options.with(options.servers, options.callers, options.warmup, options.duration,
-							options.rounds, positive("--payload", value), options.sampling);
+							options.rounds, positive("--payload", value), options.sampling, options.variants);
 					case "--sampling" -> options.with(options.servers, options.callers, options.warmup,
-							options.duration, options.rounds, options.payload, probability(value));
+							options.duration, options.rounds, options.payload, probability(value), options.variants);
+					case "--variants" -> options.with(options.servers, options.callers, options.warmup,
+							options.duration, options.rounds, options.payload, options.sampling, variants(value));
 					default -> throw new IllegalArgumentException(args[i] + ": unknown argument (expected: "
-							+ "--servers, --callers, --warmup, --duration, --rounds, --payload, --sampling)");
+							+ "--servers, --callers, --warmup, --duration, --rounds, --payload, --sampling, --variants)");
 				};
 			}
 			return options;
 		}
 
 		private Options with(int servers, int callers, Duration warmup, Duration duration, int rounds, int payload,
-				double sampling) {
-			return new Options(servers, callers, warmup, duration, rounds, payload, sampling);
+				double sampling, List<Variant> variants) {
+			return new Options(servers, callers, warmup, duration, rounds, payload, sampling, variants);
+		}
+
+		private static List<Variant> variants(String value) {
+			List<Variant> variants = new ArrayList<>();
+			for (String label : value.split(",")) {
+				Variant variant = Variant.of(label.trim());
+				if (!variants.contains(variant)) {
+					variants.add(variant);
+				}
+			}
+			return List.copyOf(variants);
 		}
 
 		private static int positive(String name, String value) {
@@ -473,7 +621,8 @@ public final class LoopbackLoadHarness {
 		public String toString() {
 			return "servers=" + this.servers + " callers=" + this.callers + " warmup=" + this.warmup.toMillis()
 					+ "ms duration=" + this.duration.toMillis() + "ms rounds=" + this.rounds + " payload="
-					+ this.payload + " sampling=" + this.sampling;
+					+ this.payload + " sampling=" + this.sampling
+					+ (this.variants.isEmpty() ? "" : " variants=" + this.variants.stream().map(Variant::label).toList());
 		}
 
 	}

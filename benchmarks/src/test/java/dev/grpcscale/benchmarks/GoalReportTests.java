@@ -72,6 +72,16 @@ class GoalReportTests {
 		assertThat(options.warmup()).isEqualTo(Duration.ofSeconds(2));
 		assertThat(options.sampling()).isEqualTo(0.5);
 		assertThat(options.servers()).isEqualTo(3);
+		assertThat(options.variants()).isEmpty();
+	}
+
+	@Test
+	void harnessOptionsParseVariantsToMeasureBesideBareAndScale() {
+		assertThat(LoopbackLoadHarness.Options.parse("--variants", "tracing,breakers,tracing").variants())
+			.containsExactly(LoopbackLoadHarness.Variant.TRACING, LoopbackLoadHarness.Variant.BREAKERS);
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> LoopbackLoadHarness.Options.parse("--variants", "breakers,scale"))
+			.withMessage("--variants: 'scale' (expected: breakers, tracing or discovery)");
 	}
 
 	@Test

@@ -54,6 +54,13 @@ public final class CircuitBreakerClientInterceptor implements ClientInterceptor 
 
 	private final Set<String> excludedMethods;
 
+	/**
+	 * The breaker of the service the last call went to. A channel's authority does not change, so calls
+	 * find their breaker here rather than in the breakers' map by name; an interceptor shared by channels of
+	 * different services only falls back to the map more often.
+	 */
+	private volatile @Nullable ServiceEntry lastEntry;
+
 	private CircuitBreakerClientInterceptor(Builder builder) {
 		this.breakers = builder.breakers;
 		this.serviceName = builder.serviceName;
@@ -76,8 +83,17 @@ public final class CircuitBreakerClientInterceptor implements ClientInterceptor 
 			return next.newCall(method, callOptions.withOption(CallAttribution.NOT_COUNTED, Boolean.TRUE));
 		}
 		String service = (this.serviceName != null) ? this.serviceName : next.authority();
-		return new GuardedCall<>(this.breakers.entry(service, CircuitBreakerKind.SERVICE), service, method,
-				callOptions, next);
+		return new GuardedCall<>(serviceEntry(service), service, method, callOptions, next);
+	}
+
+	private GrpcCircuitBreakers.Entry serviceEntry(String service) {
+		ServiceEntry last = this.lastEntry;
+		if (last != null && last.service().equals(service)) {
+			return last.entry();
+		}
+		GrpcCircuitBreakers.Entry entry = this.breakers.entry(service, CircuitBreakerKind.SERVICE);
+		this.lastEntry = new ServiceEntry(service, entry);
+		return entry;
 	}
 
 	static boolean isHealthCheck(MethodDescriptor<?, ?> method) {
@@ -94,6 +110,10 @@ public final class CircuitBreakerClientInterceptor implements ClientInterceptor 
 		}
 		return !this.excludedMethods.contains(method.getFullMethodName())
 				&& (serviceOfMethod == null || !this.excludedMethods.contains(serviceOfMethod + "/*"));
+	}
+
+	/** A service and its breaker's entry (breakers live as long as their {@link GrpcCircuitBreakers}). */
+	private record ServiceEntry(String service, GrpcCircuitBreakers.Entry entry) {
 	}
 
 	/** A call that asks the breaker at {@code start} and creates the real call only when permitted. */

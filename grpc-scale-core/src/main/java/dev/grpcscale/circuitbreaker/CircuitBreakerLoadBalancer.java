@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.grpc.ChannelLogger.ChannelLogLevel;
@@ -582,6 +583,10 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 	/** Counts each stream on an instance in the instance's breaker. */
 	private static final class CountingTracerFactory extends ClientStreamTracer.Factory {
 
+		/** Stands for an absent delegate; a {@code ClientStreamTracer} keeps no state, so one serves all. */
+		private static final ClientStreamTracer NO_TRACER = new ClientStreamTracer() {
+		};
+
 		private final InstanceTracker tracker;
 
 		private final @Nullable CallAttribution attribution;
@@ -601,40 +606,63 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 		@Override
 		public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
 			ClientStreamTracer next = (this.delegate != null) ? this.delegate.newClientStreamTracer(info, headers)
-					: new ClientStreamTracer() {
-					};
+					: NO_TRACER;
 			if (this.trial != null && !this.trial.start()) {
 				// the trial's permission was given back already: this late stream is not counted
 				return next;
 			}
 			GrpcCircuitBreakers.Entry entry = this.tracker.entry;
-			long start = entry.breaker.getCurrentTimestamp();
-			CallAttribution callAttribution = this.attribution;
-			Trial callTrial = this.trial;
-			return new ForwardingClientStreamTracer() {
+			return new CountingStreamTracer(next, entry, entry.breaker.getCurrentTimestamp(), this.attribution,
+					this.trial);
+		}
 
-				private final AtomicBoolean closed = new AtomicBoolean();
+	}
 
-				@Override
-				protected ClientStreamTracer delegate() {
-					return next;
+	/** Records a stream's end in its instance's breaker, once. */
+	private static final class CountingStreamTracer extends ForwardingClientStreamTracer {
+
+		private static final AtomicIntegerFieldUpdater<CountingStreamTracer> CLOSED = AtomicIntegerFieldUpdater
+			.newUpdater(CountingStreamTracer.class, "closed");
+
+		private final ClientStreamTracer next;
+
+		private final GrpcCircuitBreakers.Entry entry;
+
+		private final long start;
+
+		private final @Nullable CallAttribution attribution;
+
+		private final @Nullable Trial trial;
+
+		/** 1 once {@link #streamClosed} has recorded; a field rather than an {@code AtomicBoolean} per stream. */
+		private volatile int closed;
+
+		CountingStreamTracer(ClientStreamTracer next, GrpcCircuitBreakers.Entry entry, long start,
+				@Nullable CallAttribution attribution, @Nullable Trial trial) {
+			this.next = next;
+			this.entry = entry;
+			this.start = start;
+			this.attribution = attribution;
+			this.trial = trial;
+		}
+
+		@Override
+		protected ClientStreamTracer delegate() {
+			return this.next;
+		}
+
+		@Override
+		public void streamClosed(Status status) {
+			if (CLOSED.compareAndSet(this, 0, 1)) {
+				boolean failure = this.entry.recordStatus(this.start, status, null, false);
+				if (this.attribution != null) {
+					this.attribution.attemptClosed(failure);
 				}
-
-				@Override
-				public void streamClosed(Status status) {
-					if (this.closed.compareAndSet(false, true)) {
-						boolean failure = entry.recordStatus(start, status, null, false);
-						if (callAttribution != null) {
-							callAttribution.attemptClosed(failure);
-						}
-						if (callTrial != null) {
-							callTrial.ended();
-						}
-					}
-					super.streamClosed(status);
+				if (this.trial != null) {
+					this.trial.ended();
 				}
-
-			};
+			}
+			super.streamClosed(status);
 		}
 
 	}
