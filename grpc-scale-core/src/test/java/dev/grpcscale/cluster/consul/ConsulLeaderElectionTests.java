@@ -63,7 +63,7 @@ class ConsulLeaderElectionTests {
 		FakeConsulAgent.KvEntry key = this.agent.kvEntry("grpc-scale/cluster/default/leader");
 		assertThat(token).isEqualTo(key.modifyIndex());
 		assertThat(key.value()).contains("\"nodeId\":\"" + leader.settings().nodeId() + "\"");
-		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
 			for (ConsulLeaderElection node : this.nodes) {
 				assertThat(node.currentLeader()).hasValueSatisfying(
 						(info) -> assertThat(info.nodeId()).isEqualTo(leader.settings().nodeId()));
@@ -132,7 +132,7 @@ class ConsulLeaderElectionTests {
 		this.agent.expireSession(this.agent.kvEntry("grpc-scale/cluster/default/leader").session());
 		LeadershipEvent next = awaitGrantAfter(token);
 		assertThat(next.fencingToken()).isGreaterThan(token);
-		await().atMost(Duration.ofSeconds(5)).until(() -> this.events.stream()
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.events.stream()
 			.anyMatch((event) -> event.type() == Type.REVOKED && event.fencingToken() == token));
 		if (!next.nodeId().equals(leader.settings().nodeId())) {
 			assertThat(leader.isLeader()).isFalse();
@@ -150,7 +150,7 @@ class ConsulLeaderElectionTests {
 		String session = this.agent.kvEntry("grpc-scale/cluster/default/leader").session();
 		this.agent.failRenewals(session, true);
 		long failingSince = System.nanoTime();
-		await().atMost(Duration.ofSeconds(5)).until(() -> !leader.isLeader());
+		await().atMost(Duration.ofSeconds(30)).until(() -> !leader.isLeader());
 		LeadershipEvent revoked = this.events.stream()
 			.filter((event) -> event.type() == Type.REVOKED && event.fencingToken() == token)
 			.findFirst()
@@ -178,9 +178,9 @@ class ConsulLeaderElectionTests {
 		logger.setLevel(ch.qos.logback.classic.Level.DEBUG);
 		try {
 			ConsulLeaderElection node = start("n0", Duration.ZERO);
-			await().atMost(Duration.ofSeconds(5)).until(node::isLeader);
+			await().atMost(Duration.ofSeconds(30)).until(node::isLeader);
 			this.agent.failWith(500);
-			await().atMost(Duration.ofSeconds(5)).until(() -> !node.isLeader());
+			await().atMost(Duration.ofSeconds(30)).until(() -> !node.isLeader());
 			this.agent.failWith(0);
 			node.close();
 			assertThat(this.agent.requests()).isNotEmpty()
@@ -234,13 +234,13 @@ class ConsulLeaderElectionTests {
 	}
 
 	private ConsulLeaderElection awaitSingleLeader() {
-		await().atMost(Duration.ofSeconds(10))
+		await().atMost(Duration.ofSeconds(30))
 			.until(() -> this.nodes.stream().filter(ConsulLeaderElection::isLeader).count() == 1);
 		return this.nodes.stream().filter(ConsulLeaderElection::isLeader).findFirst().orElseThrow();
 	}
 
 	private LeadershipEvent awaitGrantAfter(long token) {
-		return await().atMost(Duration.ofSeconds(10))
+		return await().atMost(Duration.ofSeconds(30))
 			.until(() -> this.events.stream()
 				.filter((event) -> event.type() == Type.GRANTED && event.fencingToken() > token)
 				.findFirst()
