@@ -2,10 +2,8 @@ package dev.grpcscale.discovery.consul;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,7 +31,6 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.ObjectMapper;
@@ -43,6 +40,8 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.grpcscale.consul.internal.ConsulAgentClient;
+import dev.grpcscale.consul.internal.ConsulDurations;
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.DiscoveryException;
 import dev.grpcscale.discovery.DiscoveryStatus;
@@ -760,18 +759,9 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		 */
 		public Builder trustStore(KeyStore trustStore) {
 			Objects.requireNonNull(trustStore, "trustStore");
-			try {
-				TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-				factory.init(trustStore);
-				SSLContext context = SSLContext.getInstance("TLS");
-				context.init(null, factory.getTrustManagers(), null);
-				return sslContext(context);
-			}
-			catch (GeneralSecurityException ex) {
-				throw new IllegalArgumentException("trustStore: " + trustStore.getType()
-						+ " key store (expected: one a TLS trust manager can use: " + ex.getMessage() + ")", ex);
-			}
+			return sslContext(ConsulAgentClient.trusting(trustStore));
 		}
+
 
 		/**
 		 * ACL token, sent as the {@code X-Consul-Token} header of every request; default none. Never
@@ -924,17 +914,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 				throw new IllegalArgumentException("checkInterval: " + this.checkInterval
 						+ " (expected: >= PT0.003S with TTL checks, which are passed every third of it)");
 			}
-			URI agent;
-			try {
-				agent = new URI(this.scheme, null, this.host, this.port, "/", null, null);
-			}
-			catch (URISyntaxException ex) {
-				throw new IllegalArgumentException(
-						"host: '" + this.host + "' (expected: a host name or IP address)", ex);
-			}
-			if (agent.getHost() == null) {
-				throw new IllegalArgumentException("host: '" + this.host + "' (expected: a host name or IP address)");
-			}
+			URI agent = ConsulAgentClient.agentUri(this.scheme, this.host, this.port);
 			return new ConsulServiceRegistry(this, agent);
 		}
 

@@ -17,6 +17,9 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.grpcscale.consul.internal.ConsulAgentClient;
+import dev.grpcscale.consul.internal.ConsulDurations;
+import dev.grpcscale.consul.internal.QueryRateLimiter;
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.internal.VersionedListener;

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
+import dev.grpcscale.consul.FakeConsulAgent;
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.DiscoveryException;
 import dev.grpcscale.discovery.DiscoveryStatus;

@@ -1,4 +1,4 @@
-package dev.grpcscale.discovery.consul;
+package dev.grpcscale.consul.internal;
 
 import java.time.Duration;
 

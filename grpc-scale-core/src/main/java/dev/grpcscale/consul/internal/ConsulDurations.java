@@ -1,15 +1,15 @@
-package dev.grpcscale.discovery.consul;
+package dev.grpcscale.consul.internal;
 
 import java.time.Duration;
 
 /** Writes durations the way Consul reads them (Go's {@code time.ParseDuration}): {@code 1m}, {@code 10s}, {@code 1500ms}. */
-final class ConsulDurations {
+public final class ConsulDurations {
 
 	private ConsulDurations() {
 	}
 
 	/** Formats a positive duration, rounding sub-millisecond parts up to the next millisecond. */
-	static String format(Duration duration) {
+	public static String format(Duration duration) {
 		long millis = duration.toMillis() + ((duration.toNanos() % 1_000_000 != 0) ? 1 : 0);
 		if (millis % 60_000 == 0) {
 			return (millis / 60_000) + "m";

@@ -1,4 +1,4 @@
-package dev.grpcscale.discovery.consul;
+package dev.grpcscale.consul.internal;
 
 import java.util.function.LongSupplier;
 
@@ -7,9 +7,10 @@ import java.util.function.LongSupplier;
  * then at most one query per interval, so a churning result degrades into polling instead of a busy
  * loop while the quiet case never waits. Used by one watch thread only; not thread-safe.
  */
-final class QueryRateLimiter {
+public final class QueryRateLimiter {
 
-	static final int BURST = 2;
+	/** Queries that go out at once before the rate applies. */
+	public static final int BURST = 2;
 
 	private final long intervalNanos;
 
@@ -19,7 +20,12 @@ final class QueryRateLimiter {
 
 	private long refilledAt;
 
-	QueryRateLimiter(long intervalNanos, LongSupplier nanoTicker) {
+	/**
+	 * A limiter with a full burst.
+	 * @param intervalNanos one query per interval once the burst is spent
+	 * @param nanoTicker monotonic nanosecond ticker
+	 */
+	public QueryRateLimiter(long intervalNanos, LongSupplier nanoTicker) {
 		this.intervalNanos = intervalNanos;
 		this.nanoTicker = nanoTicker;
 		this.refilledAt = nanoTicker.getAsLong();
@@ -29,7 +35,7 @@ final class QueryRateLimiter {
 	 * Takes one token.
 	 * @return how long to wait, in nanoseconds, before sending the query (0 when a token was available)
 	 */
-	long reserve() {
+	public long reserve() {
 		long now = this.nanoTicker.getAsLong();
 		if (now > this.refilledAt) {
 			this.tokens = Math.min(BURST, this.tokens + (double) (now - this.refilledAt) / this.intervalNanos);

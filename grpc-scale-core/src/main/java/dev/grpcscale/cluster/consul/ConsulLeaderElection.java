@@ -1,0 +1,684 @@
+package dev.grpcscale.cluster.consul;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.net.ssl.SSLContext;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import dev.grpcscale.cluster.AbstractLeaderElection;
+import dev.grpcscale.cluster.LeaderElectionSettings;
+import dev.grpcscale.cluster.LeaderInfo;
+import dev.grpcscale.cluster.MemberAnnouncement;
+import dev.grpcscale.consul.internal.ConsulAgentClient;
+import dev.grpcscale.consul.internal.ConsulDurations;
+import dev.grpcscale.consul.internal.QueryRateLimiter;
+
+/**
+ * Leader election and membership on Consul: a session per node and KV {@code acquire}, over the agent's HTTP
+ * API (the same client as {@code ConsulServiceRegistry}: JDK {@code java.net.http}, ACL token header, TLS).
+ *
+ * <pre>{@code
+ * ConsulLeaderElection election = ConsulLeaderElection.builder()
+ *     .host("127.0.0.1").port(8500).token(aclToken)
+ *     .settings(LeaderElectionSettings.builder().nodeId("orders-1").address("10.0.0.7:9090").build())
+ *     .build();
+ * election.join();
+ * }</pre>
+ *
+ * <p><b>Session.</b> {@code PUT /v1/session/create} with {@code TTL} = {@code electionTimeout} rounded up to
+ * whole seconds and at least {@code 10s} (Consul rejects shorter TTLs; a shorter election timeout still
+ * governs when this node stops claiming leadership, so raising the TTL only delays the next leader),
+ * {@code Behavior: delete}, the configured {@code LockDelay}, and {@code Checks: []}: the session is bound to
+ * no health check, only to its TTL, so Consul invalidates it only when the TTL runs out or someone destroys
+ * it, never because the agent's {@code serfHealth} flapped while this node still renews. The session is
+ * renewed every {@code heartbeatInterval} with {@code PUT /v1/session/renew/<id>}; a confirmed renewal counts
+ * from when it was sent (see {@link AbstractLeaderElection}); 404 means the session is gone. Consul may wait
+ * up to twice the TTL before it invalidates a silent session, so a crashed leader is replaced after between
+ * one and two TTLs (plus the lock delay); this node itself stops claiming leadership
+ * {@code electionTimeout - safetyMargin} after its last confirmed renewal was sent, earlier than Consul can
+ * invalidate the session.
+ *
+ * <p><b>Keys</b>, under {@code <namespace>/cluster/<electionName>/}:
+ * <ul>
+ * <li>{@code leader}: campaigning is {@code PUT /v1/kv/<prefix>leader?acquire=<session>} with
+ * {@code {"nodeId":..,"address":..}}; a node that did not get it tries again when a blocking read of the key
+ * sees it change, or every heartbeat interval (every quarter second while the key looks free, as during a
+ * lock delay). The leader never rewrites the key while it leads.</li>
+ * <li>{@code members/<nodeId>}: this node's announcement {@code {"nodeId":..,"address":..,"lastHeartbeat":..}},
+ * acquired by the session (so it goes with it) and rewritten on every renewal.</li>
+ * </ul>
+ *
+ * <p><b>Fencing token: the leader key's {@code ModifyIndex}</b> at its acquisition, read back
+ * ({@code consistent}) to check the session holds it. Not {@code LockIndex}: that counts the acquisitions of
+ * one key and restarts at 1 when the key is deleted, which {@code Behavior: delete} does whenever a leader's
+ * session is invalidated (and an operator may do any time), so it does not only grow across leaders.
+ * {@code ModifyIndex} is the Raft index of the key's last write: the next leader's acquisition is a later
+ * write than anything before it, deleted key or not, so it is higher than every earlier leader's token.
+ *
+ * <p><b>Lock delay</b> (default 1s; Consul's own default is 15s): after a session is invalidated, Consul lets
+ * no other session acquire its keys for that long. It guards against a session invalidated behind its
+ * holder's back: with TTL-only sessions that is only an operator's {@code session/destroy}, and the holder
+ * learns it at its next renewal (within {@code heartbeatInterval} plus a round trip), so a lock delay of at
+ * least that long keeps two nodes from both claiming leadership even then; the fencing token covers what a
+ * shorter delay leaves open. It lengthens failover after a crash by the same amount (Consul applies it on TTL
+ * expiry too), but not a graceful handover: {@link #leave()} first releases the keys
+ * ({@code ?release=<session>}, which sets no lock delay), then destroys the session.
+ *
+ * <p><b>Observing.</b> Members and leader are read ({@code GET /v1/kv/<prefix>?recurse&consistent}) every half
+ * heartbeat interval; in between, a blocking read of the leader key ({@code index}/{@code wait}, rate
+ * limited like discovery's) reports a new leader at once. A key whose session is gone is neither a leader nor
+ * a member. Graceful leaves leave released keys behind (no session; ignored, reused on the next join).
+ *
+ * <p>The ACL token is sent as the {@code X-Consul-Token} header only; it is never logged, shown by
+ * {@link #clusterInfo()} or {@link #toString()}. HTTP runs on threads {@code grpc-scale-consul-election-*}
+ * stopped by {@link #close()} (plus the JDK {@code HttpClient}'s own selector thread, as for discovery).
+ */
+public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSession> {
+
+	private static final Logger logger = LoggerFactory.getLogger(ConsulLeaderElection.class);
+
+	private static final JsonMapper json = JsonMapper.shared();
+
+	/** Consul's minimum session TTL. */
+	static final Duration MIN_TTL = Duration.ofSeconds(10);
+
+	/** Consul's maximum lock delay. */
+	static final Duration MAX_LOCK_DELAY = Duration.ofSeconds(60);
+
+	/** {@code wait} of the blocking reads of the leader key. */
+	static final Duration WATCH_WAIT = Duration.ofSeconds(10);
+
+	private static final Duration FREE_KEY_RETRY = Duration.ofMillis(250);
+
+	private final ConsulAgentClient client;
+
+	private final ExecutorService httpExecutor;
+
+	private final boolean tokenSet;
+
+	private final Duration requestTimeout;
+
+	private final Duration lockDelay;
+
+	private final Duration ttl;
+
+	private final String prefix;
+
+	private final String leaderKey;
+
+	private final String membersPrefix;
+
+	private final String memberKey;
+
+	private final AtomicBoolean closed = new AtomicBoolean();
+
+	private final AtomicLong watchGeneration = new AtomicLong();
+
+	private final AtomicReference<CompletableFuture<Void>> leaderKeyChanged = new AtomicReference<>(
+			new CompletableFuture<>());
+
+	private volatile View view = new View(-1, List.of(), null);
+
+	private ConsulLeaderElection(Builder builder, LeaderElectionSettings settings, URI agent) {
+		super(settings);
+		this.tokenSet = builder.token != null;
+		this.requestTimeout = builder.requestTimeout;
+		this.lockDelay = builder.lockDelay;
+		AtomicInteger threads = new AtomicInteger();
+		String threadPrefix = "grpc-scale-consul-election-" + settings.nodeId() + "-";
+		this.httpExecutor = Executors.newCachedThreadPool((task) -> {
+			Thread thread = new Thread(task, threadPrefix + threads.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.client = new ConsulAgentClient(agent, builder.token, builder.sslContext, builder.requestTimeout,
+				this.httpExecutor);
+		this.ttl = ttl(settings.electionTimeout());
+		if (this.ttl.compareTo(settings.electionTimeout()) > 0) {
+			logger.info("Consul session TTL of node {} is {} instead of electionTimeout {} (Consul's minimum is {}): "
+					+ "this node still stops claiming leadership after {}, but a crashed leader is replaced only "
+					+ "after {} to {}", settings.nodeId(), this.ttl, settings.electionTimeout(), MIN_TTL,
+					settings.leaseValidity(), this.ttl, this.ttl.multipliedBy(2));
+		}
+		String namespace = strip(settings.namespace());
+		this.prefix = (namespace.isEmpty() ? "" : namespace + "/") + "cluster/" + settings.electionName() + "/";
+		this.leaderKey = this.prefix + "leader";
+		this.membersPrefix = this.prefix + "members/";
+		this.memberKey = this.membersPrefix + settings.nodeId();
+	}
+
+	/** Starts a builder; see {@link Builder} for the defaults. */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * An election on the agent at {@code host:port} over plain HTTP, other settings at their defaults.
+	 * @param host the agent's host
+	 * @param port the agent's HTTP port
+	 * @param settings the election settings
+	 * @return the election, not joined yet
+	 * @throws IllegalArgumentException if the host or port is invalid
+	 */
+	public static ConsulLeaderElection of(String host, int port, LeaderElectionSettings settings) {
+		return builder().host(host).port(port).settings(settings).build();
+	}
+
+	/** The key prefix of this election: {@code <namespace>/cluster/<electionName>/}. */
+	public String keyPrefix() {
+		return this.prefix;
+	}
+
+	/** The TTL of this election's sessions: {@code electionTimeout} in whole seconds, at least 10s. */
+	public Duration sessionTtl() {
+		return this.ttl;
+	}
+
+	/** The lock delay of this election's sessions. */
+	public Duration lockDelay() {
+		return this.lockDelay;
+	}
+
+	/** Joins, and starts the blocking reads of the leader key. */
+	@Override
+	public void join() {
+		super.join();
+		startWatch();
+	}
+
+	/** Stops the blocking reads of the leader key, and leaves. */
+	@Override
+	public void leave() {
+		this.watchGeneration.incrementAndGet();
+		super.leave();
+	}
+
+	/** Leaves, then stops the HTTP threads. Idempotent. */
+	@Override
+	public void close() {
+		if (!this.closed.compareAndSet(false, true)) {
+			return;
+		}
+		try {
+			super.close();
+		}
+		finally {
+			this.watchGeneration.incrementAndGet();
+			this.httpExecutor.shutdownNow();
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "ConsulLeaderElection[node=" + settings().nodeId() + ", key=" + this.prefix + ", agent="
+				+ this.client.base() + ", aclToken=" + (this.tokenSet ? "(set)" : "(none)") + "]";
+	}
+
+	// ---- backend ----
+
+	@Override
+	protected String provider() {
+		return "consul";
+	}
+
+	@Override
+	protected CompletableFuture<ConsulSession> openSession() {
+		ObjectNode body = json.createObjectNode();
+		body.put("Name", "grpc-scale " + this.prefix + " " + settings().nodeId());
+		body.put("TTL", ConsulDurations.format(this.ttl));
+		body.put("Behavior", "delete");
+		body.put("LockDelay", this.lockDelay.isZero() ? "0s" : ConsulDurations.format(this.lockDelay));
+		body.putArray("Checks");
+		return this.client.putAsync("/v1/session/create", json.writeValueAsBytes(body)).thenCompose((response) -> {
+			if (!response.isSuccess()) {
+				throw refused("creating a session", response);
+			}
+			String id = json.readTree(response.body()).path("ID").asString("");
+			if (id.isEmpty()) {
+				throw new IllegalStateException("Consul agent at " + this.client.base()
+						+ " created a session without an ID: " + response.bodyText());
+			}
+			ConsulSession session = new ConsulSession(id);
+			// The first announcement may find the member key still held by this node's previous session, which
+			// is being closed: every renewal announces again.
+			announce(session);
+			return CompletableFuture.completedFuture(session);
+		});
+	}
+
+	@Override
+	protected CompletableFuture<Boolean> renewSession(ConsulSession session) {
+		return this.client.putAsync("/v1/session/renew/" + session.id(), null).thenApply((response) -> {
+			if (response.status() == 404) {
+				return false;
+			}
+			if (!response.isSuccess()) {
+				throw refused("renewing session " + session.id(), response);
+			}
+			announce(session);
+			return true;
+		});
+	}
+
+	@Override
+	protected CompletableFuture<Long> campaign(ConsulSession session) {
+		CompletableFuture<Long> result = new CompletableFuture<>();
+		attempt(session, result);
+		return result;
+	}
+
+	private void attempt(ConsulSession session, CompletableFuture<Long> result) {
+		if (result.isDone() || session.isEnded() || this.closed.get()) {
+			result.completeExceptionally(new IllegalStateException(session + " ended"));
+			return;
+		}
+		CompletableFuture<Void> changed = this.leaderKeyChanged.get();
+		byte[] candidate = json.writeValueAsBytes(new Candidate(settings().nodeId(), settings().address()));
+		this.client.putAsync("/v1/kv/" + this.leaderKey + "?acquire=" + session.id(), candidate)
+			.thenCompose((response) -> {
+				if (!response.isSuccess()) {
+					throw refused("acquiring " + this.leaderKey, response);
+				}
+				if (!"true".equals(response.bodyText())) {
+					return CompletableFuture.completedFuture((Long) null);
+				}
+				return this.client.getAsync("/v1/kv/" + this.leaderKey + "?consistent").thenApply((read) -> {
+					Entry entry = read.isSuccess() ? first(entries(read)) : null;
+					if (entry == null || !session.id().equals(entry.session())) {
+						throw new IllegalStateException("acquired " + this.leaderKey + ", but session "
+								+ session.id() + " no longer holds it");
+					}
+					return entry.modifyIndex();
+				});
+			})
+			.whenComplete((token, ex) -> {
+				if (ex != null) {
+					result.completeExceptionally(ex);
+				}
+				else if (token != null) {
+					result.complete(token);
+				}
+				else {
+					// Held by another session, or in its lock delay: try again when the key changes, or later.
+					Duration delay = (this.view.leader() == null) ? FREE_KEY_RETRY : settings().heartbeatInterval();
+					CompletableFuture<Void> later = new CompletableFuture<>();
+					schedule(() -> later.complete(null), delay);
+					CompletableFuture.anyOf(changed, later).whenComplete((ignored, ignoredEx) -> {
+						if (!result.isDone()) {
+							attempt(session, result);
+						}
+					});
+				}
+			});
+	}
+
+	@Override
+	protected CompletableFuture<Void> closeSession(ConsulSession session) {
+		session.end();
+		String release = "?release=" + session.id();
+		// Releasing first sets no lock delay on the keys; destroying the session then removes nothing of ours.
+		return this.client.putAsync("/v1/kv/" + this.leaderKey + release, null)
+			.thenCompose((ignored) -> this.client.putAsync("/v1/kv/" + this.memberKey + release, null))
+			.handle((ignored, ex) -> {
+				if (ex != null) {
+					logger.debug("Node {}: releasing keys of {} failed; destroying it", settings().nodeId(), session,
+							ex);
+				}
+				return null;
+			})
+			.thenCompose((ignored) -> this.client.putAsync("/v1/session/destroy/" + session.id(), null))
+			.thenAccept((response) -> {
+				if (!response.isSuccess() && response.status() != 404) {
+					throw refused("destroying session " + session.id(), response);
+				}
+			});
+	}
+
+	@Override
+	protected CompletableFuture<Void> refreshView() {
+		return this.client.getAsync("/v1/kv/" + this.prefix + "?recurse=true&consistent").thenAccept((response) -> {
+			if (response.status() != 404 && !response.isSuccess()) {
+				throw refused("reading " + this.prefix, response);
+			}
+			List<Entry> entries = (response.status() == 404) ? List.of() : entries(response);
+			List<MemberAnnouncement> members = new ArrayList<>();
+			LeaderInfo leader = null;
+			for (Entry entry : entries) {
+				if (entry.session().isEmpty()) {
+					continue;
+				}
+				if (entry.key().startsWith(this.membersPrefix)) {
+					Announcement announcement = read(entry, Announcement.class);
+					if (announcement != null) {
+						members.add(new MemberAnnouncement(announcement.nodeId(), announcement.address(),
+								Instant.parse(announcement.lastHeartbeat())));
+					}
+				}
+				else if (entry.key().equals(this.leaderKey)) {
+					leader = leaderOf(entry);
+				}
+			}
+			long index = response.index().orElse(0);
+			LeaderInfo observed = leader;
+			update(index, (current) -> new View(index, List.copyOf(members), observed));
+		});
+	}
+
+	@Override
+	protected List<MemberAnnouncement> announcedMembers() {
+		return this.view.members();
+	}
+
+	@Override
+	protected @Nullable LeaderInfo observedLeader() {
+		return this.view.leader();
+	}
+
+	// ---- the blocking reads of the leader key ----
+
+	private void startWatch() {
+		long generation = this.watchGeneration.incrementAndGet();
+		QueryRateLimiter limiter = new QueryRateLimiter(
+				Math.min(settings().heartbeatInterval().toNanos(), Duration.ofSeconds(1).toNanos()), this::nanoTime);
+		watch(generation, limiter, 0);
+	}
+
+	private void watch(long generation, QueryRateLimiter limiter, long index) {
+		if (this.watchGeneration.get() != generation) {
+			return;
+		}
+		long wait = limiter.reserve();
+		if (wait > 0) {
+			schedule(() -> watchNow(generation, limiter, index), Duration.ofNanos(wait));
+		}
+		else {
+			watchNow(generation, limiter, index);
+		}
+	}
+
+	private void watchNow(long generation, QueryRateLimiter limiter, long index) {
+		if (this.watchGeneration.get() != generation) {
+			return;
+		}
+		String query = "/v1/kv/" + this.leaderKey + "?index=" + index + "&wait=" + ConsulDurations.format(WATCH_WAIT);
+		this.client.getAsync(query, WATCH_WAIT.plus(this.requestTimeout)).whenComplete((response, ex) -> {
+			if (this.watchGeneration.get() != generation) {
+				return;
+			}
+			if (ex != null || (response.status() != 404 && !response.isSuccess())) {
+				logger.debug("Node {}: blocking read of {} failed: {}", settings().nodeId(), this.leaderKey,
+						(ex != null) ? ex.toString() : "HTTP " + response.status());
+				schedule(() -> watch(generation, limiter, index), Duration.ofSeconds(1));
+				return;
+			}
+			long next = response.index().orElse(0);
+			// Consul's guidance: an index that went backwards (or is missing) restarts the read from scratch.
+			if (next < index || next <= 0) {
+				watch(generation, limiter, 0);
+				return;
+			}
+			if (next != index) {
+				Entry entry = (response.status() == 404) ? null : first(entries(response));
+				LeaderInfo leader = (entry != null && !entry.session().isEmpty()) ? leaderOf(entry) : null;
+				update(next, (current) -> new View(next, current.members(), leader));
+				this.leaderKeyChanged.getAndSet(new CompletableFuture<>()).complete(null);
+			}
+			watch(generation, limiter, next);
+		});
+	}
+
+	// ---- helpers ----
+
+	/** Rewrites this node's member key; failures are left to the next renewal. */
+	private void announce(ConsulSession session) {
+		LeaderElectionSettings settings = settings();
+		byte[] body = json.writeValueAsBytes(
+				new Announcement(settings.nodeId(), settings.address(), settings.clock().instant().toString()));
+		this.client.putAsync("/v1/kv/" + this.memberKey + "?acquire=" + session.id(), body)
+			.whenComplete((response, ex) -> {
+				if (ex != null || !response.isSuccess() || !"true".equals(response.bodyText())) {
+					logger.debug("Node {}: announcing under {} failed ({}); trying again at the next renewal",
+							settings.nodeId(), this.memberKey, (ex != null) ? ex.toString()
+									: "HTTP " + response.status() + " " + response.bodyText());
+				}
+			});
+	}
+
+	private synchronized void update(long index, java.util.function.UnaryOperator<View> next) {
+		// A slow read must not overwrite a newer one.
+		if (index >= this.view.index()) {
+			this.view = next.apply(this.view);
+		}
+	}
+
+	private @Nullable LeaderInfo leaderOf(Entry entry) {
+		Candidate candidate = read(entry, Candidate.class);
+		return (candidate != null) ? new LeaderInfo(candidate.nodeId(), candidate.address(), entry.modifyIndex())
+				: null;
+	}
+
+	private void schedule(Runnable task, Duration delay) {
+		try {
+			scheduler().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (RejectedExecutionException ex) {
+			// closed
+		}
+	}
+
+	private IllegalStateException refused(String what, ConsulAgentClient.Response response) {
+		return new IllegalStateException("Consul agent at " + this.client.base() + " answered " + what + " with HTTP "
+				+ response.status() + " " + response.bodyText());
+	}
+
+	private static List<Entry> entries(ConsulAgentClient.Response response) {
+		List<Entry> entries = new ArrayList<>();
+		for (JsonNode node : json.readTree(response.body())) {
+			String value = node.path("Value").isNull() ? "" : node.path("Value").asString("");
+			entries.add(new Entry(node.path("Key").asString(""),
+					new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8),
+					node.path("Session").asString(""), node.path("ModifyIndex").asLong(0)));
+		}
+		return entries;
+	}
+
+	private static @Nullable Entry first(List<Entry> entries) {
+		return entries.isEmpty() ? null : entries.get(0);
+	}
+
+	private <T> @Nullable T read(Entry entry, Class<T> type) {
+		try {
+			return json.readValue(entry.value(), type);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Ignoring unreadable value under {}", entry.key(), ex);
+			return null;
+		}
+	}
+
+	static Duration ttl(Duration electionTimeout) {
+		long seconds = (electionTimeout.toMillis() + 999) / 1000;
+		Duration ttl = Duration.ofSeconds(Math.max(1, seconds));
+		return (ttl.compareTo(MIN_TTL) < 0) ? MIN_TTL : ttl;
+	}
+
+	private static String strip(String namespace) {
+		String stripped = namespace;
+		while (stripped.startsWith("/")) {
+			stripped = stripped.substring(1);
+		}
+		while (stripped.endsWith("/")) {
+			stripped = stripped.substring(0, stripped.length() - 1);
+		}
+		return stripped;
+	}
+
+	/** The JSON of a member key. */
+	record Announcement(String nodeId, String address, String lastHeartbeat) {
+	}
+
+	/** The JSON of the leader key. */
+	record Candidate(String nodeId, String address) {
+	}
+
+	/** A KV entry as read; {@code session} is {@code ""} when no session holds it. */
+	private record Entry(String key, String value, String session, long modifyIndex) {
+	}
+
+	private record View(long index, List<MemberAnnouncement> members, @Nullable LeaderInfo leader) {
+	}
+
+	/**
+	 * Builder for {@link ConsulLeaderElection}. Setters check their argument at once and throw
+	 * {@link IllegalArgumentException} naming the setting, the value and what is expected.
+	 */
+	public static final class Builder {
+
+		private String host = "localhost";
+
+		private int port = 8500;
+
+		private String scheme = "http";
+
+		private @Nullable SSLContext sslContext;
+
+		private @Nullable String token;
+
+		private Duration requestTimeout = Duration.ofSeconds(10);
+
+		private Duration lockDelay = Duration.ofSeconds(1);
+
+		private @Nullable LeaderElectionSettings settings;
+
+		private Builder() {
+		}
+
+		/** Agent host name or IP address; default {@code localhost}. */
+		public Builder host(String host) {
+			Objects.requireNonNull(host, "host");
+			if (host.isBlank()) {
+				throw new IllegalArgumentException("host: '" + host + "' (expected: a host name or IP address)");
+			}
+			this.host = host.strip();
+			return this;
+		}
+
+		/** Agent HTTP(S) port, 1 to 65535; default {@code 8500}. */
+		public Builder port(int port) {
+			if (port < 1 || port > 65535) {
+				throw new IllegalArgumentException("port: " + port + " (expected: 1..65535)");
+			}
+			this.port = port;
+			return this;
+		}
+
+		/** {@code http} or {@code https}; default {@code http}. */
+		public Builder scheme(String scheme) {
+			Objects.requireNonNull(scheme, "scheme");
+			String normalized = scheme.strip().toLowerCase(Locale.ROOT);
+			if (!normalized.equals("http") && !normalized.equals("https")) {
+				throw new IllegalArgumentException("scheme: '" + scheme + "' (expected: http or https)");
+			}
+			this.scheme = normalized;
+			return this;
+		}
+
+		/** TLS settings for the agent connection; implies {@code https}. Default: none. */
+		public Builder sslContext(SSLContext sslContext) {
+			this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+			this.scheme = "https";
+			return this;
+		}
+
+		/**
+		 * Trusts the certificates of a key store (for example the agent's CA); implies {@code https}.
+		 * @throws IllegalArgumentException if no TLS context can be built from it
+		 */
+		public Builder trustStore(KeyStore trustStore) {
+			return sslContext(ConsulAgentClient.trusting(Objects.requireNonNull(trustStore, "trustStore")));
+		}
+
+		/** ACL token, sent as the {@code X-Consul-Token} header; default none. Never logged or shown. */
+		public Builder token(String token) {
+			Objects.requireNonNull(token, "token");
+			if (token.isBlank()) {
+				throw new IllegalArgumentException("token: blank (expected: an ACL token)");
+			}
+			this.token = token;
+			return this;
+		}
+
+		/** Time allowed for an agent's answer, added to the wait of blocking reads; default 10s. */
+		public Builder requestTimeout(Duration requestTimeout) {
+			Objects.requireNonNull(requestTimeout, "requestTimeout");
+			if (requestTimeout.isZero() || requestTimeout.isNegative()) {
+				throw new IllegalArgumentException("requestTimeout: " + requestTimeout + " (expected: > 0)");
+			}
+			this.requestTimeout = requestTimeout;
+			return this;
+		}
+
+		/**
+		 * {@code LockDelay} of the sessions: after a session is invalidated, how long Consul keeps its keys
+		 * from being acquired; default 1s (see the class notes), {@code 0} disables it.
+		 * @throws IllegalArgumentException if negative or above 60s, Consul's maximum
+		 */
+		public Builder lockDelay(Duration lockDelay) {
+			Objects.requireNonNull(lockDelay, "lockDelay");
+			if (lockDelay.isNegative() || lockDelay.compareTo(MAX_LOCK_DELAY) > 0) {
+				throw new IllegalArgumentException(
+						"lockDelay: " + lockDelay + " (expected: >= 0 and <= " + MAX_LOCK_DELAY + ", Consul's maximum)");
+			}
+			this.lockDelay = lockDelay;
+			return this;
+		}
+
+		/** The election settings; required. */
+		public Builder settings(LeaderElectionSettings settings) {
+			this.settings = Objects.requireNonNull(settings, "settings");
+			return this;
+		}
+
+		/**
+		 * Builds the election, not joined yet.
+		 * @throws IllegalArgumentException if the settings are missing or do not fit together
+		 */
+		public ConsulLeaderElection build() {
+			if (this.settings == null) {
+				throw new IllegalArgumentException("settings: null (expected: LeaderElectionSettings)");
+			}
+			if (this.sslContext != null && !this.scheme.equals("https")) {
+				throw new IllegalArgumentException("scheme: '" + this.scheme
+						+ "' (expected: https when an SSLContext or trust store is set)");
+			}
+			URI agent = ConsulAgentClient.agentUri(this.scheme, this.host, this.port);
+			return new ConsulLeaderElection(this, this.settings, agent);
+		}
+
+	}
+
+}

@@ -1,0 +1,260 @@
+package dev.grpcscale.cluster.consul;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import dev.grpcscale.cluster.ClusterMember;
+import dev.grpcscale.cluster.LeaderElectionSettings;
+import dev.grpcscale.cluster.LeadershipEvent;
+import dev.grpcscale.cluster.LeadershipEvent.Type;
+import dev.grpcscale.consul.FakeConsulAgent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The Consul protocol of {@link ConsulLeaderElection} against {@link FakeConsulAgent} (sessions, KV locks,
+ * lock delay and blocking reads as Consul documents them; no real Consul runs here). Heartbeat 200 ms,
+ * election timeout 2 s (the session TTL sent is Consul's minimum, 10s; the fake expires sessions only when told).
+ */
+class ConsulLeaderElectionTests {
+
+	private static final String TOKEN = "c0nsul-s3cret-acl-token-77";
+
+	private static final Duration HEARTBEAT = Duration.ofMillis(200);
+
+	private static final Duration ELECTION_TIMEOUT = Duration.ofSeconds(2);
+
+	private FakeConsulAgent agent;
+
+	private final List<ConsulLeaderElection> nodes = new ArrayList<>();
+
+	private final List<LeadershipEvent> events = new CopyOnWriteArrayList<>();
+
+	@BeforeEach
+	void startAgent() throws Exception {
+		this.agent = new FakeConsulAgent();
+	}
+
+	@AfterEach
+	void stop() {
+		this.nodes.forEach(ConsulLeaderElection::close);
+		this.agent.close();
+	}
+
+	@Test
+	void oneOfThreeNodesLeadsAndAllSeeItAndEachOther() {
+		for (int i = 0; i < 3; i++) {
+			start("n" + i, Duration.ofSeconds(1));
+		}
+		ConsulLeaderElection leader = awaitSingleLeader();
+		long token = leader.leadership().orElseThrow().fencingToken();
+		FakeConsulAgent.KvEntry key = this.agent.kvEntry("grpc-scale/cluster/default/leader");
+		assertThat(token).isEqualTo(key.modifyIndex());
+		assertThat(key.value()).contains("\"nodeId\":\"" + leader.settings().nodeId() + "\"");
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+			for (ConsulLeaderElection node : this.nodes) {
+				assertThat(node.currentLeader()).hasValueSatisfying(
+						(info) -> assertThat(info.nodeId()).isEqualTo(leader.settings().nodeId()));
+				assertThat(node.members()).extracting(ClusterMember::nodeId).containsExactly("n0", "n1", "n2");
+				assertThat(node.clusterInfo().provider()).isEqualTo("consul");
+			}
+		});
+		assertThat(this.nodes.stream().filter(ConsulLeaderElection::isLeader)).hasSize(1);
+		// Sessions: TTL raised to Consul's minimum, delete behavior, the lock delay, no health checks.
+		String session = this.agent.sessionIds().get(0);
+		var request = this.agent.sessionRequest(session);
+		assertThat(request.path("TTL").asString()).isEqualTo("10s");
+		assertThat(request.path("Behavior").asString()).isEqualTo("delete");
+		assertThat(request.path("LockDelay").asString()).isEqualTo("1s");
+		assertThat(request.path("Checks").isArray() && request.path("Checks").isEmpty()).isTrue();
+		assertThat(this.agent.kvEntry("grpc-scale/cluster/default/members/n1").session()).isNotEmpty();
+	}
+
+	@Test
+	void fencingTokenGrowsAcrossLeadersAlthoughLockIndexRestartsWhenTheKeyIsDeleted() {
+		for (int i = 0; i < 3; i++) {
+			start("n" + i, Duration.ZERO);
+		}
+		long previous = 0;
+		for (int round = 0; round < 3; round++) {
+			ConsulLeaderElection leader = awaitSingleLeader();
+			long token = leader.leadership().orElseThrow().fencingToken();
+			assertThat(token).isGreaterThan(previous);
+			FakeConsulAgent.KvEntry key = this.agent.kvEntry("grpc-scale/cluster/default/leader");
+			// Behavior=delete removed the key with the previous leader's session: LockIndex starts again at 1.
+			assertThat(key.lockIndex()).isEqualTo(1);
+			previous = token;
+			this.agent.expireSession(key.session());
+			awaitGrantAfter(token);
+		}
+	}
+
+	@Test
+	void gracefulLeaveReleasesSoAnotherNodeLeadsBeforeTheLockDelay() {
+		Duration lockDelay = Duration.ofSeconds(30);
+		for (int i = 0; i < 3; i++) {
+			start("n" + i, lockDelay);
+		}
+		ConsulLeaderElection leader = awaitSingleLeader();
+		long token = leader.leadership().orElseThrow().fencingToken();
+		long left = System.nanoTime();
+		leader.leave();
+		assertThat(leader.isLeader()).isFalse();
+		LeadershipEvent next = awaitGrantAfter(token);
+		assertThat(Duration.ofNanos(System.nanoTime() - left)).isLessThan(lockDelay);
+		assertThat(next.fencingToken()).isGreaterThan(token);
+		assertThat(next.nodeId()).isNotEqualTo(leader.settings().nodeId());
+		List<FakeConsulAgent.Request> puts = this.agent.requests("PUT", "/v1/");
+		int release = indexOf(puts, "/v1/kv/grpc-scale/cluster/default/leader", "release");
+		int destroy = indexOf(puts, "/v1/session/destroy/", null);
+		assertThat(release).isNotNegative().isLessThan(destroy);
+	}
+
+	@Test
+	void sessionInvalidatedByConsulRevokesLeadershipAndAnotherNodeLeadsWithAHigherToken() {
+		for (int i = 0; i < 3; i++) {
+			start("n" + i, Duration.ZERO);
+		}
+		ConsulLeaderElection leader = awaitSingleLeader();
+		long token = leader.leadership().orElseThrow().fencingToken();
+		this.agent.expireSession(this.agent.kvEntry("grpc-scale/cluster/default/leader").session());
+		LeadershipEvent next = awaitGrantAfter(token);
+		assertThat(next.fencingToken()).isGreaterThan(token);
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.events.stream()
+			.anyMatch((event) -> event.type() == Type.REVOKED && event.fencingToken() == token));
+		if (!next.nodeId().equals(leader.settings().nodeId())) {
+			assertThat(leader.isLeader()).isFalse();
+		}
+		assertThat(this.nodes.stream().filter(ConsulLeaderElection::isLeader).count()).isLessThanOrEqualTo(1);
+	}
+
+	@Test
+	void leaderWhoseRenewalsFailStopsClaimingLeadershipWhenItsLeaseLapses() {
+		for (int i = 0; i < 3; i++) {
+			start("n" + i, Duration.ZERO);
+		}
+		ConsulLeaderElection leader = awaitSingleLeader();
+		long token = leader.leadership().orElseThrow().fencingToken();
+		String session = this.agent.kvEntry("grpc-scale/cluster/default/leader").session();
+		this.agent.failRenewals(session, true);
+		long failingSince = System.nanoTime();
+		await().atMost(Duration.ofSeconds(30)).until(() -> !leader.isLeader());
+		LeadershipEvent revoked = this.events.stream()
+			.filter((event) -> event.type() == Type.REVOKED && event.fencingToken() == token)
+			.findFirst()
+			.orElseThrow();
+		LeaderElectionSettings settings = leader.settings();
+		// The lease ran out on the ticker: electionTimeout - margin after the last confirmed renewal was sent,
+		// which was before renewals started failing.
+		assertThat(revoked.atNanos()).isGreaterThanOrEqualTo(revoked.validUntilNanos());
+		assertThat(revoked.validUntilNanos() - failingSince).isLessThanOrEqualTo(settings.leaseValidity().toNanos());
+		// Consul never invalidated the session: the node stepped down on its own, and nobody else led meanwhile.
+		assertThat(this.events.stream()
+			.filter((event) -> event.type() == Type.GRANTED && event.fencingToken() > token)
+			.allMatch((event) -> event.atNanos() - revoked.validUntilNanos() >= 0)).isTrue();
+		LeadershipEvent next = awaitGrantAfter(token);
+		assertThat(next.fencingToken()).isGreaterThan(token);
+	}
+
+	@Test
+	void tokenIsSentAsHeaderAndNeverShownInLogsStatusOrToString() {
+		Logger logger = (Logger) LoggerFactory.getLogger("dev.grpcscale");
+		ListAppender<ILoggingEvent> appender = new ListAppender<>();
+		appender.start();
+		logger.addAppender(appender);
+		ch.qos.logback.classic.Level level = logger.getLevel();
+		logger.setLevel(ch.qos.logback.classic.Level.DEBUG);
+		try {
+			ConsulLeaderElection node = start("n0", Duration.ZERO);
+			await().atMost(Duration.ofSeconds(30)).until(node::isLeader);
+			this.agent.failWith(500);
+			await().atMost(Duration.ofSeconds(30)).until(() -> !node.isLeader());
+			this.agent.failWith(0);
+			node.close();
+			assertThat(this.agent.requests()).isNotEmpty()
+				.allSatisfy((request) -> assertThat(request.header("X-Consul-Token")).containsExactly(TOKEN))
+				.noneSatisfy((request) -> assertThat(request.path() + request.query() + request.body()).contains(TOKEN));
+			assertThat(node.toString()).contains("aclToken=(set)").doesNotContain(TOKEN);
+			assertThat(node.clusterInfo().toString()).doesNotContain(TOKEN);
+			assertThat(appender.list).isNotEmpty().allSatisfy((event) -> {
+				assertThat(event.getFormattedMessage()).doesNotContain(TOKEN);
+				if (event.getThrowableProxy() != null) {
+					assertThat(event.getThrowableProxy().getMessage()).doesNotContain(TOKEN);
+				}
+			});
+		}
+		finally {
+			logger.detachAppender(appender);
+			logger.setLevel(level);
+		}
+	}
+
+	@Test
+	void builderRejectsBadValuesNamingTheSetting() {
+		assertThatIllegalArgumentException().isThrownBy(() -> ConsulLeaderElection.builder().lockDelay(Duration.ofSeconds(61)))
+			.withMessage("lockDelay: PT1M1S (expected: >= 0 and <= PT1M, Consul's maximum)");
+		assertThatIllegalArgumentException().isThrownBy(() -> ConsulLeaderElection.builder().port(0))
+			.withMessage("port: 0 (expected: 1..65535)");
+		assertThatIllegalArgumentException().isThrownBy(() -> ConsulLeaderElection.builder().build())
+			.withMessage("settings: null (expected: LeaderElectionSettings)");
+		assertThat(ConsulLeaderElection.ttl(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(10));
+		assertThat(ConsulLeaderElection.ttl(Duration.ofMillis(15_001))).isEqualTo(Duration.ofSeconds(16));
+	}
+
+	private ConsulLeaderElection start(String nodeId, Duration lockDelay) {
+		ConsulLeaderElection election = ConsulLeaderElection.builder()
+			.host("127.0.0.1")
+			.port(this.agent.port())
+			.token(TOKEN)
+			.lockDelay(lockDelay)
+			.requestTimeout(Duration.ofSeconds(2))
+			.settings(LeaderElectionSettings.builder()
+				.nodeId(nodeId)
+				.address("127.0.0.1:" + nodeId)
+				.heartbeatInterval(HEARTBEAT)
+				.electionTimeout(ELECTION_TIMEOUT)
+				.build())
+			.build();
+		election.addListener(this.events::add);
+		this.nodes.add(election);
+		election.join();
+		return election;
+	}
+
+	private ConsulLeaderElection awaitSingleLeader() {
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> this.nodes.stream().filter(ConsulLeaderElection::isLeader).count() == 1);
+		return this.nodes.stream().filter(ConsulLeaderElection::isLeader).findFirst().orElseThrow();
+	}
+
+	private LeadershipEvent awaitGrantAfter(long token) {
+		return await().atMost(Duration.ofSeconds(30))
+			.until(() -> this.events.stream()
+				.filter((event) -> event.type() == Type.GRANTED && event.fencingToken() > token)
+				.findFirst()
+				.orElse(null), (event) -> event != null);
+	}
+
+	private static int indexOf(List<FakeConsulAgent.Request> requests, String pathPrefix, String queryKey) {
+		for (int i = 0; i < requests.size(); i++) {
+			FakeConsulAgent.Request request = requests.get(i);
+			if (request.path().startsWith(pathPrefix) && (queryKey == null || request.query().containsKey(queryKey))) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+}
