@@ -3,6 +3,7 @@ package dev.grpcscale.autoconfigure.cluster;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -18,13 +19,15 @@ import dev.grpcscale.cluster.InMemoryLeaderElection;
 import dev.grpcscale.cluster.LeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.consul.ConsulLeaderElection;
+import dev.grpcscale.test.consul.FakeConsulAgent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The Consul cluster provider chosen by {@code grpc.scale.cluster.provider=consul}: which election is built
- * from which properties. The agent these contexts point at is a closed local port; joining is asynchronous,
- * so start-up does not need a Consul (the election's protocol is tested in core, against a fake agent).
+ * from which properties, against a closed local port (joining is asynchronous, so start-up needs no agent),
+ * and two applications electing a leader on a {@link FakeConsulAgent}. No test runs against a real Consul.
  */
 class ConsulClusterAutoConfigurationTests {
 
@@ -149,6 +152,45 @@ class ConsulClusterAutoConfigurationTests {
 			assertThat(context.getStartupFailure()).hasStackTraceContaining(
 					"grpc.scale.cluster.provider: 'consul' (expected: tools.jackson.core:jackson-databind on the classpath");
 		});
+	}
+
+	@Test
+	void twoApplicationsOnAFakeAgentElectOneLeaderAndFailOverWithAHigherModifyIndexWhenTheLeaderCloses()
+			throws IOException {
+		try (FakeConsulAgent agent = new FakeConsulAgent()) {
+			ApplicationContextRunner runner = this.runner.withBean(LeadershipEventRecorder.class)
+				.withPropertyValues("grpc.scale.cluster.election-name=e-" + UUID.randomUUID(),
+						"grpc.scale.cluster.consul.port=" + agent.port(), "grpc.scale.cluster.consul.token=s3cret");
+			runner.withPropertyValues("grpc.scale.cluster.node-id=node-a").run((first) -> runner
+				.withPropertyValues("grpc.scale.cluster.node-id=node-b")
+				.run((second) -> {
+					ConsulLeaderElection a = first.getBean(ConsulLeaderElection.class);
+					ConsulLeaderElection b = second.getBean(ConsulLeaderElection.class);
+					await().atMost(Duration.ofSeconds(30)).until(() -> a.isLeader() || b.isLeader());
+					assertThat(a.isLeader() && b.isLeader()).isFalse();
+					boolean firstLeads = a.isLeader();
+					var leaderContext = firstLeads ? first : second;
+					ConsulLeaderElection follower = firstLeads ? b : a;
+					long leaderToken = (firstLeads ? a : b).leadership().orElseThrow().fencingToken();
+					String leaderKey = a.keyPrefix() + "leader";
+					assertThat(agent.kvEntry(leaderKey).modifyIndex()).isEqualTo(leaderToken);
+					assertThat(agent.requests("PUT", "/v1/session/create"))
+						.allSatisfy((request) -> assertThat(request.headers().get("x-consul-token"))
+							.containsExactly("s3cret"));
+					await().atMost(Duration.ofSeconds(30))
+						.until(() -> follower.members().size() == 2 && follower.currentLeader().isPresent());
+
+					LeadershipEventRecorder leaderEvents = leaderContext.getBean(LeadershipEventRecorder.class);
+					leaderContext.close();
+
+					assertThat(leaderEvents.kinds()).containsExactly("LeadershipGrantedEvent",
+							"LeadershipRevokedEvent");
+					await().atMost(Duration.ofSeconds(30)).until(follower::isLeader);
+					long followerToken = follower.leadership().orElseThrow().fencingToken();
+					assertThat(followerToken).isGreaterThan(leaderToken);
+					assertThat(agent.kvEntry(leaderKey).modifyIndex()).isEqualTo(followerToken);
+				}));
+		}
 	}
 
 	/** A local port nothing listens on: the election's requests are refused, start-up is not affected. */
