@@ -866,7 +866,7 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		/** How long a dead leader keeps leadership before another node may take it. */
 		private Duration electionTimeout = Duration.ofSeconds(15);
 
-		/** Cluster backend: 'memory' (in this JVM) or 'etcd'. */
+		/** Cluster backend: 'memory' (in this JVM), 'etcd' or 'consul'. */
 		private String provider = "memory";
 
 		/**
@@ -885,6 +885,12 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		 * (the lease TTL is election-timeout).
 		 */
 		private final Etcd etcd = new Etcd();
+
+		/**
+		 * Consul for provider 'consul': every key not set here takes the value of
+		 * grpc.scale.service-discovery.consul (lock-delay excepted, which only the cluster has).
+		 */
+		private final ClusterConsul consul = new ClusterConsul();
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -960,6 +966,94 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 
 		public Etcd getEtcd() {
 			return this.etcd;
+		}
+
+		public ClusterConsul getConsul() {
+			return this.consul;
+		}
+
+	}
+
+	/**
+	 * Connection to a Consul agent for leader election: the client keys of
+	 * grpc.scale.service-discovery.consul, plus the sessions' lock delay.
+	 */
+	public static class ClusterConsul {
+
+		/** Host name or IP address of the Consul agent. */
+		private String host = "localhost";
+
+		/** HTTP(S) port of the Consul agent, 1..65535. */
+		private int port = 8500;
+
+		/** 'http' or 'https'. A trust store turns on 'https' as well. */
+		private String scheme = "http";
+
+		/** ACL token, sent as the X-Consul-Token header. Never logged nor shown in status. */
+		private @Nullable String token;
+
+		/** Time allowed for an agent's answer; also added to the wait of blocking reads of the leader key. */
+		private Duration requestTimeout = Duration.ofSeconds(10);
+
+		/**
+		 * Lock delay of the election's sessions, 0s..60s: after a session is invalidated (TTL expiry or
+		 * destroy, not a graceful leave), no node may take leadership for this long; it adds to failover
+		 * after a crash.
+		 */
+		private Duration lockDelay = Duration.ofSeconds(1);
+
+		private final Consul.Tls tls = new Consul.Tls();
+
+		public String getHost() {
+			return this.host;
+		}
+
+		public void setHost(String host) {
+			this.host = host;
+		}
+
+		public int getPort() {
+			return this.port;
+		}
+
+		public void setPort(int port) {
+			this.port = port;
+		}
+
+		public String getScheme() {
+			return this.scheme;
+		}
+
+		public void setScheme(String scheme) {
+			this.scheme = scheme;
+		}
+
+		public @Nullable String getToken() {
+			return this.token;
+		}
+
+		public void setToken(@Nullable String token) {
+			this.token = token;
+		}
+
+		public Duration getRequestTimeout() {
+			return this.requestTimeout;
+		}
+
+		public void setRequestTimeout(Duration requestTimeout) {
+			this.requestTimeout = requestTimeout;
+		}
+
+		public Duration getLockDelay() {
+			return this.lockDelay;
+		}
+
+		public void setLockDelay(Duration lockDelay) {
+			this.lockDelay = lockDelay;
+		}
+
+		public Consul.Tls getTls() {
+			return this.tls;
 		}
 
 	}

@@ -25,7 +25,7 @@ final class GrpcScalePropertiesValidator {
 	static final List<String> DISCOVERY_PROVIDERS = List.of("memory", "etcd", "consul");
 
 	/** Cluster backends this version provides. */
-	static final List<String> CLUSTER_PROVIDERS = List.of("memory", "etcd");
+	static final List<String> CLUSTER_PROVIDERS = List.of("memory", "etcd", "consul");
 
 	/** Health checks a Consul registration can carry. */
 	static final List<String> CONSUL_CHECK_TYPES = List.of("grpc", "ttl");
@@ -214,8 +214,8 @@ final class GrpcScalePropertiesValidator {
 	private void cluster(GrpcScaleProperties.Cluster cluster) {
 		String prefix = "grpc.scale.cluster.";
 		provider(prefix + "provider", cluster.getProvider(), CLUSTER_PROVIDERS);
-		if ("etcd".equals(cluster.getProvider())) {
-			requireClasses(prefix + "provider", "etcd");
+		if ("etcd".equals(cluster.getProvider()) || "consul".equals(cluster.getProvider())) {
+			requireClasses(prefix + "provider", cluster.getProvider());
 		}
 		String electionName = cluster.getElectionName();
 		if (electionName != null && !NAME.matcher(electionName).matches()) {

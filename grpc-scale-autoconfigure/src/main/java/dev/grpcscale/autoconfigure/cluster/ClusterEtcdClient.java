@@ -4,8 +4,6 @@ import java.util.Map;
 
 import io.etcd.jetcd.Client;
 import org.springframework.boot.context.properties.PropertyMapper;
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
@@ -46,11 +44,7 @@ public final class ClusterEtcdClient implements AutoCloseable {
 	 * @return the effective settings
 	 */
 	static GrpcScaleProperties.Etcd effectiveSettings(Environment environment) {
-		Binder binder = Binder.get(environment);
-		GrpcScaleProperties.Etcd etcd = new GrpcScaleProperties.Etcd();
-		binder.bind("grpc.scale.service-discovery.etcd", Bindable.ofInstance(etcd));
-		binder.bind("grpc.scale.cluster.etcd", Bindable.ofInstance(etcd));
-		return etcd;
+		return ClusterPropertyMapper.backendSettings(environment, "etcd", new GrpcScaleProperties.Etcd());
 	}
 
 	/**

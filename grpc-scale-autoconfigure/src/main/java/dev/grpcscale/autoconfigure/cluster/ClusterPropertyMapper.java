@@ -4,6 +4,9 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.Environment;
 
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
@@ -53,6 +56,23 @@ final class ClusterPropertyMapper {
 		catch (IllegalArgumentException ex) {
 			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, properties, ex);
 		}
+	}
+
+	/**
+	 * The settings of a backend shared with discovery: {@code grpc.scale.service-discovery.<backend>.*},
+	 * overridden key by key by {@code grpc.scale.cluster.<backend>.*}. Keys of discovery's backend that the
+	 * target has no property for are ignored.
+	 * @param <T> the type of the settings
+	 * @param environment where the properties are read
+	 * @param backend the backend's key, for example {@code etcd}
+	 * @param settings a fresh settings object, holding the defaults; bound in place
+	 * @return {@code settings}
+	 */
+	static <T> T backendSettings(Environment environment, String backend, T settings) {
+		Binder binder = Binder.get(environment);
+		binder.bind("grpc.scale.service-discovery." + backend, Bindable.ofInstance(settings));
+		binder.bind(PREFIX + backend, Bindable.ofInstance(settings));
+		return settings;
 	}
 
 	/** {@code election-name}, else {@code spring.application.name}, else {@value #DEFAULT_ELECTION_NAME}. */

@@ -17,12 +17,13 @@ import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.cluster.InMemoryLeaderElection;
 import dev.grpcscale.cluster.LeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
+import dev.grpcscale.cluster.consul.ConsulLeaderElection;
 import dev.grpcscale.cluster.etcd.EtcdLeaderElection;
 
 /**
  * Auto-configuration of clustering and leader election: a {@link LeaderElection} on the backend named by
- * {@code grpc.scale.cluster.provider} ({@code memory}, or {@code etcd} with {@code io.etcd:jetcd-core} on the
- * classpath), joined when the context starts ({@link LeaderElectionLifecycle}), handed to the
+ * {@code grpc.scale.cluster.provider} ({@code memory}, {@code etcd} with {@code io.etcd:jetcd-core} on the
+ * classpath, or {@code consul} with Jackson 3 on the classpath), joined when the context starts ({@link LeaderElectionLifecycle}), handed to the
  * {@code EnhancedServiceManager} (which resigns at graceful shutdown), and closed with the context. This
  * node's leadership changes are published as {@link LeadershipGrantedEvent} and
  * {@link LeadershipRevokedEvent}.
@@ -30,7 +31,8 @@ import dev.grpcscale.cluster.etcd.EtcdLeaderElection;
  * <p>Nodes compete in the election named {@code grpc.scale.cluster.election-name}, by default
  * {@code spring.application.name}: instances of one application elect one leader, different applications
  * do not share an election. Memory elections are JVM-wide groups under {@code grpc-scale/<election>}; etcd
- * elections live under {@code <etcd namespace>/cluster/<election>/}.
+ * elections live under {@code <etcd namespace>/cluster/<election>/}, Consul elections under the KV keys
+ * {@code grpc-scale/cluster/<election>/}.
  */
 @AutoConfiguration(before = GrpcScaleAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "grpc.scale.cluster.enabled", matchIfMissing = true)
@@ -73,6 +75,23 @@ public final class GrpcScaleClusterAutoConfiguration {
 			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), etcd.namespace(),
 					"etcd.namespace", environment.getProperty("spring.application.name"));
 			return EtcdLeaderElection.create(etcd.client(), settings);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "tools.jackson.databind.ObjectMapper")
+	@ConditionalOnProperty(name = "grpc.scale.cluster.provider", havingValue = "consul")
+	static class ConsulClusterConfiguration {
+
+		@Bean(destroyMethod = "close")
+		@ConditionalOnMissingBean(LeaderElection.class)
+		ConsulLeaderElection consulLeaderElection(GrpcScaleProperties properties, Environment environment) {
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(),
+					ClusterConsulElectionFactory.NAMESPACE, "provider",
+					environment.getProperty("spring.application.name"));
+			return ClusterConsulElectionFactory.create(ClusterConsulElectionFactory.effectiveSettings(environment),
+					settings);
 		}
 
 	}

@@ -1,17 +1,11 @@
 package dev.grpcscale.autoconfigure.discovery;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.util.Locale;
 import java.util.Map;
 
-import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
 
+import dev.grpcscale.autoconfigure.ConsulTrustStore;
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
 import dev.grpcscale.discovery.consul.ConsulCheckType;
@@ -54,10 +48,7 @@ final class ConsulRegistryFactory {
 			map.from(consul::getTags).to(builder::tags);
 			map.from(consul::getRequestTimeout).to(builder::requestTimeout);
 			map.from(consul::getBlockingQueryWait).to(builder::blockingQueryWait);
-			GrpcScaleProperties.Consul.Tls tls = consul.getTls();
-			if (tls.getTrustStore() != null) {
-				builder.trustStore(load(tls.getTrustStore(), tls.getTrustStoreType(), tls.getTrustStorePassword()));
-			}
+			map.from(ConsulTrustStore.load(consul.getTls())).to(builder::trustStore);
 			return builder.build();
 		}
 		catch (IllegalArgumentException ex) {
@@ -71,19 +62,6 @@ final class ConsulRegistryFactory {
 		}
 		catch (IllegalArgumentException ex) {
 			throw new IllegalArgumentException("checkType: '" + value + "' (expected: grpc or ttl)");
-		}
-	}
-
-	private static KeyStore load(Path file, String type, @Nullable String password) {
-		try (InputStream in = Files.newInputStream(file)) {
-			KeyStore store = KeyStore.getInstance(type);
-			store.load(in, (password != null) ? password.toCharArray() : null);
-			return store;
-		}
-		catch (IOException | GeneralSecurityException ex) {
-			// the exception's message may name the cause (wrong password, bad format), never the password
-			throw new IllegalArgumentException("trustStore: '" + file + "' (expected: a readable " + type
-					+ " key store opened by tls.trust-store-password: " + ex.getMessage() + ")", ex);
 		}
 	}
 

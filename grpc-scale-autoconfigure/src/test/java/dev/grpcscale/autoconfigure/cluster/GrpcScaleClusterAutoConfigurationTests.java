@@ -128,10 +128,10 @@ class GrpcScaleClusterAutoConfigurationTests {
 
 	@Test
 	void unknownProviderStopsStartUpListingTheProviders() {
-		this.runner.withPropertyValues("grpc.scale.cluster.provider=consul").run((context) -> {
+		this.runner.withPropertyValues("grpc.scale.cluster.provider=zookeeper").run((context) -> {
 			assertThat(context).hasFailed();
 			assertThat(context.getStartupFailure())
-				.hasStackTraceContaining("grpc.scale.cluster.provider: 'consul' (expected: one of memory, etcd)");
+				.hasStackTraceContaining("grpc.scale.cluster.provider: 'zookeeper' (expected: one of memory, etcd, consul)");
 		});
 	}
 

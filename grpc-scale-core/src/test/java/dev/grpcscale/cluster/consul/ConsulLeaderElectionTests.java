@@ -17,7 +17,7 @@ import dev.grpcscale.cluster.ClusterMember;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeadershipEvent;
 import dev.grpcscale.cluster.LeadershipEvent.Type;
-import dev.grpcscale.consul.FakeConsulAgent;
+import dev.grpcscale.test.consul.FakeConsulAgent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;

@@ -24,12 +24,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-import dev.grpcscale.consul.FakeConsulAgent;
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.DiscoveryException;
 import dev.grpcscale.discovery.DiscoveryStatus;
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.test.consul.FakeConsulAgent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.grpcscale.consul.FakeConsulAgent;
 import dev.grpcscale.discovery.DiscoveryException;
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.test.consul.FakeConsulAgent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;

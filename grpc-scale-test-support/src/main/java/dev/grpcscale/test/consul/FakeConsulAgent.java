@@ -1,4 +1,4 @@
-package dev.grpcscale.consul;
+package dev.grpcscale.test.consul;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,0 +1,70 @@
+package dev.grpcscale.autoconfigure.cluster;
+
+import java.util.Map;
+
+import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.core.env.Environment;
+
+import dev.grpcscale.autoconfigure.ConsulTrustStore;
+import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
+import dev.grpcscale.cluster.LeaderElectionSettings;
+import dev.grpcscale.cluster.consul.ConsulLeaderElection;
+
+/**
+ * Builds the {@link ConsulLeaderElection} of provider {@code consul} from {@code grpc.scale.cluster.consul.*},
+ * each unset key taking {@code grpc.scale.service-discovery.consul.<key>}; a value the builder rejects, or a
+ * trust store that cannot be read, stops start-up naming the {@code grpc.scale.cluster.consul.*} property. The
+ * token and the trust store password are never part of a message.
+ */
+final class ClusterConsulElectionFactory {
+
+	static final String PREFIX = "grpc.scale.cluster.consul.";
+
+	/** Namespace of Consul elections: their keys are {@code grpc-scale/cluster/<election name>/}. */
+	static final String NAMESPACE = "grpc-scale";
+
+	/** Builder setting to property, relative to the prefix. */
+	private static final Map<String, String> PROPERTIES = Map.of("host", "host", "port", "port", "scheme", "scheme",
+			"token", "token", "requestTimeout", "request-timeout", "lockDelay", "lock-delay", "trustStore",
+			"tls.trust-store");
+
+	private ClusterConsulElectionFactory() {
+	}
+
+	/**
+	 * The cluster's Consul settings: {@code grpc.scale.service-discovery.consul.*}, overridden key by key by
+	 * {@code grpc.scale.cluster.consul.*}.
+	 * @param environment where the properties are read
+	 * @return the effective settings
+	 */
+	static GrpcScaleProperties.ClusterConsul effectiveSettings(Environment environment) {
+		return ClusterPropertyMapper.backendSettings(environment, "consul", new GrpcScaleProperties.ClusterConsul());
+	}
+
+	/**
+	 * The election on the Consul agent of the effective settings, not joined yet.
+	 * @param consul the settings, from {@link #effectiveSettings(Environment)}
+	 * @param settings the election settings
+	 * @return the election
+	 * @throws InvalidGrpcScalePropertiesException if a value is rejected
+	 */
+	static ConsulLeaderElection create(GrpcScaleProperties.ClusterConsul consul, LeaderElectionSettings settings) {
+		try {
+			ConsulLeaderElection.Builder builder = ConsulLeaderElection.builder();
+			PropertyMapper map = PropertyMapper.get();
+			map.from(consul::getHost).to(builder::host);
+			map.from(consul::getPort).to(builder::port);
+			map.from(consul::getScheme).to(builder::scheme);
+			map.from(consul::getToken).to(builder::token);
+			map.from(consul::getRequestTimeout).to(builder::requestTimeout);
+			map.from(consul::getLockDelay).to(builder::lockDelay);
+			map.from(ConsulTrustStore.load(consul.getTls())).to(builder::trustStore);
+			return builder.settings(settings).build();
+		}
+		catch (IllegalArgumentException ex) {
+			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, PROPERTIES, ex);
+		}
+	}
+
+}
