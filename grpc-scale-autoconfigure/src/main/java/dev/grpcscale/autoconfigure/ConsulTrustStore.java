@@ -25,7 +25,7 @@ public final class ConsulTrustStore {
 	 * @throws IllegalArgumentException {@code "trustStore: '<file>' (expected: ...)"} if the file cannot be
 	 * read or opened with the type and password
 	 */
-	public static @Nullable KeyStore load(GrpcScaleProperties.Consul.Tls tls) {
+	public static @Nullable KeyStore load(GrpcScaleProperties.ConsulConnection.Tls tls) {
 		if (tls.getTrustStore() == null) {
 			return null;
 		}

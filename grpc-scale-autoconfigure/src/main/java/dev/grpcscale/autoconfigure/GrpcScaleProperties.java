@@ -354,8 +354,8 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 
 	}
 
-	/** Connection to a Consul agent and how instances are registered with it. */
-	public static class Consul {
+	/** How to reach a Consul agent: the keys discovery and the cluster share. */
+	public static class ConsulConnection {
 
 		/** Host name or IP address of the Consul agent. */
 		private String host = "localhost";
@@ -369,29 +369,8 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		/** ACL token, sent as the X-Consul-Token header. Never logged nor shown in status. */
 		private @Nullable String token;
 
-		/** Datacenter whose instances are discovered. Defaults to the agent's own; registration always goes to the agent's. */
-		private @Nullable String datacenter;
-
-		/** Health check registered with each instance: 'grpc' (the agent probes grpc.health.v1) or 'ttl' (passed by this application every third of check-interval). */
-		private String checkType = "grpc";
-
-		/** Whether the agent's gRPC check connects with TLS. */
-		private boolean grpcUseTls;
-
-		/** gRPC checks: how often the agent probes (Consul raises values below 1s to 1s). TTL checks: the TTL. */
-		private Duration checkInterval = Duration.ofSeconds(10);
-
-		/** How long an instance may stay critical before the agent removes it; Consul's minimum is 1m. */
-		private Duration deregisterCriticalAfter = Duration.ofMinutes(1);
-
-		/** Tags registered with every instance. */
-		private List<String> tags = new ArrayList<>();
-
 		/** Time allowed for an agent's answer; also added to the wait of blocking queries. */
 		private Duration requestTimeout = Duration.ofSeconds(10);
-
-		/** 'wait' of the blocking queries that watch services, above 0 and at most 10m. */
-		private Duration blockingQueryWait = Duration.ofSeconds(55);
 
 		private final Tls tls = new Tls();
 
@@ -426,6 +405,82 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		public void setToken(@Nullable String token) {
 			this.token = token;
 		}
+
+		public Duration getRequestTimeout() {
+			return this.requestTimeout;
+		}
+
+		public void setRequestTimeout(Duration requestTimeout) {
+			this.requestTimeout = requestTimeout;
+		}
+
+		public Tls getTls() {
+			return this.tls;
+		}
+
+		/** HTTPS to the Consul agent. */
+		public static class Tls {
+
+			/** Key store file (PKCS12 or JKS) of the certificates trusted for the agent, for example its CA; turns on https. Defaults to the JVM's trust. */
+			private @Nullable Path trustStore;
+
+			/** Password of the trust store. Never logged nor shown in status. */
+			private @Nullable String trustStorePassword;
+
+			/** Type of the trust store. */
+			private String trustStoreType = "PKCS12";
+
+			public @Nullable Path getTrustStore() {
+				return this.trustStore;
+			}
+
+			public void setTrustStore(@Nullable Path trustStore) {
+				this.trustStore = trustStore;
+			}
+
+			public @Nullable String getTrustStorePassword() {
+				return this.trustStorePassword;
+			}
+
+			public void setTrustStorePassword(@Nullable String trustStorePassword) {
+				this.trustStorePassword = trustStorePassword;
+			}
+
+			public String getTrustStoreType() {
+				return this.trustStoreType;
+			}
+
+			public void setTrustStoreType(String trustStoreType) {
+				this.trustStoreType = trustStoreType;
+			}
+
+		}
+
+	}
+
+	/** Connection to a Consul agent and how instances are registered with it. */
+	public static class Consul extends ConsulConnection {
+
+		/** Datacenter whose instances are discovered. Defaults to the agent's own; registration always goes to the agent's. */
+		private @Nullable String datacenter;
+
+		/** Health check registered with each instance: 'grpc' (the agent probes grpc.health.v1) or 'ttl' (passed by this application every third of check-interval). */
+		private String checkType = "grpc";
+
+		/** Whether the agent's gRPC check connects with TLS. */
+		private boolean grpcUseTls;
+
+		/** gRPC checks: how often the agent probes (Consul raises values below 1s to 1s). TTL checks: the TTL. */
+		private Duration checkInterval = Duration.ofSeconds(10);
+
+		/** How long an instance may stay critical before the agent removes it; Consul's minimum is 1m. */
+		private Duration deregisterCriticalAfter = Duration.ofMinutes(1);
+
+		/** Tags registered with every instance. */
+		private List<String> tags = new ArrayList<>();
+
+		/** 'wait' of the blocking queries that watch services, above 0 and at most 10m. */
+		private Duration blockingQueryWait = Duration.ofSeconds(55);
 
 		public @Nullable String getDatacenter() {
 			return this.datacenter;
@@ -475,62 +530,12 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 			this.tags = tags;
 		}
 
-		public Duration getRequestTimeout() {
-			return this.requestTimeout;
-		}
-
-		public void setRequestTimeout(Duration requestTimeout) {
-			this.requestTimeout = requestTimeout;
-		}
-
 		public Duration getBlockingQueryWait() {
 			return this.blockingQueryWait;
 		}
 
 		public void setBlockingQueryWait(Duration blockingQueryWait) {
 			this.blockingQueryWait = blockingQueryWait;
-		}
-
-		public Tls getTls() {
-			return this.tls;
-		}
-
-		/** HTTPS to the Consul agent. */
-		public static class Tls {
-
-			/** Key store file (PKCS12 or JKS) of the certificates trusted for the agent, for example its CA; turns on https. Defaults to the JVM's trust. */
-			private @Nullable Path trustStore;
-
-			/** Password of the trust store. Never logged nor shown in status. */
-			private @Nullable String trustStorePassword;
-
-			/** Type of the trust store. */
-			private String trustStoreType = "PKCS12";
-
-			public @Nullable Path getTrustStore() {
-				return this.trustStore;
-			}
-
-			public void setTrustStore(@Nullable Path trustStore) {
-				this.trustStore = trustStore;
-			}
-
-			public @Nullable String getTrustStorePassword() {
-				return this.trustStorePassword;
-			}
-
-			public void setTrustStorePassword(@Nullable String trustStorePassword) {
-				this.trustStorePassword = trustStorePassword;
-			}
-
-			public String getTrustStoreType() {
-				return this.trustStoreType;
-			}
-
-			public void setTrustStoreType(String trustStoreType) {
-				this.trustStoreType = trustStoreType;
-			}
-
 		}
 
 	}
@@ -978,22 +983,7 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 	 * Connection to a Consul agent for leader election: the client keys of
 	 * grpc.scale.service-discovery.consul, plus the sessions' lock delay.
 	 */
-	public static class ClusterConsul {
-
-		/** Host name or IP address of the Consul agent. */
-		private String host = "localhost";
-
-		/** HTTP(S) port of the Consul agent, 1..65535. */
-		private int port = 8500;
-
-		/** 'http' or 'https'. A trust store turns on 'https' as well. */
-		private String scheme = "http";
-
-		/** ACL token, sent as the X-Consul-Token header. Never logged nor shown in status. */
-		private @Nullable String token;
-
-		/** Time allowed for an agent's answer; also added to the wait of blocking reads of the leader key. */
-		private Duration requestTimeout = Duration.ofSeconds(10);
+	public static class ClusterConsul extends ConsulConnection {
 
 		/**
 		 * Lock delay of the election's sessions, 0s..60s: after a session is invalidated (TTL expiry or
@@ -1002,58 +992,12 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		 */
 		private Duration lockDelay = Duration.ofSeconds(1);
 
-		private final Consul.Tls tls = new Consul.Tls();
-
-		public String getHost() {
-			return this.host;
-		}
-
-		public void setHost(String host) {
-			this.host = host;
-		}
-
-		public int getPort() {
-			return this.port;
-		}
-
-		public void setPort(int port) {
-			this.port = port;
-		}
-
-		public String getScheme() {
-			return this.scheme;
-		}
-
-		public void setScheme(String scheme) {
-			this.scheme = scheme;
-		}
-
-		public @Nullable String getToken() {
-			return this.token;
-		}
-
-		public void setToken(@Nullable String token) {
-			this.token = token;
-		}
-
-		public Duration getRequestTimeout() {
-			return this.requestTimeout;
-		}
-
-		public void setRequestTimeout(Duration requestTimeout) {
-			this.requestTimeout = requestTimeout;
-		}
-
 		public Duration getLockDelay() {
 			return this.lockDelay;
 		}
 
 		public void setLockDelay(Duration lockDelay) {
 			this.lockDelay = lockDelay;
-		}
-
-		public Consul.Tls getTls() {
-			return this.tls;
 		}
 
 	}

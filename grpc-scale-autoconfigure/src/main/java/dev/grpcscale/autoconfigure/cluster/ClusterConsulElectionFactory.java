@@ -39,7 +39,8 @@ final class ClusterConsulElectionFactory {
 	 * @return the effective settings
 	 */
 	static GrpcScaleProperties.ClusterConsul effectiveSettings(Environment environment) {
-		return ClusterPropertyMapper.backendSettings(environment, "consul", new GrpcScaleProperties.ClusterConsul());
+		return ClusterPropertyMapper.backendSettings(environment, "consul", new GrpcScaleProperties.ClusterConsul(),
+				GrpcScaleProperties.ConsulConnection.class);
 	}
 
 	/**

@@ -1,14 +1,11 @@
 package dev.grpcscale.autoconfigure.cluster;
 
-import java.util.Map;
-
 import io.etcd.jetcd.Client;
-import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.core.env.Environment;
 
+import dev.grpcscale.autoconfigure.EtcdConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
-import dev.grpcscale.discovery.etcd.EtcdClients;
 
 /**
  * The jetcd {@link Client} the etcd cluster provider runs on, owned by the application context: it is
@@ -18,10 +15,6 @@ import dev.grpcscale.discovery.etcd.EtcdClients;
 public final class ClusterEtcdClient implements AutoCloseable {
 
 	static final String PREFIX = "grpc.scale.cluster.etcd.";
-
-	private static final Map<String, String> PROPERTIES = Map.of("endpoints", "endpoints", "username", "username",
-			"password", "password", "caFile", "tls.ca-file", "clientCertificate", "tls.cert-file", "clientKey",
-			"tls.key-file");
 
 	private final Client client;
 
@@ -44,7 +37,8 @@ public final class ClusterEtcdClient implements AutoCloseable {
 	 * @return the effective settings
 	 */
 	static GrpcScaleProperties.Etcd effectiveSettings(Environment environment) {
-		return ClusterPropertyMapper.backendSettings(environment, "etcd", new GrpcScaleProperties.Etcd());
+		return ClusterPropertyMapper.backendSettings(environment, "etcd", new GrpcScaleProperties.Etcd(),
+				GrpcScaleProperties.Etcd.class);
 	}
 
 	/**
@@ -55,24 +49,10 @@ public final class ClusterEtcdClient implements AutoCloseable {
 	 */
 	static ClusterEtcdClient create(GrpcScaleProperties.Etcd etcd) {
 		try {
-			EtcdClients.Builder builder = EtcdClients.builder();
-			PropertyMapper map = PropertyMapper.get();
-			map.from(etcd::getEndpoints).to(builder::endpoints);
-			map.from(etcd::getUsername).to(builder::username);
-			map.from(etcd::getPassword).to(builder::password);
-			map.from(etcd.getTls()::isEnabled).to(builder::tls);
-			map.from(etcd.getTls()::getCaFile).to(builder::caFile);
-			if (etcd.getTls().getCertFile() != null || etcd.getTls().getKeyFile() != null) {
-				if (etcd.getTls().getCertFile() == null || etcd.getTls().getKeyFile() == null) {
-					throw new IllegalArgumentException((etcd.getTls().getCertFile() == null ? "clientCertificate"
-							: "clientKey") + ": '' (expected: tls.cert-file and tls.key-file set together)");
-				}
-				builder.clientCertificate(etcd.getTls().getCertFile(), etcd.getTls().getKeyFile());
-			}
-			return new ClusterEtcdClient(builder.build(), etcd.getNamespace());
+			return new ClusterEtcdClient(EtcdConnections.connection(etcd).build(), etcd.getNamespace());
 		}
 		catch (IllegalArgumentException ex) {
-			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, PROPERTIES, ex);
+			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, EtcdConnections.PROPERTIES, ex);
 		}
 	}
 

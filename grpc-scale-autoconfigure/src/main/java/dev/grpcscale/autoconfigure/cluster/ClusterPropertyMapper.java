@@ -1,8 +1,12 @@
 package dev.grpcscale.autoconfigure.cluster;
 
+import java.beans.PropertyDescriptor;
+import java.util.Arrays;
+
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.BeanUtils;
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -60,17 +64,23 @@ final class ClusterPropertyMapper {
 
 	/**
 	 * The settings of a backend shared with discovery: {@code grpc.scale.service-discovery.<backend>.*},
-	 * overridden key by key by {@code grpc.scale.cluster.<backend>.*}. Keys of discovery's backend that the
-	 * target has no property for are ignored.
+	 * overridden key by key by {@code grpc.scale.cluster.<backend>.*}. Only the keys of {@code shared} are
+	 * taken from discovery, so a cluster-only key (the Consul lock delay) never comes from there.
 	 * @param <T> the type of the settings
 	 * @param environment where the properties are read
 	 * @param backend the backend's key, for example {@code etcd}
 	 * @param settings a fresh settings object, holding the defaults; bound in place
+	 * @param shared the type whose properties discovery and the cluster share
 	 * @return {@code settings}
 	 */
-	static <T> T backendSettings(Environment environment, String backend, T settings) {
+	static <T> T backendSettings(Environment environment, String backend, T settings, Class<? super T> shared) {
 		Binder binder = Binder.get(environment);
 		binder.bind("grpc.scale.service-discovery." + backend, Bindable.ofInstance(settings));
+		// the binder fills every property of the instance: put the cluster-only ones back to their defaults
+		String[] sharedProperties = Arrays.stream(BeanUtils.getPropertyDescriptors(shared))
+			.map(PropertyDescriptor::getName)
+			.toArray(String[]::new);
+		BeanUtils.copyProperties(BeanUtils.instantiateClass(settings.getClass()), settings, sharedProperties);
 		binder.bind(PREFIX + backend, Bindable.ofInstance(settings));
 		return settings;
 	}

@@ -1,9 +1,11 @@
 package dev.grpcscale.autoconfigure.discovery;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.PropertyMapper;
 
+import dev.grpcscale.autoconfigure.EtcdConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
 import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
@@ -15,32 +17,24 @@ import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
 final class EtcdRegistryFactory {
 
 	/** Builder setting to property, relative to the etcd prefix. */
-	private static final Map<String, String> PROPERTIES = Map.of("endpoints", "endpoints", "namespace", "namespace",
-			"leaseTtl", "lease-ttl", "requestTimeout", "request-timeout", "username", "username", "password",
-			"password", "caFile", "tls.ca-file", "clientCertificate", "tls.cert-file", "clientKey", "tls.key-file");
+	private static final Map<String, String> PROPERTIES;
+
+	static {
+		Map<String, String> properties = new HashMap<>(EtcdConnections.PROPERTIES);
+		properties.putAll(Map.of("namespace", "namespace", "leaseTtl", "lease-ttl", "requestTimeout", "request-timeout"));
+		PROPERTIES = Map.copyOf(properties);
+	}
 
 	private EtcdRegistryFactory() {
 	}
 
 	static EtcdServiceRegistry create(GrpcScaleProperties.Etcd etcd, String prefix) {
 		try {
-			EtcdServiceRegistry.Builder builder = EtcdServiceRegistry.builder();
+			EtcdServiceRegistry.Builder builder = EtcdServiceRegistry.builder().connection(EtcdConnections.connection(etcd));
 			PropertyMapper map = PropertyMapper.get();
-			map.from(etcd::getEndpoints).to(builder::endpoints);
 			map.from(etcd::getNamespace).to(builder::namespace);
 			map.from(etcd::getLeaseTtl).to(builder::leaseTtl);
 			map.from(etcd::getRequestTimeout).to(builder::requestTimeout);
-			map.from(etcd::getUsername).to(builder::username);
-			map.from(etcd::getPassword).to(builder::password);
-			map.from(etcd.getTls()::isEnabled).to(builder::tls);
-			map.from(etcd.getTls()::getCaFile).to(builder::caFile);
-			if (etcd.getTls().getCertFile() != null || etcd.getTls().getKeyFile() != null) {
-				if (etcd.getTls().getCertFile() == null || etcd.getTls().getKeyFile() == null) {
-					throw new IllegalArgumentException((etcd.getTls().getCertFile() == null ? "clientCertificate"
-							: "clientKey") + ": '' (expected: tls.cert-file and tls.key-file set together)");
-				}
-				builder.clientCertificate(etcd.getTls().getCertFile(), etcd.getTls().getKeyFile());
-			}
 			return builder.build();
 		}
 		catch (IllegalArgumentException ex) {

@@ -92,7 +92,9 @@ class ConsulClusterAutoConfigurationTests {
 		assertThat(effective.getLockDelay()).isZero();
 
 		GrpcScaleProperties.ClusterConsul defaults = ClusterConsulElectionFactory.effectiveSettings(
-				new MockEnvironment().withProperty("grpc.scale.cluster.consul.host", "10.0.0.9"));
+				new MockEnvironment().withProperty("grpc.scale.cluster.consul.host", "10.0.0.9")
+					// not a discovery key: the cluster-only lock delay is never taken from there
+					.withProperty("grpc.scale.service-discovery.consul.lock-delay", "30s"));
 		assertThat(defaults.getHost()).isEqualTo("10.0.0.9");
 		assertThat(defaults.getPort()).isEqualTo(8500);
 		assertThat(defaults.getScheme()).isEqualTo("http");

@@ -306,7 +306,7 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 	 */
 	public static final class Builder {
 
-		private final EtcdClients.Builder connection = EtcdClients.builder();
+		private EtcdClients.Builder connection = EtcdClients.builder();
 
 		private String namespace = DEFAULT_NAMESPACE;
 
@@ -441,6 +441,16 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		 */
 		public Builder client(Client client) {
 			this.client = Objects.requireNonNull(client, "client");
+			return this;
+		}
+
+		/**
+		 * The connection settings (endpoints, credentials, TLS) as one {@link EtcdClients.Builder}, for code
+		 * that configures etcd clients in one place; replaces those set before. The registry builds its
+		 * client from them and closes it.
+		 */
+		public Builder connection(EtcdClients.Builder connection) {
+			this.connection = Objects.requireNonNull(connection, "connection");
 			return this;
 		}
 
