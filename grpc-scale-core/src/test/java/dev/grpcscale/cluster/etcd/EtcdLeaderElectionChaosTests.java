@@ -87,6 +87,7 @@ class EtcdLeaderElectionChaosTests {
 		for (int round = 0; round < ROUNDS; round++) {
 			// the first round waits for three node JVMs to start, slow on a loaded machine
 			Leader leader = awaitLeader(Duration.ofSeconds((round == 0) ? 60 : 15));
+			// a deliberate pause, not a wait for a condition: the leader logs some LEADING probes first
 			Thread.sleep(300);
 			leader = awaitLeader(Duration.ofSeconds(15));
 			Process process = this.processes.get(leader.node);
@@ -176,16 +177,17 @@ class EtcdLeaderElectionChaosTests {
 
 	/** Waits until some node holds a leadership with a token above {@code token}, as its log shows. */
 	private Leader awaitLeaderAfter(long token, Duration atMost) throws Exception {
-		long deadline = System.nanoTime() + atMost.toNanos();
-		while (System.nanoTime() - deadline < 0) {
-			Leader leader = this.tail.currentLeader(System.nanoTime());
-			if (leader != null && leader.token > token) {
-				return leader;
-			}
-			Thread.sleep(10);
+		try {
+			return org.awaitility.Awaitility.await()
+				.atMost(atMost)
+				.pollInterval(Duration.ofMillis(10))
+				.until(() -> this.tail.currentLeader(System.nanoTime()),
+						(leader) -> leader != null && leader.token > token);
 		}
-		throw new AssertionError("no leader with a token above " + token + " within " + atMost + "; see "
-				+ this.dir);
+		catch (org.awaitility.core.ConditionTimeoutException ex) {
+			throw new AssertionError("no leader with a token above " + token + " within " + atMost + "; see "
+					+ this.dir, ex);
+		}
 	}
 
 	private static void signal(long pid, String signal) {
