@@ -6,17 +6,34 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
 
+import dev.grpcscale.test.etcd.EtcdCluster;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Runs the demo story as the README's demo command does and checks every step of its output.
+ * Runs the demo story as the README's demo command does, and as its {@code --etcd} variant does, and
+ * checks every step of its output.
  */
 class DemoStoryTests {
 
 	@Test
-	void everyStepOfTheStoryPasses() throws Exception {
+	void everyStepPassesInOneJvmOnMemoryDiscovery() throws Exception {
+		assertEveryStepPassed(new InProcessLandscape(), "memory");
+	}
+
+	@Test
+	void everyStepPassesAsSeparateProcessesOnEtcd() throws Exception {
+		try (EtcdCluster etcd = EtcdCluster.startSingle()) {
+			// the applications start from this test's class path, as from the demo jar's
+			String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+			ProcessLandscape landscape = ProcessLandscape.start(etcd.clientEndpoint(0), ChildJvm.of(classpath));
+			assertEveryStepPassed(landscape, "etcd");
+		}
+	}
+
+	private static void assertEveryStepPassed(Landscape landscape, String provider) throws Exception {
 		ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-		int exitCode = new DemoStory(new PrintStream(buffer, true, StandardCharsets.UTF_8)).run(false);
+		int exitCode = new DemoStory(new PrintStream(buffer, true, StandardCharsets.UTF_8), landscape).run(false);
 		String output = buffer.toString(StandardCharsets.UTF_8);
 		assertThat(output).contains("[1] Instances register themselves with discovery")
 			.contains("PASS 2 product-service instances registered")
@@ -36,9 +53,11 @@ class DemoStoryTests {
 			.contains("[7] One call, one trace across user-service and product-service")
 			.contains("PASS both services' spans share one trace id")
 			.contains("[8] Final status of user-service")
+			.contains("discovery: provider=" + provider + " reachable=true")
+			.contains("PASS status shows 2 product-service instances")
 			.contains("every step behaved as described")
 			.doesNotContain("FAIL");
-		assertThat(exitCode).isZero();
+		assertThat(exitCode).as(output).isZero();
 	}
 
 }

@@ -59,6 +59,12 @@ public class ProductServiceApplication {
 	}
 
 	@Bean
+	ExampleEndpoint exampleEndpoint(@Value("${example.instance-name}") String instanceName, FaultSwitch faults,
+			CatalogueRefresher refresher) {
+		return new ExampleEndpoint(instanceName, faults, refresher);
+	}
+
+	@Bean
 	ProductServiceGrpc.ProductServiceImplBase productService(@Value("${example.instance-name}") String instanceName,
 			FaultSwitch faults, ObjectProvider<Tracer> tracer) {
 		return new ProductServiceGrpc.ProductServiceImplBase() {
