@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +29,9 @@ import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.examples.user.GetUserProfileRequest;
 import dev.grpcscale.examples.user.UserProfile;
 import dev.grpcscale.examples.user.UserServiceGrpc;
+
+import static dev.grpcscale.examples.demo.Landscape.Application.PRODUCT_SERVICE;
+import static dev.grpcscale.examples.demo.Landscape.Application.USER_SERVICE;
 
 /**
  * The demo's script: real Spring Boot applications serving gRPC over Netty on 127.0.0.1, wherever the
@@ -100,9 +104,12 @@ final class DemoStory {
 	private void instancesRegister(ServiceDiscovery discovery) throws Exception {
 		title("Instances register themselves with discovery");
 		long t0 = System.nanoTime();
-		startProduct("product-a");
-		startProduct("product-b");
-		this.landscape.startUser("user-1");
+		Map<String, Landscape.Application> applications = new LinkedHashMap<>();
+		applications.put("product-a", PRODUCT_SERVICE);
+		applications.put("product-b", PRODUCT_SERVICE);
+		applications.put("user-1", USER_SERVICE);
+		this.landscape.start(applications);
+		this.products.addAll(List.of("product-a", "product-b"));
 		long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 		boolean products = awaitInstances(discovery, "product-service", 2);
 		boolean users = awaitInstances(discovery, "user-service", 1);
@@ -147,7 +154,8 @@ final class DemoStory {
 				seenAt.compareAndSet(0, System.nanoTime());
 			}
 		})) {
-			startProduct("product-c");
+			this.landscape.start(Map.of("product-c", PRODUCT_SERVICE));
+			this.products.add("product-c");
 			awaitInstances(discovery, "product-service", 3);
 			long firstCallAt = 0;
 			int calls = 0;
@@ -339,11 +347,6 @@ final class DemoStory {
 	private UserProfile profile(UserServiceGrpc.UserServiceBlockingStub users) {
 		return users.withDeadlineAfter(Duration.ofSeconds(5))
 			.getUserProfile(GetUserProfileRequest.newBuilder().setUserId("u-1").build());
-	}
-
-	private void startProduct(String instanceName) throws Exception {
-		this.landscape.startProduct(instanceName);
-		this.products.add(instanceName);
 	}
 
 	private void title(String title) {

@@ -15,8 +15,6 @@ import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.examples.product.app.ExampleEndpoint;
-import dev.grpcscale.examples.product.app.ProductServiceApplication;
-import dev.grpcscale.examples.user.app.UserServiceApplication;
 
 /**
  * The embedded default: every application is a Spring Boot context in this JVM, serving gRPC over Netty
@@ -42,21 +40,17 @@ final class InProcessLandscape implements Landscape {
 		return this.discovery;
 	}
 
+	/** One after the other, in the map's order. */
 	@Override
-	public void startProduct(String instanceName) {
-		start(ProductServiceApplication.class, ProductServiceApplication.CONFIG_NAME, instanceName);
+	public void start(Map<String, Application> applications) {
+		applications.forEach((instanceName, application) -> start(application, instanceName));
 	}
 
-	@Override
-	public void startUser(String instanceName) {
-		start(UserServiceApplication.class, UserServiceApplication.CONFIG_NAME, instanceName);
-	}
-
-	private void start(Class<?> application, String configName, String instanceName) {
+	private void start(Application application, String instanceName) {
 		// the applications' own configuration files, overridden as command-line arguments would be:
 		// free ports on 127.0.0.1, no HTTP server, a quiet log
-		ConfigurableApplicationContext context = new SpringApplicationBuilder(application)
-			.properties("spring.config.name=" + configName)
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(application.mainClass)
+			.properties("spring.config.name=" + application.configName)
 			.run("--example.instance-name=" + instanceName, "--spring.grpc.server.port=0",
 					"--spring.grpc.server.address=127.0.0.1", "--spring.grpc.server.shutdown.grace-period=5s",
 					"--spring.main.banner-mode=off", "--spring.main.web-application-type=none",

@@ -1,8 +1,12 @@
 package dev.grpcscale.examples.demo;
 
+import java.util.Map;
+
 import tools.jackson.databind.JsonNode;
 
 import dev.grpcscale.discovery.ServiceDiscovery;
+import dev.grpcscale.examples.product.app.ProductServiceApplication;
+import dev.grpcscale.examples.user.app.UserServiceApplication;
 
 /**
  * Where the demo's applications run: in this JVM on memory discovery ({@link InProcessLandscape}), or as
@@ -18,16 +22,11 @@ interface Landscape extends AutoCloseable {
 	ServiceDiscovery discovery();
 
 	/**
-	 * Starts a product-service instance and returns once it has registered.
-	 * @param instanceName its name
+	 * Starts applications, at the same time where the landscape can, and returns once each has
+	 * registered.
+	 * @param applications what each instance, by name, is
 	 */
-	void startProduct(String instanceName) throws Exception;
-
-	/**
-	 * Starts a user-service instance and returns once it has registered.
-	 * @param instanceName its name
-	 */
-	void startUser(String instanceName) throws Exception;
+	void start(Map<String, Application> applications) throws Exception;
 
 	/**
 	 * An application's {@code getEnhancedServiceStatus()}, as JSON, as {@code /actuator/grpcscale}
@@ -55,6 +54,26 @@ interface Landscape extends AutoCloseable {
 	 * @param instanceName the application
 	 */
 	void stop(String instanceName) throws Exception;
+
+	/** The example applications the demo runs. */
+	enum Application {
+
+		/** {@link ProductServiceApplication}. */
+		PRODUCT_SERVICE(ProductServiceApplication.class, ProductServiceApplication.CONFIG_NAME),
+
+		/** {@link UserServiceApplication}. */
+		USER_SERVICE(UserServiceApplication.class, UserServiceApplication.CONFIG_NAME);
+
+		final Class<?> mainClass;
+
+		final String configName;
+
+		Application(Class<?> mainClass, String configName) {
+			this.mainClass = mainClass;
+			this.configName = configName;
+		}
+
+	}
 
 	/** Stops every application still running, then what the landscape itself started. */
 	@Override

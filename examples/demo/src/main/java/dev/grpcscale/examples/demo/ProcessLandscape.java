@@ -1,6 +1,7 @@
 package dev.grpcscale.examples.demo;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,8 +23,6 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
-import dev.grpcscale.examples.product.app.ProductServiceApplication;
-import dev.grpcscale.examples.user.app.UserServiceApplication;
 
 /**
  * Every application is a JVM process of its own, started with its {@code etcd} profile: discovery and the
@@ -102,31 +101,33 @@ final class ProcessLandscape implements Landscape {
 		return this.discovery;
 	}
 
+	/** All processes at once, then waits for each. */
 	@Override
-	public void startProduct(String instanceName) throws Exception {
-		start(ProductServiceApplication.class, instanceName);
+	public void start(Map<String, Application> applications) throws Exception {
+		applications.forEach(this::spawn);
+		for (String instanceName : applications.keySet()) {
+			awaitRegistered(instanceName, child(instanceName));
+		}
 	}
 
-	@Override
-	public void startUser(String instanceName) throws Exception {
-		start(UserServiceApplication.class, instanceName);
-	}
-
-	private void start(Class<?> application, String instanceName) throws Exception {
-		int httpPort = FreePorts.next();
-		List<String> args = List.of("--spring.profiles.active=etcd", "--example.instance-name=" + instanceName,
-				"--spring.grpc.server.address=127.0.0.1", "--spring.grpc.server.port=" + FreePorts.next(),
-				"--server.address=127.0.0.1", "--server.port=" + httpPort,
-				"--spring.grpc.server.shutdown.grace-period=5s", "--spring.main.banner-mode=off",
-				"--grpc.scale.service-discovery.etcd.endpoints=" + this.endpoints,
-				"--grpc.scale.service-discovery.etcd.namespace=" + this.namespace);
-		Path log = this.logDir.resolve(instanceName + ".log");
-		Process process = new ProcessBuilder(this.jvm.command(application, args)).redirectErrorStream(true)
-			.redirectOutput(log.toFile())
-			.start();
-		Child child = new Child(process, URI.create("http://127.0.0.1:" + httpPort + "/actuator/"), log);
-		this.children.put(instanceName, child);
-		awaitRegistered(instanceName, child);
+	private void spawn(String instanceName, Application application) {
+		try {
+			int httpPort = FreePorts.next();
+			List<String> args = List.of("--spring.profiles.active=etcd", "--example.instance-name=" + instanceName,
+					"--spring.grpc.server.address=127.0.0.1", "--spring.grpc.server.port=" + FreePorts.next(),
+					"--server.address=127.0.0.1", "--server.port=" + httpPort,
+					"--spring.grpc.server.shutdown.grace-period=5s", "--spring.main.banner-mode=off",
+					"--grpc.scale.service-discovery.etcd.endpoints=" + this.endpoints,
+					"--grpc.scale.service-discovery.etcd.namespace=" + this.namespace);
+			Path log = this.logDir.resolve(instanceName + ".log");
+			Process process = new ProcessBuilder(this.jvm.command(application.mainClass, args)).redirectErrorStream(true)
+				.redirectOutput(log.toFile())
+				.start();
+			this.children.put(instanceName, new Child(process, URI.create("http://127.0.0.1:" + httpPort + "/actuator/"), log));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Could not start " + instanceName, ex);
+		}
 	}
 
 	/** Started once its {@code /actuator/grpcscale} lists the instance it registered. */
