@@ -53,7 +53,6 @@ public final class GoalReport {
 		List<CaseResult> results = new ArrayList<>();
 		System.out.println("== grpc-scale goal report (" + (full ? "full" : "quick") + "), "
 				+ Runtime.getRuntime().availableProcessors() + " CPUs, Java " + System.getProperty("java.version"));
-		System.out.println("health checker: " + healthNote());
 
 		LoopbackLoadHarness.Options load = full
 				? new LoopbackLoadHarness.Options(3, 8, Duration.ofSeconds(5), Duration.ofSeconds(15), 3, 100, 0.1)
@@ -99,12 +98,6 @@ public final class GoalReport {
 		for (CaseResult result : results) {
 			System.out.println(result.line());
 		}
-	}
-
-	static String healthNote() {
-		return (GoalReport.class.getClassLoader().getResource("dev/grpcscale/health/") != null)
-				? "a dev.grpcscale.health package exists but this harness does not run it yet"
-				: "not in the stack (no dev.grpcscale.health package in grpc-scale-core yet)";
 	}
 
 	private static Collection<RunResult> jmh(String include, boolean full) throws RunnerException {

@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
@@ -24,6 +25,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleResponse;
@@ -39,6 +41,10 @@ import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.health.HealthCheckListener;
+import dev.grpcscale.health.HealthCheckOptions;
+import dev.grpcscale.health.HealthCheckingServiceDiscovery;
+import dev.grpcscale.health.InstanceHealth;
 
 /**
  * Closed-loop unary load over Netty on loopback: {@code callers} threads each send one
@@ -52,9 +58,12 @@ import dev.grpcscale.discovery.ServiceInstance;
  * {@link InMemoryServiceRegistry}, {@link GrpcCircuitBreakers#configure} (service breaker interceptor and
  * the {@code grpc_scale_round_robin} policy with per-instance breakers), and Micrometer's gRPC
  * observation interceptors on client and servers with an OpenTelemetry-bridged tracer sampling
- * {@code sampling} of traces into a counting exporter ({@link TracingStack}). There is no
- * {@code dev.grpcscale.health} package yet, so no health checker runs.</li>
+ * {@code sampling} of traces into a counting exporter ({@link TracingStack}), and the
+ * {@link HealthCheckingServiceDiscovery} between registry and channel, probing every server each
+ * {@value #HEALTH_INTERVAL_MILLIS} ms (closer than the 30 s default, so that probes run throughout the
+ * measurement).</li>
  * </ul>
+ * Every server, bare or not, serves {@code grpc.health.v1.Health} too.
  * {@code --variants breakers,tracing,discovery} adds parts of the scale stack, each on servers of its own
  * (see {@link Variant}), to split its cost in the same run; every round rotates which stack goes first and
  * prints each stack's ratios to bare in that round. Before the first round every stack runs one unrecorded
@@ -70,6 +79,8 @@ import dev.grpcscale.discovery.ServiceInstance;
 public final class LoopbackLoadHarness {
 
 	static final String SERVICE = "bench-service";
+
+	static final long HEALTH_INTERVAL_MILLIS = 1000;
 
 	private LoopbackLoadHarness() {
 	}
@@ -147,7 +158,8 @@ public final class LoopbackLoadHarness {
 				}
 			}
 			System.out.println("  scale stack: breakers " + scale.breakers.states() + ", spans exported "
-					+ scale.exportedSpans());
+					+ scale.exportedSpans() + ", health probes " + scale.healthProbes.get() + " (all SERVING: "
+					+ scale.allServing() + ")");
 			List<Measurement> others = new ArrayList<>();
 			for (int i = 2; i < stacks.size(); i++) {
 				others.add(totals.get(stacks.get(i)));
@@ -231,6 +243,7 @@ public final class LoopbackLoadHarness {
 			else {
 				builder.addService(service);
 			}
+			builder.addService(new HealthStatusManager().getHealthService());
 			servers.add(builder.build().start());
 		}
 		return servers;
@@ -311,17 +324,17 @@ public final class LoopbackLoadHarness {
 	 */
 	public enum Variant {
 
-		/** {@code discovery:///}, the breakers and tracing: the stack case a measures. */
-		SCALE("scale", true, true, true),
+		/** {@code discovery:///} with health checks, the breakers and tracing: the stack case a measures. */
+		SCALE("scale", true, true, true, true),
 
-		/** {@code discovery:///} and the breakers, no tracing. */
-		BREAKERS("breakers", true, true, false),
+		/** {@code discovery:///} and the breakers, no tracing, no health checks. */
+		BREAKERS("breakers", true, true, false, false),
 
 		/** The bare stack's {@code static:///} target and {@code round_robin} with the tracing interceptors. */
-		TRACING("tracing", false, false, true),
+		TRACING("tracing", false, false, true, false),
 
 		/** {@code discovery:///} alone (its {@code grpc_scale_round_robin} without breakers is {@code round_robin}). */
-		DISCOVERY("discovery", true, false, false);
+		DISCOVERY("discovery", true, false, false, false);
 
 		private final String label;
 
@@ -331,11 +344,14 @@ public final class LoopbackLoadHarness {
 
 		private final boolean tracing;
 
-		Variant(String label, boolean discovery, boolean breakers, boolean tracing) {
+		private final boolean health;
+
+		Variant(String label, boolean discovery, boolean breakers, boolean tracing, boolean health) {
 			this.label = label;
 			this.discovery = discovery;
 			this.breakers = breakers;
 			this.tracing = tracing;
+			this.health = health;
 		}
 
 		/** The name on the command line and in the figures. */
@@ -365,6 +381,10 @@ public final class LoopbackLoadHarness {
 
 		private final InMemoryServiceRegistry registry = InMemoryServiceRegistry.create();
 
+		private final @Nullable HealthCheckingServiceDiscovery health;
+
+		final AtomicLong healthProbes = new AtomicLong();
+
 		private final List<Server> servers;
 
 		private final ManagedChannel channel;
@@ -385,9 +405,21 @@ public final class LoopbackLoadHarness {
 							address.getPort(), Map.of(), InstanceStatus.UP, Instant.now()));
 				}
 				builder = NettyChannelBuilder.forTarget("discovery:///" + SERVICE).usePlaintext();
-				DiscoveryNameResolverProvider.configure(builder, this.registry);
+				this.health = variant.health ? HealthCheckingServiceDiscovery.of(this.registry, HealthCheckOptions
+					.of(Duration.ofMillis(HEALTH_INTERVAL_MILLIS), Duration.ofSeconds(1), HealthCheckOptions.DEFAULT_RETRIES))
+						: null;
+				if (this.health != null) {
+					this.health.addListener(new HealthCheckListener() {
+						@Override
+						public void onCheck(InstanceHealth health) {
+							ScaleStack.this.healthProbes.incrementAndGet();
+						}
+					});
+				}
+				DiscoveryNameResolverProvider.configure(builder, (this.health != null) ? this.health : this.registry);
 			}
 			else {
+				this.health = null;
 				builder = NettyChannelBuilder.forTarget(StaticAddressNameResolverProvider.SCHEME + ":///" + SERVICE)
 					.usePlaintext()
 					.defaultLoadBalancingPolicy("round_robin");
@@ -412,6 +444,11 @@ public final class LoopbackLoadHarness {
 			return SimpleServiceGrpc.newBlockingStub(this.channel);
 		}
 
+		/** Whether every probed server was {@code UP} at the last probe (true without health checks). */
+		boolean allServing() {
+			return (this.health == null) || this.health.snapshot().stream().allMatch(InstanceHealth::isUp);
+		}
+
 		long exportedSpans() {
 			return (this.tracing != null) ? this.tracing.exportedSpans() : 0;
 		}
@@ -419,6 +456,9 @@ public final class LoopbackLoadHarness {
 		@Override
 		public void close() throws InterruptedException {
 			shutdown(this.channel, this.servers);
+			if (this.health != null) {
+				this.health.close();
+			}
 			this.registry.close();
 			if (this.tracing != null) {
 				this.tracing.close();
