@@ -1,5 +1,6 @@
 package dev.grpcscale.examples.demo;
 
+import java.io.IOException;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
@@ -40,12 +41,20 @@ public final class DemoApplication {
 			landscape = (etcd != null) ? ProcessLandscape.start(etcdEndpoints(etcd),
 					ChildJvm.of(System.getProperty("java.class.path"))) : new InProcessLandscape();
 		}
-		catch (IllegalStateException ex) {
-			System.err.println(ex.getMessage());
+		catch (IllegalStateException | IOException ex) {
+			System.err.println("The demo cannot run: " + ex.getMessage());
 			System.exit(2);
 			return;
 		}
-		System.exit(new DemoStory(System.out, landscape).run(keepRunning));
+		try {
+			System.exit(new DemoStory(System.out, landscape).run(keepRunning));
+		}
+		catch (IllegalStateException ex) {
+			// an application that would not start or a leader that never came: the story cannot go on
+			System.out.println();
+			System.out.println("The demo stopped: " + ex.getMessage());
+			System.exit(1);
+		}
 	}
 
 	private static @Nullable String etcdEndpoints(String argument) {

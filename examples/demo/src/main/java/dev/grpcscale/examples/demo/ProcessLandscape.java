@@ -81,7 +81,13 @@ final class ProcessLandscape implements Landscape {
 					+ "or install the etcd binary (Debian: apt-get install etcd-server) or point ETCD_BIN at it");
 		}
 		LocalEtcd etcd = LocalEtcd.start(binary, logDir);
-		return new ProcessLandscape(etcd.endpoint(), etcd, jvm, logDir);
+		try {
+			return new ProcessLandscape(etcd.endpoint(), etcd, jvm, logDir);
+		}
+		catch (RuntimeException ex) {
+			etcd.close();
+			throw ex;
+		}
 	}
 
 	@Override
