@@ -26,9 +26,11 @@ import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
 
 /**
  * Every application is a JVM process of its own, started with its {@code etcd} profile: discovery and the
- * product-service cluster on one etcd, gRPC and Actuator over HTTP on free ports of 127.0.0.1. The demo
+ * product-service cluster on one etcd, gRPC on any free port of 127.0.0.1 (found through discovery), Actuator
+ * over HTTP on a free port the demo picks. The demo
  * drives them as an operator would: through etcd, gRPC and {@code /actuator/*}. Each run uses a key
- * namespace of its own, so a shared etcd is not disturbed. The processes' logs go to {@link #logDir()}.
+ * namespace of its own, so a shared etcd is not disturbed. Each process's output goes to a file of its own
+ * in a temporary directory, named in {@link #description()}.
  */
 final class ProcessLandscape implements Landscape {
 
@@ -97,11 +99,6 @@ final class ProcessLandscape implements Landscape {
 				+ "; logs in " + this.logDir;
 	}
 
-	/** Where the applications' (and a local etcd's) output goes, one file each. */
-	Path logDir() {
-		return this.logDir;
-	}
-
 	@Override
 	public ServiceDiscovery discovery() {
 		return this.discovery;
@@ -120,7 +117,7 @@ final class ProcessLandscape implements Landscape {
 		try {
 			int httpPort = FreePorts.next();
 			List<String> args = List.of("--spring.profiles.active=etcd", "--example.instance-name=" + instanceName,
-					"--spring.grpc.server.address=127.0.0.1", "--spring.grpc.server.port=" + FreePorts.next(),
+					"--spring.grpc.server.address=127.0.0.1", "--spring.grpc.server.port=0",
 					"--server.address=127.0.0.1", "--server.port=" + httpPort,
 					"--spring.grpc.server.shutdown.grace-period=5s", "--spring.main.banner-mode=off",
 					"--grpc.scale.service-discovery.etcd.endpoints=" + this.endpoints,
