@@ -244,8 +244,12 @@ public class EnhancedServiceManager {
 		Objects.requireNonNull(operation, "operation");
 		Objects.requireNonNull(operationName, "operationName");
 		GrpcCircuitBreakers breakers = this.circuitBreakers;
+		OperationObservations observations = this.observations;
+		if (observations == null) {
+			return (breakers != null) ? breakers.execute(operationName, operation) : operation.call();
+		}
 		Callable<T> guarded = (breakers != null) ? () -> breakers.execute(operationName, operation) : operation;
-		return (this.observations != null) ? this.observations.observe(operationName, guarded) : guarded.call();
+		return observations.observe(operationName, guarded);
 	}
 
 	/**

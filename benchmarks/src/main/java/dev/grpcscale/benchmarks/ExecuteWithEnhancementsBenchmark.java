@@ -34,8 +34,9 @@ import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
  * <li>{@code resilience4jTimeBasedWindow}: decorate per call on a breaker configured like grpc-scale's
  * defaults (time-based 60 s window, synchronized), to separate the window's cost from grpc-scale's;</li>
  * <li>{@code resilience4jTimeBasedWithTransitionListener}: the same with an {@code onStateTransition}
- * consumer registered, as {@link GrpcCircuitBreakers} registers one on each breaker: any consumer makes
- * resilience4j build and dispatch an event for every recorded call;</li>
+ * consumer registered, as {@link GrpcCircuitBreakers} registered one on each breaker until it observed
+ * transitions itself (docs/benchmarks.md, finding 1): any consumer makes resilience4j build and dispatch an
+ * event for every recorded call;</li>
  * <li>{@code executeWithEnhancements}: the manager over {@link GrpcCircuitBreakers#ofDefaults()}, one
  * operation name.</li>
  * </ul>

@@ -360,6 +360,10 @@ public final class GrpcCircuitBreakers {
 	private CircuitBreakerConfig toConfig(CircuitBreakerSettings settings,
 			AtomicReference<@Nullable CircuitBreaker> self) {
 		Float rate = settings.failureRateThreshold();
+		// SYNCHRONIZED, not LOCK_FREE: resilience4j 2.4.0 runs its lock-free time-based window on System.nanoTime()
+		// whatever clock the configuration has, so the monitoring period would not follow this.clock; and it refuses
+		// a one-second window (slidingWindowSize must be at least 2, after an NPE there: resilience4j #2334, #2379).
+		// Its counts under concurrency are exact, but it is not faster per call here (docs/benchmarks.md).
 		CircuitBreakerConfig.Builder config = CircuitBreakerConfig.custom()
 			.clock(this.clock)
 			.slidingWindow((int) settings.monitoringPeriod().getSeconds(), settings.failureThreshold(),

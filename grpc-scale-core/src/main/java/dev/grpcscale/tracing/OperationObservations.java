@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
+import io.micrometer.common.KeyValue;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 
@@ -24,6 +25,12 @@ public final class OperationObservations {
 
 	/** The key telling how the operation ended. */
 	public static final String OUTCOME = "grpc.scale.outcome";
+
+	private static final KeyValue SUCCESS = KeyValue.of(OUTCOME, "success");
+
+	private static final KeyValue ERROR = KeyValue.of(OUTCOME, "error");
+
+	private static final KeyValue REJECTED = KeyValue.of(OUTCOME, "rejected");
 
 	private final ObservationRegistry registry;
 
@@ -47,7 +54,7 @@ public final class OperationObservations {
 		Observation observation = Observation.createNotStarted(operationName, this.registry).start();
 		try (Observation.Scope scope = observation.openScope()) {
 			T result = body.call();
-			observation.lowCardinalityKeyValue(OUTCOME, "success");
+			observation.lowCardinalityKeyValue(SUCCESS);
 			return result;
 		}
 		catch (Exception ex) {
@@ -80,7 +87,7 @@ public final class OperationObservations {
 		}
 		return stage.whenComplete((result, failure) -> {
 			if (failure == null) {
-				observation.lowCardinalityKeyValue(OUTCOME, "success");
+				observation.lowCardinalityKeyValue(SUCCESS);
 			}
 			else {
 				failed(observation, unwrap(failure));
@@ -90,8 +97,7 @@ public final class OperationObservations {
 	}
 
 	private static void failed(Observation observation, Throwable failure) {
-		observation.lowCardinalityKeyValue(OUTCOME,
-				(failure instanceof CircuitBreakerOpenException) ? "rejected" : "error");
+		observation.lowCardinalityKeyValue((failure instanceof CircuitBreakerOpenException) ? REJECTED : ERROR);
 		observation.error(failure);
 	}
 

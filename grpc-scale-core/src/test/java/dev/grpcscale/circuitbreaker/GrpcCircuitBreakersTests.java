@@ -3,10 +3,15 @@ package dev.grpcscale.circuitbreaker;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -89,6 +94,64 @@ class GrpcCircuitBreakersTests {
 		this.clock.advance(Duration.ofSeconds(60).minusNanos(1));
 		fail(breakers, OP);
 		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.OPEN);
+	}
+
+	@Test
+	void oneSecondMonitoringPeriodForgetsAFailureOneSecondLater() {
+		GrpcCircuitBreakers breakers = breakers(
+				CircuitBreakerSettings.builder().failureThreshold(2).monitoringPeriod(Duration.ofSeconds(1)).build());
+		fail(breakers, OP);
+		this.clock.advance(Duration.ofSeconds(1));
+		fail(breakers, OP);
+		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.CLOSED);
+		this.clock.advance(Duration.ofMillis(999));
+		fail(breakers, OP);
+		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.OPEN);
+	}
+
+	@Test
+	void countsEveryConcurrentOutcomeExactlyWhileTheWindowMovesAcrossSeconds() throws Exception {
+		// a threshold no run reaches: the breaker stays closed and every call is recorded
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.builder().failureThreshold(1_000_000).build());
+		int threads = 4;
+		int callsPerThread = 4_000;
+		CountDownLatch start = new CountDownLatch(1);
+		ExecutorService pool = Executors.newFixedThreadPool(threads);
+		try {
+			List<Future<?>> runs = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				runs.add(pool.submit(() -> {
+					start.await();
+					for (int i = 0; i < callsPerThread; i++) {
+						if (i % 100 == 0) {
+							// 4 threads x 40 x 250 ms = 40 s: many one-second buckets, all inside the 60 s window
+							this.clock.advance(Duration.ofMillis(250));
+						}
+						if (i % 2 == 0) {
+							fail(breakers, OP);
+						}
+						else {
+							succeed(breakers, OP);
+						}
+					}
+					return null;
+				}));
+			}
+			start.countDown();
+			for (Future<?> run : runs) {
+				run.get();
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		int calls = threads * callsPerThread;
+		CircuitBreakerMetrics metrics = breakers.metrics();
+		assertThat(metrics.failedRequests()).isEqualTo(calls / 2);
+		assertThat(metrics.successfulRequests()).isEqualTo(calls / 2);
+		CircuitBreaker.Metrics window = breakers.operationBreaker(OP).getMetrics();
+		assertThat(window.getNumberOfFailedCalls()).isEqualTo(calls / 2);
+		assertThat(window.getNumberOfBufferedCalls()).isEqualTo(calls);
 	}
 
 	@Test
