@@ -293,11 +293,12 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 		long readAt = response.getHeader().getRevision();
 		Map<String, List<ServiceInstance>> fresh = new HashMap<>();
 		Set<String> seenKeys = new HashSet<>();
+		SharedValues shared = new SharedValues();
 		for (KeyValue kv : response.getKvs()) {
 			String key = EtcdKeys.text(kv.getKey());
 			seenKeys.add(key);
 			String[] names = parse(key, true);
-			ServiceInstance instance = (names != null) ? decode(key, names, kv) : null;
+			ServiceInstance instance = (names != null) ? decode(key, names, kv, shared) : null;
 			if (instance != null) {
 				fresh.computeIfAbsent(instance.serviceName(), (name) -> new ArrayList<>()).add(instance);
 			}
@@ -355,6 +356,7 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 			}
 			// each changed service's instances by id, starting from the cached ones
 			Map<String, Map<String, ServiceInstance>> changed = new LinkedHashMap<>();
+			SharedValues shared = new SharedValues();
 			for (WatchEvent event : response.getEvents()) {
 				KeyValue kv = event.getKeyValue();
 				long modRevision = kv.getModRevision();
@@ -371,9 +373,10 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 				if (names == null) {
 					continue;
 				}
-				Map<String, ServiceInstance> instances = changed.computeIfAbsent(names[0], this::instancesById);
+				Map<String, ServiceInstance> instances = changed.computeIfAbsent(names[0],
+						(service) -> cachedById(service, shared));
 				instances.remove(names[1]);
-				ServiceInstance instance = put ? decode(key, names, kv) : null;
+				ServiceInstance instance = put ? decode(key, names, kv, shared) : null;
 				if (instance != null) {
 					instances.put(names[1], instance);
 				}
@@ -383,10 +386,12 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 		publish(publications);
 	}
 
-	private Map<String, ServiceInstance> instancesById(String service) {
+	/** The cached instances of a service by id; their values go into {@code shared} for new ones to reuse. */
+	private Map<String, ServiceInstance> cachedById(String service, SharedValues shared) {
 		Map<String, ServiceInstance> instances = new HashMap<>();
 		for (ServiceInstance instance : this.snapshots.getOrDefault(service, Snapshot.EMPTY).all()) {
 			instances.put(instance.instanceId(), instance);
+			shared.add(instance);
 		}
 		return instances;
 	}
@@ -438,9 +443,10 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 		return names;
 	}
 
-	private @Nullable ServiceInstance decode(String key, String[] names, KeyValue kv) {
+	private @Nullable ServiceInstance decode(String key, String[] names, KeyValue kv, SharedValues shared) {
 		try {
-			ServiceInstance instance = EtcdInstanceCodec.decode(names[0], names[1], kv.getValue().getBytes());
+			ServiceInstance instance = EtcdInstanceCodec.decode(shared.share(names[0]), names[1],
+					kv.getValue().getBytes(), shared::share);
 			this.warnedKeys.remove(key);
 			return instance;
 		}
@@ -514,6 +520,30 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 	}
 
 	private record Publication(String service, Snapshot snapshot) {
+	}
+
+	/**
+	 * Equal values among the instances of one pass (a full read, or a batch of watch events together with the
+	 * cached instances of the services it touches), so that instances hold one copy of each: the service
+	 * name, and the metadata maps that the instances of a service mostly have in common. Dropped after the
+	 * pass, so it keeps nothing alive.
+	 */
+	private static final class SharedValues {
+
+		private final Map<Object, Object> values = new HashMap<>();
+
+		/** Offers a cached instance's values for decoded instances to share. */
+		void add(ServiceInstance instance) {
+			share(instance.serviceName());
+			share(instance.metadata());
+		}
+
+		/** Returns the first value of this pass equal to {@code value}: {@code value} itself if none was. */
+		@SuppressWarnings("unchecked") // a String only equals a String, a Map only a Map with equal entries
+		<T> T share(T value) {
+			return (T) this.values.computeIfAbsent(value, (first) -> first);
+		}
+
 	}
 
 }
