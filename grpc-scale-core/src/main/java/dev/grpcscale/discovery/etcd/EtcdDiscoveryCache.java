@@ -2,6 +2,7 @@ package dev.grpcscale.discovery.etcd;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -71,13 +72,11 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 
 	private final Object lock = new Object();
 
-	/** Each service's instances by key; guarded by {@link #lock}. */
-	private final Map<String, Map<String, ServiceInstance>> entries = new HashMap<>();
-
-	/** The service and instance id behind each cached key; guarded by {@link #lock}. */
-	private final Map<String, String[]> keyNames = new HashMap<>();
-
-	/** Immutable per-service views, replaced under {@link #lock}, read without it. */
+	/**
+	 * The cache: each service's instances as immutable lists, the only place an instance is kept (an etcd key
+	 * is found again by parsing it into service name and instance id). Replaced under {@link #lock}, read
+	 * without it.
+	 */
 	private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
 
 	private final Map<String, List<VersionedListener>> watchers = new ConcurrentHashMap<>();
@@ -292,16 +291,16 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 		}
 		this.state.succeeded();
 		long readAt = response.getHeader().getRevision();
-		Map<String, Map<String, ServiceInstance>> fresh = new HashMap<>();
-		Map<String, String[]> freshNames = new HashMap<>();
+		Map<String, List<ServiceInstance>> fresh = new HashMap<>();
 		Set<String> seenKeys = new HashSet<>();
+		SharedValues shared = new SharedValues();
 		for (KeyValue kv : response.getKvs()) {
 			String key = EtcdKeys.text(kv.getKey());
 			seenKeys.add(key);
-			ServiceInstance instance = decode(key, kv);
+			String[] names = parse(key, true);
+			ServiceInstance instance = (names != null) ? decode(key, names, kv, shared) : null;
 			if (instance != null) {
-				fresh.computeIfAbsent(instance.serviceName(), (name) -> new HashMap<>()).put(key, instance);
-				freshNames.put(key, new String[] { instance.serviceName(), instance.instanceId() });
+				fresh.computeIfAbsent(instance.serviceName(), (name) -> new ArrayList<>()).add(instance);
 			}
 		}
 		this.warnedKeys.retainAll(seenKeys);
@@ -310,17 +309,11 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 			if (this.closed || resyncGeneration != this.generation) {
 				return;
 			}
-			Set<String> services = new HashSet<>(this.entries.keySet());
+			Set<String> services = new HashSet<>(this.snapshots.keySet());
 			services.addAll(fresh.keySet());
 			for (String service : services) {
-				Map<String, ServiceInstance> now = fresh.getOrDefault(service, Map.of());
-				Map<String, ServiceInstance> before = this.entries.getOrDefault(service, Map.of());
-				if (!now.equals(before)) {
-					publications.add(replace(service, new HashMap<>(now)));
-				}
+				replace(service, fresh.getOrDefault(service, List.of()), publications);
 			}
-			this.keyNames.clear();
-			this.keyNames.putAll(freshNames);
 			this.readRevision = readAt;
 			this.revision = readAt;
 			// From here a failure of the watch about to start must start a new rebuild, even before this
@@ -361,7 +354,9 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 			if (this.closed || watchGeneration != this.generation) {
 				return;
 			}
+			// each changed service's instances by id, starting from the cached ones
 			Map<String, Map<String, ServiceInstance>> changed = new LinkedHashMap<>();
+			SharedValues shared = new SharedValues();
 			for (WatchEvent event : response.getEvents()) {
 				KeyValue kv = event.getKeyValue();
 				long modRevision = kv.getModRevision();
@@ -370,47 +365,58 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 				}
 				this.revision = Math.max(this.revision, modRevision);
 				String key = EtcdKeys.text(kv.getKey());
-				ServiceInstance instance = (event.getEventType() == WatchEvent.EventType.PUT) ? decode(key, kv) : null;
-				if (event.getEventType() != WatchEvent.EventType.PUT) {
+				boolean put = event.getEventType() == WatchEvent.EventType.PUT;
+				if (!put) {
 					this.warnedKeys.remove(key);
 				}
-				String[] previous = this.keyNames.remove(key);
-				if (previous != null) {
-					changed.computeIfAbsent(previous[0], this::copyOf).remove(key);
+				String[] names = parse(key, put);
+				if (names == null) {
+					continue;
 				}
+				Map<String, ServiceInstance> instances = changed.computeIfAbsent(names[0],
+						(service) -> cachedById(service, shared));
+				instances.remove(names[1]);
+				ServiceInstance instance = put ? decode(key, names, kv, shared) : null;
 				if (instance != null) {
-					this.keyNames.put(key, new String[] { instance.serviceName(), instance.instanceId() });
-					changed.computeIfAbsent(instance.serviceName(), this::copyOf).put(key, instance);
+					instances.put(names[1], instance);
 				}
 			}
-			changed.forEach((service, now) -> {
-				if (!now.equals(this.entries.getOrDefault(service, Map.of()))) {
-					publications.add(replace(service, now));
-				}
-			});
+			changed.forEach((service, now) -> replace(service, now.values(), publications));
 		}
 		publish(publications);
 	}
 
-	private Map<String, ServiceInstance> copyOf(String service) {
-		return new HashMap<>(this.entries.getOrDefault(service, Map.of()));
+	/** The cached instances of a service by id; their values go into {@code shared} for new ones to reuse. */
+	private Map<String, ServiceInstance> cachedById(String service, SharedValues shared) {
+		Map<String, ServiceInstance> instances = new HashMap<>();
+		for (ServiceInstance instance : this.snapshots.getOrDefault(service, Snapshot.EMPTY).all()) {
+			instances.put(instance.instanceId(), instance);
+			shared.add(instance);
+		}
+		return instances;
 	}
 
-	/** Replaces a service's entries and snapshot; called under {@link #lock}. */
-	private Publication replace(String service, Map<String, ServiceInstance> now) {
+	/**
+	 * Replaces a service's snapshot when its instances differ from the cached ones, and adds the
+	 * publication; called under {@link #lock}.
+	 */
+	private void replace(String service, Collection<ServiceInstance> now, List<Publication> publications) {
+		List<ServiceInstance> all = now.stream().sorted(BY_ID).toList();
+		if (all.equals(this.snapshots.getOrDefault(service, Snapshot.EMPTY).all())) {
+			return;
+		}
 		Snapshot snapshot;
-		if (now.isEmpty()) {
-			this.entries.remove(service);
+		if (all.isEmpty()) {
 			this.snapshots.remove(service);
 			snapshot = new Snapshot(++this.version, List.of(), List.of());
 		}
 		else {
-			this.entries.put(service, now);
-			List<ServiceInstance> all = now.values().stream().sorted(BY_ID).toList();
-			snapshot = new Snapshot(++this.version, all, all.stream().filter(ServiceInstance::isUp).toList());
+			List<ServiceInstance> up = all.stream().filter(ServiceInstance::isUp).toList();
+			// one list when every instance is up
+			snapshot = new Snapshot(++this.version, all, (up.size() == all.size()) ? all : up);
 			this.snapshots.put(service, snapshot);
 		}
-		return new Publication(service, snapshot);
+		publications.add(new Publication(service, snapshot));
 	}
 
 	private void publish(List<Publication> publications) {
@@ -424,14 +430,23 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 		}
 	}
 
-	private @Nullable ServiceInstance decode(String key, KeyValue kv) {
+	/**
+	 * Splits a key into service name and instance id.
+	 * @return the two names, or {@code null} (with one warning per key if {@code warn}) when the key does not
+	 * follow the layout
+	 */
+	private String @Nullable [] parse(String key, boolean warn) {
 		String[] names = this.keys.parse(key);
-		if (names == null) {
+		if (names == null && warn) {
 			warnOnce(key, "the key does not follow <namespace>/services/<service>/<instanceId>");
-			return null;
 		}
+		return names;
+	}
+
+	private @Nullable ServiceInstance decode(String key, String[] names, KeyValue kv, SharedValues shared) {
 		try {
-			ServiceInstance instance = EtcdInstanceCodec.decode(names[0], names[1], kv.getValue().getBytes());
+			ServiceInstance instance = EtcdInstanceCodec.decode(shared.share(names[0]), names[1],
+					kv.getValue().getBytes(), shared::share);
 			this.warnedKeys.remove(key);
 			return instance;
 		}
@@ -505,6 +520,30 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 	}
 
 	private record Publication(String service, Snapshot snapshot) {
+	}
+
+	/**
+	 * Equal values among the instances of one pass (a full read, or a batch of watch events together with the
+	 * cached instances of the services it touches), so that instances hold one copy of each: the service
+	 * name, and the metadata maps that the instances of a service mostly have in common. Dropped after the
+	 * pass, so it keeps nothing alive.
+	 */
+	private static final class SharedValues {
+
+		private final Map<Object, Object> values = new HashMap<>();
+
+		/** Offers a cached instance's values for decoded instances to share. */
+		void add(ServiceInstance instance) {
+			share(instance.serviceName());
+			share(instance.metadata());
+		}
+
+		/** Returns the first value of this pass equal to {@code value}: {@code value} itself if none was. */
+		@SuppressWarnings("unchecked") // a String only equals a String, a Map only a Map with equal entries
+		<T> T share(T value) {
+			return (T) this.values.computeIfAbsent(value, (first) -> first);
+		}
+
 	}
 
 }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -45,11 +46,15 @@ final class EtcdInstanceCodec {
 	}
 
 	/**
-	 * Reads the document stored under {@code <namespace>/services/<serviceName>/<instanceId>}.
+	 * Reads the document stored under {@code <namespace>/services/<serviceName>/<instanceId>}. The instance
+	 * holds the given {@code serviceName} and {@code instanceId} strings (the document's must equal them) and
+	 * the metadata map {@code shareMetadata} returns for the decoded one, so that a caller can have instances
+	 * share equal values.
 	 * @throws IllegalArgumentException with the reason when the document is not a valid instance of that
 	 * key
 	 */
-	static ServiceInstance decode(String serviceName, String instanceId, byte[] json) {
+	static ServiceInstance decode(String serviceName, String instanceId, byte[] json,
+			UnaryOperator<Map<String, String>> shareMetadata) {
 		JsonNode node;
 		try {
 			node = MAPPER.readTree(json);
@@ -102,7 +107,8 @@ final class EtcdInstanceCodec {
 			throw new IllegalArgumentException("registrationTime: '" + timeText + "' (expected: an ISO-8601 instant)");
 		}
 		// the record validates host and port range and throws IllegalArgumentException with the field
-		return new ServiceInstance(name, id, host, port.intValue(), metadata, status, registrationTime);
+		return new ServiceInstance(serviceName, instanceId, host, port.intValue(),
+				shareMetadata.apply(Map.copyOf(metadata)), status, registrationTime);
 	}
 
 	private static String requiredString(JsonNode node, String field) {

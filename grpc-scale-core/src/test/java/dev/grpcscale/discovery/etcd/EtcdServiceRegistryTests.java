@@ -81,7 +81,11 @@ class EtcdServiceRegistryTests {
 	}
 
 	private static ServiceInstance instance(String service, String id, int port) {
-		return new ServiceInstance(service, id, "127.0.0.1", port, Map.of(), InstanceStatus.UP, REGISTERED);
+		return instance(service, id, port, Map.of());
+	}
+
+	private static ServiceInstance instance(String service, String id, int port, Map<String, String> metadata) {
+		return new ServiceInstance(service, id, "127.0.0.1", port, metadata, InstanceStatus.UP, REGISTERED);
 	}
 
 	private String key(String service, String id) {
@@ -145,6 +149,27 @@ class EtcdServiceRegistryTests {
 			.containsExactly("i-1", "i-2");
 		assertThat(reader.getServiceNames()).containsExactlyInAnyOrder("orders", "payments");
 		assertThat(reader.getInstances("unknown")).isEmpty();
+	}
+
+	@Test
+	void instancesOfAServiceShareOneServiceNameAndTheirEqualMetadataWhetherReadOrWatched() {
+		EtcdServiceRegistry writer = registry();
+		Map<String, String> zoneA = Map.of("zone", "a", "version", "1.2");
+		writer.register(instance("orders", "i-1", 9090, zoneA));
+		writer.register(instance("orders", "i-2", 9091, zoneA));
+		EtcdServiceRegistry reader = registry();
+		assertThat(reader.getAllInstances("orders")).hasSize(2);
+
+		writer.register(instance("orders", "i-3", 9092, zoneA));
+		Map<String, String> zoneB = Map.of("zone", "b", "version", "1.2");
+		writer.register(instance("orders", "i-4", 9093, zoneB));
+		await().atMost(Duration.ofSeconds(10)).until(() -> reader.getAllInstances("orders").size() == 4);
+
+		List<ServiceInstance> all = reader.getAllInstances("orders");
+		ServiceInstance first = all.get(0);
+		assertThat(all).allSatisfy((instance) -> assertThat(instance.serviceName()).isSameAs(first.serviceName()));
+		assertThat(all.subList(0, 3)).allSatisfy((instance) -> assertThat(instance.metadata()).isSameAs(first.metadata()));
+		assertThat(all.get(3).metadata()).isEqualTo(zoneB);
 	}
 
 	@Test
