@@ -1,11 +1,12 @@
 package dev.grpcscale.autoconfigure.cluster;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.core.env.Environment;
 
-import dev.grpcscale.autoconfigure.ConsulTrustStore;
+import dev.grpcscale.autoconfigure.ConsulConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
 import dev.grpcscale.cluster.LeaderElectionSettings;
@@ -25,9 +26,13 @@ final class ClusterConsulElectionFactory {
 	static final String NAMESPACE = "grpc-scale";
 
 	/** Builder setting to property, relative to the prefix. */
-	private static final Map<String, String> PROPERTIES = Map.of("host", "host", "port", "port", "scheme", "scheme",
-			"token", "token", "requestTimeout", "request-timeout", "lockDelay", "lock-delay", "trustStore",
-			"tls.trust-store");
+	private static final Map<String, String> PROPERTIES;
+
+	static {
+		Map<String, String> properties = new HashMap<>(ConsulConnections.PROPERTIES);
+		properties.put("lockDelay", "lock-delay");
+		PROPERTIES = Map.copyOf(properties);
+	}
 
 	private ClusterConsulElectionFactory() {
 	}
@@ -52,15 +57,9 @@ final class ClusterConsulElectionFactory {
 	 */
 	static ConsulLeaderElection create(GrpcScaleProperties.ClusterConsul consul, LeaderElectionSettings settings) {
 		try {
-			ConsulLeaderElection.Builder builder = ConsulLeaderElection.builder();
-			PropertyMapper map = PropertyMapper.get();
-			map.from(consul::getHost).to(builder::host);
-			map.from(consul::getPort).to(builder::port);
-			map.from(consul::getScheme).to(builder::scheme);
-			map.from(consul::getToken).to(builder::token);
-			map.from(consul::getRequestTimeout).to(builder::requestTimeout);
-			map.from(consul::getLockDelay).to(builder::lockDelay);
-			map.from(ConsulTrustStore.load(consul.getTls())).to(builder::trustStore);
+			ConsulLeaderElection.Builder builder = ConsulLeaderElection.builder()
+				.connection(ConsulConnections.connection(consul));
+			PropertyMapper.get().from(consul::getLockDelay).to(builder::lockDelay);
 			return builder.settings(settings).build();
 		}
 		catch (IllegalArgumentException ex) {

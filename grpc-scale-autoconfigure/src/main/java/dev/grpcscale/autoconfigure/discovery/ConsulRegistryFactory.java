@@ -1,11 +1,12 @@
 package dev.grpcscale.autoconfigure.discovery;
 
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.PropertyMapper;
 
-import dev.grpcscale.autoconfigure.ConsulTrustStore;
+import dev.grpcscale.autoconfigure.ConsulConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
 import dev.grpcscale.discovery.consul.ConsulCheckType;
@@ -21,34 +22,31 @@ final class ConsulRegistryFactory {
 	static final String PREFIX = "grpc.scale.service-discovery.consul.";
 
 	/** Builder setting to property, relative to the prefix. */
-	private static final Map<String, String> PROPERTIES = Map.ofEntries(Map.entry("host", "host"),
-			Map.entry("port", "port"), Map.entry("scheme", "scheme"), Map.entry("token", "token"),
-			Map.entry("datacenter", "datacenter"), Map.entry("checkType", "check-type"),
-			Map.entry("checkInterval", "check-interval"),
-			Map.entry("deregisterCriticalAfter", "deregister-critical-after"), Map.entry("tags", "tags"),
-			Map.entry("requestTimeout", "request-timeout"), Map.entry("blockingQueryWait", "blocking-query-wait"),
-			Map.entry("trustStore", "tls.trust-store"));
+	private static final Map<String, String> PROPERTIES;
+
+	static {
+		Map<String, String> properties = new HashMap<>(ConsulConnections.PROPERTIES);
+		properties.putAll(Map.of("datacenter", "datacenter", "checkType", "check-type", "checkInterval",
+				"check-interval", "deregisterCriticalAfter", "deregister-critical-after", "tags", "tags",
+				"blockingQueryWait", "blocking-query-wait"));
+		PROPERTIES = Map.copyOf(properties);
+	}
 
 	private ConsulRegistryFactory() {
 	}
 
 	static ConsulServiceRegistry create(GrpcScaleProperties.Consul consul) {
 		try {
-			ConsulServiceRegistry.Builder builder = ConsulServiceRegistry.builder();
+			ConsulServiceRegistry.Builder builder = ConsulServiceRegistry.builder()
+				.connection(ConsulConnections.connection(consul));
 			PropertyMapper map = PropertyMapper.get();
-			map.from(consul::getHost).to(builder::host);
-			map.from(consul::getPort).to(builder::port);
-			map.from(consul::getScheme).to(builder::scheme);
-			map.from(consul::getToken).to(builder::token);
 			map.from(consul::getDatacenter).to(builder::datacenter);
 			map.from(consul::getCheckType).as(ConsulRegistryFactory::checkType).to(builder::checkType);
 			map.from(consul::isGrpcUseTls).to(builder::grpcUseTls);
 			map.from(consul::getCheckInterval).to(builder::checkInterval);
 			map.from(consul::getDeregisterCriticalAfter).to(builder::deregisterCriticalAfter);
 			map.from(consul::getTags).to(builder::tags);
-			map.from(consul::getRequestTimeout).to(builder::requestTimeout);
 			map.from(consul::getBlockingQueryWait).to(builder::blockingQueryWait);
-			map.from(ConsulTrustStore.load(consul.getTls())).to(builder::trustStore);
 			return builder.build();
 		}
 		catch (IllegalArgumentException ex) {

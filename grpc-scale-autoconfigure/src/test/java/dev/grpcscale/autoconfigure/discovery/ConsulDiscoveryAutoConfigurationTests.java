@@ -25,6 +25,7 @@ import dev.grpcscale.discovery.ServiceDefinition;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceRegistry;
 import dev.grpcscale.discovery.consul.ConsulServiceRegistry;
+import dev.grpcscale.test.consul.FakeConsulAgent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -44,6 +45,7 @@ class ConsulDiscoveryAutoConfigurationTests {
 	@BeforeEach
 	void startAgent() throws IOException {
 		this.agent = new FakeConsulAgent();
+		this.agent.serveRegisteredServicesAsPassing();
 		this.runner = new ApplicationContextRunner()
 			.withConfiguration(
 					AutoConfigurations.of(GrpcScaleAutoConfiguration.class, GrpcScaleDiscoveryAutoConfiguration.class))
@@ -79,15 +81,16 @@ class ConsulDiscoveryAutoConfigurationTests {
 				assertThat(registration.get("Tags").toString()).isEqualTo("[\"blue\",\"v2\"]");
 				assertThat(registration.get("Check").get("TTL").asString()).isEqualTo("3s");
 				assertThat(registration.get("Check").get("DeregisterCriticalServiceAfter").asString()).isEqualTo("2m");
-				assertThat(this.agent.tokens()).isNotEmpty().allMatch(TOKEN::equals);
-				assertThat(this.agent.requests()).anyMatch((request) -> request.equals("GET /v1/health/service/orders"));
+				assertThat(this.agent.requests()).isNotEmpty()
+					.allSatisfy((request) -> assertThat(request.header("X-Consul-Token")).containsExactly(TOKEN));
+				assertThat(this.agent.requests("GET", "/v1/health/service/orders")).isNotEmpty();
 				var backend = manager.getEnhancedServiceStatus().discovery().backend();
 				assertThat(backend.provider()).isEqualTo("consul");
 				assertThat(backend.toString()).doesNotContain(TOKEN);
 				assertThat(context.getBean(ConsulServiceRegistry.class).toString()).doesNotContain(TOKEN);
 			});
 		// the context's graceful shutdown deregistered the instance
-		assertThat(this.agent.requests()).anyMatch((request) -> request.startsWith("PUT /v1/agent/service/deregister/"));
+		assertThat(this.agent.requests("PUT", "/v1/agent/service/deregister/")).isNotEmpty();
 	}
 
 	@Test

@@ -1,14 +1,11 @@
 package dev.grpcscale.cluster.consul;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -19,8 +16,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-
-import javax.net.ssl.SSLContext;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -33,6 +28,7 @@ import dev.grpcscale.cluster.AbstractLeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeaderInfo;
 import dev.grpcscale.cluster.MemberAnnouncement;
+import dev.grpcscale.consul.ConsulConnection;
 import dev.grpcscale.consul.internal.ConsulAgentClient;
 import dev.grpcscale.consul.internal.ConsulDurations;
 import dev.grpcscale.consul.internal.QueryRateLimiter;
@@ -43,7 +39,7 @@ import dev.grpcscale.consul.internal.QueryRateLimiter;
  *
  * <pre>{@code
  * ConsulLeaderElection election = ConsulLeaderElection.builder()
- *     .host("127.0.0.1").port(8500).token(aclToken)
+ *     .connection(ConsulConnection.builder().host("127.0.0.1").port(8500).token(aclToken).build())
  *     .settings(LeaderElectionSettings.builder().nodeId("orders-1").address("10.0.0.7:9090").build())
  *     .build();
  * election.join();
@@ -118,9 +114,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 	private final ExecutorService httpExecutor;
 
-	private final boolean tokenSet;
-
-	private final Duration requestTimeout;
+	private final ConsulConnection connection;
 
 	private final Duration lockDelay;
 
@@ -143,10 +137,9 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 	private volatile View view = new View(-1, List.of(), null);
 
-	private ConsulLeaderElection(Builder builder, LeaderElectionSettings settings, URI agent) {
+	private ConsulLeaderElection(Builder builder, LeaderElectionSettings settings) {
 		super(settings);
-		this.tokenSet = builder.token != null;
-		this.requestTimeout = builder.requestTimeout;
+		this.connection = builder.connection;
 		this.lockDelay = builder.lockDelay;
 		AtomicInteger threads = new AtomicInteger();
 		String threadPrefix = "grpc-scale-consul-election-" + settings.nodeId() + "-";
@@ -155,8 +148,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 			thread.setDaemon(true);
 			return thread;
 		});
-		this.client = new ConsulAgentClient(agent, builder.token, builder.sslContext, builder.requestTimeout,
-				this.httpExecutor);
+		this.client = new ConsulAgentClient(builder.connection, this.httpExecutor);
 		this.ttl = ttl(settings.electionTimeout());
 		if (this.ttl.compareTo(settings.electionTimeout()) > 0) {
 			logger.info("Consul session TTL of node {} is {} instead of electionTimeout {} (Consul's minimum is {}): "
@@ -185,7 +177,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 	 * @throws IllegalArgumentException if the host or port is invalid
 	 */
 	public static ConsulLeaderElection of(String host, int port, LeaderElectionSettings settings) {
-		return builder().host(host).port(port).settings(settings).build();
+		return builder().connection(ConsulConnection.of(host, port)).settings(settings).build();
 	}
 
 	/** The key prefix of this election: {@code <namespace>/cluster/<electionName>/}. */
@@ -235,7 +227,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 	@Override
 	public String toString() {
 		return "ConsulLeaderElection[node=" + settings().nodeId() + ", key=" + this.prefix + ", agent="
-				+ this.client.base() + ", aclToken=" + (this.tokenSet ? "(set)" : "(none)") + "]";
+				+ this.client.base() + ", aclToken=" + ((this.connection.token() != null) ? "(set)" : "(none)") + "]";
 	}
 
 	// ---- backend ----
@@ -425,7 +417,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 			return;
 		}
 		String query = "/v1/kv/" + this.leaderKey + "?index=" + index + "&wait=" + ConsulDurations.format(WATCH_WAIT);
-		this.client.getAsync(query, WATCH_WAIT.plus(this.requestTimeout)).whenComplete((response, ex) -> {
+		this.client.getAsync(query, WATCH_WAIT.plus(this.connection.requestTimeout())).whenComplete((response, ex) -> {
 			if (this.watchGeneration.get() != generation) {
 				return;
 			}
@@ -558,17 +550,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 	 */
 	public static final class Builder {
 
-		private String host = "localhost";
-
-		private int port = 8500;
-
-		private String scheme = "http";
-
-		private @Nullable SSLContext sslContext;
-
-		private @Nullable String token;
-
-		private Duration requestTimeout = Duration.ofSeconds(10);
+		private ConsulConnection connection = ConsulConnection.builder().build();
 
 		private Duration lockDelay = Duration.ofSeconds(1);
 
@@ -577,68 +559,12 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		private Builder() {
 		}
 
-		/** Agent host name or IP address; default {@code localhost}. */
-		public Builder host(String host) {
-			Objects.requireNonNull(host, "host");
-			if (host.isBlank()) {
-				throw new IllegalArgumentException("host: '" + host + "' (expected: a host name or IP address)");
-			}
-			this.host = host.strip();
-			return this;
-		}
-
-		/** Agent HTTP(S) port, 1 to 65535; default {@code 8500}. */
-		public Builder port(int port) {
-			if (port < 1 || port > 65535) {
-				throw new IllegalArgumentException("port: " + port + " (expected: 1..65535)");
-			}
-			this.port = port;
-			return this;
-		}
-
-		/** {@code http} or {@code https}; default {@code http}. */
-		public Builder scheme(String scheme) {
-			Objects.requireNonNull(scheme, "scheme");
-			String normalized = scheme.strip().toLowerCase(Locale.ROOT);
-			if (!normalized.equals("http") && !normalized.equals("https")) {
-				throw new IllegalArgumentException("scheme: '" + scheme + "' (expected: http or https)");
-			}
-			this.scheme = normalized;
-			return this;
-		}
-
-		/** TLS settings for the agent connection; implies {@code https}. Default: none. */
-		public Builder sslContext(SSLContext sslContext) {
-			this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
-			this.scheme = "https";
-			return this;
-		}
-
 		/**
-		 * Trusts the certificates of a key store (for example the agent's CA); implies {@code https}.
-		 * @throws IllegalArgumentException if no TLS context can be built from it
+		 * The Consul agent, its TLS settings, ACL token and request timeout; default
+		 * {@code http://localhost:8500}, no token, request timeout 10s.
 		 */
-		public Builder trustStore(KeyStore trustStore) {
-			return sslContext(ConsulAgentClient.trusting(Objects.requireNonNull(trustStore, "trustStore")));
-		}
-
-		/** ACL token, sent as the {@code X-Consul-Token} header; default none. Never logged or shown. */
-		public Builder token(String token) {
-			Objects.requireNonNull(token, "token");
-			if (token.isBlank()) {
-				throw new IllegalArgumentException("token: blank (expected: an ACL token)");
-			}
-			this.token = token;
-			return this;
-		}
-
-		/** Time allowed for an agent's answer, added to the wait of blocking reads; default 10s. */
-		public Builder requestTimeout(Duration requestTimeout) {
-			Objects.requireNonNull(requestTimeout, "requestTimeout");
-			if (requestTimeout.isZero() || requestTimeout.isNegative()) {
-				throw new IllegalArgumentException("requestTimeout: " + requestTimeout + " (expected: > 0)");
-			}
-			this.requestTimeout = requestTimeout;
+		public Builder connection(ConsulConnection connection) {
+			this.connection = Objects.requireNonNull(connection, "connection");
 			return this;
 		}
 
@@ -671,12 +597,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 			if (this.settings == null) {
 				throw new IllegalArgumentException("settings: null (expected: LeaderElectionSettings)");
 			}
-			if (this.sslContext != null && !this.scheme.equals("https")) {
-				throw new IllegalArgumentException("scheme: '" + this.scheme
-						+ "' (expected: https when an SSLContext or trust store is set)");
-			}
-			URI agent = ConsulAgentClient.agentUri(this.scheme, this.host, this.port);
-			return new ConsulLeaderElection(this, this.settings, agent);
+			return new ConsulLeaderElection(this, this.settings);
 		}
 
 	}

@@ -2,22 +2,20 @@ package dev.grpcscale.consul.internal;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import org.jspecify.annotations.Nullable;
+
+import dev.grpcscale.consul.ConsulConnection;
 
 /**
  * The few HTTP calls grpc-scale makes on a Consul agent, over the JDK's {@link HttpClient}, blocking or
@@ -42,67 +40,22 @@ public final class ConsulAgentClient {
 
 	/**
 	 * A client.
-	 * @param base the agent's base URI, from {@link #agentUri}
-	 * @param token the ACL token, or {@code null}
-	 * @param sslContext TLS settings for {@code https}, or {@code null} for the JVM's default
-	 * @param requestTimeout time allowed for an answer (and for connecting)
+	 * @param connection the agent, its TLS settings, ACL token and request timeout
 	 * @param executor runs the HTTP client's work; its threads should be named {@code grpc-scale-*}
 	 */
-	public ConsulAgentClient(URI base, @Nullable String token, @Nullable SSLContext sslContext,
-			Duration requestTimeout, Executor executor) {
+	public ConsulAgentClient(ConsulConnection connection, Executor executor) {
 		HttpClient.Builder builder = HttpClient.newBuilder()
 			.version(HttpClient.Version.HTTP_1_1)
-			.connectTimeout(requestTimeout)
+			.connectTimeout(connection.requestTimeout())
 			.executor(executor);
+		SSLContext sslContext = connection.sslContext();
 		if (sslContext != null) {
 			builder.sslContext(sslContext);
 		}
 		this.http = builder.build();
-		this.base = base;
-		this.token = token;
-		this.requestTimeout = requestTimeout;
-	}
-
-	/**
-	 * The base URI of an agent.
-	 * @param scheme {@code http} or {@code https}
-	 * @param host host name or IP address
-	 * @param port port
-	 * @return {@code <scheme>://<host>:<port>/}
-	 * @throws IllegalArgumentException if the host is not a valid host name or address
-	 */
-	public static URI agentUri(String scheme, String host, int port) {
-		URI agent;
-		try {
-			agent = new URI(scheme, null, host, port, "/", null, null);
-		}
-		catch (URISyntaxException ex) {
-			throw new IllegalArgumentException("host: '" + host + "' (expected: a host name or IP address)", ex);
-		}
-		if (agent.getHost() == null) {
-			throw new IllegalArgumentException("host: '" + host + "' (expected: a host name or IP address)");
-		}
-		return agent;
-	}
-
-	/**
-	 * A TLS context trusting the certificates of a key store (for example the agent's CA).
-	 * @param trustStore the key store
-	 * @return the context
-	 * @throws IllegalArgumentException if no TLS context can be built from it
-	 */
-	public static SSLContext trusting(KeyStore trustStore) {
-		try {
-			TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-			factory.init(trustStore);
-			SSLContext context = SSLContext.getInstance("TLS");
-			context.init(null, factory.getTrustManagers(), null);
-			return context;
-		}
-		catch (GeneralSecurityException ex) {
-			throw new IllegalArgumentException("trustStore: " + trustStore.getType()
-					+ " key store (expected: one a TLS trust manager can use: " + ex.getMessage() + ")", ex);
-		}
+		this.base = connection.agent();
+		this.token = connection.token();
+		this.requestTimeout = connection.requestTimeout();
 	}
 
 	/** The agent's base URI, for messages and status; holds no credentials. */

@@ -1,10 +1,8 @@
 package dev.grpcscale.discovery.consul;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +10,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -30,8 +27,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
-import javax.net.ssl.SSLContext;
-
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -40,6 +35,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.grpcscale.consul.ConsulConnection;
 import dev.grpcscale.consul.internal.ConsulAgentClient;
 import dev.grpcscale.consul.internal.ConsulDurations;
 import dev.grpcscale.Subscription;
@@ -70,7 +66,8 @@ import dev.grpcscale.discovery.ServiceRegistry;
  *
  * <pre>{@code
  * try (ConsulServiceRegistry consul = ConsulServiceRegistry.builder()
- *         .host("consul.local").token(aclToken).checkType(ConsulCheckType.TTL).build()) {
+ *         .connection(ConsulConnection.builder().host("consul.local").token(aclToken).build())
+ *         .checkType(ConsulCheckType.TTL).build()) {
  *     consul.register(ServiceDefinition.of("product-service", "10.0.0.5", 9090).toInstance(Instant.now()));
  *     List<ServiceInstance> users = consul.getInstances("user-service");
  * }
@@ -152,24 +149,24 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 
 	private final AtomicBoolean closed = new AtomicBoolean();
 
-	private ConsulServiceRegistry(Builder builder, URI agent) {
+	private ConsulServiceRegistry(Builder builder) {
+		ConsulConnection connection = builder.connection;
 		this.clock = builder.clock;
 		this.checkType = builder.checkType;
 		this.grpcUseTls = builder.grpcUseTls;
 		this.checkInterval = builder.checkInterval;
 		this.deregisterCriticalAfter = builder.deregisterCriticalAfter;
-		this.requestTimeout = builder.requestTimeout;
+		this.requestTimeout = connection.requestTimeout();
 		this.tags = List.copyOf(builder.tags);
 		this.datacenter = builder.datacenter;
-		this.tokenSet = builder.token != null;
+		this.tokenSet = connection.token() != null;
 		String datacenterQuery = (builder.datacenter != null)
 				? "&dc=" + URLEncoder.encode(builder.datacenter, StandardCharsets.UTF_8) : "";
-		this.watchSettings = new WatchSettings(builder.blockingQueryWait, builder.requestTimeout,
+		this.watchSettings = new WatchSettings(builder.blockingQueryWait, connection.requestTimeout(),
 				builder.initialBackoff, builder.maxBackoff, builder.queryRateInterval, datacenterQuery);
 		this.httpExecutor = Executors.newCachedThreadPool(threadFactory("grpc-scale-consul-http-"));
-		this.client = new ConsulAgentClient(agent, builder.token, builder.sslContext, builder.requestTimeout,
-				this.httpExecutor);
-		this.reachability = new AgentReachability(agent);
+		this.client = new ConsulAgentClient(connection, this.httpExecutor);
+		this.reachability = new AgentReachability(connection.agent());
 		this.ownsScheduler = builder.scheduler == null;
 		this.scheduler = (builder.scheduler != null) ? builder.scheduler
 				: Executors.newSingleThreadScheduledExecutor(threadFactory("grpc-scale-consul-registrar-"));
@@ -188,7 +185,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	 * @throws IllegalArgumentException if the host or port is invalid
 	 */
 	public static ConsulServiceRegistry of(String host, int port) {
-		return builder().host(host).port(port).build();
+		return builder().connection(ConsulConnection.of(host, port)).build();
 	}
 
 	/**
@@ -673,15 +670,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 
 		private static final Duration MAX_WAIT = Duration.ofMinutes(10);
 
-		private String host = "localhost";
-
-		private int port = 8500;
-
-		private String scheme = "http";
-
-		private @Nullable SSLContext sslContext;
-
-		private @Nullable String token;
+		private ConsulConnection connection = ConsulConnection.builder().build();
 
 		private @Nullable String datacenter;
 
@@ -694,8 +683,6 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		private Duration deregisterCriticalAfter = Duration.ofMinutes(1);
 
 		private final List<String> tags = new ArrayList<>();
-
-		private Duration requestTimeout = Duration.ofSeconds(10);
 
 		private Duration blockingQueryWait = Duration.ofSeconds(55);
 
@@ -712,67 +699,13 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		private Builder() {
 		}
 
-		/** Agent host name or IP address; default {@code localhost}. */
-		public Builder host(String host) {
-			Objects.requireNonNull(host, "host");
-			if (host.isBlank()) {
-				throw new IllegalArgumentException("host: '" + host + "' (expected: a host name or IP address)");
-			}
-			this.host = host.strip();
-			return this;
-		}
-
-		/** Agent HTTP(S) port, 1 to 65535; default {@code 8500}. */
-		public Builder port(int port) {
-			if (port < 1 || port > 65535) {
-				throw new IllegalArgumentException("port: " + port + " (expected: 1..65535)");
-			}
-			this.port = port;
-			return this;
-		}
-
 		/**
-		 * {@code http} or {@code https}; default {@code http}. With {@code https} and no
-		 * {@link #sslContext} or {@link #trustStore}, the JVM's default trust applies.
+		 * The Consul agent, its TLS settings, ACL token and request timeout (for registration,
+		 * deregistration, TTL passes and first reads, and added to the wait of blocking queries); default
+		 * {@code http://localhost:8500}, no token, request timeout 10s.
 		 */
-		public Builder scheme(String scheme) {
-			Objects.requireNonNull(scheme, "scheme");
-			String normalized = scheme.strip().toLowerCase(Locale.ROOT);
-			if (!normalized.equals("http") && !normalized.equals("https")) {
-				throw new IllegalArgumentException("scheme: '" + scheme + "' (expected: http or https)");
-			}
-			this.scheme = normalized;
-			return this;
-		}
-
-		/** TLS settings for the agent connection; implies {@code https}. Default: none (plain HTTP). */
-		public Builder sslContext(SSLContext sslContext) {
-			this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
-			this.scheme = "https";
-			return this;
-		}
-
-		/**
-		 * Trusts the certificates of a key store (for example the agent's CA) for the agent connection;
-		 * implies {@code https}.
-		 * @throws IllegalArgumentException if no TLS context can be built from it
-		 */
-		public Builder trustStore(KeyStore trustStore) {
-			Objects.requireNonNull(trustStore, "trustStore");
-			return sslContext(ConsulAgentClient.trusting(trustStore));
-		}
-
-
-		/**
-		 * ACL token, sent as the {@code X-Consul-Token} header of every request; default none. Never
-		 * logged or shown.
-		 */
-		public Builder token(String token) {
-			Objects.requireNonNull(token, "token");
-			if (token.isBlank()) {
-				throw new IllegalArgumentException("token: blank (expected: an ACL token)");
-			}
-			this.token = token;
+		public Builder connection(ConsulConnection connection) {
+			this.connection = Objects.requireNonNull(connection, "connection");
 			return this;
 		}
 
@@ -839,15 +772,6 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 			return tags(Arrays.asList(tags));
 		}
 
-		/**
-		 * Time allowed for an agent's answer (registration, deregistration, TTL pass, first read), and
-		 * added to the wait of blocking queries; default 10s.
-		 */
-		public Builder requestTimeout(Duration requestTimeout) {
-			this.requestTimeout = positive("requestTimeout", requestTimeout);
-			return this;
-		}
-
 		/** {@code wait} of blocking queries, above 0 and at most 10m (Consul's limit); default 55s. */
 		public Builder blockingQueryWait(Duration blockingQueryWait) {
 			positive("blockingQueryWait", blockingQueryWait);
@@ -906,16 +830,11 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		 * @throws IllegalArgumentException if the settings do not fit together
 		 */
 		public ConsulServiceRegistry build() {
-			if (this.sslContext != null && !this.scheme.equals("https")) {
-				throw new IllegalArgumentException("scheme: '" + this.scheme
-						+ "' (expected: https when an SSLContext or trust store is set)");
-			}
 			if (this.checkType == ConsulCheckType.TTL && this.checkInterval.compareTo(Duration.ofMillis(3)) < 0) {
 				throw new IllegalArgumentException("checkInterval: " + this.checkInterval
 						+ " (expected: >= PT0.003S with TTL checks, which are passed every third of it)");
 			}
-			URI agent = ConsulAgentClient.agentUri(this.scheme, this.host, this.port);
-			return new ConsulServiceRegistry(this, agent);
+			return new ConsulServiceRegistry(this);
 		}
 
 		private static Duration positive(String name, Duration value) {

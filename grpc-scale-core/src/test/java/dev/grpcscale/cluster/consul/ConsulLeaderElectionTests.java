@@ -17,6 +17,7 @@ import dev.grpcscale.cluster.ClusterMember;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeadershipEvent;
 import dev.grpcscale.cluster.LeadershipEvent.Type;
+import dev.grpcscale.consul.ConsulConnection;
 import dev.grpcscale.test.consul.FakeConsulAgent;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -205,8 +206,6 @@ class ConsulLeaderElectionTests {
 	void builderRejectsBadValuesNamingTheSetting() {
 		assertThatIllegalArgumentException().isThrownBy(() -> ConsulLeaderElection.builder().lockDelay(Duration.ofSeconds(61)))
 			.withMessage("lockDelay: PT1M1S (expected: >= 0 and <= PT1M, Consul's maximum)");
-		assertThatIllegalArgumentException().isThrownBy(() -> ConsulLeaderElection.builder().port(0))
-			.withMessage("port: 0 (expected: 1..65535)");
 		assertThatIllegalArgumentException().isThrownBy(() -> ConsulLeaderElection.builder().build())
 			.withMessage("settings: null (expected: LeaderElectionSettings)");
 		assertThat(ConsulLeaderElection.ttl(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(10));
@@ -215,11 +214,13 @@ class ConsulLeaderElectionTests {
 
 	private ConsulLeaderElection start(String nodeId, Duration lockDelay) {
 		ConsulLeaderElection election = ConsulLeaderElection.builder()
-			.host("127.0.0.1")
-			.port(this.agent.port())
-			.token(TOKEN)
+			.connection(ConsulConnection.builder()
+				.host("127.0.0.1")
+				.port(this.agent.port())
+				.token(TOKEN)
+				.requestTimeout(Duration.ofSeconds(2))
+				.build())
 			.lockDelay(lockDelay)
-			.requestTimeout(Duration.ofSeconds(2))
 			.settings(LeaderElectionSettings.builder()
 				.nodeId(nodeId)
 				.address("127.0.0.1:" + nodeId)

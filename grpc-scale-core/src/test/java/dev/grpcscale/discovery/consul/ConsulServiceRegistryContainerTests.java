@@ -11,6 +11,7 @@ import org.testcontainers.consul.ConsulContainer;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 
+import dev.grpcscale.consul.ConsulConnection;
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
 
@@ -70,8 +71,7 @@ class ConsulServiceRegistryContainerTests {
 	private static ConsulServiceRegistry registry() {
 		// a TTL check: the agent in the container cannot reach a gRPC port of the test JVM
 		return ConsulServiceRegistry.builder()
-			.host(consul.getHost())
-			.port(consul.getMappedPort(CONSUL_HTTP_PORT))
+			.connection(ConsulConnection.of(consul.getHost(), consul.getMappedPort(CONSUL_HTTP_PORT)))
 			.checkType(ConsulCheckType.TTL)
 			.checkInterval(Duration.ofSeconds(3))
 			.blockingQueryWait(Duration.ofSeconds(5))

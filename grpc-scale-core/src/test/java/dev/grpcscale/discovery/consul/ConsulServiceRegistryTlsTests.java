@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.grpcscale.consul.ConsulConnection;
 import dev.grpcscale.discovery.DiscoveryException;
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
@@ -74,7 +75,7 @@ class ConsulServiceRegistryTlsTests {
 		trust.setCertificateEntry("agent", this.serverKeys.getCertificate("agent"));
 		this.agent.setHealth("svc", 4, "[{\"Node\": {\"Address\": \"10.9.9.9\"}, "
 				+ "\"Service\": {\"ID\": \"i-1\", \"Service\": \"svc\", \"Address\": \"10.0.0.5\", \"Port\": 9090}}]");
-		try (ConsulServiceRegistry consul = builder().trustStore(trust).build()) {
+		try (ConsulServiceRegistry consul = builder(connection().trustStore(trust)).build()) {
 			consul.register(instance());
 
 			assertThat(consul.getInstances("svc")).extracting(ServiceInstance::instanceId).containsExactly("i-1");
@@ -85,7 +86,7 @@ class ConsulServiceRegistryTlsTests {
 
 	@Test
 	void httpsWithoutTrustInTheAgentCertificateFailsTheRegistration() throws IOException {
-		try (ConsulServiceRegistry consul = builder().scheme("https").build()) {
+		try (ConsulServiceRegistry consul = builder(connection().scheme("https")).build()) {
 			assertThatExceptionOfType(DiscoveryException.class).isThrownBy(() -> consul.register(instance()))
 				.withMessageContaining("Could not reach Consul agent at https://127.0.0.1:" + this.agent.port());
 			assertThat(consul.getInstances("svc")).isEmpty();
@@ -94,11 +95,13 @@ class ConsulServiceRegistryTlsTests {
 		}
 	}
 
-	private ConsulServiceRegistry.Builder builder() {
+	private ConsulConnection.Builder connection() {
+		return ConsulConnection.builder().host("127.0.0.1").port(this.agent.port()).requestTimeout(Duration.ofSeconds(5));
+	}
+
+	private ConsulServiceRegistry.Builder builder(ConsulConnection.Builder connection) {
 		return ConsulServiceRegistry.builder()
-			.host("127.0.0.1")
-			.port(this.agent.port())
-			.requestTimeout(Duration.ofSeconds(5))
+			.connection(connection.build())
 			.blockingQueryWait(Duration.ofSeconds(1))
 			.retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100));
 	}

@@ -42,7 +42,8 @@ import com.sun.net.httpserver.HttpsServer;
  * endpoints the registry uses, and recording every request.
  *
  * <ul>
- * <li>{@code GET /v1/health/service/<name>}: serves what {@link #setHealth} set, with
+ * <li>{@code GET /v1/health/service/<name>}: serves what {@link #setHealth} set (or, after
+ * {@link #serveRegisteredServicesAsPassing()}, every registered instance of the service as passing), with
  * {@code X-Consul-Index}; with {@code index=N} (N &gt; 0) it blocks, as Consul does, while the current
  * index is {@code <= N}, up to {@code wait}.</li>
  * <li>{@code PUT /v1/agent/service/register}, {@code PUT /v1/agent/service/deregister/<id>},
@@ -100,6 +101,8 @@ public final class FakeConsulAgent implements AutoCloseable {
 
 	private volatile int failStatus;
 
+	private volatile boolean healthFromRegistrations;
+
 	private volatile boolean stopped;
 
 	private HttpServer server;
@@ -153,6 +156,19 @@ public final class FakeConsulAgent implements AutoCloseable {
 
 	public boolean knowsService(String id) {
 		return this.services.containsKey(id);
+	}
+
+	/** The body an instance was registered with, or {@code null}. */
+	public JsonNode registration(String id) {
+		return this.services.get(id);
+	}
+
+	/**
+	 * From now on, registering or deregistering an instance sets the health of its service to every registered
+	 * instance of that service, all passing, as an agent whose checks all pass would answer.
+	 */
+	public void serveRegisteredServicesAsPassing() {
+		this.healthFromRegistrations = true;
 	}
 
 	public List<Request> requests() {
@@ -281,6 +297,7 @@ public final class FakeConsulAgent implements AutoCloseable {
 			if (check.has("TTL")) {
 				this.ttlChecks.add(check.path("CheckID").asString());
 			}
+			registrationsChanged(registration.path("Name").asString());
 			respond(exchange, 200, "", null);
 		}
 		else if (method.equals("PUT") && path.startsWith("/v1/agent/service/deregister/")) {
@@ -288,6 +305,7 @@ public final class FakeConsulAgent implements AutoCloseable {
 			JsonNode removed = this.services.remove(id);
 			if (removed != null) {
 				this.ttlChecks.remove(removed.path("Check").path("CheckID").asString());
+				registrationsChanged(removed.path("Name").asString());
 			}
 			respond(exchange, (removed != null) ? 200 : 404, (removed != null) ? "" : "Unknown service ID", null);
 		}
@@ -312,6 +330,32 @@ public final class FakeConsulAgent implements AutoCloseable {
 		}
 		else {
 			respond(exchange, 404, "no handler for " + method + " " + path, null);
+		}
+	}
+
+	private void registrationsChanged(String service) {
+		if (!this.healthFromRegistrations) {
+			return;
+		}
+		// under the lock, so the last change to be served reads the last registrations
+		synchronized (this.lock) {
+			ArrayNode entries = this.mapper.createArrayNode();
+			for (JsonNode registration : this.services.values()) {
+				if (registration.path("Name").asString().equals(service)) {
+					ObjectNode entry = entries.addObject();
+					entry.putObject("Node").put("Node", "fake").put("Address", "127.0.0.1");
+					ObjectNode instance = entry.putObject("Service");
+					instance.put("ID", registration.path("ID").asString());
+					instance.put("Service", service);
+					instance.put("Address", registration.path("Address").asString());
+					instance.put("Port", registration.path("Port").asInt());
+					instance.set("Tags", registration.get("Tags"));
+					instance.set("Meta", registration.get("Meta"));
+					entry.putArray("Checks");
+				}
+			}
+			this.raftIndex++;
+			setHealth(service, this.raftIndex, entries.toString());
 		}
 	}
 

@@ -1,0 +1,67 @@
+package dev.grpcscale.autoconfigure;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.PropertyMapper;
+
+import dev.grpcscale.consul.ConsulConnection;
+
+/**
+ * Maps the connection part of a {@code grpc.scale.*.consul} tree (host, port, scheme, token, request timeout,
+ * TLS trust store) onto a {@link ConsulConnection}, for discovery's registry and the cluster's election alike.
+ * The token and the trust store password are never part of a message.
+ */
+public final class ConsulConnections {
+
+	/** Builder setting to property, relative to a Consul prefix, for the connection settings. */
+	public static final Map<String, String> PROPERTIES = Map.of("host", "host", "port", "port", "scheme", "scheme",
+			"token", "token", "requestTimeout", "request-timeout", "trustStore", "tls.trust-store");
+
+	private ConsulConnections() {
+	}
+
+	/**
+	 * The connection settings of {@code consul}.
+	 * @param consul the bound properties
+	 * @return the connection to the agent
+	 * @throws IllegalArgumentException if the builder rejects a value, or the trust store cannot be read or
+	 * opened with its type and password (translate it with
+	 * {@link InvalidGrpcScalePropertiesException#fromBuilder} and {@link #PROPERTIES})
+	 */
+	public static ConsulConnection connection(GrpcScaleProperties.ConsulConnection consul) {
+		ConsulConnection.Builder builder = ConsulConnection.builder();
+		PropertyMapper map = PropertyMapper.get();
+		map.from(consul::getHost).to(builder::host);
+		map.from(consul::getPort).to(builder::port);
+		map.from(consul::getScheme).to(builder::scheme);
+		map.from(consul::getToken).to(builder::token);
+		map.from(consul::getRequestTimeout).to(builder::requestTimeout);
+		map.from(trustStore(consul.getTls())).to(builder::trustStore);
+		return builder.build();
+	}
+
+	private static @Nullable KeyStore trustStore(GrpcScaleProperties.ConsulConnection.Tls tls) {
+		if (tls.getTrustStore() == null) {
+			return null;
+		}
+		String type = tls.getTrustStoreType();
+		String password = tls.getTrustStorePassword();
+		try (InputStream in = Files.newInputStream(tls.getTrustStore())) {
+			KeyStore store = KeyStore.getInstance(type);
+			store.load(in, (password != null) ? password.toCharArray() : null);
+			return store;
+		}
+		catch (IOException | GeneralSecurityException ex) {
+			// the exception's message may name the cause (wrong password, bad format), never the password
+			throw new IllegalArgumentException("trustStore: '" + tls.getTrustStore() + "' (expected: a readable "
+					+ type + " key store opened by tls.trust-store-password: " + ex.getMessage() + ")", ex);
+		}
+	}
+
+}
