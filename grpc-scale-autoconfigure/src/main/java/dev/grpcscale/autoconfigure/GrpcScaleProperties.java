@@ -881,7 +881,11 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		 */
 		private @Nullable String electionName;
 
-		/** Address this node announces to the cluster, for example 10.0.0.7:9090. Empty when unset. */
+		/**
+		 * Address this node announces to the cluster, for example 10.0.0.7:9090. Defaults to the host:port
+		 * the gRPC server serves on (that of the first service registered with discovery), the node then
+		 * joining the cluster once the server has started; empty without a gRPC server on a network port.
+		 */
 		private String address = "";
 
 		/**

@@ -69,10 +69,41 @@ public class GrpcScaleServiceRegistrar {
 				continue;
 			}
 			String name = (service.getName() != null) ? service.getName() : this.applicationName;
-			String serviceHost = (service.getHost() != null) ? service.getHost() : host;
-			int port = (service.getPort() > 0) ? service.getPort() : boundPort;
-			register(name, service.getPackage(), serviceHost, port, service.getMetadata());
+			register(name, service.getPackage(), host(service, host), port(service, boundPort), service.getMetadata());
 		}
+	}
+
+	/**
+	 * The address clients dial this application on, as {@code host:port}: that of the first service
+	 * {@link #serverStarted} registers for this server (whether or not discovery is enabled), or the
+	 * advertised host and bound port when every configured service is disabled.
+	 * @param boundAddress the address the server is bound to, as the server reports it
+	 * @param boundPort the port the server is bound to
+	 * @return the address, or {@code null} if {@code boundPort <= 0} (a server without a network port)
+	 */
+	public @Nullable String advertisedAddress(@Nullable String boundAddress, int boundPort) {
+		if (boundPort <= 0) {
+			return null;
+		}
+		String host = advertisedHost(boundAddress);
+		for (GrpcScaleProperties.Service service : this.services) {
+			if (service.isEnabled()) {
+				return hostAndPort(host(service, host), port(service, boundPort));
+			}
+		}
+		return hostAndPort(host, boundPort);
+	}
+
+	private static String host(GrpcScaleProperties.Service service, String advertisedHost) {
+		return (service.getHost() != null) ? service.getHost() : advertisedHost;
+	}
+
+	private static int port(GrpcScaleProperties.Service service, int boundPort) {
+		return (service.getPort() > 0) ? service.getPort() : boundPort;
+	}
+
+	private static String hostAndPort(String host, int port) {
+		return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
 	}
 
 	private void register(String name, @Nullable String packageName, String host, int port,

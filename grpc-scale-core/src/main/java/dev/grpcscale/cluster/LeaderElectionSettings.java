@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
@@ -40,7 +41,7 @@ public final class LeaderElectionSettings {
 
 	private final String nodeId;
 
-	private final String address;
+	private final Supplier<String> address;
 
 	private final List<String> nodes;
 
@@ -97,9 +98,13 @@ public final class LeaderElectionSettings {
 		return this.nodeId;
 	}
 
-	/** The address this node announces, for example {@code 10.0.0.7:9090}; default {@code ""}. */
+	/**
+	 * The address this node announces, for example {@code 10.0.0.7:9090}; default {@code ""}. Given as a
+	 * supplier, it is read anew on every call: when the node opens a session, when it announces itself,
+	 * and when it reports itself as leader.
+	 */
 	public String address() {
-		return this.address;
+		return this.address.get();
 	}
 
 	/** Node ids expected in the cluster, listed in the status even before they announce themselves. */
@@ -168,7 +173,7 @@ public final class LeaderElectionSettings {
 
 	@Override
 	public String toString() {
-		return "LeaderElectionSettings[nodeId=" + this.nodeId + ", address=" + this.address + ", nodes="
+		return "LeaderElectionSettings[nodeId=" + this.nodeId + ", address=" + address() + ", nodes="
 				+ this.nodes + ", leaderElection=" + this.leaderElection + ", heartbeatInterval="
 				+ this.heartbeatInterval + ", electionTimeout=" + this.electionTimeout + ", safetyMargin="
 				+ this.safetyMargin + ", namespace=" + this.namespace + ", electionName=" + this.electionName
@@ -180,7 +185,7 @@ public final class LeaderElectionSettings {
 
 		private @Nullable String nodeId;
 
-		private String address = "";
+		private Supplier<String> address = () -> "";
 
 		private List<String> nodes = List.of();
 
@@ -217,6 +222,19 @@ public final class LeaderElectionSettings {
 
 		/** The address this node announces, for example {@code 10.0.0.7:9090}; default {@code ""}. */
 		public Builder address(String address) {
+			Objects.requireNonNull(address, "address");
+			this.address = () -> address;
+			return this;
+		}
+
+		/**
+		 * The address this node announces, known only later, for example once a server has bound its port:
+		 * read when the node opens a session and on every announcement, never cached. The supplier must
+		 * return quickly, never {@code null} and never throw; its value should be settled by the time the
+		 * node joins, since a provider may keep the value of the session's opening (for example as the
+		 * leader's address) until the next session.
+		 */
+		public Builder address(Supplier<String> address) {
 			this.address = Objects.requireNonNull(address, "address");
 			return this;
 		}

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,20 @@ class InMemoryLeaderElectionTests {
 		assertThat(info.leader()).isNotNull();
 		assertThat(info.isLeader()).isEqualTo(info.leader().nodeId().equals("a"));
 		assertThat(info.fencingToken()).isEqualTo(info.leader().fencingToken());
+	}
+
+	@Test
+	void addressSupplierIsReadWhenTheNodeJoinsNotWhenTheElectionIsCreated() {
+		InMemoryLeaderGroup group = InMemoryLeaderGroup.create();
+		AtomicReference<String> bound = new AtomicReference<>("");
+		LeaderElection election = InMemoryLeaderElection.create(group, settings("a").address(bound::get).build());
+		this.elections.add(election);
+		bound.set("127.0.0.1:43210");
+		election.join();
+		await().atMost(Duration.ofSeconds(5)).until(election::isLeader);
+
+		assertThat(election.members()).extracting(ClusterMember::address).containsExactly("127.0.0.1:43210");
+		assertThat(election.currentLeader()).map(LeaderInfo::address).hasValue("127.0.0.1:43210");
 	}
 
 	@Test

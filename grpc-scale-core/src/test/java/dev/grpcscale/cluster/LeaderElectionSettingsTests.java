@@ -2,6 +2,7 @@ package dev.grpcscale.cluster;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +26,16 @@ class LeaderElectionSettingsTests {
 		assertThat(settings.namespace()).isEqualTo("grpc-scale");
 		assertThat(settings.electionName()).isEqualTo("default");
 		assertThat(settings.scheduler()).isNull();
+	}
+
+	@Test
+	void addressSupplierIsReadOnEveryCall() {
+		AtomicReference<String> bound = new AtomicReference<>("");
+		LeaderElectionSettings settings = LeaderElectionSettings.builder().address(bound::get).build();
+		assertThat(settings.address()).isEmpty();
+		bound.set("10.0.0.7:9090");
+		assertThat(settings.address()).isEqualTo("10.0.0.7:9090");
+		assertThat(settings.toString()).contains("address=10.0.0.7:9090");
 	}
 
 	@Test

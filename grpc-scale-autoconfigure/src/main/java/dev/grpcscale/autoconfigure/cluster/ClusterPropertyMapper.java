@@ -4,6 +4,7 @@ import java.beans.PropertyDescriptor;
 import java.util.Arrays;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeanUtils;
@@ -33,14 +34,15 @@ final class ClusterPropertyMapper {
 	/**
 	 * The settings of this node's election.
 	 * @param cluster the cluster properties
+	 * @param serverAddress the address to announce when {@code address} is unset (that of the gRPC server)
 	 * @param namespace the backend namespace: a group prefix in memory, the key prefix in etcd
 	 * @param namespaceProperty the property the namespace comes from, relative to {@link #PREFIX}
 	 * @param applicationName {@code spring.application.name}, the default election name
 	 * @return the settings
 	 * @throws InvalidGrpcScalePropertiesException if a value is rejected
 	 */
-	static LeaderElectionSettings settings(GrpcScaleProperties.Cluster cluster, String namespace,
-			String namespaceProperty, @Nullable String applicationName) {
+	static LeaderElectionSettings settings(GrpcScaleProperties.Cluster cluster, Supplier<String> serverAddress,
+			String namespace, String namespaceProperty, @Nullable String applicationName) {
 		Map<String, String> properties = Map.of("nodeId", "node-id", "nodes[]", "nodes", "address", "address",
 				"heartbeatInterval", "heartbeat-interval", "electionTimeout", "election-timeout", "electionName",
 				"election-name", "namespace", namespaceProperty);
@@ -48,7 +50,12 @@ final class ClusterPropertyMapper {
 			LeaderElectionSettings.Builder builder = LeaderElectionSettings.builder();
 			PropertyMapper map = PropertyMapper.get();
 			map.from(cluster::getNodeId).to(builder::nodeId);
-			map.from(cluster::getAddress).to(builder::address);
+			if (cluster.getAddress().isEmpty()) {
+				builder.address(serverAddress);
+			}
+			else {
+				builder.address(cluster.getAddress());
+			}
 			map.from(cluster::getNodes).to(builder::nodes);
 			map.from(cluster::isLeaderElection).to(builder::leaderElection);
 			map.from(cluster::getHeartbeatInterval).to(builder::heartbeatInterval);

@@ -1,5 +1,8 @@
 package dev.grpcscale.autoconfigure.cluster;
 
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -7,13 +10,21 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.ApplicationContextEvent;
+import org.springframework.context.event.ContextRefreshedEvent;
+import org.springframework.context.event.ContextStartedEvent;
 import org.springframework.core.env.Environment;
+import org.springframework.grpc.server.lifecycle.GrpcServerStartedEvent;
+import org.springframework.util.ClassUtils;
 
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleServiceRegistrar;
 import dev.grpcscale.cluster.InMemoryLeaderElection;
 import dev.grpcscale.cluster.LeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
@@ -27,6 +38,11 @@ import dev.grpcscale.cluster.etcd.EtcdLeaderElection;
  * {@code EnhancedServiceManager} (which resigns at graceful shutdown), and closed with the context. This
  * node's leadership changes are published as {@link LeadershipGrantedEvent} and
  * {@link LeadershipRevokedEvent}.
+ *
+ * <p>A node announces {@code grpc.scale.cluster.address}; unset, it announces the {@code host:port} its
+ * gRPC server serves on (that of the first service registered with discovery), and then joins once that
+ * server has started, since the port may be random. Without a gRPC server on a network port (none, or the
+ * in-process one) it announces {@code ""} and joins when the context starts.
  *
  * <p>Nodes compete in the election named {@code grpc.scale.cluster.election-name}, by default
  * {@code spring.application.name}: instances of one application elect one leader, different applications
@@ -42,14 +58,17 @@ public final class GrpcScaleClusterAutoConfiguration {
 	/** Namespace of memory elections: their JVM-wide group is {@code grpc-scale/<election name>}. */
 	static final String MEMORY_NAMESPACE = "grpc-scale";
 
+	private static final String GRPC_SERVER_LIFECYCLE = "org.springframework.grpc.server.lifecycle.GrpcServerLifecycle";
+
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnProperty(name = "grpc.scale.cluster.provider", havingValue = "memory", matchIfMissing = true)
 	static class MemoryClusterConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(LeaderElection.class)
-		InMemoryLeaderElection inMemoryLeaderElection(GrpcScaleProperties properties, Environment environment) {
-			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(),
+		InMemoryLeaderElection inMemoryLeaderElection(GrpcScaleProperties properties, GrpcServerAddress serverAddress,
+				Environment environment) {
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), serverAddress,
 					MEMORY_NAMESPACE, "provider", environment.getProperty("spring.application.name"));
 			return InMemoryLeaderElection.shared(settings);
 		}
@@ -71,9 +90,9 @@ public final class GrpcScaleClusterAutoConfiguration {
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(LeaderElection.class)
 		EtcdLeaderElection etcdLeaderElection(ClusterEtcdClient etcd, GrpcScaleProperties properties,
-				Environment environment) {
-			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), etcd.namespace(),
-					"etcd.namespace", environment.getProperty("spring.application.name"));
+				GrpcServerAddress serverAddress, Environment environment) {
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), serverAddress,
+					etcd.namespace(), "etcd.namespace", environment.getProperty("spring.application.name"));
 			return EtcdLeaderElection.create(etcd.client(), settings);
 		}
 
@@ -86,8 +105,9 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(LeaderElection.class)
-		ConsulLeaderElection consulLeaderElection(GrpcScaleProperties properties, Environment environment) {
-			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(),
+		ConsulLeaderElection consulLeaderElection(GrpcScaleProperties properties, GrpcServerAddress serverAddress,
+				Environment environment) {
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), serverAddress,
 					ClusterConsulElectionFactory.NAMESPACE, "provider",
 					environment.getProperty("spring.application.name"));
 			return ClusterConsulElectionFactory.create(ClusterConsulElectionFactory.effectiveSettings(environment),
@@ -98,9 +118,32 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	GrpcServerAddress grpcScaleClusterServerAddress() {
+		return new GrpcServerAddress();
+	}
+
+	/**
+	 * Joins at start, or, when the election has no address to announce yet and a gRPC server lifecycle is
+	 * defined, once that server has started: its address is known only then (the port may be random).
+	 */
+	@Bean
+	@ConditionalOnMissingBean
 	@ConditionalOnBean(LeaderElection.class)
-	LeaderElectionLifecycle leaderElectionLifecycle(LeaderElection election) {
-		return new LeaderElectionLifecycle(election);
+	LeaderElectionLifecycle leaderElectionLifecycle(LeaderElection election, ListableBeanFactory beanFactory) {
+		boolean awaitGrpcServer = election.settings().address().isEmpty() && grpcServerDefined(beanFactory);
+		return new LeaderElectionLifecycle(election, awaitGrpcServer);
+	}
+
+	/** Joins an election that awaits a gRPC server which never started, once the context has started. */
+	@Bean
+	ApplicationListener<ApplicationContextEvent> grpcScaleClusterContextStartedListener(
+			ObjectProvider<LeaderElectionLifecycle> lifecycle, ApplicationContext context) {
+		return (event) -> {
+			if (event.getApplicationContext() == context
+					&& (event instanceof ContextRefreshedEvent || event instanceof ContextStartedEvent)) {
+				lifecycle.ifAvailable(LeaderElectionLifecycle::joinIfAwaiting);
+			}
+		};
 	}
 
 	@Bean(destroyMethod = "close")
@@ -108,6 +151,42 @@ public final class GrpcScaleClusterAutoConfiguration {
 	@ConditionalOnBean(LeaderElection.class)
 	LeadershipEventPublisher leadershipEventPublisher(LeaderElection election, ApplicationEventPublisher publisher) {
 		return LeadershipEventPublisher.subscribe(election, publisher);
+	}
+
+	private static boolean grpcServerDefined(ListableBeanFactory beanFactory) {
+		ClassLoader classLoader = (beanFactory instanceof ConfigurableBeanFactory configurable)
+				? configurable.getBeanClassLoader() : null;
+		if (!ClassUtils.isPresent(GRPC_SERVER_LIFECYCLE, classLoader)) {
+			return false;
+		}
+		Class<?> type = ClassUtils.resolveClassName(GRPC_SERVER_LIFECYCLE, classLoader);
+		return beanFactory.getBeanNamesForType(type, true, false).length > 0;
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(GrpcServerStartedEvent.class)
+	static class GrpcServerAddressConfiguration {
+
+		/**
+		 * Records the address of the gRPC server once it has started on a network port, the host and port
+		 * of the first service registered with discovery, then joins an election that awaited it.
+		 */
+		@Bean
+		ApplicationListener<GrpcServerStartedEvent> grpcScaleClusterServerStartedListener(
+				GrpcServerAddress serverAddress, ObjectProvider<GrpcScaleServiceRegistrar> registrar,
+				ObjectProvider<LeaderElectionLifecycle> lifecycle) {
+			return (event) -> {
+				GrpcScaleServiceRegistrar addresses = registrar.getIfAvailable();
+				String address = (addresses != null) ? addresses.advertisedAddress(event.getAddress(), event.getPort())
+						: null;
+				if (address == null) {
+					return;
+				}
+				serverAddress.serverStarted(address);
+				lifecycle.ifAvailable(LeaderElectionLifecycle::joinIfAwaiting);
+			};
+		}
+
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.grpcscale.autoconfigure.cluster;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.mock.env.MockEnvironment;
 
 import dev.grpcscale.EnhancedServiceManager;
@@ -19,12 +21,15 @@ import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.autoconfigure.TestServices;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
+import dev.grpcscale.cluster.ClusterMember;
 import dev.grpcscale.cluster.InMemoryLeaderElection;
 import dev.grpcscale.cluster.LeaderElection;
+import dev.grpcscale.cluster.LeaderInfo;
 import dev.grpcscale.cluster.etcd.EtcdLeaderElection;
 import dev.grpcscale.test.etcd.EtcdCluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -152,6 +157,37 @@ class EtcdClusterAutoConfigurationTests {
 					.until(() -> followerEvents.kinds().equals(List.of("LeadershipGrantedEvent")));
 				assertThat(followerEvents.events.get(0).getFencingToken()).isGreaterThan(leaderToken);
 			}));
+	}
+
+	@Test
+	void applicationsOnRandomPortsAnnounceTheirBoundAddressOnEtcd() {
+		String namespace = "/cl-" + UUID.randomUUID();
+		String discovery = TestServices.uniqueNamespace();
+		String[] properties = { "grpc.scale.cluster.provider=etcd",
+				"grpc.scale.cluster.etcd.endpoints=" + String.join(",", etcd.clientEndpoints()),
+				"grpc.scale.cluster.etcd.namespace=" + namespace, "grpc.scale.cluster.heartbeat-interval=200ms",
+				"grpc.scale.cluster.election-timeout=1s" };
+		try (ConfigurableApplicationContext a = TestServices.startServer("orders", "a", discovery, with(properties,
+				"grpc.scale.cluster.node-id=node-a"));
+				ConfigurableApplicationContext b = TestServices.startServer("orders", "b", discovery,
+						with(properties, "grpc.scale.cluster.node-id=node-b"))) {
+			String addressA = "127.0.0.1:" + a.getEnvironment().getProperty("local.grpc.server.port");
+			String addressB = "127.0.0.1:" + b.getEnvironment().getProperty("local.grpc.server.port");
+			EnhancedServiceManager manager = b.getBean(EnhancedServiceManager.class);
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+				assertThat(manager.getClusterInfo().nodes()).extracting(ClusterMember::nodeId, ClusterMember::address)
+					.containsExactly(tuple("node-a", addressA), tuple("node-b", addressB));
+				assertThat(manager.getClusterInfo().leader()).isNotNull();
+			});
+			LeaderInfo leader = manager.getClusterInfo().leader();
+			assertThat(leader.address()).isEqualTo(leader.nodeId().equals("node-a") ? addressA : addressB);
+		}
+	}
+
+	private static String[] with(String[] properties, String extra) {
+		String[] result = Arrays.copyOf(properties, properties.length + 1);
+		result[properties.length] = extra;
+		return result;
 	}
 
 }

@@ -7,6 +7,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
@@ -15,6 +17,8 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.grpc.server.GrpcServerFactory;
+import org.springframework.grpc.server.lifecycle.GrpcServerLifecycle;
 
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
@@ -89,6 +93,29 @@ class GrpcScaleClusterAutoConfigurationTests {
 					.until(() -> manager.getClusterInfo().nodes().stream().anyMatch((m) -> m.address().equals("10.0.0.7:9090")));
 				assertThat(manager.isLeader()).isFalse();
 				assertThat(manager.getClusterInfo().nodes()).extracting("nodeId").containsExactly("orders-1", "orders-2");
+			});
+	}
+
+	@Test
+	void electionAwaitingAGrpcServerThatNeverStartsJoinsOnceTheContextHasStarted() {
+		GrpcServerFactory noServer = new GrpcServerFactory() {
+			@Override
+			public Server createServer() {
+				return null;
+			}
+
+			@Override
+			public void addService(ServerServiceDefinition service) {
+			}
+		};
+		isolated()
+			.withBean("neverStartingGrpcServerLifecycle", GrpcServerLifecycle.class,
+					() -> new GrpcServerLifecycle(noServer, Duration.ZERO, (event) -> {
+					}))
+			.run((context) -> {
+				EnhancedServiceManager manager = context.getBean(EnhancedServiceManager.class);
+				await().atMost(Duration.ofSeconds(5)).until(manager::isLeader);
+				assertThat(manager.getClusterInfo().leader().address()).isEmpty();
 			});
 	}
 
