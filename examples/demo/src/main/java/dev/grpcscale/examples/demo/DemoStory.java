@@ -234,6 +234,9 @@ final class DemoStory {
 			line("%-9s leader=%-5s catalogue refreshes=%d", product, product.equals(leader), refreshes);
 			onlyLeader &= product.equals(leader) ? refreshes > 0 : refreshes == 0;
 		}
+		JsonNode cluster = this.landscape.status(leader).path("cluster");
+		line("%s announces its gRPC address %s; the cluster has %d members", leader,
+				cluster.path("leader").path("address").asString(), cluster.path("nodes").size());
 		check(onlyLeader, "only the leader (" + leader + ", fencing token " + firstToken + ") ran the job");
 
 		title("The leader shuts down gracefully while calls keep flowing");

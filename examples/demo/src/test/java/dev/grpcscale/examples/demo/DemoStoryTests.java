@@ -46,6 +46,7 @@ class DemoStoryTests {
 			.contains("PASS traffic moved to the other instances, no call failed")
 			.contains("PASS product-b rejoined and every circuit is closed")
 			.contains("[5] The product-service instances elect a leader; only it refreshes the catalogue")
+			.contains("announces its gRPC address 127.0.0.1:")
 			.contains("PASS only the leader")
 			.contains("[6] The leader shuts down gracefully while calls keep flowing")
 			.contains("PASS a new leader was elected with a higher fencing token")
