@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -521,19 +522,8 @@ public final class FakeConsulAgent implements AutoCloseable {
 		ArrayNode entries = this.mapper.createArrayNode();
 		long index;
 		synchronized (this.lock) {
-			long deadline = System.nanoTime() + waitNanos;
-			while (requested > 0 && this.kvIndex <= requested && this.failStatus == 0 && !this.stopped) {
-				long remaining = deadline - System.nanoTime();
-				if (remaining <= 0) {
-					break;
-				}
-				try {
-					TimeUnit.NANOSECONDS.timedWait(this.lock, remaining);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					return;
-				}
+			if (!awaitIndexAbove(requested, waitNanos, () -> this.kvIndex)) {
+				return;
 			}
 			index = this.kvIndex;
 			for (KvEntry entry : this.kv.values()) {
@@ -556,28 +546,40 @@ public final class FakeConsulAgent implements AutoCloseable {
 		respond(exchange, 200, entries.toString(), index);
 	}
 
+	/**
+	 * A blocking query's wait, under {@link #lock}: until {@code index} is above {@code requested} (at once
+	 * when {@code requested} is 0), the wait is over, a failure is set or the agent stops.
+	 * @return {@code false} when the serving thread was interrupted
+	 */
+	private boolean awaitIndexAbove(long requested, long waitNanos, LongSupplier index) {
+		long deadline = System.nanoTime() + waitNanos;
+		while (requested > 0 && index.getAsLong() <= requested && this.failStatus == 0 && !this.stopped) {
+			long remaining = deadline - System.nanoTime();
+			if (remaining <= 0) {
+				return true;
+			}
+			try {
+				TimeUnit.NANOSECONDS.timedWait(this.lock, remaining);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return false;
+			}
+		}
+		return true;
+	}
+
 	private void serveHealth(HttpExchange exchange, String service, Map<String, String> query)
 			throws IOException {
 		long requested = Long.parseLong(query.getOrDefault("index", "0"));
 		long waitNanos = parseWait(query.getOrDefault("wait", "5m")).toNanos();
 		Health current;
 		synchronized (this.lock) {
-			long deadline = System.nanoTime() + waitNanos;
-			current = this.health.getOrDefault(service, Health.UNKNOWN);
-			while (requested > 0 && current.index() <= requested && this.failStatus == 0 && !this.stopped) {
-				long remaining = deadline - System.nanoTime();
-				if (remaining <= 0) {
-					break;
-				}
-				try {
-					TimeUnit.NANOSECONDS.timedWait(this.lock, remaining);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					return;
-				}
-				current = this.health.getOrDefault(service, Health.UNKNOWN);
+			if (!awaitIndexAbove(requested, waitNanos,
+					() -> this.health.getOrDefault(service, Health.UNKNOWN).index())) {
+				return;
 			}
+			current = this.health.getOrDefault(service, Health.UNKNOWN);
 		}
 		if (this.stopped) {
 			return;
