@@ -218,7 +218,10 @@ final class DemoStory {
 	/** user-service's open circuits, from its status. */
 	private List<String> openCircuits() throws Exception {
 		List<String> open = new ArrayList<>();
-		this.landscape.status("user-1").path("circuitBreaker").path("openCircuits").forEach((name) -> open.add(name.asString()));
+		this.landscape.status("user-1")
+			.path("circuitBreaker")
+			.path("openCircuits")
+			.forEach((name) -> open.add(name.asString()));
 		return open;
 	}
 

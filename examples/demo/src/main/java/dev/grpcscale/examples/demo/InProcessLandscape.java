@@ -24,7 +24,7 @@ final class InProcessLandscape implements Landscape {
 
 	static final String NAMESPACE = "demo";
 
-	private static final JsonMapper JSON = JsonMapper.builder().build();
+	private static final JsonMapper JSON = JsonMapper.shared();
 
 	private final InMemoryServiceRegistry discovery = InMemoryServiceRegistry.shared(NAMESPACE);
 

@@ -34,7 +34,7 @@ import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
  */
 final class ProcessLandscape implements Landscape {
 
-	private static final JsonMapper JSON = JsonMapper.builder().build();
+	private static final JsonMapper JSON = JsonMapper.shared();
 
 	private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
