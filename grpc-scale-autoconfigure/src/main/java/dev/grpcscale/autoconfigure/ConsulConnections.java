@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.util.Map;
+import java.util.Locale;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
@@ -19,10 +19,6 @@ import dev.grpcscale.consul.ConsulConnection;
  */
 public final class ConsulConnections {
 
-	/** Builder setting to property, relative to a Consul prefix, for the connection settings. */
-	public static final Map<String, String> PROPERTIES = Map.of("host", "host", "port", "port", "scheme", "scheme",
-			"token", "token", "requestTimeout", "request-timeout", "trustStore", "tls.trust-store");
-
 	private ConsulConnections() {
 	}
 
@@ -31,15 +27,14 @@ public final class ConsulConnections {
 	 * @param consul the bound properties
 	 * @return the connection to the agent
 	 * @throws IllegalArgumentException if the builder rejects a value, or the trust store cannot be read or
-	 * opened with its type and password (translate it with
-	 * {@link InvalidGrpcScalePropertiesException#fromBuilder} and {@link #PROPERTIES})
+	 * opened with its type and password (bound properties were checked for both already)
 	 */
 	public static ConsulConnection connection(GrpcScaleProperties.ConsulConnection consul) {
 		ConsulConnection.Builder builder = ConsulConnection.builder();
 		PropertyMapper map = PropertyMapper.get();
 		map.from(consul::getHost).to(builder::host);
 		map.from(consul::getPort).to(builder::port);
-		map.from(consul::getScheme).to(builder::scheme);
+		map.from(consul::getScheme).as((scheme) -> scheme.name().toLowerCase(Locale.ROOT)).to(builder::scheme);
 		map.from(consul::getToken).to(builder::token);
 		map.from(consul::getRequestTimeout).to(builder::requestTimeout);
 		map.from(trustStore(consul.getTls())).to(builder::trustStore);

@@ -9,20 +9,25 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanClassLoaderAware;
-import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.Environment;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+
+import dev.grpcscale.discovery.consul.ConsulCheckType;
 
 /**
  * Configuration of grpc-scale, bound from {@code grpc.scale.*}. Every feature has an {@code enabled}
- * switch; values are checked at start-up by {@link GrpcScalePropertiesValidator}, and a bad one stops the
- * application with a message naming the key, the value and what is expected.
+ * switch. The object validates itself as Boot's binder binds it (it is a Spring {@link Validator} of its
+ * own type, which {@code @ConfigurationProperties} binding applies without any Bean Validation provider):
+ * a bad value stops the application with a {@code BindValidationException} that the failure analysis
+ * reports with the key, the value, where it was set and what is expected.
  */
 @ConfigurationProperties("grpc.scale")
-public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, BeanClassLoaderAware {
+public class GrpcScaleProperties implements Validator, EnvironmentAware, BeanClassLoaderAware {
 
-	private @Nullable String applicationName;
+	private @Nullable Environment environment;
 
 	private @Nullable ClassLoader classLoader;
 
@@ -44,7 +49,7 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 
 	@Override
 	public void setEnvironment(Environment environment) {
-		this.applicationName = environment.getProperty("spring.application.name");
+		this.environment = environment;
 	}
 
 	@Override
@@ -52,14 +57,20 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		this.classLoader = classLoader;
 	}
 
+	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
+	@Override
+	public boolean supports(Class<?> type) {
+		return GrpcScaleProperties.class == type;
+	}
+
 	/**
-	 * Validates the bound values.
-	 * @throws InvalidGrpcScalePropertiesException listing every invalid value
+	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
+	 * after its key (relative to {@code grpc.scale}), with what is expected as its only argument.
 	 */
 	@Override
-	public void afterPropertiesSet() {
-		GrpcScalePropertiesValidator.validate(this, this.applicationName,
-				(this.classLoader != null) ? this.classLoader : getClass().getClassLoader());
+	public void validate(Object target, Errors errors) {
+		GrpcScalePropertiesValidator.validate((GrpcScaleProperties) target, this.environment,
+				(this.classLoader != null) ? this.classLoader : getClass().getClassLoader(), errors);
 	}
 
 	public List<Service> getServices() {
@@ -171,7 +182,7 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		private boolean enabled = true;
 
 		/** Discovery backend: 'memory' (in this JVM), 'etcd' or 'consul'. */
-		private String provider = "memory";
+		private DiscoveryProvider provider = DiscoveryProvider.MEMORY;
 
 		private final Memory memory = new Memory();
 
@@ -187,11 +198,11 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 			this.enabled = enabled;
 		}
 
-		public String getProvider() {
+		public DiscoveryProvider getProvider() {
 			return this.provider;
 		}
 
-		public void setProvider(String provider) {
+		public void setProvider(DiscoveryProvider provider) {
 			this.provider = provider;
 		}
 
@@ -228,20 +239,14 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 
 	}
 
-	/** Connection to etcd, for discovery or for the cluster. */
-	public static class Etcd {
+	/** Connection to etcd: the keys discovery and the cluster share. */
+	public static class EtcdConnection {
 
 		/** etcd client URLs, http:// or https:// (all of one kind). */
 		private List<String> endpoints = new ArrayList<>(List.of("http://127.0.0.1:2379"));
 
 		/** Key prefix: instances live under '<namespace>/services/<service>/<instanceId>'. */
 		private String namespace = "/grpc-scale";
-
-		/** TTL of the lease registrations are bound to, whole seconds, at least 1s; a crashed instance leaves discovery within it. */
-		private Duration leaseTtl = Duration.ofSeconds(15);
-
-		/** Bound on each request to etcd; registration retries across an etcd leader change for up to this long. */
-		private Duration requestTimeout = Duration.ofSeconds(5);
 
 		/** User name for etcd authentication. Never logged nor shown in status. */
 		private @Nullable String username;
@@ -265,22 +270,6 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 
 		public void setNamespace(String namespace) {
 			this.namespace = namespace;
-		}
-
-		public Duration getLeaseTtl() {
-			return this.leaseTtl;
-		}
-
-		public void setLeaseTtl(Duration leaseTtl) {
-			this.leaseTtl = leaseTtl;
-		}
-
-		public Duration getRequestTimeout() {
-			return this.requestTimeout;
-		}
-
-		public void setRequestTimeout(Duration requestTimeout) {
-			this.requestTimeout = requestTimeout;
 		}
 
 		public @Nullable String getUsername() {
@@ -354,6 +343,33 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 
 	}
 
+	/** Connection to etcd for discovery, and how instances are registered in it. */
+	public static class Etcd extends EtcdConnection {
+
+		/** TTL of the lease registrations are bound to, whole seconds, at least 1s; a crashed instance leaves discovery within it. */
+		private Duration leaseTtl = Duration.ofSeconds(15);
+
+		/** Bound on each request to etcd; registration retries across an etcd leader change for up to this long. */
+		private Duration requestTimeout = Duration.ofSeconds(5);
+
+		public Duration getLeaseTtl() {
+			return this.leaseTtl;
+		}
+
+		public void setLeaseTtl(Duration leaseTtl) {
+			this.leaseTtl = leaseTtl;
+		}
+
+		public Duration getRequestTimeout() {
+			return this.requestTimeout;
+		}
+
+		public void setRequestTimeout(Duration requestTimeout) {
+			this.requestTimeout = requestTimeout;
+		}
+
+	}
+
 	/** How to reach a Consul agent: the keys discovery and the cluster share. */
 	public static class ConsulConnection {
 
@@ -364,7 +380,7 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		private int port = 8500;
 
 		/** 'http' or 'https'. A trust store turns on 'https' as well. */
-		private String scheme = "http";
+		private ConsulScheme scheme = ConsulScheme.HTTP;
 
 		/** ACL token, sent as the X-Consul-Token header. Never logged nor shown in status. */
 		private @Nullable String token;
@@ -390,11 +406,11 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 			this.port = port;
 		}
 
-		public String getScheme() {
+		public ConsulScheme getScheme() {
 			return this.scheme;
 		}
 
-		public void setScheme(String scheme) {
+		public void setScheme(ConsulScheme scheme) {
 			this.scheme = scheme;
 		}
 
@@ -465,7 +481,7 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		private @Nullable String datacenter;
 
 		/** Health check registered with each instance: 'grpc' (the agent probes grpc.health.v1) or 'ttl' (passed by this application every third of check-interval). */
-		private String checkType = "grpc";
+		private ConsulCheckType checkType = ConsulCheckType.GRPC;
 
 		/** Whether the agent's gRPC check connects with TLS. */
 		private boolean grpcUseTls;
@@ -490,11 +506,11 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 			this.datacenter = datacenter;
 		}
 
-		public String getCheckType() {
+		public ConsulCheckType getCheckType() {
 			return this.checkType;
 		}
 
-		public void setCheckType(String checkType) {
+		public void setCheckType(ConsulCheckType checkType) {
 			this.checkType = checkType;
 		}
 
@@ -872,7 +888,7 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		private Duration electionTimeout = Duration.ofSeconds(15);
 
 		/** Cluster backend: 'memory' (in this JVM), 'etcd' or 'consul'. */
-		private String provider = "memory";
+		private ClusterProvider provider = ClusterProvider.MEMORY;
 
 		/**
 		 * Name of the election this node takes part in; nodes with the same name (and backend namespace)
@@ -889,11 +905,12 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		private String address = "";
 
 		/**
-		 * etcd for provider 'etcd': same keys as grpc.scale.service-discovery.etcd; every key not set here
-		 * takes the value of grpc.scale.service-discovery.etcd. lease-ttl and request-timeout do not apply
-		 * (the lease TTL is election-timeout).
+		 * etcd for provider 'etcd': the connection keys of grpc.scale.service-discovery.etcd (endpoints,
+		 * namespace, credentials, TLS); every key not set here takes the value of
+		 * grpc.scale.service-discovery.etcd. The cluster has no lease-ttl nor request-timeout of its own: its
+		 * lease TTL and request bound are election-timeout.
 		 */
-		private final Etcd etcd = new Etcd();
+		private final EtcdConnection etcd = new EtcdConnection();
 
 		/**
 		 * Consul for provider 'consul': every key not set here takes the value of
@@ -949,11 +966,11 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 			this.electionTimeout = electionTimeout;
 		}
 
-		public String getProvider() {
+		public ClusterProvider getProvider() {
 			return this.provider;
 		}
 
-		public void setProvider(String provider) {
+		public void setProvider(ClusterProvider provider) {
 			this.provider = provider;
 		}
 
@@ -973,7 +990,7 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 			this.address = address;
 		}
 
-		public Etcd getEtcd() {
+		public EtcdConnection getEtcd() {
 			return this.etcd;
 		}
 
@@ -1003,6 +1020,45 @@ public class GrpcScaleProperties implements InitializingBean, EnvironmentAware, 
 		public void setLockDelay(Duration lockDelay) {
 			this.lockDelay = lockDelay;
 		}
+
+	}
+
+	/** The discovery backends. */
+	public enum DiscoveryProvider {
+
+		/** In this JVM; application contexts sharing a namespace discover each other. */
+		MEMORY,
+
+		/** etcd, through io.etcd:jetcd-core. */
+		ETCD,
+
+		/** A Consul agent, over its HTTP API. */
+		CONSUL
+
+	}
+
+	/** The cluster (leader election) backends. */
+	public enum ClusterProvider {
+
+		/** In this JVM. */
+		MEMORY,
+
+		/** etcd's election API, through io.etcd:jetcd-core. */
+		ETCD,
+
+		/** Consul sessions and KV acquire. */
+		CONSUL
+
+	}
+
+	/** How a Consul agent is reached. */
+	public enum ConsulScheme {
+
+		/** Plain HTTP. */
+		HTTP,
+
+		/** HTTPS. */
+		HTTPS
 
 	}
 

@@ -5,7 +5,6 @@ import org.springframework.core.env.Environment;
 
 import dev.grpcscale.autoconfigure.EtcdConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
-import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
 
 /**
  * The jetcd {@link Client} the etcd cluster provider runs on, owned by the application context: it is
@@ -36,24 +35,18 @@ public final class ClusterEtcdClient implements AutoCloseable {
 	 * @param environment where the properties are read
 	 * @return the effective settings
 	 */
-	static GrpcScaleProperties.Etcd effectiveSettings(Environment environment) {
-		return ClusterPropertyMapper.backendSettings(environment, "etcd", new GrpcScaleProperties.Etcd(),
-				GrpcScaleProperties.Etcd.class);
+	static GrpcScaleProperties.EtcdConnection effectiveSettings(Environment environment) {
+		return ClusterPropertyMapper.backendSettings(environment, "etcd", new GrpcScaleProperties.EtcdConnection(),
+				GrpcScaleProperties.EtcdConnection.class);
 	}
 
 	/**
 	 * Connects to the etcd of the effective settings.
 	 * @param etcd the settings, from {@link #effectiveSettings(Environment)}
 	 * @return the client
-	 * @throws InvalidGrpcScalePropertiesException if a value is rejected
 	 */
-	static ClusterEtcdClient create(GrpcScaleProperties.Etcd etcd) {
-		try {
-			return new ClusterEtcdClient(EtcdConnections.connection(etcd).build(), etcd.getNamespace());
-		}
-		catch (IllegalArgumentException ex) {
-			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, EtcdConnections.PROPERTIES, ex);
-		}
+	static ClusterEtcdClient create(GrpcScaleProperties.EtcdConnection etcd) {
+		return new ClusterEtcdClient(EtcdConnections.connection(etcd).build(), etcd.getNamespace());
 	}
 
 	/** The jetcd client. */

@@ -82,7 +82,8 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean({ LeaderElection.class, ClusterEtcdClient.class })
-		ClusterEtcdClient clusterEtcdClient(Environment environment) {
+		ClusterEtcdClient clusterEtcdClient(GrpcScaleProperties properties, Environment environment) {
+			// properties: bound and validated before the client reads the same keys from the environment
 			return ClusterEtcdClient.create(ClusterEtcdClient.effectiveSettings(environment));
 		}
 

@@ -84,7 +84,7 @@ class ConsulClusterAutoConfigurationTests {
 			.withProperty("grpc.scale.cluster.consul.lock-delay", "0s");
 		GrpcScaleProperties.ClusterConsul effective = ClusterConsulElectionFactory.effectiveSettings(environment);
 		assertThat(effective.getHost()).isEqualTo("consul.internal");
-		assertThat(effective.getScheme()).isEqualTo("https");
+		assertThat(effective.getScheme()).isEqualTo(GrpcScaleProperties.ConsulScheme.HTTPS);
 		assertThat(effective.getRequestTimeout()).isEqualTo(Duration.ofSeconds(3));
 		assertThat(effective.getTls().getTrustStoreType()).isEqualTo("JKS");
 		assertThat(effective.getPort()).isEqualTo(8502);
@@ -97,7 +97,7 @@ class ConsulClusterAutoConfigurationTests {
 					.withProperty("grpc.scale.service-discovery.consul.lock-delay", "30s"));
 		assertThat(defaults.getHost()).isEqualTo("10.0.0.9");
 		assertThat(defaults.getPort()).isEqualTo(8500);
-		assertThat(defaults.getScheme()).isEqualTo("http");
+		assertThat(defaults.getScheme()).isEqualTo(GrpcScaleProperties.ConsulScheme.HTTP);
 		assertThat(defaults.getToken()).isNull();
 		assertThat(defaults.getLockDelay()).isEqualTo(Duration.ofSeconds(1));
 	}
