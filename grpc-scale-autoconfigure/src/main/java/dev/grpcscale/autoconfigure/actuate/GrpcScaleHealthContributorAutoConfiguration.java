@@ -2,6 +2,7 @@ package dev.grpcscale.autoconfigure.actuate;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
@@ -18,9 +19,12 @@ import dev.grpcscale.discovery.ServiceDiscovery;
 
 /**
  * Auto-configuration of grpc-scale's health indicators: {@code discovery} (the discovery backend's
- * reachability), {@code circuitBreakers} (open circuits; stays UP) and {@code grpcInstances} (client-side
- * checks of called instances; stays UP). Turn one off with
- * {@code management.health.<discovery|circuitbreakers|grpcinstances>.enabled=false}.
+ * reachability), {@code grpcScaleCircuitBreakers} (open circuits; stays UP) and {@code grpcInstances}
+ * (client-side checks of called instances; stays UP). Turn one off with
+ * {@code management.health.<discovery|grpc-scale-circuit-breakers|grpcinstances>.enabled=false}. The circuit
+ * breakers' indicator is not named {@code circuitBreakers}, the id of resilience4j's own indicator, so both
+ * can be present; {@code management.health.circuitbreakers.enabled=false}, its earlier key, still turns it
+ * off (and resilience4j's with it).
  */
 @AutoConfiguration(after = { GrpcScaleDiscoveryAutoConfiguration.class, GrpcScaleCircuitBreakerAutoConfiguration.class,
 		GrpcScaleAutoConfiguration.class })
@@ -28,10 +32,11 @@ import dev.grpcscale.discovery.ServiceDiscovery;
 public final class GrpcScaleHealthContributorAutoConfiguration {
 
 	@Bean
-	@ConditionalOnMissingBean(name = "circuitBreakersHealthIndicator")
+	@ConditionalOnMissingBean(name = "grpcScaleCircuitBreakersHealthIndicator")
 	@ConditionalOnBean(GrpcCircuitBreakers.class)
-	@ConditionalOnEnabledHealthIndicator("circuitbreakers")
-	CircuitBreakersHealthIndicator circuitBreakersHealthIndicator(GrpcCircuitBreakers breakers) {
+	@ConditionalOnEnabledHealthIndicator("grpc-scale-circuit-breakers")
+	@ConditionalOnBooleanProperty(name = "management.health.circuitbreakers.enabled", matchIfMissing = true)
+	CircuitBreakersHealthIndicator grpcScaleCircuitBreakersHealthIndicator(GrpcCircuitBreakers breakers) {
 		return new CircuitBreakersHealthIndicator(breakers);
 	}
 
