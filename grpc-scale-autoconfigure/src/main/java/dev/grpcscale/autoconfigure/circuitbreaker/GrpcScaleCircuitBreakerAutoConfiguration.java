@@ -45,7 +45,8 @@ import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
  */
 @AutoConfiguration(before = GrpcScaleAutoConfiguration.class,
 		beforeName = "org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration",
-		afterName = { "io.github.resilience4j.springboot3.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration",
+		afterName = { "io.github.resilience4j.springboot.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration",
+				"io.github.resilience4j.springboot3.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration",
 				"org.springframework.cloud.circuitbreaker.resilience4j.Resilience4JAutoConfiguration" })
 @ConditionalOnClass(CircuitBreakerRegistry.class)
 @ConditionalOnBooleanProperty(name = "grpc.scale.circuit-breaker.enabled", matchIfMissing = true)
