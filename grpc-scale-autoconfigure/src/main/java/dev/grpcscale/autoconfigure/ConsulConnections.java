@@ -29,7 +29,7 @@ public final class ConsulConnections {
 	 * @throws IllegalArgumentException if the builder rejects a value, or the trust store cannot be read or
 	 * opened with its type and password (bound properties were checked for both already)
 	 */
-	public static ConsulConnection connection(GrpcScaleProperties.ConsulConnection consul) {
+	public static ConsulConnection connection(GrpcScaleDiscoveryProperties.ConsulConnection consul) {
 		ConsulConnection.Builder builder = ConsulConnection.builder();
 		PropertyMapper map = PropertyMapper.get();
 		map.from(consul::getHost).to(builder::host);
@@ -41,7 +41,7 @@ public final class ConsulConnections {
 		return builder.build();
 	}
 
-	private static @Nullable KeyStore trustStore(GrpcScaleProperties.ConsulConnection.Tls tls) {
+	private static @Nullable KeyStore trustStore(GrpcScaleDiscoveryProperties.ConsulConnection.Tls tls) {
 		if (tls.getTrustStore() == null) {
 			return null;
 		}

@@ -19,7 +19,7 @@ public final class EtcdConnections {
 	 * @return a builder of clients with those settings
 	 * @throws IllegalArgumentException if the builder rejects a value (bound properties were checked already)
 	 */
-	public static EtcdClients.Builder connection(GrpcScaleProperties.EtcdConnection etcd) {
+	public static EtcdClients.Builder connection(GrpcScaleDiscoveryProperties.EtcdConnection etcd) {
 		EtcdClients.Builder builder = EtcdClients.builder();
 		PropertyMapper map = PropertyMapper.get();
 		map.from(etcd::getEndpoints).to(builder::endpoints);

@@ -33,12 +33,13 @@ import dev.grpcscale.discovery.ServiceRegistry;
 @AutoConfiguration(after = GrpcScaleDiscoveryAutoConfiguration.class,
 		afterName = { "org.springframework.boot.grpc.server.autoconfigure.GrpcServerAutoConfiguration",
 				"org.springframework.boot.grpc.server.autoconfigure.health.GrpcServerHealthAutoConfiguration" })
-@EnableConfigurationProperties(GrpcScaleProperties.class)
+@EnableConfigurationProperties({ GrpcScaleProperties.class, GrpcScaleTracingProperties.class,
+		GrpcScaleHealthCheckProperties.class })
 public final class GrpcScaleAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	EnhancedServiceManager enhancedServiceManager(GrpcScaleProperties properties,
+	EnhancedServiceManager enhancedServiceManager(GrpcScaleTracingProperties tracing,
 			ObjectProvider<ServiceRegistry> registry, ObjectProvider<ServiceDiscovery> discovery,
 			ObjectProvider<HealthStatusManager> health, ObjectProvider<BindableService> services,
 			ObjectProvider<GrpcCircuitBreakers> circuitBreakers, ObjectProvider<ObservationRegistry> observations,
@@ -50,7 +51,7 @@ public final class GrpcScaleAutoConfiguration {
 				.map((service) -> service.bindService().getServiceDescriptor().getName())
 				.toList())
 			.circuitBreakers(circuitBreakers.getIfAvailable())
-			.observationRegistry(properties.getTracing().isEnabled() ? observations.getIfAvailable() : null)
+			.observationRegistry(tracing.isEnabled() ? observations.getIfAvailable() : null)
 			.leaderElection(leaderElection.getIfAvailable())
 			.build();
 	}

@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
 
 import io.grpc.Status;
 import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
@@ -31,9 +32,9 @@ import org.springframework.validation.Errors;
 import org.springframework.validation.FieldError;
 
 /**
- * The rules of {@link GrpcScaleProperties}, applied once by Boot's binder through
- * {@link GrpcScaleProperties#validate}. Every invalid value becomes a {@link FieldError} whose field is its
- * key relative to {@code grpc.scale} (kebab-case, as written in {@code application.yml}), whose rejected
+ * The rules of grpc-scale's properties classes, applied once by Boot's binder through their
+ * {@code validate} methods. Every invalid value becomes a {@link FieldError} whose field is its key
+ * relative to the class's prefix (kebab-case, as written in {@code application.yml}), whose rejected
  * value is the bound value, whose only argument is what is expected and whose default message reads
  * {@code <key>: '<value>' (expected: <what>)}. Core builders keep their own invariant checks; nothing here
  * reads their messages.
@@ -42,8 +43,6 @@ final class GrpcScalePropertiesValidator {
 
 	/** Code of every error this validator reports. */
 	static final String ERROR_CODE = "grpc-scale.invalid";
-
-	private static final String ROOT = "grpc.scale";
 
 	private static final String ETCD_CLIENT = "io.etcd.jetcd.Client";
 
@@ -54,9 +53,9 @@ final class GrpcScalePropertiesValidator {
 			Map.of(ETCD_CLIENT, "io.etcd:jetcd-core", JSON, "tools.jackson.core:jackson-databind"), "consul",
 			Map.of(JSON, "tools.jackson.core:jackson-databind"));
 
-	/** Keys that were bound but never used, and what to set instead. */
-	private static final Map<String, String> REMOVED_KEYS = Map.of("cluster.etcd.lease-ttl",
-			"grpc.scale.cluster.election-timeout (the TTL of the election's lease)", "cluster.etcd.request-timeout",
+	/** Keys of the cluster that were bound but never used, and what to set instead. */
+	private static final Map<String, String> REMOVED_CLUSTER_KEYS = Map.of("etcd.lease-ttl",
+			"grpc.scale.cluster.election-timeout (the TTL of the election's lease)", "etcd.request-timeout",
 			"grpc.scale.cluster.election-timeout (the bound of the election's requests)");
 
 	/** Legacy Jaeger collector/agent ports that do not speak OTLP. */
@@ -94,23 +93,60 @@ final class GrpcScalePropertiesValidator {
 	}
 
 	/**
-	 * Validates the properties.
-	 * @param properties the bound properties
-	 * @param environment where {@code spring.application.name} and removed keys are read; may be {@code null}
+	 * A validator of one bound object.
+	 * @param environment where {@code spring.application.name}, the other features' providers and removed
+	 * keys are read; may be {@code null}
 	 * @param classLoader where optional backend clients are looked for
 	 * @param errors where every invalid value is reported
+	 * @return the validator
 	 */
-	static void validate(GrpcScaleProperties properties, @Nullable Environment environment, ClassLoader classLoader,
+	static GrpcScalePropertiesValidator context(@Nullable Environment environment, ClassLoader classLoader,
 			Errors errors) {
-		GrpcScalePropertiesValidator validator = new GrpcScalePropertiesValidator(errors, environment, classLoader);
-		String applicationName = (environment != null) ? environment.getProperty("spring.application.name") : null;
-		validator.services(properties.getServices(), applicationName);
-		validator.discovery(properties.getServiceDiscovery(), properties.getCluster().getProvider());
-		validator.circuitBreaker(properties.getCircuitBreaker());
-		validator.healthCheck(properties.getHealthCheck());
-		validator.tracing(properties.getTracing());
-		validator.cluster(properties.getCluster(), applicationName);
-		validator.removedKeys();
+		return new GrpcScalePropertiesValidator(errors, environment, classLoader);
+	}
+
+	static void validate(GrpcScaleProperties properties, GrpcScalePropertiesValidator validator) {
+		validator.services(properties.getServices(), validator.applicationName());
+	}
+
+	static void validate(GrpcScaleDiscoveryProperties properties, GrpcScalePropertiesValidator validator) {
+		validator.discovery(properties, validator.bound("grpc.scale.cluster.provider",
+				GrpcScaleClusterProperties.Provider.class, GrpcScaleClusterProperties.Provider.MEMORY));
+	}
+
+	static void validate(GrpcScaleCircuitBreakerProperties properties, GrpcScalePropertiesValidator validator) {
+		validator.circuitBreaker(properties);
+	}
+
+	static void validate(GrpcScaleHealthCheckProperties properties, GrpcScalePropertiesValidator validator) {
+		validator.healthCheck(properties);
+	}
+
+	static void validate(GrpcScaleTracingProperties properties, GrpcScalePropertiesValidator validator) {
+		validator.tracing(properties);
+	}
+
+	static void validate(GrpcScaleClusterProperties properties, GrpcScalePropertiesValidator validator) {
+		validator.cluster(properties, validator.applicationName());
+		validator.removedKeys("grpc.scale.cluster", REMOVED_CLUSTER_KEYS);
+	}
+
+	private @Nullable String applicationName() {
+		return (this.environment != null) ? this.environment.getProperty("spring.application.name") : null;
+	}
+
+	/** A value of another feature, bound from the environment; the default when unset or not bindable. */
+	private <T> T bound(String name, Class<T> type, T defaultValue) {
+		if (this.environment == null) {
+			return defaultValue;
+		}
+		try {
+			return Binder.get(this.environment).bind(name, type).orElse(defaultValue);
+		}
+		catch (RuntimeException ex) {
+			// reported by the feature it belongs to
+			return defaultValue;
+		}
 	}
 
 	private void services(List<GrpcScaleProperties.Service> services, @Nullable String applicationName) {
@@ -141,17 +177,16 @@ final class GrpcScalePropertiesValidator {
 	 * Checks discovery; the backend settings also when the cluster uses the same backend, since the
 	 * cluster's take each key it does not set from them.
 	 */
-	private void discovery(GrpcScaleProperties.ServiceDiscovery discovery,
-			GrpcScaleProperties.ClusterProvider clusterProvider) {
-		String prefix = "service-discovery.";
+	private void discovery(GrpcScaleDiscoveryProperties discovery, GrpcScaleClusterProperties.Provider clusterProvider) {
+		String prefix = "";
 		String provider = discovery.getProvider().name().toLowerCase(Locale.ROOT);
 		requireClasses(prefix + "provider", provider);
 		if (discovery.getMemory().getNamespace() == null || discovery.getMemory().getNamespace().isBlank()) {
 			problem(prefix + "memory.namespace", discovery.getMemory().getNamespace(), "a non-blank name");
 		}
-		if (discovery.getProvider() == GrpcScaleProperties.DiscoveryProvider.ETCD
-				|| clusterProvider == GrpcScaleProperties.ClusterProvider.ETCD) {
-			GrpcScaleProperties.Etcd etcd = discovery.getEtcd();
+		if (discovery.getProvider() == GrpcScaleDiscoveryProperties.Provider.ETCD
+				|| clusterProvider == GrpcScaleClusterProperties.Provider.ETCD) {
+			GrpcScaleDiscoveryProperties.Etcd etcd = discovery.getEtcd();
 			etcdConnection(prefix + "etcd.", etcd);
 			Duration ttl = etcd.getLeaseTtl();
 			if (ttl == null || ttl.compareTo(Duration.ofSeconds(1)) < 0) {
@@ -162,12 +197,12 @@ final class GrpcScalePropertiesValidator {
 			}
 			positive(prefix + "etcd.request-timeout", etcd.getRequestTimeout());
 		}
-		if (clusterProvider == GrpcScaleProperties.ClusterProvider.CONSUL) {
+		if (clusterProvider == GrpcScaleClusterProperties.Provider.CONSUL) {
 			consulConnection(prefix + "consul.", discovery.getConsul());
 		}
-		if (discovery.getProvider() == GrpcScaleProperties.DiscoveryProvider.CONSUL) {
-			GrpcScaleProperties.Consul consul = discovery.getConsul();
-			if (clusterProvider != GrpcScaleProperties.ClusterProvider.CONSUL) {
+		if (discovery.getProvider() == GrpcScaleDiscoveryProperties.Provider.CONSUL) {
+			GrpcScaleDiscoveryProperties.Consul consul = discovery.getConsul();
+			if (clusterProvider != GrpcScaleClusterProperties.Provider.CONSUL) {
 				consulConnection(prefix + "consul.", consul);
 			}
 			if (consul.getDatacenter() != null && consul.getDatacenter().isBlank()) {
@@ -188,7 +223,7 @@ final class GrpcScalePropertiesValidator {
 		}
 	}
 
-	private void etcdConnection(String prefix, GrpcScaleProperties.EtcdConnection etcd) {
+	private void etcdConnection(String prefix, GrpcScaleDiscoveryProperties.EtcdConnection etcd) {
 		List<String> endpoints = etcd.getEndpoints();
 		if (endpoints.isEmpty()) {
 			problem(prefix + "endpoints", "[]", "at least one etcd client URL, http://host:port or https://host:port");
@@ -218,7 +253,7 @@ final class GrpcScalePropertiesValidator {
 		if (etcd.getPassword() != null && etcd.getPassword().isEmpty()) {
 			problem(prefix + "password", "(empty)", "not empty");
 		}
-		GrpcScaleProperties.EtcdConnection.Tls tls = etcd.getTls();
+		GrpcScaleDiscoveryProperties.EtcdConnection.Tls tls = etcd.getTls();
 		if ((tls.getCertFile() == null) != (tls.getKeyFile() == null)) {
 			String missing = (tls.getCertFile() == null) ? "tls.cert-file" : "tls.key-file";
 			problem(prefix + missing, "", "tls.cert-file and tls.key-file set together");
@@ -262,7 +297,7 @@ final class GrpcScalePropertiesValidator {
 		}
 	}
 
-	private void consulConnection(String prefix, GrpcScaleProperties.ConsulConnection consul) {
+	private void consulConnection(String prefix, GrpcScaleDiscoveryProperties.ConsulConnection consul) {
 		if (consul.getHost() == null || consul.getHost().isBlank()) {
 			problem(prefix + "host", consul.getHost(), "a host name or IP address");
 		}
@@ -274,7 +309,7 @@ final class GrpcScalePropertiesValidator {
 			problem(prefix + "token", "blank", "an ACL token");
 		}
 		positive(prefix + "request-timeout", consul.getRequestTimeout());
-		GrpcScaleProperties.ConsulConnection.Tls tls = consul.getTls();
+		GrpcScaleDiscoveryProperties.ConsulConnection.Tls tls = consul.getTls();
 		if (tls.getTrustStore() != null) {
 			String type = tls.getTrustStoreType();
 			String password = tls.getTrustStorePassword();
@@ -289,8 +324,8 @@ final class GrpcScalePropertiesValidator {
 		}
 	}
 
-	private void circuitBreaker(GrpcScaleProperties.CircuitBreaker breaker) {
-		String prefix = "circuit-breaker.";
+	private void circuitBreaker(GrpcScaleCircuitBreakerProperties breaker) {
+		String prefix = "";
 		breakerSettings(prefix, breaker.getFailureThreshold(), breaker.getRecoveryTimeout(),
 				breaker.getMonitoringPeriod(), breaker.getExpectedErrors(), breaker.getFailureRateThreshold());
 		List<String> excluded = breaker.getExcludedMethods();
@@ -341,8 +376,8 @@ final class GrpcScalePropertiesValidator {
 		}
 	}
 
-	private void healthCheck(GrpcScaleProperties.HealthCheck health) {
-		String prefix = "health-check.";
+	private void healthCheck(GrpcScaleHealthCheckProperties health) {
+		String prefix = "";
 		positive(prefix + "interval", health.getInterval());
 		positive(prefix + "timeout", health.getTimeout());
 		if (health.getRetries() < 1) {
@@ -353,10 +388,10 @@ final class GrpcScalePropertiesValidator {
 		}
 	}
 
-	private void tracing(GrpcScaleProperties.Tracing tracing) {
+	private void tracing(GrpcScaleTracingProperties tracing) {
 		double rate = tracing.getSamplingRate();
 		if (!(rate >= 0.0 && rate <= 1.0)) {
-			problem("tracing.sampling-rate", rate, "a number from 0.0 to 1.0");
+			problem("sampling-rate", rate, "a number from 0.0 to 1.0");
 		}
 		String endpoint = tracing.getJaegerEndpoint();
 		if (endpoint != null && !endpoint.isBlank()) {
@@ -369,19 +404,19 @@ final class GrpcScalePropertiesValidator {
 			}
 			if (uri == null || uri.getScheme() == null || uri.getHost() == null
 					|| !Set.of("http", "https").contains(uri.getScheme().toLowerCase(Locale.ROOT))) {
-				problem("tracing.jaeger-endpoint", endpoint,
+				problem("jaeger-endpoint", endpoint,
 						"an http(s) URL of an OTLP receiver, for example http://localhost:4318/v1/traces");
 			}
 			else if (LEGACY_JAEGER_PORTS.contains(uri.getPort())) {
-				problem("tracing.jaeger-endpoint", endpoint, "Jaeger's OTLP port: 4318 (OTLP over HTTP, "
+				problem("jaeger-endpoint", endpoint, "Jaeger's OTLP port: 4318 (OTLP over HTTP, "
 						+ "http://<host>:4318/v1/traces) or 4317 (OTLP over gRPC); port " + uri.getPort()
 						+ " is a legacy Jaeger Thrift/gRPC port that grpc-scale does not speak");
 			}
 		}
 	}
 
-	private void cluster(GrpcScaleProperties.Cluster cluster, @Nullable String applicationName) {
-		String prefix = "cluster.";
+	private void cluster(GrpcScaleClusterProperties cluster, @Nullable String applicationName) {
+		String prefix = "";
 		String provider = cluster.getProvider().name().toLowerCase(Locale.ROOT);
 		requireClasses(prefix + "provider", provider);
 		String electionName = (cluster.getElectionName() != null) ? cluster.getElectionName()
@@ -406,12 +441,12 @@ final class GrpcScalePropertiesValidator {
 				problem(prefix + "nodes[" + i + "]", nodes.get(i), "a node id: " + NAME_EXPECTED);
 			}
 		}
-		if (cluster.getProvider() == GrpcScaleProperties.ClusterProvider.ETCD) {
+		if (cluster.getProvider() == GrpcScaleClusterProperties.Provider.ETCD) {
 			// the keys set here; those inherited from discovery are checked under their own keys
 			clusterEtcd(prefix + "etcd.", cluster.getEtcd());
 		}
-		if (cluster.getProvider() == GrpcScaleProperties.ClusterProvider.CONSUL) {
-			GrpcScaleProperties.ClusterConsul consul = cluster.getConsul();
+		if (cluster.getProvider() == GrpcScaleClusterProperties.Provider.CONSUL) {
+			GrpcScaleClusterProperties.Consul consul = cluster.getConsul();
 			consulConnection(prefix + "consul.", consul);
 			Duration delay = consul.getLockDelay();
 			if (delay == null || delay.isNegative() || delay.compareTo(MAX_LOCK_DELAY) > 0) {
@@ -420,7 +455,7 @@ final class GrpcScalePropertiesValidator {
 		}
 	}
 
-	private void clusterEtcd(String prefix, GrpcScaleProperties.EtcdConnection etcd) {
+	private void clusterEtcd(String prefix, GrpcScaleDiscoveryProperties.EtcdConnection etcd) {
 		List<String> endpoints = etcd.getEndpoints();
 		for (int i = 0; i < endpoints.size(); i++) {
 			if (etcdEndpointScheme(endpoints.get(i)) == null) {
@@ -438,12 +473,12 @@ final class GrpcScalePropertiesValidator {
 	}
 
 	/** Rejects keys that were bound but never used, naming what to set instead. */
-	private void removedKeys() {
+	private void removedKeys(String prefix, Map<String, String> removed) {
 		if (this.environment == null) {
 			return;
 		}
-		REMOVED_KEYS.forEach((key, replacement) -> {
-			ConfigurationPropertyName name = ConfigurationPropertyName.of(ROOT + "." + key);
+		removed.forEach((key, replacement) -> {
+			ConfigurationPropertyName name = ConfigurationPropertyName.of(prefix + "." + key);
 			for (ConfigurationPropertySource source : ConfigurationPropertySources.get(this.environment)) {
 				ConfigurationProperty property = source.getConfigurationProperty(name);
 				if (property != null) {
@@ -486,13 +521,13 @@ final class GrpcScalePropertiesValidator {
 
 	/**
 	 * Reports one invalid value.
-	 * @param key the key relative to {@code grpc.scale}
+	 * @param key the key relative to the validated object's prefix
 	 * @param value the bound value
 	 * @param expected what a valid value looks like
 	 */
 	private void problem(String key, @Nullable Object value, String expected) {
 		String shown = String.valueOf(value);
-		String message = ROOT + "." + key + ": '" + shown + "' (expected: " + expected + ")";
+		String message = this.errors.getObjectName() + "." + key + ": '" + shown + "' (expected: " + expected + ")";
 		String[] codes = { ERROR_CODE };
 		Object[] arguments = { expected };
 		if (this.errors instanceof BindingResult result) {

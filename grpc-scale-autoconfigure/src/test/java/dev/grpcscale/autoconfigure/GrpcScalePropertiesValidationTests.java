@@ -18,6 +18,8 @@ import org.springframework.core.env.PropertySource;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.validation.FieldError;
 
+import dev.grpcscale.autoconfigure.circuitbreaker.GrpcScaleCircuitBreakerAutoConfiguration;
+import dev.grpcscale.autoconfigure.cluster.GrpcScaleClusterAutoConfiguration;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,7 +34,8 @@ class GrpcScalePropertiesValidationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(
-				AutoConfigurations.of(GrpcScaleAutoConfiguration.class, GrpcScaleDiscoveryAutoConfiguration.class))
+				AutoConfigurations.of(GrpcScaleAutoConfiguration.class, GrpcScaleDiscoveryAutoConfiguration.class,
+						GrpcScaleCircuitBreakerAutoConfiguration.class, GrpcScaleClusterAutoConfiguration.class))
 		.withPropertyValues("spring.application.name=orders");
 
 	@Test
@@ -96,8 +99,8 @@ class GrpcScalePropertiesValidationTests {
 					.analyze(context.getStartupFailure());
 				assertThat(analysis).isNotNull();
 				assertThat(analysis.getDescription())
-					.contains(String.format("Property: grpc.scale.health-check.timeout%n    Value: 'PT-1S'%n"
-							+ "    Origin: class path resource [grpc-scale-invalid.yml] - 5:16%n"
+					.contains(String.format("Property: grpc.scale.circuit-breaker.recovery-timeout%n    Value: 'PT0S'%n"
+							+ "    Origin: class path resource [grpc-scale-invalid.yml] - 5:25%n"
 							+ "    Expected: a duration > 0"))
 					.contains(String.format("Property: grpc.scale.circuit-breaker.expected-errors[1]%n"
 							+ "    Value: 'TIMEOUT'%n    Origin: class path resource [grpc-scale-invalid.yml] - 3:52"));
@@ -159,14 +162,14 @@ class GrpcScalePropertiesValidationTests {
 	}
 
 	@Test
-	void everyProblemIsReportedAtOnce() {
+	void everyProblemOfAFeatureIsReportedAtOnce() {
 		this.runner
-			.withPropertyValues("grpc.scale.tracing.sampling-rate=-1", "grpc.scale.health-check.retries=0")
+			.withPropertyValues("grpc.scale.health-check.timeout=0s", "grpc.scale.health-check.retries=0")
 			.run((context) -> {
 				assertThat(context).hasFailed();
 				BindValidationException ex = findCause(context.getStartupFailure());
 				assertThat(ex.getValidationErrors().getAllErrors()).map((error) -> ((FieldError) error).getField())
-					.containsExactly("health-check.retries", "tracing.sampling-rate");
+					.containsExactly("timeout", "retries");
 			});
 	}
 

@@ -5,13 +5,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleHealthCheckProperties;
 import dev.grpcscale.autoconfigure.circuitbreaker.GrpcScaleCircuitBreakerAutoConfiguration;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
@@ -29,6 +30,7 @@ import dev.grpcscale.discovery.ServiceDiscovery;
 @AutoConfiguration(after = { GrpcScaleDiscoveryAutoConfiguration.class, GrpcScaleCircuitBreakerAutoConfiguration.class,
 		GrpcScaleAutoConfiguration.class })
 @ConditionalOnClass(HealthIndicator.class)
+@EnableConfigurationProperties(GrpcScaleHealthCheckProperties.class)
 public final class GrpcScaleHealthContributorAutoConfiguration {
 
 	@Bean
@@ -52,8 +54,9 @@ public final class GrpcScaleHealthContributorAutoConfiguration {
 	@ConditionalOnMissingBean(name = "discoveryHealthIndicator")
 	@ConditionalOnBean(ServiceDiscovery.class)
 	@ConditionalOnEnabledHealthIndicator("discovery")
-	DiscoveryHealthIndicator discoveryHealthIndicator(ServiceDiscovery discovery, GrpcScaleProperties properties) {
-		return new DiscoveryHealthIndicator(discovery, properties.getHealthCheck().isServingRequiresDiscovery());
+	DiscoveryHealthIndicator discoveryHealthIndicator(ServiceDiscovery discovery,
+			GrpcScaleHealthCheckProperties properties) {
+		return new DiscoveryHealthIndicator(discovery, properties.isServingRequiresDiscovery());
 	}
 
 }

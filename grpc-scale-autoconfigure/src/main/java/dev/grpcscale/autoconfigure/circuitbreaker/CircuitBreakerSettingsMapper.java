@@ -6,7 +6,7 @@ import io.grpc.Status;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
 
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleCircuitBreakerProperties;
 import dev.grpcscale.circuitbreaker.CircuitBreakerSettings;
 
 /**
@@ -17,7 +17,7 @@ final class CircuitBreakerSettingsMapper {
 	private CircuitBreakerSettingsMapper() {
 	}
 
-	static CircuitBreakerSettings defaults(GrpcScaleProperties.CircuitBreaker properties) {
+	static CircuitBreakerSettings defaults(GrpcScaleCircuitBreakerProperties properties) {
 		CircuitBreakerSettings.Builder builder = CircuitBreakerSettings.builder();
 		PropertyMapper map = PropertyMapper.get();
 		map.from(properties::getFailureThreshold).to(builder::failureThreshold);
@@ -29,7 +29,7 @@ final class CircuitBreakerSettingsMapper {
 	}
 
 	static CircuitBreakerSettings override(CircuitBreakerSettings defaults, String name,
-			GrpcScaleProperties.CircuitBreaker.Instance instance) {
+			GrpcScaleCircuitBreakerProperties.Instance instance) {
 		CircuitBreakerSettings.Builder builder = defaults.toBuilder();
 		PropertyMapper map = PropertyMapper.get();
 		map.from(instance::getFailureThreshold).to(builder::failureThreshold);

@@ -21,7 +21,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
 
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleCircuitBreakerProperties;
 import dev.grpcscale.circuitbreaker.CircuitBreakerClientInterceptor;
 import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
 import dev.grpcscale.circuitbreaker.CircuitBreakerSettings;
@@ -50,7 +50,7 @@ import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 				"org.springframework.cloud.circuitbreaker.resilience4j.Resilience4JAutoConfiguration" })
 @ConditionalOnClass(CircuitBreakerRegistry.class)
 @ConditionalOnBooleanProperty(name = "grpc.scale.circuit-breaker.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(GrpcScaleProperties.class)
+@EnableConfigurationProperties(GrpcScaleCircuitBreakerProperties.class)
 public final class GrpcScaleCircuitBreakerAutoConfiguration {
 
 	/**
@@ -59,15 +59,14 @@ public final class GrpcScaleCircuitBreakerAutoConfiguration {
 	 */
 	@Bean
 	@ConditionalOnMissingBean
-	CircuitBreakerRegistry grpcScaleCircuitBreakerRegistry(GrpcScaleProperties properties) {
-		return CircuitBreakerRegistry.of(CircuitBreakerSettingsMapper.defaults(properties.getCircuitBreaker()).toConfig());
+	CircuitBreakerRegistry grpcScaleCircuitBreakerRegistry(GrpcScaleCircuitBreakerProperties properties) {
+		return CircuitBreakerRegistry.of(CircuitBreakerSettingsMapper.defaults(properties).toConfig());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	GrpcCircuitBreakers grpcCircuitBreakers(GrpcScaleProperties properties, CircuitBreakerRegistry registry,
+	GrpcCircuitBreakers grpcCircuitBreakers(GrpcScaleCircuitBreakerProperties breaker, CircuitBreakerRegistry registry,
 			ObjectProvider<GrpcCircuitBreakersCustomizer> customizers, ApplicationEventPublisher publisher) {
-		GrpcScaleProperties.CircuitBreaker breaker = properties.getCircuitBreaker();
 		CircuitBreakerSettings defaults = CircuitBreakerSettingsMapper.defaults(breaker);
 		GrpcCircuitBreakers.Builder builder = GrpcCircuitBreakers.builder().registry(registry).defaults(defaults);
 		breaker.getInstances().forEach((name, instance) -> {
@@ -96,10 +95,10 @@ public final class GrpcScaleCircuitBreakerAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean(name = "circuitBreakerGrpcChannelBuilderCustomizer")
 		<T extends ManagedChannelBuilder<T>> GrpcChannelBuilderCustomizer<T> circuitBreakerGrpcChannelBuilderCustomizer(
-				GrpcCircuitBreakers breakers, GrpcScaleProperties properties, Environment environment) {
+				GrpcCircuitBreakers breakers, GrpcScaleCircuitBreakerProperties properties, Environment environment) {
 			CircuitBreakerLoadBalancerProvider.registerDefault();
-			Set<String> named = Set.copyOf(properties.getCircuitBreaker().getChannels());
-			List<String> excluded = List.copyOf(properties.getCircuitBreaker().getExcludedMethods());
+			Set<String> named = Set.copyOf(properties.getChannels());
+			List<String> excluded = List.copyOf(properties.getExcludedMethods());
 			return (requested, builder) -> {
 				String target = environment.getProperty("spring.grpc.client.channel." + requested + ".target",
 						requested);

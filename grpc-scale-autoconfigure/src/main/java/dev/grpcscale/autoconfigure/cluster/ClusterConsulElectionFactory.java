@@ -4,7 +4,8 @@ import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.core.env.Environment;
 
 import dev.grpcscale.autoconfigure.ConsulConnections;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleClusterProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.consul.ConsulLeaderElection;
 
@@ -29,9 +30,9 @@ final class ClusterConsulElectionFactory {
 	 * @param environment where the properties are read
 	 * @return the effective settings
 	 */
-	static GrpcScaleProperties.ClusterConsul effectiveSettings(Environment environment) {
-		return ClusterPropertyMapper.backendSettings(environment, "consul", new GrpcScaleProperties.ClusterConsul(),
-				GrpcScaleProperties.ConsulConnection.class);
+	static GrpcScaleClusterProperties.Consul effectiveSettings(Environment environment) {
+		return ClusterPropertyMapper.backendSettings(environment, "consul", new GrpcScaleClusterProperties.Consul(),
+				GrpcScaleDiscoveryProperties.ConsulConnection.class);
 	}
 
 	/**
@@ -40,7 +41,7 @@ final class ClusterConsulElectionFactory {
 	 * @param settings the election settings
 	 * @return the election
 	 */
-	static ConsulLeaderElection create(GrpcScaleProperties.ClusterConsul consul, LeaderElectionSettings settings) {
+	static ConsulLeaderElection create(GrpcScaleClusterProperties.Consul consul, LeaderElectionSettings settings) {
 		ConsulLeaderElection.Builder builder = ConsulLeaderElection.builder()
 			.connection(ConsulConnections.connection(consul));
 		PropertyMapper.get().from(consul::getLockDelay).to(builder::lockDelay);

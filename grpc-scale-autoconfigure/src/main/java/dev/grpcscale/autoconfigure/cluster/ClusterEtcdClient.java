@@ -4,7 +4,7 @@ import io.etcd.jetcd.Client;
 import org.springframework.core.env.Environment;
 
 import dev.grpcscale.autoconfigure.EtcdConnections;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 
 /**
  * The jetcd {@link Client} the etcd cluster provider runs on, owned by the application context: it is
@@ -35,9 +35,9 @@ public final class ClusterEtcdClient implements AutoCloseable {
 	 * @param environment where the properties are read
 	 * @return the effective settings
 	 */
-	static GrpcScaleProperties.EtcdConnection effectiveSettings(Environment environment) {
-		return ClusterPropertyMapper.backendSettings(environment, "etcd", new GrpcScaleProperties.EtcdConnection(),
-				GrpcScaleProperties.EtcdConnection.class);
+	static GrpcScaleDiscoveryProperties.EtcdConnection effectiveSettings(Environment environment) {
+		return ClusterPropertyMapper.backendSettings(environment, "etcd", new GrpcScaleDiscoveryProperties.EtcdConnection(),
+				GrpcScaleDiscoveryProperties.EtcdConnection.class);
 	}
 
 	/**
@@ -45,7 +45,7 @@ public final class ClusterEtcdClient implements AutoCloseable {
 	 * @param etcd the settings, from {@link #effectiveSettings(Environment)}
 	 * @return the client
 	 */
-	static ClusterEtcdClient create(GrpcScaleProperties.EtcdConnection etcd) {
+	static ClusterEtcdClient create(GrpcScaleDiscoveryProperties.EtcdConnection etcd) {
 		return new ClusterEtcdClient(EtcdConnections.connection(etcd).build(), etcd.getNamespace());
 	}
 

@@ -11,7 +11,7 @@ import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleClusterProperties;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 
 /**
@@ -36,7 +36,7 @@ final class ClusterPropertyMapper {
 	 * @param applicationName {@code spring.application.name}, the default election name
 	 * @return the settings
 	 */
-	static LeaderElectionSettings settings(GrpcScaleProperties.Cluster cluster, Supplier<String> serverAddress,
+	static LeaderElectionSettings settings(GrpcScaleClusterProperties cluster, Supplier<String> serverAddress,
 			String namespace, String namespaceProperty, @Nullable String applicationName) {
 		LeaderElectionSettings.Builder builder = LeaderElectionSettings.builder();
 		PropertyMapper map = PropertyMapper.get();
@@ -80,7 +80,7 @@ final class ClusterPropertyMapper {
 	}
 
 	/** {@code election-name}, else {@code spring.application.name}, else {@value #DEFAULT_ELECTION_NAME}. */
-	static String electionName(GrpcScaleProperties.Cluster cluster, @Nullable String applicationName) {
+	static String electionName(GrpcScaleClusterProperties cluster, @Nullable String applicationName) {
 		if (cluster.getElectionName() != null) {
 			return cluster.getElectionName();
 		}

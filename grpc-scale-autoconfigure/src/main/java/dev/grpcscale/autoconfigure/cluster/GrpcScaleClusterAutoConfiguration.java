@@ -23,7 +23,8 @@ import org.springframework.grpc.server.lifecycle.GrpcServerStartedEvent;
 import org.springframework.util.ClassUtils;
 
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleClusterProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.autoconfigure.GrpcScaleServiceRegistrar;
 import dev.grpcscale.cluster.InMemoryLeaderElection;
 import dev.grpcscale.cluster.LeaderElection;
@@ -52,7 +53,7 @@ import dev.grpcscale.cluster.etcd.EtcdLeaderElection;
  */
 @AutoConfiguration(before = GrpcScaleAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "grpc.scale.cluster.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(GrpcScaleProperties.class)
+@EnableConfigurationProperties({ GrpcScaleClusterProperties.class, GrpcScaleDiscoveryProperties.class })
 public final class GrpcScaleClusterAutoConfiguration {
 
 	/** Namespace of memory elections: their JVM-wide group is {@code grpc-scale/<election name>}. */
@@ -66,9 +67,9 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(LeaderElection.class)
-		InMemoryLeaderElection inMemoryLeaderElection(GrpcScaleProperties properties, GrpcServerAddress serverAddress,
+		InMemoryLeaderElection inMemoryLeaderElection(GrpcScaleClusterProperties properties, GrpcServerAddress serverAddress,
 				Environment environment) {
-			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), serverAddress,
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
 					MEMORY_NAMESPACE, "provider", environment.getProperty("spring.application.name"));
 			return InMemoryLeaderElection.shared(settings);
 		}
@@ -82,17 +83,18 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean({ LeaderElection.class, ClusterEtcdClient.class })
-		ClusterEtcdClient clusterEtcdClient(GrpcScaleProperties properties, Environment environment) {
-			// properties: bound and validated before the client reads the same keys from the environment
+		ClusterEtcdClient clusterEtcdClient(GrpcScaleClusterProperties cluster, GrpcScaleDiscoveryProperties discovery,
+				Environment environment) {
+			// both bound and validated before the client reads their keys from the environment
 			return ClusterEtcdClient.create(ClusterEtcdClient.effectiveSettings(environment));
 		}
 
 		/** Destroyed before the {@link ClusterEtcdClient} it depends on, so it leaves while the client is open. */
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(LeaderElection.class)
-		EtcdLeaderElection etcdLeaderElection(ClusterEtcdClient etcd, GrpcScaleProperties properties,
+		EtcdLeaderElection etcdLeaderElection(ClusterEtcdClient etcd, GrpcScaleClusterProperties properties,
 				GrpcServerAddress serverAddress, Environment environment) {
-			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), serverAddress,
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
 					etcd.namespace(), "etcd.namespace", environment.getProperty("spring.application.name"));
 			return EtcdLeaderElection.create(etcd.client(), settings);
 		}
@@ -106,9 +108,10 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(LeaderElection.class)
-		ConsulLeaderElection consulLeaderElection(GrpcScaleProperties properties, GrpcServerAddress serverAddress,
+		ConsulLeaderElection consulLeaderElection(GrpcScaleClusterProperties properties,
+				GrpcScaleDiscoveryProperties discovery, GrpcServerAddress serverAddress,
 				Environment environment) {
-			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), serverAddress,
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
 					ClusterConsulElectionFactory.NAMESPACE, "provider",
 					environment.getProperty("spring.application.name"));
 			return ClusterConsulElectionFactory.create(ClusterConsulElectionFactory.effectiveSettings(environment),

@@ -3,7 +3,7 @@ package dev.grpcscale.autoconfigure.discovery;
 import org.springframework.boot.context.properties.PropertyMapper;
 
 import dev.grpcscale.autoconfigure.ConsulConnections;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.discovery.consul.ConsulServiceRegistry;
 
 /**
@@ -17,7 +17,7 @@ final class ConsulRegistryFactory {
 	private ConsulRegistryFactory() {
 	}
 
-	static ConsulServiceRegistry create(GrpcScaleProperties.Consul consul) {
+	static ConsulServiceRegistry create(GrpcScaleDiscoveryProperties.Consul consul) {
 		ConsulServiceRegistry.Builder builder = ConsulServiceRegistry.builder()
 			.connection(ConsulConnections.connection(consul));
 		PropertyMapper map = PropertyMapper.get();

@@ -3,7 +3,7 @@ package dev.grpcscale.autoconfigure.discovery;
 import org.springframework.boot.context.properties.PropertyMapper;
 
 import dev.grpcscale.autoconfigure.EtcdConnections;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
 
 /**
@@ -15,7 +15,7 @@ final class EtcdRegistryFactory {
 	private EtcdRegistryFactory() {
 	}
 
-	static EtcdServiceRegistry create(GrpcScaleProperties.Etcd etcd, String prefix) {
+	static EtcdServiceRegistry create(GrpcScaleDiscoveryProperties.Etcd etcd, String prefix) {
 		EtcdServiceRegistry.Builder builder = EtcdServiceRegistry.builder().connection(EtcdConnections.connection(etcd));
 		PropertyMapper map = PropertyMapper.get();
 		map.from(etcd::getNamespace).to(builder::namespace);

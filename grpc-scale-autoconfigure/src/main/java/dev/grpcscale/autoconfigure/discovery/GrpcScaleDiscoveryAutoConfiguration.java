@@ -13,7 +13,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
 
 import dev.grpcscale.EnhancedServiceManager;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
 import dev.grpcscale.discovery.ServiceDiscovery;
@@ -30,7 +30,7 @@ import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "grpc.scale.service-discovery.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(GrpcScaleProperties.class)
+@EnableConfigurationProperties(GrpcScaleDiscoveryProperties.class)
 public final class GrpcScaleDiscoveryAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
@@ -40,8 +40,8 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
-		InMemoryServiceRegistry inMemoryServiceRegistry(GrpcScaleProperties properties) {
-			return InMemoryServiceRegistry.shared(properties.getServiceDiscovery().getMemory().getNamespace());
+		InMemoryServiceRegistry inMemoryServiceRegistry(GrpcScaleDiscoveryProperties properties) {
+			return InMemoryServiceRegistry.shared(properties.getMemory().getNamespace());
 		}
 
 	}
@@ -53,8 +53,8 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
-		EtcdServiceRegistry etcdServiceRegistry(GrpcScaleProperties properties) {
-			return EtcdRegistryFactory.create(properties.getServiceDiscovery().getEtcd(),
+		EtcdServiceRegistry etcdServiceRegistry(GrpcScaleDiscoveryProperties properties) {
+			return EtcdRegistryFactory.create(properties.getEtcd(),
 					"grpc.scale.service-discovery.etcd.");
 		}
 
@@ -67,8 +67,8 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
-		ConsulServiceRegistry consulServiceRegistry(GrpcScaleProperties properties) {
-			return ConsulRegistryFactory.create(properties.getServiceDiscovery().getConsul());
+		ConsulServiceRegistry consulServiceRegistry(GrpcScaleDiscoveryProperties properties) {
+			return ConsulRegistryFactory.create(properties.getConsul());
 		}
 
 	}

@@ -12,7 +12,7 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleHealthCheckProperties;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.health.HealthCheckListener;
 
@@ -31,8 +31,8 @@ public final class GrpcScaleHealthCheckAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnBean({ EnhancedServiceManager.class, ServiceDiscovery.class })
 	GrpcScaleHealthMonitoring grpcScaleHealthMonitoring(EnhancedServiceManager manager,
-			GrpcScaleProperties properties, ObjectProvider<HealthCheckListener> listeners) {
-		return new GrpcScaleHealthMonitoring(manager, HealthCheckOptionsMapper.map(properties.getHealthCheck()),
+			GrpcScaleHealthCheckProperties properties, ObjectProvider<HealthCheckListener> listeners) {
+		return new GrpcScaleHealthMonitoring(manager, HealthCheckOptionsMapper.map(properties),
 				listeners.orderedStream().toList());
 	}
 

@@ -2,7 +2,7 @@ package dev.grpcscale.autoconfigure.health;
 
 import org.springframework.boot.context.properties.PropertyMapper;
 
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleHealthCheckProperties;
 import dev.grpcscale.health.HealthCheckOptions;
 
 /** Maps {@code grpc.scale.health-check.*} onto {@link HealthCheckOptions}. */
@@ -11,7 +11,7 @@ final class HealthCheckOptionsMapper {
 	private HealthCheckOptionsMapper() {
 	}
 
-	static HealthCheckOptions map(GrpcScaleProperties.HealthCheck properties) {
+	static HealthCheckOptions map(GrpcScaleHealthCheckProperties properties) {
 		HealthCheckOptions.Builder builder = HealthCheckOptions.builder();
 		PropertyMapper map = PropertyMapper.get();
 		map.from(properties::getInterval).to(builder::interval);
