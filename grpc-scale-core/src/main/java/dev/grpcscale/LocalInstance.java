@@ -4,10 +4,12 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -52,6 +54,9 @@ public final class LocalInstance {
 	/** Every registration this instance owns, registered now or not, by {@code service/instance id}. */
 	private final Map<String, ServiceDefinition> definitions = new LinkedHashMap<>();
 
+	/** The keys of the definitions the last start was given: the next start's replace them. */
+	private Set<String> startDefinitions = Set.of();
+
 	/** The registrations written to the registry and not removed since. */
 	private final Map<String, ServiceInstance> registered = new LinkedHashMap<>();
 
@@ -92,13 +97,24 @@ public final class LocalInstance {
 	 * after a stop, every registration written (the {@code definitions}, then those kept from before), and
 	 * the node joins its election.
 	 * @param definitions registrations to add, for example the services the gRPC server that just started
-	 * serves; those already owned are not added twice
+	 * serves: they replace those the previous start was given (a server may come back on another port),
+	 * while registrations made with {@link #register} are kept
 	 */
 	public synchronized void start(Collection<ServiceDefinition> definitions) {
 		if (this.state == State.STARTED || this.state == State.CLOSED) {
 			return;
 		}
 		boolean restart = this.state == State.STOPPED;
+		Set<String> given = new HashSet<>();
+		for (ServiceDefinition definition : definitions) {
+			given.add(key(definition.name(), definition.instanceId()));
+		}
+		for (String previous : this.startDefinitions) {
+			if (!given.contains(previous) && !this.registered.containsKey(previous)) {
+				this.definitions.remove(previous);
+			}
+		}
+		this.startDefinitions = Set.copyOf(given);
 		for (ServiceDefinition definition : definitions) {
 			this.definitions.putIfAbsent(key(definition.name(), definition.instanceId()), definition);
 		}

@@ -106,6 +106,19 @@ class LocalInstanceTests {
 	}
 
 	@Test
+	void restartOnAnotherPortReplacesTheServersRegistrationAndKeepsOnesMadeByHand() {
+		ServiceDefinition byHand = ServiceDefinition.builder("side").instanceId("s-1").port(7070).build();
+		this.instance.start(List.of(this.echo));
+		this.instance.register(byHand);
+		this.instance.stop(false);
+
+		ServiceDefinition moved = ServiceDefinition.builder("echo").instanceId("e-2").port(9191).build();
+		this.instance.start(List.of(moved));
+		assertThat(this.registry.getInstances("echo")).extracting(ServiceInstance::port).containsExactly(9191);
+		assertThat(this.registry.getInstances("side")).extracting(ServiceInstance::instanceId).containsExactly("s-1");
+	}
+
+	@Test
 	void startingTwiceWithTheSameDefinitionRegistersItOnce() {
 		this.instance.start(List.of(this.echo));
 		this.instance.start(List.of(this.echo));
