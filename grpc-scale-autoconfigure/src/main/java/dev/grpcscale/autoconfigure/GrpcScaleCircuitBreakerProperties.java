@@ -31,33 +31,6 @@ public class GrpcScaleCircuitBreakerProperties implements Validator, Environment
 
 	private @Nullable ClassLoader classLoader;
 
-	@Override
-	public void setEnvironment(Environment environment) {
-		this.environment = environment;
-	}
-
-	@Override
-	public void setBeanClassLoader(ClassLoader classLoader) {
-		this.classLoader = classLoader;
-	}
-
-	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
-	@Override
-	public boolean supports(Class<?> type) {
-		return GrpcScaleCircuitBreakerProperties.class == type;
-	}
-
-	/**
-	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
-	 * after its key relative to {@code grpc.scale.circuit-breaker}, with what is expected as its only argument.
-	 */
-	@Override
-	public void validate(Object target, Errors errors) {
-		GrpcScalePropertiesValidator.validate((GrpcScaleCircuitBreakerProperties) target, GrpcScalePropertiesValidator.context(this.environment,
-				(this.classLoader != null) ? this.classLoader : getClass().getClassLoader(), errors));
-	}
-
-
 	/** Whether circuit breaking is enabled. */
 	private boolean enabled = true;
 
@@ -168,6 +141,33 @@ public class GrpcScaleCircuitBreakerProperties implements Validator, Environment
 		this.instances = instances;
 	}
 
+	@Override
+	public void setEnvironment(Environment environment) {
+		this.environment = environment;
+	}
+
+	@Override
+	public void setBeanClassLoader(ClassLoader classLoader) {
+		this.classLoader = classLoader;
+	}
+
+	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
+	@Override
+	public boolean supports(Class<?> type) {
+		return GrpcScaleCircuitBreakerProperties.class == type;
+	}
+
+	/**
+	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
+	 * after its key relative to {@code grpc.scale.circuit-breaker}, with what is expected as its only argument.
+	 */
+	@Override
+	public void validate(Object target, Errors errors) {
+		ClassLoader loader = (this.classLoader != null) ? this.classLoader : getClass().getClassLoader();
+		GrpcScalePropertiesValidator.validate((GrpcScaleCircuitBreakerProperties) target,
+				GrpcScalePropertiesValidator.context(this.environment, loader, errors));
+	}
+
 	/** Overrides for one breaker; an unset key keeps the inherited value. */
 	public static class Instance {
 
@@ -227,6 +227,5 @@ public class GrpcScaleCircuitBreakerProperties implements Validator, Environment
 		}
 
 	}
-
 
 }

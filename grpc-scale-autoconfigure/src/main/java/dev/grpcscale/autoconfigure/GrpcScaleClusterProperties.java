@@ -28,32 +28,6 @@ public class GrpcScaleClusterProperties implements Validator, EnvironmentAware, 
 
 	private @Nullable ClassLoader classLoader;
 
-	@Override
-	public void setEnvironment(Environment environment) {
-		this.environment = environment;
-	}
-
-	@Override
-	public void setBeanClassLoader(ClassLoader classLoader) {
-		this.classLoader = classLoader;
-	}
-
-	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
-	@Override
-	public boolean supports(Class<?> type) {
-		return GrpcScaleClusterProperties.class == type;
-	}
-
-	/**
-	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
-	 * after its key relative to {@code grpc.scale.cluster}, with what is expected as its only argument.
-	 */
-	@Override
-	public void validate(Object target, Errors errors) {
-		GrpcScalePropertiesValidator.validate((GrpcScaleClusterProperties) target, GrpcScalePropertiesValidator.context(this.environment,
-				(this.classLoader != null) ? this.classLoader : getClass().getClassLoader(), errors));
-	}
-
 	/** Whether this application joins a cluster. */
 	private boolean enabled = true;
 
@@ -181,6 +155,33 @@ public class GrpcScaleClusterProperties implements Validator, EnvironmentAware, 
 
 	public Consul getConsul() {
 		return this.consul;
+	}
+
+	@Override
+	public void setEnvironment(Environment environment) {
+		this.environment = environment;
+	}
+
+	@Override
+	public void setBeanClassLoader(ClassLoader classLoader) {
+		this.classLoader = classLoader;
+	}
+
+	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
+	@Override
+	public boolean supports(Class<?> type) {
+		return GrpcScaleClusterProperties.class == type;
+	}
+
+	/**
+	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
+	 * after its key relative to {@code grpc.scale.cluster}, with what is expected as its only argument.
+	 */
+	@Override
+	public void validate(Object target, Errors errors) {
+		ClassLoader loader = (this.classLoader != null) ? this.classLoader : getClass().getClassLoader();
+		GrpcScalePropertiesValidator.validate((GrpcScaleClusterProperties) target,
+				GrpcScalePropertiesValidator.context(this.environment, loader, errors));
 	}
 
 	/**

@@ -33,32 +33,6 @@ public class GrpcScaleDiscoveryProperties implements Validator, EnvironmentAware
 
 	private @Nullable ClassLoader classLoader;
 
-	@Override
-	public void setEnvironment(Environment environment) {
-		this.environment = environment;
-	}
-
-	@Override
-	public void setBeanClassLoader(ClassLoader classLoader) {
-		this.classLoader = classLoader;
-	}
-
-	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
-	@Override
-	public boolean supports(Class<?> type) {
-		return GrpcScaleDiscoveryProperties.class == type;
-	}
-
-	/**
-	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
-	 * after its key relative to {@code grpc.scale.service-discovery}, with what is expected as its only argument.
-	 */
-	@Override
-	public void validate(Object target, Errors errors) {
-		GrpcScalePropertiesValidator.validate((GrpcScaleDiscoveryProperties) target, GrpcScalePropertiesValidator.context(this.environment,
-				(this.classLoader != null) ? this.classLoader : getClass().getClassLoader(), errors));
-	}
-
 	/** Whether service discovery, the 'discovery:///' name resolver and registration are enabled. */
 	private boolean enabled = true;
 
@@ -97,6 +71,33 @@ public class GrpcScaleDiscoveryProperties implements Validator, EnvironmentAware
 
 	public Consul getConsul() {
 		return this.consul;
+	}
+
+	@Override
+	public void setEnvironment(Environment environment) {
+		this.environment = environment;
+	}
+
+	@Override
+	public void setBeanClassLoader(ClassLoader classLoader) {
+		this.classLoader = classLoader;
+	}
+
+	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
+	@Override
+	public boolean supports(Class<?> type) {
+		return GrpcScaleDiscoveryProperties.class == type;
+	}
+
+	/**
+	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
+	 * after its key relative to {@code grpc.scale.service-discovery}, with what is expected as its only argument.
+	 */
+	@Override
+	public void validate(Object target, Errors errors) {
+		ClassLoader loader = (this.classLoader != null) ? this.classLoader : getClass().getClassLoader();
+		GrpcScalePropertiesValidator.validate((GrpcScaleDiscoveryProperties) target,
+				GrpcScalePropertiesValidator.context(this.environment, loader, errors));
 	}
 
 	/** The in-JVM backend. */

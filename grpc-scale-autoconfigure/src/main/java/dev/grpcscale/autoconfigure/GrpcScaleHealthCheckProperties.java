@@ -26,33 +26,6 @@ public class GrpcScaleHealthCheckProperties implements Validator, EnvironmentAwa
 
 	private @Nullable ClassLoader classLoader;
 
-	@Override
-	public void setEnvironment(Environment environment) {
-		this.environment = environment;
-	}
-
-	@Override
-	public void setBeanClassLoader(ClassLoader classLoader) {
-		this.classLoader = classLoader;
-	}
-
-	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
-	@Override
-	public boolean supports(Class<?> type) {
-		return GrpcScaleHealthCheckProperties.class == type;
-	}
-
-	/**
-	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
-	 * after its key relative to {@code grpc.scale.health-check}, with what is expected as its only argument.
-	 */
-	@Override
-	public void validate(Object target, Errors errors) {
-		GrpcScalePropertiesValidator.validate((GrpcScaleHealthCheckProperties) target, GrpcScalePropertiesValidator.context(this.environment,
-				(this.classLoader != null) ? this.classLoader : getClass().getClassLoader(), errors));
-	}
-
-
 	/** Whether discovered instances are probed with grpc.health.v1.Health/Check. */
 	private boolean enabled = true;
 
@@ -123,5 +96,31 @@ public class GrpcScaleHealthCheckProperties implements Validator, EnvironmentAwa
 		this.servingRequiresDiscovery = servingRequiresDiscovery;
 	}
 
+	@Override
+	public void setEnvironment(Environment environment) {
+		this.environment = environment;
+	}
+
+	@Override
+	public void setBeanClassLoader(ClassLoader classLoader) {
+		this.classLoader = classLoader;
+	}
+
+	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
+	@Override
+	public boolean supports(Class<?> type) {
+		return GrpcScaleHealthCheckProperties.class == type;
+	}
+
+	/**
+	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
+	 * after its key relative to {@code grpc.scale.health-check}, with what is expected as its only argument.
+	 */
+	@Override
+	public void validate(Object target, Errors errors) {
+		ClassLoader loader = (this.classLoader != null) ? this.classLoader : getClass().getClassLoader();
+		GrpcScalePropertiesValidator.validate((GrpcScaleHealthCheckProperties) target,
+				GrpcScalePropertiesValidator.context(this.environment, loader, errors));
+	}
 
 }

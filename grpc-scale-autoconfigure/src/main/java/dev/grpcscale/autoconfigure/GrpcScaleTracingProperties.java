@@ -28,33 +28,6 @@ public class GrpcScaleTracingProperties implements Validator, EnvironmentAware, 
 
 	private @Nullable ClassLoader classLoader;
 
-	@Override
-	public void setEnvironment(Environment environment) {
-		this.environment = environment;
-	}
-
-	@Override
-	public void setBeanClassLoader(ClassLoader classLoader) {
-		this.classLoader = classLoader;
-	}
-
-	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
-	@Override
-	public boolean supports(Class<?> type) {
-		return GrpcScaleTracingProperties.class == type;
-	}
-
-	/**
-	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
-	 * after its key relative to {@code grpc.scale.tracing}, with what is expected as its only argument.
-	 */
-	@Override
-	public void validate(Object target, Errors errors) {
-		GrpcScalePropertiesValidator.validate((GrpcScaleTracingProperties) target, GrpcScalePropertiesValidator.context(this.environment,
-				(this.classLoader != null) ? this.classLoader : getClass().getClassLoader(), errors));
-	}
-
-
 	/** Whether grpc-scale's own spans (executeWithEnhancements) are recorded. */
 	private boolean enabled = true;
 
@@ -110,5 +83,31 @@ public class GrpcScaleTracingProperties implements Validator, EnvironmentAware, 
 		this.tags = tags;
 	}
 
+	@Override
+	public void setEnvironment(Environment environment) {
+		this.environment = environment;
+	}
+
+	@Override
+	public void setBeanClassLoader(ClassLoader classLoader) {
+		this.classLoader = classLoader;
+	}
+
+	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
+	@Override
+	public boolean supports(Class<?> type) {
+		return GrpcScaleTracingProperties.class == type;
+	}
+
+	/**
+	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
+	 * after its key relative to {@code grpc.scale.tracing}, with what is expected as its only argument.
+	 */
+	@Override
+	public void validate(Object target, Errors errors) {
+		ClassLoader loader = (this.classLoader != null) ? this.classLoader : getClass().getClassLoader();
+		GrpcScalePropertiesValidator.validate((GrpcScaleTracingProperties) target,
+				GrpcScalePropertiesValidator.context(this.environment, loader, errors));
+	}
 
 }
