@@ -37,8 +37,8 @@ import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
  * configuration runs after theirs), else {@code grpcScaleCircuitBreakerRegistry}, whose default
  * configuration is grpc-scale's. The {@code instances.<name>} configurations are added to the registry
  * under their names unless it already has one of that name; the registry's own configurations of a
- * breaker's name apply where the properties have none. Every {@code discovery:///} channel (and the channels named in
- * {@code grpc.scale.circuit-breaker.channels}) guarded by a service breaker and, through the
+ * breaker's name apply where the properties have none. Every {@code discovery:///} channel (and the
+ * channels named in {@code grpc.scale.circuit-breaker.channels}) guarded by a service breaker and, through the
  * {@code grpc_scale_round_robin} policy, a breaker per instance; state changes published as
  * {@link CircuitBreakerStateChangedEvent}s; resilience4j's Micrometer metrics when a
  * {@link MeterRegistry} exists.
