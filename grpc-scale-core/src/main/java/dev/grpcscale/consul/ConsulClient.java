@@ -110,6 +110,7 @@ public final class ConsulClient implements AutoCloseable {
 		JitteredBackoff backoff = new JitteredBackoff(builder.initialBackoff, builder.maxBackoff, this.random);
 		this.idempotentRetry = RetryPolicy.builder()
 			.handleIf(ConsulClient::isRetryable)
+			.abortIf((result, failure) -> this.closed.get())
 			.withDelayFn((context) -> backoff.delay(context.getAttemptCount()))
 			.withMaxRetries(builder.maxRetries)
 			.build();
@@ -174,7 +175,7 @@ public final class ConsulClient implements AutoCloseable {
 	 * @param maxBackoff the longest pause, at least {@code initialBackoff}
 	 * @param onFailedAttempt told of each failure before the pause; must not throw
 	 * @param <T> the result type
-	 * @return the first successful result; cancel it to stop the attempts
+	 * @return the first successful result; cancel it to stop the attempts; it fails once the client is closed
 	 * @throws IllegalArgumentException if a backoff is not positive or {@code maxBackoff < initialBackoff}
 	 */
 	public <T> CompletableFuture<T> retryUntilSuccess(Supplier<? extends CompletionStage<T>> attempt,
@@ -182,6 +183,8 @@ public final class ConsulClient implements AutoCloseable {
 		JitteredBackoff backoff = new JitteredBackoff(initialBackoff, maxBackoff, this.random);
 		RetryPolicy<T> policy = RetryPolicy.<T>builder()
 			.handle(Throwable.class)
+			// a closed client ends the attempts, whoever owns the scheduler
+			.abortIf((result, failure) -> this.closed.get())
 			.withDelayFn((context) -> backoff.delay(context.getAttemptCount()))
 			.withMaxRetries(-1)
 			.onFailedAttempt((event) -> onFailedAttempt.accept(unwrap(event.getLastException())))

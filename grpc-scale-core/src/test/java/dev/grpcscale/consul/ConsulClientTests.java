@@ -167,6 +167,24 @@ class ConsulClientTests {
 	}
 
 	@Test
+	void retryUntilSuccessEndsWhenTheClientIsClosedEvenOnAGivenScheduler() {
+		ConsulClient client = client().build();
+		AtomicInteger attempts = new AtomicInteger();
+		CompletableFuture<String> watch = client.retryUntilSuccess(() -> {
+			attempts.incrementAndGet();
+			return CompletableFuture.failedFuture(new ConsulUnreachableException("down", new java.io.IOException()));
+		}, Duration.ofMillis(1), Duration.ofMillis(1), (ex) -> {
+		});
+		await().atMost(Duration.ofSeconds(5)).until(() -> attempts.get() >= 2);
+
+		client.close();
+
+		await().atMost(Duration.ofSeconds(5)).until(watch::isDone);
+		assertThat(watch).isCompletedExceptionally();
+		assertThat(this.scheduler.isShutdown()).isFalse();
+	}
+
+	@Test
 	void agentCallsRegisterPassCheckAndDeregisterAServiceWithTheTokenAsHeaderOnly() {
 		try (ConsulClient client = ConsulClient.builder().connection(connection().token(TOKEN).build()).build()) {
 			ObjectNode registration = JsonMapper.shared().createObjectNode();
