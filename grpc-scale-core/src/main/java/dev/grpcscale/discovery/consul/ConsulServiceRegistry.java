@@ -784,7 +784,8 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		}
 
 		/**
-		 * Scheduler for the keep-alive rounds (TTL passes, re-registration); it is not shut down by
+		 * Scheduler for the keep-alive rounds (TTL passes, re-registration) and the rate-limit pauses of the
+		 * watches; it is not shut down by
 		 * {@link ConsulServiceRegistry#close()}. Default: a thread of the registry's own, stopped on close.
 		 */
 		public Builder scheduler(ScheduledExecutorService scheduler) {

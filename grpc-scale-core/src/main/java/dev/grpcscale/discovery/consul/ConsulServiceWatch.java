@@ -141,7 +141,7 @@ final class ConsulServiceWatch {
 		this.watchers.add(watcher);
 		Snapshot current = this.snapshot;
 		if (current.version() > 0) {
-			// may race with the watch thread's delivery: the version check keeps the newer list
+			// may race with the chain's delivery: the version check keeps the newer list
 			watcher.deliver(current.version(), current.instances());
 		}
 		return () -> {
