@@ -280,6 +280,37 @@ class ConsulClientTests {
 	}
 
 	@Test
+	void registryWatchRestartsFailedQueriesAfterGrowingPausesThatStartOverAfterAnAnswer() {
+		RecordingScheduler pacing = new RecordingScheduler(true);
+		this.agent.failWith(500);
+		try (ConsulClient shared = ConsulClient.builder().connection(connection().build()).scheduler(pacing)
+			.random(() -> 0).build();
+				ConsulServiceRegistry registry = ConsulServiceRegistry.builder().client(shared)
+					.retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20)).blockingQueryWait(Duration.ofSeconds(1))
+					.queryRateLimit(Duration.ofMillis(1)).build()) {
+			List<List<ServiceInstance>> seen = new CopyOnWriteArrayList<>();
+			registry.watch("svc", seen::add);
+			await().atMost(Duration.ofSeconds(5)).until(() -> pacing.pauses().size() >= 4);
+			assertThat(pacing.pauses().subList(0, 4)).containsExactly(Duration.ofMillis(5), Duration.ofMillis(10),
+					Duration.ofMillis(20), Duration.ofMillis(20));
+
+			this.agent.failWith(0);
+			this.agent.setHealth("svc", 7, "[]");
+			await().atMost(Duration.ofSeconds(5))
+				.until(() -> this.agent.requests("GET", "/v1/health/service/svc").stream()
+					.anyMatch((request) -> "7".equals(request.query().get("index"))));
+			pacing.clear();
+			this.agent.failWith(500);
+
+			await().atMost(Duration.ofSeconds(5)).until(() -> pacing.pauses().size() >= 2);
+			assertThat(pacing.pauses().subList(0, 2)).containsExactly(Duration.ofMillis(5), Duration.ofMillis(10));
+		}
+		finally {
+			pacing.shutdownNow();
+		}
+	}
+
+	@Test
 	void registryAndElectionRejectAClientTogetherWithAConnection() {
 		try (ConsulClient shared = client().build()) {
 			assertThatIllegalArgumentException().isThrownBy(
