@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import dev.failsafe.Failsafe;
@@ -251,8 +252,9 @@ public final class ConsulClient implements AutoCloseable {
 		}
 		this.httpExecutor.shutdownNow();
 		try {
-			if (this.ownsScheduler && !this.scheduler.awaitTermination(5, TimeUnit.SECONDS)
-					|| !this.httpExecutor.awaitTermination(5, TimeUnit.SECONDS)) {
+			boolean schedulerStopped = !this.ownsScheduler || this.scheduler.awaitTermination(5, TimeUnit.SECONDS);
+			boolean httpStopped = this.httpExecutor.awaitTermination(5, TimeUnit.SECONDS);
+			if (!schedulerStopped || !httpStopped) {
 				logger.warn("Consul client threads did not stop within 5 seconds");
 			}
 		}
@@ -342,7 +344,7 @@ public final class ConsulClient implements AutoCloseable {
 	}
 
 	private <T> CompletableFuture<T> expectSuccess(CompletableFuture<ConsulAgentClient.Response> call, String what,
-			java.util.function.Function<ConsulAgentClient.Response, T> onSuccess) {
+			Function<ConsulAgentClient.Response, T> onSuccess) {
 		return call.thenApply((response) -> {
 			if (!response.isSuccess()) {
 				throw refused(what, response);
