@@ -276,11 +276,12 @@ public final class ConsulClient implements AutoCloseable {
 		if (cause instanceof ConsulUnreachableException) {
 			return true;
 		}
-		if (cause instanceof ConsulHttpException http) {
-			int status = http.status();
-			return status == 429 || status == 502 || status == 503 || status == 504;
-		}
-		return false;
+		return cause instanceof ConsulHttpException http && isTransient(http.status());
+	}
+
+	/** Too many requests, or a proxy or the agent is briefly unable to answer: worth another try. */
+	private static boolean isTransient(int status) {
+		return status == 429 || status == 502 || status == 503 || status == 504;
 	}
 
 	/** One request, its transport failure mapped to {@link ConsulUnreachableException}; not retried. */
@@ -301,8 +302,7 @@ public final class ConsulClient implements AutoCloseable {
 		CompletableFuture<ConsulAgentClient.Response> result = new CompletableFuture<>();
 		sent.whenComplete((response, ex) -> {
 			if (ex == null) {
-				if (response.status() == 429 || response.status() == 502 || response.status() == 503
-						|| response.status() == 504) {
+				if (isTransient(response.status())) {
 					result.completeExceptionally(refused(what, response));
 				}
 				else {
