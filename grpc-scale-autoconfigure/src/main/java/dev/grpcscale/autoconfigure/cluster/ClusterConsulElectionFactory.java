@@ -3,6 +3,7 @@ package dev.grpcscale.autoconfigure.cluster;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.core.env.Environment;
 
@@ -11,6 +12,7 @@ import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.consul.ConsulLeaderElection;
+import dev.grpcscale.consul.ConsulClient;
 
 /**
  * Builds the {@link ConsulLeaderElection} of provider {@code consul} from {@code grpc.scale.cluster.consul.*},
@@ -52,13 +54,21 @@ final class ClusterConsulElectionFactory {
 	 * The election on the Consul agent of the effective settings, not joined yet.
 	 * @param consul the settings, from {@link #effectiveSettings(Environment)}
 	 * @param settings the election settings
+	 * @param sharedClient the application's client to run on, or {@code null} for a client of the election's own
+	 * on the connection settings of {@code consul}, closed with it
 	 * @return the election
 	 * @throws InvalidGrpcScalePropertiesException if a value is rejected
 	 */
-	static ConsulLeaderElection create(GrpcScaleProperties.ClusterConsul consul, LeaderElectionSettings settings) {
+	static ConsulLeaderElection create(GrpcScaleProperties.ClusterConsul consul, LeaderElectionSettings settings,
+			@Nullable ConsulClient sharedClient) {
 		try {
-			ConsulLeaderElection.Builder builder = ConsulLeaderElection.builder()
-				.connection(ConsulConnections.connection(consul));
+			ConsulLeaderElection.Builder builder = ConsulLeaderElection.builder();
+			if (sharedClient != null) {
+				builder.client(sharedClient);
+			}
+			else {
+				builder.connection(ConsulConnections.connection(consul));
+			}
 			PropertyMapper.get().from(consul::getLockDelay).to(builder::lockDelay);
 			return builder.settings(settings).build();
 		}

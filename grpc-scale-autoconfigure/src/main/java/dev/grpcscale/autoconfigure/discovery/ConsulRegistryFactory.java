@@ -9,13 +9,15 @@ import org.springframework.boot.context.properties.PropertyMapper;
 import dev.grpcscale.autoconfigure.ConsulConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
+import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.discovery.consul.ConsulCheckType;
 import dev.grpcscale.discovery.consul.ConsulServiceRegistry;
 
 /**
- * Builds a {@link ConsulServiceRegistry} from {@code grpc.scale.service-discovery.consul.*}; a value the
- * builder rejects, or a trust store that cannot be read, stops start-up with the property's name. The
- * token and the trust store password are never part of a message.
+ * Builds the application's {@link ConsulClient} and a {@link ConsulServiceRegistry} on it from
+ * {@code grpc.scale.service-discovery.consul.*}; a value a builder rejects, or a trust store that cannot be
+ * read, stops start-up with the property's name. The token and the trust store password are never part of a
+ * message.
  */
 final class ConsulRegistryFactory {
 
@@ -35,10 +37,20 @@ final class ConsulRegistryFactory {
 	private ConsulRegistryFactory() {
 	}
 
-	static ConsulServiceRegistry create(GrpcScaleProperties.Consul consul) {
+	/** The client of the connection settings. */
+	static ConsulClient client(GrpcScaleProperties.Consul consul) {
 		try {
-			ConsulServiceRegistry.Builder builder = ConsulServiceRegistry.builder()
-				.connection(ConsulConnections.connection(consul));
+			return ConsulClient.create(ConsulConnections.connection(consul));
+		}
+		catch (IllegalArgumentException ex) {
+			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, PROPERTIES, ex);
+		}
+	}
+
+	/** The registry on a client it does not own. */
+	static ConsulServiceRegistry create(GrpcScaleProperties.Consul consul, ConsulClient client) {
+		try {
+			ConsulServiceRegistry.Builder builder = ConsulServiceRegistry.builder().client(client);
 			PropertyMapper map = PropertyMapper.get();
 			map.from(consul::getDatacenter).to(builder::datacenter);
 			map.from(consul::getCheckType).as(ConsulRegistryFactory::checkType).to(builder::checkType);

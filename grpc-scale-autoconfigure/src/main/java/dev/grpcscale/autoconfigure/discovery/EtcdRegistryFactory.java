@@ -3,6 +3,7 @@ package dev.grpcscale.autoconfigure.discovery;
 import java.util.HashMap;
 import java.util.Map;
 
+import io.etcd.jetcd.Client;
 import org.springframework.boot.context.properties.PropertyMapper;
 
 import dev.grpcscale.autoconfigure.EtcdConnections;
@@ -11,10 +12,13 @@ import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
 import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
 
 /**
- * Builds an {@link EtcdServiceRegistry} from {@code grpc.scale.*.etcd} properties; a value the builder
- * rejects stops start-up with the property's name.
+ * Builds the application's jetcd {@link Client} and an {@link EtcdServiceRegistry} on it from
+ * {@code grpc.scale.service-discovery.etcd.*}; a value a builder rejects stops start-up with the property's
+ * name.
  */
 final class EtcdRegistryFactory {
+
+	static final String PREFIX = "grpc.scale.service-discovery.etcd.";
 
 	/** Builder setting to property, relative to the etcd prefix. */
 	private static final Map<String, String> PROPERTIES;
@@ -28,9 +32,20 @@ final class EtcdRegistryFactory {
 	private EtcdRegistryFactory() {
 	}
 
-	static EtcdServiceRegistry create(GrpcScaleProperties.Etcd etcd, String prefix) {
+	/** The client of the connection settings (endpoints, credentials, TLS). */
+	static Client client(GrpcScaleProperties.Etcd etcd) {
 		try {
-			EtcdServiceRegistry.Builder builder = EtcdServiceRegistry.builder().connection(EtcdConnections.connection(etcd));
+			return EtcdConnections.connection(etcd).build();
+		}
+		catch (IllegalArgumentException ex) {
+			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, EtcdConnections.PROPERTIES, ex);
+		}
+	}
+
+	/** The registry on a client it does not own. */
+	static EtcdServiceRegistry create(GrpcScaleProperties.Etcd etcd, Client client) {
+		try {
+			EtcdServiceRegistry.Builder builder = EtcdServiceRegistry.builder().client(client);
 			PropertyMapper map = PropertyMapper.get();
 			map.from(etcd::getNamespace).to(builder::namespace);
 			map.from(etcd::getLeaseTtl).to(builder::leaseTtl);
@@ -38,7 +53,7 @@ final class EtcdRegistryFactory {
 			return builder.build();
 		}
 		catch (IllegalArgumentException ex) {
-			throw InvalidGrpcScalePropertiesException.fromBuilder(prefix, PROPERTIES, ex);
+			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, PROPERTIES, ex);
 		}
 	}
 
