@@ -280,7 +280,7 @@ public class EnhancedServiceManager {
 		ClusterInfo clusterSection = (this.leaderElection != null) ? this.leaderElection.clusterInfo() : null;
 		HealthCheckingServiceDiscovery monitor = getHealthMonitor();
 		EnhancedServiceStatus.Health healthSection = (monitor != null)
-				? new EnhancedServiceStatus.Health(monitor.options(), monitor.snapshot()) : null;
+				? new EnhancedServiceStatus.Health(monitor.options(), monitor.snapshot(), monitor.panicServices()) : null;
 		return new EnhancedServiceStatus(getRegisteredServices(), discoverySection, clusterSection,
 				circuitBreakerSection, healthSection, isShuttingDown());
 	}

@@ -1,6 +1,7 @@
 package dev.grpcscale;
 
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -74,12 +75,15 @@ public record EnhancedServiceStatus(List<ServiceInstance> services, @Nullable Di
 	 *
 	 * @param options how instances are probed
 	 * @param instances the health of every probed instance, by service name then instance id
+	 * @param panicServices the services in panic mode, whose instances are all used because too few pass
+	 * their probes
 	 */
-	public record Health(HealthCheckOptions options, List<InstanceHealth> instances) {
+	public record Health(HealthCheckOptions options, List<InstanceHealth> instances, Set<String> panicServices) {
 
-		/** Copies the list. */
+		/** Copies the collections. */
 		public Health {
 			instances = List.copyOf(instances);
+			panicServices = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(panicServices));
 		}
 
 	}

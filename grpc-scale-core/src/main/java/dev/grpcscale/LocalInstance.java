@@ -93,6 +93,21 @@ public final class LocalInstance {
 	}
 
 	/**
+	 * Starts the instance again with the registrations it had: those the last start was given and those
+	 * made with {@link #register}; see {@link #start(Collection)}.
+	 */
+	public synchronized void start() {
+		List<ServiceDefinition> previous = new ArrayList<>();
+		for (String key : this.startDefinitions) {
+			ServiceDefinition definition = this.definitions.get(key);
+			if (definition != null) {
+				previous.add(definition);
+			}
+		}
+		start(previous);
+	}
+
+	/**
 	 * Starts the instance, or does nothing if it is started or closed: gRPC health back to {@code SERVING}
 	 * after a stop, every registration written (the {@code definitions}, then those kept from before), and
 	 * the node joins its election.

@@ -31,6 +31,7 @@ class EnhancedServiceManagerHealthTests {
 		.interval(Duration.ofMillis(50))
 		.timeout(Duration.ofSeconds(1))
 		.retries(2)
+		.panicMode(false)
 		.build();
 
 	private final InMemoryServiceRegistry registry = InMemoryServiceRegistry.create();

@@ -86,7 +86,7 @@ class LocalInstanceTests {
 		assertThat(this.registry.getInstances("echo")).isEmpty();
 		assertThat(this.election.isLeader()).isFalse();
 
-		this.instance.start(List.of());
+		this.instance.start();
 		assertThat(this.instance.state()).isEqualTo(LocalInstance.State.STARTED);
 		assertThat(status("")).isEqualTo(ServingStatus.SERVING);
 		assertThat(status("demo.Echo")).isEqualTo(ServingStatus.SERVING);

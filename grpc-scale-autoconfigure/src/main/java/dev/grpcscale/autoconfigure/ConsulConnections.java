@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.Locale;
+import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
@@ -14,7 +15,8 @@ import dev.grpcscale.consul.ConsulConnection;
 
 /**
  * Maps the connection part of a {@code grpc.scale.*.consul} tree (host, port, scheme, token, request timeout,
- * TLS trust store) onto a {@link ConsulConnection}, for discovery's registry and the cluster's election alike.
+ * TLS trust store) onto a {@link ConsulConnection}, for the application's {@code ConsulClient} and a cluster
+ * client of its own alike, and tells whether two trees connect the same way (then one client serves both).
  * The token and the trust store password are never part of a message.
  */
 public final class ConsulConnections {
@@ -57,6 +59,24 @@ public final class ConsulConnections {
 			throw new IllegalArgumentException("trustStore: '" + tls.getTrustStore() + "' (expected: a readable "
 					+ type + " key store opened by tls.trust-store-password: " + ex.getMessage() + ")", ex);
 		}
+	}
+
+	/**
+	 * Whether two trees have the same connection settings (host, port, scheme, token, request timeout, trust
+	 * store), so that one client serves both.
+	 * @param first one tree
+	 * @param second another
+	 * @return whether the connection settings are equal
+	 */
+	public static boolean sameConnection(GrpcScaleDiscoveryProperties.ConsulConnection first,
+			GrpcScaleDiscoveryProperties.ConsulConnection second) {
+		return first.getHost().equals(second.getHost()) && first.getPort() == second.getPort()
+				&& first.getScheme() == second.getScheme()
+				&& Objects.equals(first.getToken(), second.getToken())
+				&& first.getRequestTimeout().equals(second.getRequestTimeout())
+				&& Objects.equals(first.getTls().getTrustStore(), second.getTls().getTrustStore())
+				&& Objects.equals(first.getTls().getTrustStoreType(), second.getTls().getTrustStoreType())
+				&& Objects.equals(first.getTls().getTrustStorePassword(), second.getTls().getTrustStorePassword());
 	}
 
 }

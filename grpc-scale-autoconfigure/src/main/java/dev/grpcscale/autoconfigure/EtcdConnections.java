@@ -1,12 +1,15 @@
 package dev.grpcscale.autoconfigure;
 
+import java.util.Objects;
+
 import org.springframework.boot.context.properties.PropertyMapper;
 
 import dev.grpcscale.discovery.etcd.EtcdClients;
 
 /**
  * Maps the connection part of a {@code grpc.scale.*.etcd} tree (endpoints, credentials, TLS) onto an
- * {@link EtcdClients.Builder}, for discovery's registry and the cluster's client alike.
+ * {@link EtcdClients.Builder}, for the application's etcd client and a cluster client of its own alike, and
+ * tells whether two trees connect the same way (then one client serves both).
  */
 public final class EtcdConnections {
 
@@ -35,6 +38,24 @@ public final class EtcdConnections {
 			builder.clientCertificate(etcd.getTls().getCertFile(), etcd.getTls().getKeyFile());
 		}
 		return builder;
+	}
+
+	/**
+	 * Whether two trees have the same connection settings (endpoints, credentials, TLS), so that one client
+	 * serves both; namespace, lease TTL and request timeout do not count.
+	 * @param first one tree
+	 * @param second another
+	 * @return whether the connection settings are equal
+	 */
+	public static boolean sameConnection(GrpcScaleDiscoveryProperties.EtcdConnection first,
+			GrpcScaleDiscoveryProperties.EtcdConnection second) {
+		return first.getEndpoints().equals(second.getEndpoints())
+				&& Objects.equals(first.getUsername(), second.getUsername())
+				&& Objects.equals(first.getPassword(), second.getPassword())
+				&& first.getTls().isEnabled() == second.getTls().isEnabled()
+				&& Objects.equals(first.getTls().getCaFile(), second.getTls().getCaFile())
+				&& Objects.equals(first.getTls().getCertFile(), second.getTls().getCertFile())
+				&& Objects.equals(first.getTls().getKeyFile(), second.getTls().getKeyFile());
 	}
 
 }

@@ -79,6 +79,12 @@ import dev.grpcscale.discovery.ServiceInstance;
  * probe, so a recovered instance is seen at the next probe rather than after gRPC's backoff (up to two
  * minutes).
  *
+ * <p>A server that answers {@code UNIMPLEMENTED} (it has no health service) counts as healthy, with one
+ * warning per instance, as gRPC's client-side health checking does. When too few instances of a service
+ * pass their probes (none, by default), the service is in panic mode ({@link HealthCheckOptions#isPanic}):
+ * every instance the delegate reports is used, as if none had failed, until more pass again; logged, and
+ * listed by {@link #panicServices()}.
+ *
  * <p>Probing can be paused and resumed ({@link #pause()}, {@link #resume(HealthCheckOptions)}): while
  * paused the delegate's {@code UP} instances pass through unfiltered and unprobed, and watches stay open, so
  * channels and other readers bound to this one object never have to be moved to another discovery. The
@@ -262,8 +268,9 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 		if (tracker == null) {
 			return instances;
 		}
-		Set<String> down = tracker.view.down();
-		if (down.isEmpty()) {
+		View view = tracker.view;
+		Set<String> down = view.down();
+		if (down.isEmpty() || view.panic()) {
 			return instances;
 		}
 		return instances.stream().filter((instance) -> !down.contains(key(instance))).toList();
@@ -345,6 +352,21 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 		List<InstanceHealth> result = new ArrayList<>(tracker.snapshot());
 		result.sort(Comparator.comparing(InstanceHealth::instanceId));
 		return List.copyOf(result);
+	}
+
+	/**
+	 * The services in panic mode: so few of their instances pass their probes that all of them are used
+	 * (see {@link HealthCheckOptions#isPanic}).
+	 * @return their names, sorted
+	 */
+	public Set<String> panicServices() {
+		java.util.SortedSet<String> result = new java.util.TreeSet<>();
+		this.trackers.forEach((name, tracker) -> {
+			if (tracker.view.panic()) {
+				result.add(name);
+			}
+		});
+		return java.util.Collections.unmodifiableSortedSet(result);
 	}
 
 	/**
@@ -451,9 +473,9 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 	}
 
 	/** What watchers of one service see, at one version. */
-	private record View(long version, List<ServiceInstance> up, Set<String> down) {
+	private record View(long version, List<ServiceInstance> up, Set<String> down, boolean panic) {
 
-		static final View INITIAL = new View(0, List.of(), Set.of());
+		static final View INITIAL = new View(0, List.of(), Set.of(), false);
 
 	}
 
@@ -667,10 +689,22 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 					down.add(key(prober.instance));
 				}
 			}
-			List<ServiceInstance> up = this.discovered.stream()
+			List<ServiceInstance> passing = this.discovered.stream()
 				.filter((instance) -> !down.contains(key(instance)))
 				.toList();
-			View next = new View(this.view.version() + 1, up, Set.copyOf(down));
+			boolean panic = !down.isEmpty()
+					&& probing.options().isPanic(passing.size(), this.discovered.size());
+			if (panic != this.view.panic()) {
+				if (panic) {
+					logger.warn("Panic mode for '{}': {} of {} instances pass their health checks; using all of them "
+							+ "until more pass", this.serviceName, passing.size(), this.discovered.size());
+				}
+				else {
+					logger.info("Panic mode for '{}' ended: {} of {} instances pass their health checks",
+							this.serviceName, passing.size(), this.discovered.size());
+				}
+			}
+			View next = new View(this.view.version() + 1, panic ? this.discovered : passing, Set.copyOf(down), panic);
 			this.view = next;
 			return next;
 		}
@@ -732,6 +766,8 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 		private @Nullable ManagedChannel channel;
 
 		private @Nullable ScheduledFuture<?> next;
+
+		private volatile boolean warnedUnimplemented;
 
 		InstanceProber(ServiceTracker tracker, ServiceInstance instance) {
 			this.tracker = tracker;
@@ -817,7 +853,8 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 						@Override
 						public void onError(Throwable error) {
 							if (done.compareAndSet(false, true)) {
-								complete(describe(Status.fromThrowable(error)), start);
+								Status status = Status.fromThrowable(error);
+								complete(unimplemented(status) ? null : describe(status), start);
 							}
 						}
 
@@ -835,6 +872,23 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 					complete(describe(Status.fromThrowable(ex)), start);
 				}
 			}
+		}
+
+		/**
+		 * Whether the server answered that it has no health service: such an instance counts as healthy,
+		 * as gRPC's client-side health checking does, with one warning.
+		 */
+		private boolean unimplemented(Status status) {
+			if (status.getCode() != Status.Code.UNIMPLEMENTED) {
+				return false;
+			}
+			if (!this.warnedUnimplemented) {
+				this.warnedUnimplemented = true;
+				logger.warn("{} instance {} at {} does not serve grpc.health.v1.Health (UNIMPLEMENTED): counted "
+						+ "healthy, so only its calls and circuit breakers tell when it fails", this.instance.serviceName(),
+						this.instance.instanceId(), this.instance.address());
+			}
+			return true;
 		}
 
 		/** Hands a probe's result over to a scheduler thread (it may arrive on a transport thread). */

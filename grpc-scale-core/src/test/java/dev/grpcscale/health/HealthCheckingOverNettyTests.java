@@ -53,6 +53,7 @@ class HealthCheckingOverNettyTests {
 		.interval(Duration.ofMillis(200))
 		.timeout(Duration.ofMillis(100))
 		.retries(2)
+		.panicMode(false)
 		.build();
 
 	private final InMemoryServiceRegistry registry = InMemoryServiceRegistry.create();

@@ -110,6 +110,79 @@ class HealthCheckingServiceDiscoveryTests {
 	}
 
 	@Test
+	void whenEveryInstanceFailsItsProbesAllAreKeptInPanicModeUntilOnePassesAgain() throws IOException {
+		ControllableHealthService a = start("a");
+		ControllableHealthService b = start("b");
+		HealthCheckingServiceDiscovery discovery = discovery(
+				HealthCheckOptions.builder().interval(Duration.ofMillis(30)).retries(2).build());
+		List<List<String>> watched = new CopyOnWriteArrayList<>();
+		discovery.watch("svc", (instances) -> watched.add(ids(instances)));
+		await().atMost(AWAIT).until(() -> checksOf("b").stream().anyMatch(InstanceHealth::lastCheckSucceeded));
+
+		a.mode = Mode.NOT_SERVING;
+		await().atMost(AWAIT).until(() -> ids(discovery.getInstances("svc")).equals(List.of("b")));
+		assertThat(discovery.panicServices()).isEmpty();
+
+		b.mode = Mode.UNAVAILABLE;
+		await().atMost(AWAIT).until(() -> change("b", InstanceStatus.DOWN) != null);
+		assertThat(discovery.panicServices()).containsExactly("svc");
+		assertThat(ids(discovery.getInstances("svc"))).containsExactly("a", "b");
+		assertThat(watched.get(watched.size() - 1)).containsExactly("a", "b");
+		assertThat(discovery.getAllInstances("svc")).extracting(ServiceInstance::status)
+			.containsOnly(InstanceStatus.DOWN);
+
+		b.mode = Mode.SERVING;
+		await().atMost(AWAIT).until(() -> discovery.panicServices().isEmpty());
+		assertThat(ids(discovery.getInstances("svc"))).containsExactly("b");
+		assertThat(watched.get(watched.size() - 1)).containsExactly("b");
+	}
+
+	@Test
+	void panicThresholdKeepsEveryInstanceWhileTooFewPassAndPanicModeOffKeepsNone() throws IOException {
+		ControllableHealthService a = start("a");
+		start("b");
+		HealthCheckingServiceDiscovery half = discovery(
+				HealthCheckOptions.builder().interval(Duration.ofMillis(30)).retries(1).panicThreshold(50).build());
+		half.watch("svc", (instances) -> {
+		});
+		a.mode = Mode.NOT_SERVING;
+		await().atMost(AWAIT).until(() -> change("a", InstanceStatus.DOWN) != null);
+		assertThat(half.panicServices()).containsExactly("svc");
+		assertThat(ids(half.getInstances("svc"))).containsExactly("a", "b");
+		half.close();
+
+		this.events.clear();
+		ControllableHealthService c = start("c");
+		c.mode = Mode.NOT_SERVING;
+		a.mode = Mode.SERVING;
+		this.registry.deregister("svc", "a");
+		this.registry.deregister("svc", "b");
+		HealthCheckingServiceDiscovery strict = discovery(
+				HealthCheckOptions.builder().interval(Duration.ofMillis(30)).retries(1).panicMode(false).build());
+		strict.watch("svc", (instances) -> {
+		});
+		await().atMost(AWAIT).until(() -> change("c", InstanceStatus.DOWN) != null);
+		assertThat(strict.getInstances("svc")).isEmpty();
+		assertThat(strict.panicServices()).isEmpty();
+	}
+
+	@Test
+	void serverWithoutAHealthServiceCountsAsHealthy() throws IOException {
+		start("a", new io.grpc.testing.protobuf.SimpleServiceGrpc.SimpleServiceImplBase() {
+		});
+		HealthCheckingServiceDiscovery discovery = discovery(
+				HealthCheckOptions.builder().interval(Duration.ofMillis(20)).retries(1).panicMode(false).build());
+		discovery.watch("svc", (instances) -> {
+		});
+		await().atMost(AWAIT).until(() -> checksOf("a").size() >= 3);
+		assertThat(checksOf("a")).allSatisfy((health) -> {
+			assertThat(health.lastCheckSucceeded()).isTrue();
+			assertThat(health.isUp()).isTrue();
+		});
+		assertThat(ids(discovery.getInstances("svc"))).containsExactly("a");
+	}
+
+	@Test
 	void probesTheConfiguredHealthServiceNameServedByHealthStatusManager() throws IOException {
 		HealthStatusManager health = new HealthStatusManager();
 		health.setStatus("grpc.testing.SimpleService", ServingStatus.SERVING);
@@ -117,6 +190,7 @@ class HealthCheckingServiceDiscoveryTests {
 		HealthCheckingServiceDiscovery discovery = discovery(HealthCheckOptions.builder()
 			.interval(Duration.ofMillis(30))
 			.retries(2)
+			.panicMode(false)
 			.endpoint("grpc.testing.SimpleService")
 			.build());
 		List<List<String>> watched = new CopyOnWriteArrayList<>();
@@ -139,7 +213,7 @@ class HealthCheckingServiceDiscoveryTests {
 	void healthServiceNameTheServerDoesNotKnowCountsAsAFailure() throws IOException {
 		start("a", new HealthStatusManager().getHealthService());
 		HealthCheckingServiceDiscovery discovery = discovery(
-				HealthCheckOptions.builder().interval(Duration.ofMillis(30)).retries(1).endpoint("missing").build());
+				HealthCheckOptions.builder().interval(Duration.ofMillis(30)).retries(1).panicMode(false).endpoint("missing").build());
 		// (no check that the instance counts as UP first: the first probe starts with this call and may
 		// already have failed when it returns)
 		discovery.getInstances("svc");
@@ -191,7 +265,7 @@ class HealthCheckingServiceDiscoveryTests {
 	void instanceReRegisteredAtAnotherAddressIsProbedAfreshOverANewChannel() throws IOException {
 		ControllableHealthService first = start("a");
 		HealthCheckingServiceDiscovery discovery = discovery(
-				HealthCheckOptions.builder().interval(Duration.ofMillis(20)).retries(1).build());
+				HealthCheckOptions.builder().interval(Duration.ofMillis(20)).retries(1).panicMode(false).build());
 		first.mode = Mode.NOT_SERVING;
 		discovery.getInstances("svc");
 		await().atMost(AWAIT).until(() -> discovery.getInstances("svc").isEmpty());

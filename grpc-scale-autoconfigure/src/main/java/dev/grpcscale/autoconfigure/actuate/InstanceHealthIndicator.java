@@ -13,8 +13,9 @@ import dev.grpcscale.health.InstanceHealth;
 
 /**
  * Reports the client-side health checks of the instances this application calls: per service, each
- * probed instance with its status, consecutive failures and last latency. It stays {@code UP}: instances
- * that fail their checks are already out of load balancing, and this application is fine.
+ * probed instance with its status, consecutive failures and last latency, and the services in panic mode
+ * ({@code panic}: too few of their instances pass, so all are used). It stays {@code UP}: instances that
+ * fail their checks are already out of load balancing, and this application is fine.
  */
 public class InstanceHealthIndicator extends AbstractHealthIndicator {
 
@@ -52,6 +53,7 @@ public class InstanceHealthIndicator extends AbstractHealthIndicator {
 			services.computeIfAbsent(health.serviceName(), (name) -> new TreeMap<>()).put(health.instanceId(), instance);
 		}
 		builder.withDetail("services", services);
+		builder.withDetail("panic", monitor.panicServices());
 	}
 
 }

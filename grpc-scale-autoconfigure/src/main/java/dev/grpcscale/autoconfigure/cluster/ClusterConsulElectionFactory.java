@@ -1,5 +1,6 @@
 package dev.grpcscale.autoconfigure.cluster;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.core.env.Environment;
 
@@ -8,6 +9,7 @@ import dev.grpcscale.autoconfigure.GrpcScaleClusterProperties;
 import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.consul.ConsulLeaderElection;
+import dev.grpcscale.consul.ConsulClient;
 
 /**
  * Builds the {@link ConsulLeaderElection} of provider {@code consul} from {@code grpc.scale.cluster.consul.*},
@@ -39,11 +41,19 @@ final class ClusterConsulElectionFactory {
 	 * The election on the Consul agent of the effective settings, not joined yet.
 	 * @param consul the settings, from {@link #effectiveSettings(Environment)}
 	 * @param settings the election settings
+	 * @param sharedClient the application's client to run on, or {@code null} for a client of the election's own
+	 * on the connection settings of {@code consul}, closed with it
 	 * @return the election
 	 */
-	static ConsulLeaderElection create(GrpcScaleClusterProperties.Consul consul, LeaderElectionSettings settings) {
-		ConsulLeaderElection.Builder builder = ConsulLeaderElection.builder()
-			.connection(ConsulConnections.connection(consul));
+	static ConsulLeaderElection create(GrpcScaleClusterProperties.Consul consul, LeaderElectionSettings settings,
+			@Nullable ConsulClient sharedClient) {
+		ConsulLeaderElection.Builder builder = ConsulLeaderElection.builder();
+		if (sharedClient != null) {
+			builder.client(sharedClient);
+		}
+		else {
+			builder.connection(ConsulConnections.connection(consul));
+		}
 		PropertyMapper.get().from(consul::getLockDelay).to(builder::lockDelay);
 		return builder.settings(settings).build();
 	}

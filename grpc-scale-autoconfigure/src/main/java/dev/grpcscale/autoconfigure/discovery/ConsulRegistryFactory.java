@@ -4,11 +4,12 @@ import org.springframework.boot.context.properties.PropertyMapper;
 
 import dev.grpcscale.autoconfigure.ConsulConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
+import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.discovery.consul.ConsulServiceRegistry;
 
 /**
- * Builds a {@link ConsulServiceRegistry} from {@code grpc.scale.service-discovery.consul.*}, validated
- * when they were bound.
+ * Builds the application's {@link ConsulClient} and a {@link ConsulServiceRegistry} on it from
+ * {@code grpc.scale.service-discovery.consul.*}, validated when they were bound.
  */
 final class ConsulRegistryFactory {
 
@@ -17,9 +18,14 @@ final class ConsulRegistryFactory {
 	private ConsulRegistryFactory() {
 	}
 
-	static ConsulServiceRegistry create(GrpcScaleDiscoveryProperties.Consul consul) {
-		ConsulServiceRegistry.Builder builder = ConsulServiceRegistry.builder()
-			.connection(ConsulConnections.connection(consul));
+	/** The client of the connection settings. */
+	static ConsulClient client(GrpcScaleDiscoveryProperties.Consul consul) {
+		return ConsulClient.create(ConsulConnections.connection(consul));
+	}
+
+	/** The registry on a client it does not own. */
+	static ConsulServiceRegistry create(GrpcScaleDiscoveryProperties.Consul consul, ConsulClient client) {
+		ConsulServiceRegistry.Builder builder = ConsulServiceRegistry.builder().client(client);
 		PropertyMapper map = PropertyMapper.get();
 		map.from(consul::getDatacenter).to(builder::datacenter);
 		map.from(consul::getCheckType).to(builder::checkType);

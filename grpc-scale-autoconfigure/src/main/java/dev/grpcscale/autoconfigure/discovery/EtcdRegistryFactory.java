@@ -1,5 +1,6 @@
 package dev.grpcscale.autoconfigure.discovery;
 
+import io.etcd.jetcd.Client;
 import org.springframework.boot.context.properties.PropertyMapper;
 
 import dev.grpcscale.autoconfigure.EtcdConnections;
@@ -7,16 +8,24 @@ import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
 
 /**
- * Builds an {@link EtcdServiceRegistry} from {@code grpc.scale.service-discovery.etcd.*}, validated when they
- * were bound.
+ * Builds the application's jetcd {@link Client} and an {@link EtcdServiceRegistry} on it from
+ * {@code grpc.scale.service-discovery.etcd.*}, validated when they were bound.
  */
 final class EtcdRegistryFactory {
+
+	static final String PREFIX = "grpc.scale.service-discovery.etcd.";
 
 	private EtcdRegistryFactory() {
 	}
 
-	static EtcdServiceRegistry create(GrpcScaleDiscoveryProperties.Etcd etcd, String prefix) {
-		EtcdServiceRegistry.Builder builder = EtcdServiceRegistry.builder().connection(EtcdConnections.connection(etcd));
+	/** The client of the connection settings (endpoints, credentials, TLS). */
+	static Client client(GrpcScaleDiscoveryProperties.Etcd etcd) {
+		return EtcdConnections.connection(etcd).build();
+	}
+
+	/** The registry on a client it does not own. */
+	static EtcdServiceRegistry create(GrpcScaleDiscoveryProperties.Etcd etcd, Client client) {
+		EtcdServiceRegistry.Builder builder = EtcdServiceRegistry.builder().client(client);
 		PropertyMapper map = PropertyMapper.get();
 		map.from(etcd::getNamespace).to(builder::namespace);
 		map.from(etcd::getLeaseTtl).to(builder::leaseTtl);
