@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
@@ -21,10 +21,6 @@ import dev.grpcscale.consul.ConsulConnection;
  */
 public final class ConsulConnections {
 
-	/** Builder setting to property, relative to a Consul prefix, for the connection settings. */
-	public static final Map<String, String> PROPERTIES = Map.of("host", "host", "port", "port", "scheme", "scheme",
-			"token", "token", "requestTimeout", "request-timeout", "trustStore", "tls.trust-store");
-
 	private ConsulConnections() {
 	}
 
@@ -33,22 +29,21 @@ public final class ConsulConnections {
 	 * @param consul the bound properties
 	 * @return the connection to the agent
 	 * @throws IllegalArgumentException if the builder rejects a value, or the trust store cannot be read or
-	 * opened with its type and password (translate it with
-	 * {@link InvalidGrpcScalePropertiesException#fromBuilder} and {@link #PROPERTIES})
+	 * opened with its type and password (bound properties were checked for both already)
 	 */
-	public static ConsulConnection connection(GrpcScaleProperties.ConsulConnection consul) {
+	public static ConsulConnection connection(GrpcScaleDiscoveryProperties.ConsulConnection consul) {
 		ConsulConnection.Builder builder = ConsulConnection.builder();
 		PropertyMapper map = PropertyMapper.get();
 		map.from(consul::getHost).to(builder::host);
 		map.from(consul::getPort).to(builder::port);
-		map.from(consul::getScheme).to(builder::scheme);
+		map.from(consul::getScheme).as((scheme) -> scheme.name().toLowerCase(Locale.ROOT)).to(builder::scheme);
 		map.from(consul::getToken).to(builder::token);
 		map.from(consul::getRequestTimeout).to(builder::requestTimeout);
 		map.from(trustStore(consul.getTls())).to(builder::trustStore);
 		return builder.build();
 	}
 
-	private static @Nullable KeyStore trustStore(GrpcScaleProperties.ConsulConnection.Tls tls) {
+	private static @Nullable KeyStore trustStore(GrpcScaleDiscoveryProperties.ConsulConnection.Tls tls) {
 		if (tls.getTrustStore() == null) {
 			return null;
 		}
@@ -73,10 +68,10 @@ public final class ConsulConnections {
 	 * @param second another
 	 * @return whether the connection settings are equal
 	 */
-	public static boolean sameConnection(GrpcScaleProperties.ConsulConnection first,
-			GrpcScaleProperties.ConsulConnection second) {
+	public static boolean sameConnection(GrpcScaleDiscoveryProperties.ConsulConnection first,
+			GrpcScaleDiscoveryProperties.ConsulConnection second) {
 		return first.getHost().equals(second.getHost()) && first.getPort() == second.getPort()
-				&& first.getScheme().equalsIgnoreCase(second.getScheme())
+				&& first.getScheme() == second.getScheme()
 				&& Objects.equals(first.getToken(), second.getToken())
 				&& first.getRequestTimeout().equals(second.getRequestTimeout())
 				&& Objects.equals(first.getTls().getTrustStore(), second.getTls().getTrustStore())

@@ -1,6 +1,5 @@
 package dev.grpcscale.autoconfigure;
 
-import java.util.Map;
 import java.util.Objects;
 
 import org.springframework.boot.context.properties.PropertyMapper;
@@ -14,11 +13,6 @@ import dev.grpcscale.discovery.etcd.EtcdClients;
  */
 public final class EtcdConnections {
 
-	/** Builder setting to property, relative to an etcd prefix, for the connection settings. */
-	public static final Map<String, String> PROPERTIES = Map.of("endpoints", "endpoints", "username", "username",
-			"password", "password", "caFile", "tls.ca-file", "clientCertificate", "tls.cert-file", "clientKey",
-			"tls.key-file");
-
 	private EtcdConnections() {
 	}
 
@@ -26,10 +20,9 @@ public final class EtcdConnections {
 	 * The connection settings of {@code etcd}.
 	 * @param etcd the bound properties
 	 * @return a builder of clients with those settings
-	 * @throws IllegalArgumentException if the builder rejects a value (translate it with
-	 * {@link InvalidGrpcScalePropertiesException#fromBuilder} and {@link #PROPERTIES})
+	 * @throws IllegalArgumentException if the builder rejects a value (bound properties were checked already)
 	 */
-	public static EtcdClients.Builder connection(GrpcScaleProperties.Etcd etcd) {
+	public static EtcdClients.Builder connection(GrpcScaleDiscoveryProperties.EtcdConnection etcd) {
 		EtcdClients.Builder builder = EtcdClients.builder();
 		PropertyMapper map = PropertyMapper.get();
 		map.from(etcd::getEndpoints).to(builder::endpoints);
@@ -54,7 +47,8 @@ public final class EtcdConnections {
 	 * @param second another
 	 * @return whether the connection settings are equal
 	 */
-	public static boolean sameConnection(GrpcScaleProperties.Etcd first, GrpcScaleProperties.Etcd second) {
+	public static boolean sameConnection(GrpcScaleDiscoveryProperties.EtcdConnection first,
+			GrpcScaleDiscoveryProperties.EtcdConnection second) {
 		return first.getEndpoints().equals(second.getEndpoints())
 				&& Objects.equals(first.getUsername(), second.getUsername())
 				&& Objects.equals(first.getPassword(), second.getPassword())

@@ -315,7 +315,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 
 		private void scheduleProbe() {
 			// one millisecond past the timeout: resilience4j half-opens strictly after it
-			long delay = this.entry.settings.recoveryTimeout().toMillis() + 1;
+			long delay = this.entry.recoveryTimeout().toMillis() + 1;
 			this.probeTimer = CircuitBreakerLoadBalancer.this.syncContext.schedule(() -> {
 				this.probeTimer = null;
 				if (!CircuitBreakerLoadBalancer.this.shutdown && this.ejected) {
@@ -563,7 +563,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 						this.tracker.entry.release();
 						this.tracker.trialInFlight.set(false);
 					}
-				}, this.tracker.entry.settings.recoveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+				}, this.tracker.entry.recoveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
 			}
 			catch (RuntimeException ex) {
 				// the channel is shutting down; nothing will be picked any more

@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 
 /**
  * Decides whether the cluster's election runs on the application's backend client (the one discovery's
@@ -19,10 +19,8 @@ final class ApplicationClients {
 	}
 
 	/** Whether discovery is enabled and runs on {@code backend} ({@code etcd}, {@code consul}). */
-	static boolean discoveryRunsOn(GrpcScaleProperties properties, String backend) {
-		GrpcScaleProperties.ServiceDiscovery discovery = properties.getServiceDiscovery();
-		return discovery.isEnabled()
-				&& backend.equals(String.valueOf(discovery.getProvider()).strip().toLowerCase(Locale.ROOT));
+	static boolean discoveryRunsOn(GrpcScaleDiscoveryProperties discovery, String backend) {
+		return discovery.isEnabled() && backend.equals(discovery.getProvider().name().toLowerCase(Locale.ROOT));
 	}
 
 	/**

@@ -4,8 +4,7 @@ import io.etcd.jetcd.Client;
 import org.springframework.core.env.Environment;
 
 import dev.grpcscale.autoconfigure.EtcdConnections;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
-import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 
 /**
  * The jetcd {@link Client} the etcd cluster provider runs on, with the namespace its elections live under.
@@ -57,24 +56,18 @@ public final class ClusterEtcdClient implements AutoCloseable {
 	 * @param environment where the properties are read
 	 * @return the effective settings
 	 */
-	static GrpcScaleProperties.Etcd effectiveSettings(Environment environment) {
-		return ClusterPropertyMapper.backendSettings(environment, "etcd", new GrpcScaleProperties.Etcd(),
-				GrpcScaleProperties.Etcd.class);
+	static GrpcScaleDiscoveryProperties.EtcdConnection effectiveSettings(Environment environment) {
+		return ClusterPropertyMapper.backendSettings(environment, "etcd", new GrpcScaleDiscoveryProperties.EtcdConnection(),
+				GrpcScaleDiscoveryProperties.EtcdConnection.class);
 	}
 
 	/**
 	 * Connects to the etcd of the effective settings.
 	 * @param etcd the settings, from {@link #effectiveSettings(Environment)}
 	 * @return the client
-	 * @throws InvalidGrpcScalePropertiesException if a value is rejected
 	 */
-	static ClusterEtcdClient create(GrpcScaleProperties.Etcd etcd) {
-		try {
-			return new ClusterEtcdClient(EtcdConnections.connection(etcd).build(), etcd.getNamespace());
-		}
-		catch (IllegalArgumentException ex) {
-			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, EtcdConnections.PROPERTIES, ex);
-		}
+	static ClusterEtcdClient create(GrpcScaleDiscoveryProperties.EtcdConnection etcd) {
+		return new ClusterEtcdClient(EtcdConnections.connection(etcd).build(), etcd.getNamespace());
 	}
 
 	/** The jetcd client. */

@@ -18,7 +18,8 @@ import org.springframework.core.env.Environment;
 import dev.grpcscale.autoconfigure.ConsulConnections;
 import dev.grpcscale.autoconfigure.EtcdConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleClusterProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.autoconfigure.GrpcServerAddress;
 import dev.grpcscale.cluster.InMemoryLeaderElection;
 import dev.grpcscale.cluster.LeaderElection;
@@ -55,7 +56,7 @@ import dev.grpcscale.consul.ConsulClient;
  */
 @AutoConfiguration(before = GrpcScaleAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "grpc.scale.cluster.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(GrpcScaleProperties.class)
+@EnableConfigurationProperties({ GrpcScaleClusterProperties.class, GrpcScaleDiscoveryProperties.class })
 public final class GrpcScaleClusterAutoConfiguration {
 
 	/** Namespace of memory elections: their JVM-wide group is {@code grpc-scale/<election name>}. */
@@ -67,9 +68,9 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(LeaderElection.class)
-		InMemoryLeaderElection inMemoryLeaderElection(GrpcScaleProperties properties, GrpcServerAddress serverAddress,
+		InMemoryLeaderElection inMemoryLeaderElection(GrpcScaleClusterProperties properties, GrpcServerAddress serverAddress,
 				Environment environment) {
-			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), serverAddress,
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
 					MEMORY_NAMESPACE, "provider", environment.getProperty("spring.application.name"));
 			return InMemoryLeaderElection.shared(settings);
 		}
@@ -87,11 +88,13 @@ public final class GrpcScaleClusterAutoConfiguration {
 		 */
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean({ LeaderElection.class, ClusterEtcdClient.class })
-		ClusterEtcdClient clusterEtcdClient(Environment environment, GrpcScaleProperties properties,
-				ObjectProvider<Client> applicationClient, ConfigurableListableBeanFactory beanFactory) {
-			GrpcScaleProperties.Etcd etcd = ClusterEtcdClient.effectiveSettings(environment);
-			boolean sameConnection = !ApplicationClients.discoveryRunsOn(properties, "etcd")
-					|| EtcdConnections.sameConnection(properties.getServiceDiscovery().getEtcd(), etcd);
+		ClusterEtcdClient clusterEtcdClient(Environment environment, GrpcScaleClusterProperties cluster,
+				GrpcScaleDiscoveryProperties discovery, ObjectProvider<Client> applicationClient,
+				ConfigurableListableBeanFactory beanFactory) {
+			// both properties beans: bound and validated before the effective settings are read from the environment
+			GrpcScaleDiscoveryProperties.EtcdConnection etcd = ClusterEtcdClient.effectiveSettings(environment);
+			boolean sameConnection = !ApplicationClients.discoveryRunsOn(discovery, "etcd")
+					|| EtcdConnections.sameConnection(discovery.getEtcd(), etcd);
 			Client shared = ApplicationClients.shared(applicationClient, Client.class, sameConnection, beanFactory,
 					"clusterEtcdClient");
 			return (shared != null) ? ClusterEtcdClient.shared(shared, etcd.getNamespace())
@@ -101,9 +104,9 @@ public final class GrpcScaleClusterAutoConfiguration {
 		/** Destroyed before the {@link ClusterEtcdClient} it depends on, so it leaves while the client is open. */
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(LeaderElection.class)
-		EtcdLeaderElection etcdLeaderElection(ClusterEtcdClient etcd, GrpcScaleProperties properties,
+		EtcdLeaderElection etcdLeaderElection(ClusterEtcdClient etcd, GrpcScaleClusterProperties properties,
 				GrpcServerAddress serverAddress, Environment environment) {
-			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), serverAddress,
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
 					etcd.namespace(), "etcd.namespace", environment.getProperty("spring.application.name"));
 			return EtcdLeaderElection.create(etcd.client(), settings);
 		}
@@ -121,15 +124,15 @@ public final class GrpcScaleClusterAutoConfiguration {
 		 */
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(LeaderElection.class)
-		ConsulLeaderElection consulLeaderElection(GrpcScaleProperties properties, GrpcServerAddress serverAddress,
-				Environment environment, ObjectProvider<ConsulClient> applicationClient,
-				ConfigurableListableBeanFactory beanFactory) {
-			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), serverAddress,
+		ConsulLeaderElection consulLeaderElection(GrpcScaleClusterProperties properties,
+				GrpcScaleDiscoveryProperties discovery, GrpcServerAddress serverAddress, Environment environment,
+				ObjectProvider<ConsulClient> applicationClient, ConfigurableListableBeanFactory beanFactory) {
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
 					ClusterConsulElectionFactory.NAMESPACE, "provider",
 					environment.getProperty("spring.application.name"));
-			GrpcScaleProperties.ClusterConsul consul = ClusterConsulElectionFactory.effectiveSettings(environment);
-			boolean sameConnection = !ApplicationClients.discoveryRunsOn(properties, "consul")
-					|| ConsulConnections.sameConnection(properties.getServiceDiscovery().getConsul(), consul);
+			GrpcScaleClusterProperties.Consul consul = ClusterConsulElectionFactory.effectiveSettings(environment);
+			boolean sameConnection = !ApplicationClients.discoveryRunsOn(discovery, "consul")
+					|| ConsulConnections.sameConnection(discovery.getConsul(), consul);
 			ConsulClient shared = ApplicationClients.shared(applicationClient, ConsulClient.class, sameConnection,
 					beanFactory, "consulLeaderElection");
 			return ClusterConsulElectionFactory.create(consul, settings, shared);

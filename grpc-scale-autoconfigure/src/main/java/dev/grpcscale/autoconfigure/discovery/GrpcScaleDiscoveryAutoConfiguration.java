@@ -13,7 +13,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
 
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
@@ -34,7 +34,7 @@ import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "grpc.scale.service-discovery.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(GrpcScaleProperties.class)
+@EnableConfigurationProperties(GrpcScaleDiscoveryProperties.class)
 public final class GrpcScaleDiscoveryAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
@@ -44,8 +44,8 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
-		InMemoryServiceRegistry inMemoryServiceRegistry(GrpcScaleProperties properties) {
-			return InMemoryServiceRegistry.shared(properties.getServiceDiscovery().getMemory().getNamespace());
+		InMemoryServiceRegistry inMemoryServiceRegistry(GrpcScaleDiscoveryProperties properties) {
+			return InMemoryServiceRegistry.shared(properties.getMemory().getNamespace());
 		}
 
 	}
@@ -61,14 +61,14 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 		 */
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(Client.class)
-		Client grpcScaleEtcdClient(GrpcScaleProperties properties) {
-			return EtcdRegistryFactory.client(properties.getServiceDiscovery().getEtcd());
+		Client grpcScaleEtcdClient(GrpcScaleDiscoveryProperties properties) {
+			return EtcdRegistryFactory.client(properties.getEtcd());
 		}
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
-		EtcdServiceRegistry etcdServiceRegistry(GrpcScaleProperties properties, Client etcdClient) {
-			return EtcdRegistryFactory.create(properties.getServiceDiscovery().getEtcd(), etcdClient);
+		EtcdServiceRegistry etcdServiceRegistry(GrpcScaleDiscoveryProperties properties, Client etcdClient) {
+			return EtcdRegistryFactory.create(properties.getEtcd(), etcdClient);
 		}
 
 	}
@@ -84,14 +84,14 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 		 */
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(ConsulClient.class)
-		ConsulClient grpcScaleConsulClient(GrpcScaleProperties properties) {
-			return ConsulRegistryFactory.client(properties.getServiceDiscovery().getConsul());
+		ConsulClient grpcScaleConsulClient(GrpcScaleDiscoveryProperties properties) {
+			return ConsulRegistryFactory.client(properties.getConsul());
 		}
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
-		ConsulServiceRegistry consulServiceRegistry(GrpcScaleProperties properties, ConsulClient consulClient) {
-			return ConsulRegistryFactory.create(properties.getServiceDiscovery().getConsul(), consulClient);
+		ConsulServiceRegistry consulServiceRegistry(GrpcScaleDiscoveryProperties properties, ConsulClient consulClient) {
+			return ConsulRegistryFactory.create(properties.getConsul(), consulClient);
 		}
 
 	}
