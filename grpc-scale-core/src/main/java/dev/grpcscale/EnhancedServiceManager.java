@@ -1,7 +1,6 @@
 package dev.grpcscale;
 
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -10,14 +9,9 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
@@ -54,53 +48,40 @@ public class EnhancedServiceManager {
 
 	private static final Logger logger = LoggerFactory.getLogger(EnhancedServiceManager.class);
 
-	private final @Nullable ServiceRegistry registry;
+	private final LocalInstance localInstance;
 
 	private final @Nullable ServiceDiscovery discovery;
 
-	private final @Nullable HealthStatusManager healthStatusManager;
-
-	private final Supplier<? extends Collection<String>> servedServices;
+	private final @Nullable HealthCheckingServiceDiscovery healthMonitor;
 
 	private final @Nullable GrpcCircuitBreakers circuitBreakers;
-
-	private final Clock clock;
 
 	private final @Nullable LeaderElection leaderElection;
 
 	private final @Nullable OperationObservations observations;
-
-	private final Map<String, ServiceInstance> registered = new ConcurrentHashMap<>();
-
-	private final AtomicBoolean shuttingDown = new AtomicBoolean();
-
-	private final @Nullable Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthChecking;
-
-	private final AtomicReference<@Nullable HealthCheckingServiceDiscovery> healthMonitor = new AtomicReference<>();
-
-	private final SwitchableServiceDiscovery switchable = new SwitchableServiceDiscovery(this::requireDiscovery);
 
 	/**
 	 * Creates a manager from a builder's settings; subclasses call this with {@link #builder()}.
 	 * @param builder the settings
 	 */
 	protected EnhancedServiceManager(Builder builder) {
-		this.registry = builder.registry;
-		this.discovery = builder.discovery;
-		this.healthStatusManager = builder.healthStatusManager;
-		this.servedServices = builder.servedServices;
+		this.localInstance = (builder.localInstance != null) ? builder.localInstance
+				: LocalInstance.builder()
+					.serviceRegistry(builder.registry)
+					.health(builder.healthStatusManager, builder.servedServices)
+					.leaderElection(builder.leaderElection)
+					.clock(builder.clock)
+					.build();
+		ServiceDiscovery source = builder.discovery;
+		if (source != null && !(source instanceof HealthCheckingServiceDiscovery)) {
+			source = HealthCheckingServiceDiscovery.builder(source).paused(true).build();
+		}
+		this.discovery = source;
+		this.healthMonitor = (source instanceof HealthCheckingServiceDiscovery monitor) ? monitor : null;
 		this.circuitBreakers = builder.circuitBreakers;
-		this.clock = builder.clock;
 		this.leaderElection = builder.leaderElection;
 		this.observations = (builder.observationRegistry != null)
 				? new OperationObservations(builder.observationRegistry) : null;
-		this.healthChecking = (builder.healthChecking != null) ? builder.healthChecking
-				: (this.discovery != null) ? healthCheckingOver(this.discovery) : null;
-	}
-
-	private static Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthCheckingOver(
-			ServiceDiscovery discovery) {
-		return (options) -> HealthCheckingServiceDiscovery.of(discovery, options);
 	}
 
 	/** Starts a builder; every component is optional. */
@@ -109,26 +90,15 @@ public class EnhancedServiceManager {
 	}
 
 	/**
-	 * Registers an instance with discovery, as {@code UP}, and remembers it for deregistration at
-	 * shutdown.
+	 * Registers an instance with discovery, as {@code UP}; it is deregistered when this instance stops
+	 * (see {@link LocalInstance}).
 	 * @param definition what to register
 	 * @return the registered instance
 	 * @throws IllegalStateException if discovery is not enabled or shutdown has started
 	 * @throws dev.grpcscale.discovery.DiscoveryException if the backend refused it
 	 */
 	public ServiceInstance registerServiceWithDiscovery(ServiceDefinition definition) {
-		Objects.requireNonNull(definition, "definition");
-		ServiceRegistry target = requireRegistry();
-		if (this.shuttingDown.get()) {
-			throw new IllegalStateException(
-					"Cannot register '" + definition.name() + "': graceful shutdown has started");
-		}
-		ServiceInstance instance = definition.toInstance(this.clock.instant());
-		target.register(instance);
-		this.registered.put(key(instance.serviceName(), instance.instanceId()), instance);
-		logger.info("Registered {} instance {} at {}", instance.serviceName(), instance.instanceId(),
-				instance.address());
-		return instance;
+		return this.localInstance.register(definition);
 	}
 
 	/**
@@ -139,13 +109,7 @@ public class EnhancedServiceManager {
 	 * @throws IllegalStateException if discovery is not enabled
 	 */
 	public boolean deregisterService(String serviceName, String instanceId) {
-		ServiceRegistry target = requireRegistry();
-		this.registered.remove(key(serviceName, instanceId));
-		boolean removed = target.deregister(serviceName, instanceId);
-		if (removed) {
-			logger.info("Deregistered {} instance {}", serviceName, instanceId);
-		}
-		return removed;
+		return this.localInstance.deregister(serviceName, instanceId);
 	}
 
 	/**
@@ -157,12 +121,9 @@ public class EnhancedServiceManager {
 		return deregisterService(instance.serviceName(), instance.instanceId());
 	}
 
-	/** The instances this manager registered and has not deregistered, by service then instance id. */
+	/** The instances this application registered and has not deregistered, by service then instance id. */
 	public List<ServiceInstance> getRegisteredServices() {
-		List<ServiceInstance> result = new ArrayList<>(this.registered.values());
-		result.sort(java.util.Comparator.comparing(ServiceInstance::serviceName)
-			.thenComparing(ServiceInstance::instanceId));
-		return List.copyOf(result);
+		return this.localInstance.registered();
 	}
 
 	/**
@@ -171,7 +132,7 @@ public class EnhancedServiceManager {
 	 * @throws IllegalStateException if discovery is not enabled
 	 */
 	public Map<String, List<ServiceInstance>> getAllServices() {
-		ServiceDiscovery source = requireDiscovery();
+		ServiceDiscovery source = serviceDiscovery();
 		Map<String, List<ServiceInstance>> result = new TreeMap<>();
 		for (String name : source.getServiceNames()) {
 			result.put(name, source.getAllInstances(name));
@@ -186,7 +147,7 @@ public class EnhancedServiceManager {
 	 * @throws IllegalStateException if discovery is not enabled
 	 */
 	public List<ServiceInstance> discoverServices(String serviceName) {
-		return requireDiscovery().getInstances(serviceName);
+		return serviceDiscovery().getInstances(serviceName);
 	}
 
 	/**
@@ -197,7 +158,7 @@ public class EnhancedServiceManager {
 	 * @throws IllegalStateException if discovery is not enabled
 	 */
 	public Subscription watchServiceChanges(String serviceName, Consumer<List<ServiceInstance>> listener) {
-		return this.switchable.watch(serviceName, listener);
+		return serviceDiscovery().watch(serviceName, listener);
 	}
 
 	/**
@@ -304,11 +265,12 @@ public class EnhancedServiceManager {
 	public EnhancedServiceStatus getEnhancedServiceStatus() {
 		EnhancedServiceStatus.Discovery discoverySection = null;
 		if (this.discovery != null) {
+			ServiceDiscovery backend = (this.healthMonitor != null) ? this.healthMonitor.delegate() : this.discovery;
 			Map<String, Integer> counts = new TreeMap<>();
-			for (String name : this.discovery.getServiceNames()) {
-				counts.put(name, this.discovery.getInstances(name).size());
+			for (String name : backend.getServiceNames()) {
+				counts.put(name, backend.getInstances(name).size());
 			}
-			discoverySection = new EnhancedServiceStatus.Discovery(this.discovery.status(), counts);
+			discoverySection = new EnhancedServiceStatus.Discovery(backend.status(), counts);
 		}
 		EnhancedServiceStatus.CircuitBreakers circuitBreakerSection = null;
 		if (this.circuitBreakers != null) {
@@ -316,136 +278,86 @@ public class EnhancedServiceManager {
 					this.circuitBreakers.openCircuits());
 		}
 		ClusterInfo clusterSection = (this.leaderElection != null) ? this.leaderElection.clusterInfo() : null;
-		HealthCheckingServiceDiscovery monitor = this.healthMonitor.get();
+		HealthCheckingServiceDiscovery monitor = getHealthMonitor();
 		EnhancedServiceStatus.Health healthSection = (monitor != null)
 				? new EnhancedServiceStatus.Health(monitor.options(), monitor.snapshot()) : null;
 		return new EnhancedServiceStatus(getRegisteredServices(), discoverySection, clusterSection,
-				circuitBreakerSection, healthSection, this.shuttingDown.get());
+				circuitBreakerSection, healthSection, isShuttingDown());
 	}
 
 	/**
-	 * Starts health monitoring: from now on discovery reads go through a {@link HealthCheckingServiceDiscovery},
-	 * which probes the instances of the services read with {@link #discoverServices} or
-	 * {@link #watchServiceChanges} and leaves out those that fail health checks ({@link #getAllServices}
-	 * reports them {@code DOWN}). A monitor already running is stopped first and replaced. The
-	 * {@code discovery} section of {@link #getEnhancedServiceStatus()} still counts the plain discovery's
-	 * instances; the {@code health} section has the probe results.
+	 * Starts (or resumes) health monitoring with these options: discovery reads go through a
+	 * {@link HealthCheckingServiceDiscovery}, which probes the instances of the services read with
+	 * {@link #discoverServices} or {@link #watchServiceChanges} and leaves out those that fail health
+	 * checks ({@link #getAllServices} reports them {@code DOWN}). Monitoring that runs goes on with the new
+	 * options. The {@code discovery} section of {@link #getEnhancedServiceStatus()} still counts the
+	 * backend's instances; the {@code health} section has the probe results.
 	 * @param options how to probe
-	 * @return the running health-checking discovery, for example to bind {@code discovery:///} channels to
-	 * @throws IllegalStateException if neither discovery nor a health-checking factory is configured
+	 * @return the health-checking discovery, the same object every time
+	 * @throws IllegalStateException if discovery is not enabled
 	 */
 	public HealthCheckingServiceDiscovery startHealthMonitoring(HealthCheckOptions options) {
 		Objects.requireNonNull(options, "options");
-		if (this.healthChecking == null) {
-			throw new IllegalStateException("Service discovery is not enabled: no ServiceDiscovery configured");
-		}
-		HealthCheckingServiceDiscovery monitor = this.healthChecking.apply(options);
-		HealthCheckingServiceDiscovery previous = this.healthMonitor.getAndSet(monitor);
-		this.switchable.switched();
-		if (previous != null) {
-			previous.close();
-		}
-		logger.info("Health monitoring started: every {}, timeout {}, {} retries, endpoint '{}'", options.interval(),
-				options.timeout(), options.retries(), options.endpoint());
+		HealthCheckingServiceDiscovery monitor = requireHealthMonitor();
+		monitor.resume(options);
 		return monitor;
 	}
 
 	/**
-	 * Stops health monitoring, closing the health-checking discovery (its watches stop); reads go to the
-	 * plain discovery again.
+	 * Pauses health monitoring: probing stops and discovery reads show every instance the backend reports
+	 * {@code UP}; the same channels and watches go on. {@link #startHealthMonitoring} resumes it.
 	 * @return whether monitoring was running
 	 */
 	public boolean stopHealthMonitoring() {
-		HealthCheckingServiceDiscovery previous = this.healthMonitor.getAndSet(null);
-		if (previous == null) {
-			return false;
-		}
-		this.switchable.switched();
-		previous.close();
-		logger.info("Health monitoring stopped");
-		return true;
+		return this.healthMonitor != null && this.healthMonitor.pause();
 	}
 
 	/**
-	 * The discovery this manager reads from, as one object that stays valid: the backend, or while health
-	 * monitoring runs the health-checking discovery over it. Its watches move over when monitoring is
-	 * started or stopped, so bind {@code discovery:///} channels to it
-	 * ({@code DiscoveryNameResolverProvider.configure(builder, manager.serviceDiscovery())}) and they leave
-	 * out unhealthy instances whenever monitoring runs. Its methods throw {@link IllegalStateException}
-	 * when discovery is not enabled.
+	 * The discovery this manager reads from, as one object that stays valid: the
+	 * {@link HealthCheckingServiceDiscovery} over the backend, which leaves out unhealthy instances while
+	 * health monitoring runs. Bind {@code discovery:///} channels to it
+	 * ({@code DiscoveryNameResolverProvider.configure(builder, manager.serviceDiscovery())}).
+	 * @throws IllegalStateException if discovery is not enabled
 	 */
 	public ServiceDiscovery serviceDiscovery() {
-		return this.switchable;
+		if (this.discovery == null) {
+			throw new IllegalStateException("Service discovery is not enabled: no ServiceDiscovery configured");
+		}
+		return this.discovery;
 	}
 
-	/** The running health-checking discovery, or {@code null} when health monitoring is not running. */
+	/** The health-checking discovery while health monitoring runs, or {@code null} when it does not. */
 	public @Nullable HealthCheckingServiceDiscovery getHealthMonitor() {
-		return this.healthMonitor.get();
+		HealthCheckingServiceDiscovery monitor = this.healthMonitor;
+		return (monitor != null && monitor.isRunning()) ? monitor : null;
+	}
+
+	/** This application's instance, whose lifecycle registration and cluster membership follow. */
+	public LocalInstance localInstance() {
+		return this.localInstance;
 	}
 
 	/** Whether {@link #gracefulShutdown()} has started. */
 	public boolean isShuttingDown() {
-		return this.shuttingDown.get();
+		return this.localInstance.state() == LocalInstance.State.CLOSED;
 	}
 
 	/**
-	 * Runs grpc-scale's part of the shutdown order, once: (1) gRPC health turns {@code NOT_SERVING} for
-	 * {@code ""} and every served service, and stays so; (2) every instance this manager registered is
-	 * deregistered; (3) leadership is resigned ({@link LeaderElection#leave()}). A step that fails is logged and the next still runs. Later calls do nothing.
+	 * Runs grpc-scale's part of the shutdown order, once ({@link LocalInstance#stop(boolean)} as the
+	 * application closes): (1) gRPC health turns {@code NOT_SERVING} for {@code ""} and every served
+	 * service, and stays so; (2) every instance registered through this application is deregistered; (3)
+	 * leadership is resigned ({@link LeaderElection#leave()}). A step that fails is logged and the next
+	 * still runs. Later calls do nothing.
 	 */
 	public void gracefulShutdown() {
-		if (!this.shuttingDown.compareAndSet(false, true)) {
-			return;
-		}
-		logger.info("grpc-scale graceful shutdown: health NOT_SERVING, deregistration, then leadership resignation");
-		markNotServing();
-		deregisterAll();
-		leaveCluster();
+		this.localInstance.stop(true);
 	}
 
-	private void leaveCluster() {
-		if (this.leaderElection == null) {
-			return;
+	private HealthCheckingServiceDiscovery requireHealthMonitor() {
+		if (this.healthMonitor == null) {
+			throw new IllegalStateException("Service discovery is not enabled: no ServiceDiscovery configured");
 		}
-		try {
-			this.leaderElection.leave();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Could not resign leadership", ex);
-		}
-	}
-
-	private void markNotServing() {
-		HealthStatusManager health = this.healthStatusManager;
-		if (health == null) {
-			return;
-		}
-		try {
-			health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
-			for (String service : this.servedServices.get()) {
-				health.setStatus(service, ServingStatus.NOT_SERVING);
-			}
-			// Keeps every status NOT_SERVING even if something (Boot's health scheduler) sets it again.
-			health.enterTerminalState();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Could not set gRPC health to NOT_SERVING", ex);
-		}
-	}
-
-	private void deregisterAll() {
-		if (this.registry == null) {
-			return;
-		}
-		for (ServiceInstance instance : getRegisteredServices()) {
-			try {
-				deregisterService(instance);
-			}
-			catch (RuntimeException ex) {
-				logger.warn("Could not deregister {} instance {}", instance.serviceName(), instance.instanceId(),
-						ex);
-			}
-		}
+		return this.healthMonitor;
 	}
 
 	private LeaderElection requireLeaderElection() {
@@ -453,28 +365,6 @@ public class EnhancedServiceManager {
 			throw new IllegalStateException("Clustering is not enabled: no LeaderElection configured");
 		}
 		return this.leaderElection;
-	}
-
-	private ServiceRegistry requireRegistry() {
-		if (this.registry == null) {
-			throw new IllegalStateException("Service discovery is not enabled: no ServiceRegistry configured");
-		}
-		return this.registry;
-	}
-
-	private ServiceDiscovery requireDiscovery() {
-		HealthCheckingServiceDiscovery monitor = this.healthMonitor.get();
-		if (monitor != null) {
-			return monitor;
-		}
-		if (this.discovery == null) {
-			throw new IllegalStateException("Service discovery is not enabled: no ServiceDiscovery configured");
-		}
-		return this.discovery;
-	}
-
-	private static String key(String serviceName, String instanceId) {
-		return serviceName + '/' + instanceId;
 	}
 
 	/** Settings of an {@link EnhancedServiceManager}. */
@@ -496,7 +386,7 @@ public class EnhancedServiceManager {
 
 		private @Nullable ObservationRegistry observationRegistry;
 
-		private @Nullable Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthChecking;
+		private @Nullable LocalInstance localInstance;
 
 		private Builder() {
 		}
@@ -507,7 +397,11 @@ public class EnhancedServiceManager {
 			return this;
 		}
 
-		/** Where discovery reads come from; none disables discovery. */
+		/**
+		 * Where discovery reads come from; none disables discovery. A
+		 * {@link HealthCheckingServiceDiscovery} is used as it is and is what health monitoring pauses and
+		 * resumes; any other discovery is wrapped in a paused one.
+		 */
 		public Builder serviceDiscovery(@Nullable ServiceDiscovery discovery) {
 			this.discovery = discovery;
 			return this;
@@ -549,13 +443,12 @@ public class EnhancedServiceManager {
 		}
 
 		/**
-		 * Makes the health-checking discovery {@link #startHealthMonitoring} starts, from its options.
-		 * Default: {@link HealthCheckingServiceDiscovery#of} over the {@link #serviceDiscovery} (none without
-		 * discovery).
+		 * This application's instance, which owns registration, gRPC health at shutdown and cluster
+		 * membership. Default: one made from {@link #serviceRegistry}, {@link #health} and
+		 * {@link #leaderElection}, which are then used for nothing else but reads.
 		 */
-		public Builder healthChecking(
-				@Nullable Function<HealthCheckOptions, HealthCheckingServiceDiscovery> healthChecking) {
-			this.healthChecking = healthChecking;
+		public Builder localInstance(@Nullable LocalInstance localInstance) {
+			this.localInstance = localInstance;
 			return this;
 		}
 

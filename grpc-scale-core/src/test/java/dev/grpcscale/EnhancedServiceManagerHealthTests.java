@@ -83,7 +83,8 @@ class EnhancedServiceManagerHealthTests {
 			.containsExactly(InstanceStatus.DOWN);
 
 		assertThat(this.manager.stopHealthMonitoring()).isTrue();
-		assertThat(monitor.isClosed()).isTrue();
+		assertThat(monitor.isClosed()).isFalse();
+		assertThat(monitor.isRunning()).isFalse();
 		assertThat(this.manager.getHealthMonitor()).isNull();
 		assertThat(this.manager.getEnhancedServiceStatus().health()).isNull();
 		assertThat(this.manager.discoverServices("svc")).extracting(ServiceInstance::instanceId).containsExactly("a");
@@ -91,25 +92,46 @@ class EnhancedServiceManagerHealthTests {
 	}
 
 	@Test
-	void startingAgainReplacesTheRunningMonitorWithTheNewOptions() {
+	void startingAgainKeepsTheSameMonitorWithTheNewOptions() {
 		HealthCheckingServiceDiscovery first = this.manager.startHealthMonitoring(OPTIONS);
 		HealthCheckOptions slower = OPTIONS.toBuilder().interval(Duration.ofSeconds(1)).build();
 		HealthCheckingServiceDiscovery second = this.manager.startHealthMonitoring(slower);
-		assertThat(first.isClosed()).isTrue();
-		assertThat(second.isClosed()).isFalse();
+		assertThat(second).isSameAs(first).isSameAs(this.manager.serviceDiscovery());
+		assertThat(second.isRunning()).isTrue();
 		assertThat(second.options()).isEqualTo(slower);
 	}
 
 	@Test
-	void healthCheckingFactoryFromTheBuilderIsUsed() {
-		HealthCheckingServiceDiscovery custom = HealthCheckingServiceDiscovery.of(this.registry, OPTIONS);
-		EnhancedServiceManager withFactory = EnhancedServiceManager.builder()
-			.serviceDiscovery(this.registry)
-			.healthChecking((options) -> custom)
+	void watchesFollowHealthMonitoringBeingStoppedAndStartedWithoutBeingMoved() {
+		java.util.List<java.util.List<ServiceInstance>> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+		this.manager.watchServiceChanges("svc", seen::add);
+		this.manager.startHealthMonitoring(OPTIONS);
+		this.health.setStatus("", ServingStatus.NOT_SERVING);
+		await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty() && seen.get(seen.size() - 1).isEmpty());
+
+		this.manager.stopHealthMonitoring();
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> seen.get(seen.size() - 1).size() == 1);
+
+		this.manager.startHealthMonitoring(OPTIONS);
+		await().atMost(Duration.ofSeconds(10)).until(() -> seen.get(seen.size() - 1).isEmpty());
+	}
+
+	@Test
+	void healthCheckingDiscoveryFromTheBuilderIsTheOneMonitoringResumes() {
+		HealthCheckingServiceDiscovery custom = HealthCheckingServiceDiscovery.builder(this.registry)
+			.options(OPTIONS)
+			.paused(true)
 			.build();
-		assertThat(withFactory.startHealthMonitoring(OPTIONS)).isSameAs(custom);
-		withFactory.stopHealthMonitoring();
-		assertThat(custom.isClosed()).isTrue();
+		EnhancedServiceManager withCustom = EnhancedServiceManager.builder().serviceDiscovery(custom).build();
+		assertThat(withCustom.serviceDiscovery()).isSameAs(custom);
+		assertThat(withCustom.getHealthMonitor()).isNull();
+		assertThat(withCustom.startHealthMonitoring(OPTIONS)).isSameAs(custom);
+		assertThat(custom.isRunning()).isTrue();
+		withCustom.stopHealthMonitoring();
+		assertThat(custom.isRunning()).isFalse();
+		assertThat(custom.isClosed()).isFalse();
+		custom.close();
 	}
 
 	@Test

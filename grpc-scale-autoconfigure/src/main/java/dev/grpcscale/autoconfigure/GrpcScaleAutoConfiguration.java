@@ -1,6 +1,5 @@
 package dev.grpcscale.autoconfigure;
 
-import java.util.List;
 import java.util.Objects;
 
 import io.grpc.BindableService;
@@ -11,6 +10,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -18,6 +18,8 @@ import org.springframework.core.env.Environment;
 import org.springframework.grpc.server.lifecycle.GrpcServerStartedEvent;
 
 import dev.grpcscale.EnhancedServiceManager;
+import dev.grpcscale.LocalInstance;
+import dev.grpcscale.autoconfigure.health.GrpcScaleHealthCheckAutoConfiguration;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 import dev.grpcscale.cluster.LeaderElection;
@@ -25,12 +27,13 @@ import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceRegistry;
 
 /**
- * Auto-configuration of the {@link EnhancedServiceManager} facade and of grpc-scale's lifecycle: the
- * services of {@code grpc.scale.services} are registered once the gRPC server has started, and at
- * shutdown gRPC health turns {@code NOT_SERVING} and the registrations are removed before Boot drains
- * in-flight calls.
+ * Auto-configuration of the {@link EnhancedServiceManager} facade and of this application's
+ * {@link LocalInstance}: the services of {@code grpc.scale.services} are registered and the node joins its
+ * cluster once the gRPC server has started, and at shutdown gRPC health turns {@code NOT_SERVING}, the
+ * registrations are removed and leadership is resigned before Boot drains in-flight calls
+ * ({@link LocalInstanceLifecycle}).
  */
-@AutoConfiguration(after = GrpcScaleDiscoveryAutoConfiguration.class,
+@AutoConfiguration(after = { GrpcScaleDiscoveryAutoConfiguration.class, GrpcScaleHealthCheckAutoConfiguration.class },
 		afterName = { "org.springframework.boot.grpc.server.autoconfigure.GrpcServerAutoConfiguration",
 				"org.springframework.boot.grpc.server.autoconfigure.health.GrpcServerHealthAutoConfiguration" })
 @EnableConfigurationProperties(GrpcScaleProperties.class)
@@ -38,17 +41,27 @@ public final class GrpcScaleAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	EnhancedServiceManager enhancedServiceManager(GrpcScaleProperties properties,
-			ObjectProvider<ServiceRegistry> registry, ObjectProvider<ServiceDiscovery> discovery,
+	LocalInstance grpcScaleLocalInstance(ObjectProvider<ServiceRegistry> registry,
 			ObjectProvider<HealthStatusManager> health, ObjectProvider<BindableService> services,
-			ObjectProvider<GrpcCircuitBreakers> circuitBreakers, ObjectProvider<ObservationRegistry> observations,
 			ObjectProvider<LeaderElection> leaderElection) {
-		return EnhancedServiceManager.builder()
+		return LocalInstance.builder()
 			.serviceRegistry(registry.getIfAvailable())
-			.serviceDiscovery(discovery.getIfAvailable())
 			.health(health.getIfAvailable(), () -> services.orderedStream()
 				.map((service) -> service.bindService().getServiceDescriptor().getName())
 				.toList())
+			.leaderElection(leaderElection.getIfAvailable())
+			.build();
+	}
+
+	/** Reads discovery through the primary {@link ServiceDiscovery}: the health-checking one when enabled. */
+	@Bean
+	@ConditionalOnMissingBean
+	EnhancedServiceManager enhancedServiceManager(GrpcScaleProperties properties, LocalInstance localInstance,
+			ObjectProvider<ServiceDiscovery> discovery, ObjectProvider<GrpcCircuitBreakers> circuitBreakers,
+			ObjectProvider<ObservationRegistry> observations, ObjectProvider<LeaderElection> leaderElection) {
+		return EnhancedServiceManager.builder()
+			.localInstance(localInstance)
+			.serviceDiscovery(discovery.getIfAvailable())
 			.circuitBreakers(circuitBreakers.getIfAvailable())
 			.observationRegistry(properties.getTracing().isEnabled() ? observations.getIfAvailable() : null)
 			.leaderElection(leaderElection.getIfAvailable())
@@ -57,28 +70,29 @@ public final class GrpcScaleAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	GrpcScaleShutdown grpcScaleShutdown(EnhancedServiceManager manager) {
-		return new GrpcScaleShutdown(manager);
+	GrpcServerAddress grpcScaleServerAddress() {
+		return new GrpcServerAddress();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	LocalInstanceLifecycle localInstanceLifecycle(LocalInstance localInstance, GrpcScaleProperties properties,
+			GrpcServerAddress serverAddress, Environment environment, ObjectProvider<ServiceRegistry> registry,
+			ApplicationContext context) {
+		LocalServiceDefinitions definitions = new LocalServiceDefinitions(properties.getServices(),
+				Objects.requireNonNullElse(environment.getProperty("spring.application.name"), "application"));
+		return new LocalInstanceLifecycle(localInstance, definitions, serverAddress, registry.getIfAvailable() != null,
+				context);
 	}
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(GrpcServerStartedEvent.class)
-	static class ServerRegistrationConfiguration {
-
-		@Bean
-		@ConditionalOnMissingBean
-		GrpcScaleServiceRegistrar grpcScaleServiceRegistrar(EnhancedServiceManager manager,
-				GrpcScaleProperties properties, Environment environment, ObjectProvider<ServiceRegistry> registry) {
-			List<GrpcScaleProperties.Service> services = properties.getServices();
-			return new GrpcScaleServiceRegistrar(manager, services,
-					Objects.requireNonNullElse(environment.getProperty("spring.application.name"), "application"),
-					registry.getIfAvailable() != null);
-		}
+	static class ServerStartedConfiguration {
 
 		@Bean
 		ApplicationListener<GrpcServerStartedEvent> grpcScaleServerStartedListener(
-				GrpcScaleServiceRegistrar registrar) {
-			return (event) -> registrar.serverStarted(event.getAddress(), event.getPort());
+				LocalInstanceLifecycle lifecycle) {
+			return (event) -> lifecycle.serverStarted(event.getAddress(), event.getPort());
 		}
 
 	}

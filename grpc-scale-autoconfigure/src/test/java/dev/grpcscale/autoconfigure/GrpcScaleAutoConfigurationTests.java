@@ -14,6 +14,7 @@ import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
 import org.springframework.grpc.server.lifecycle.GrpcServerStartedEvent;
 
 import dev.grpcscale.EnhancedServiceManager;
+import dev.grpcscale.LocalInstance;
 import dev.grpcscale.Subscription;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 import dev.grpcscale.discovery.DiscoveryStatus;
@@ -39,8 +40,8 @@ class GrpcScaleAutoConfigurationTests {
 		this.runner.run((context) -> {
 			assertThat(context).hasSingleBean(EnhancedServiceManager.class)
 				.hasSingleBean(InMemoryServiceRegistry.class)
-				.hasSingleBean(GrpcScaleServiceRegistrar.class)
-				.hasSingleBean(GrpcScaleShutdown.class)
+				.hasSingleBean(LocalInstance.class)
+				.hasSingleBean(LocalInstanceLifecycle.class)
 				.hasBean("discoveryGrpcChannelBuilderCustomizer");
 			EnhancedServiceManager manager = context.getBean(EnhancedServiceManager.class);
 			manager.registerServiceWithDiscovery(ServiceDefinition.of("orders", "127.0.0.1", 9090));
@@ -93,10 +94,14 @@ class GrpcScaleAutoConfigurationTests {
 	}
 
 	@Test
-	void withoutSpringGrpcServerThereIsNoRegistrar() {
+	void withoutSpringGrpcServerTheInstanceStartsWithTheContextAndRegistersNothing() {
 		this.runner.withClassLoader(new FilteredClassLoader(GrpcServerStartedEvent.class))
-			.run((context) -> assertThat(context).hasSingleBean(EnhancedServiceManager.class)
-				.doesNotHaveBean(GrpcScaleServiceRegistrar.class));
+			.run((context) -> {
+				assertThat(context).hasSingleBean(EnhancedServiceManager.class)
+					.doesNotHaveBean("grpcScaleServerStartedListener");
+				assertThat(context.getBean(LocalInstance.class).state()).isEqualTo(LocalInstance.State.STARTED);
+				assertThat(context.getBean(LocalInstance.class).registered()).isEmpty();
+			});
 	}
 
 	@Test

@@ -79,6 +79,11 @@ import dev.grpcscale.discovery.ServiceInstance;
  * probe, so a recovered instance is seen at the next probe rather than after gRPC's backoff (up to two
  * minutes).
  *
+ * <p>Probing can be paused and resumed ({@link #pause()}, {@link #resume(HealthCheckOptions)}): while
+ * paused the delegate's {@code UP} instances pass through unfiltered and unprobed, and watches stay open, so
+ * channels and other readers bound to this one object never have to be moved to another discovery. The
+ * Spring Boot starter defines it as a bean over the backend, paused until the application starts.
+ *
  * <p>Limits: a server that answers {@code SERVING} while its services fail is not detected (that is the
  * circuit breakers' job); an instance hidden by health checks is still in {@link #getAllInstances} (as
  * {@code DOWN}) and {@link #getServiceNames()}. After {@link #close()} reads pass through to the delegate
@@ -95,7 +100,12 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 
 	private final ServiceDiscovery delegate;
 
-	private final HealthCheckOptions options;
+	private volatile Probing probing;
+
+	/** Guards the switch between probing and paused; taken before any tracker's lock. */
+	private final Object pauseLock = new Object();
+
+	private volatile boolean paused;
 
 	private final ScheduledExecutorService scheduler;
 
@@ -107,8 +117,6 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 
 	private final LongSupplier nanoTicker;
 
-	private final HealthCheckRequest request;
-
 	private final Map<String, ServiceTracker> trackers = new ConcurrentHashMap<>();
 
 	private final List<HealthCheckListener> listeners = new CopyOnWriteArrayList<>();
@@ -117,11 +125,11 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 
 	private HealthCheckingServiceDiscovery(Builder builder) {
 		this.delegate = builder.delegate;
-		this.options = builder.options;
+		this.probing = new Probing(builder.options);
+		this.paused = builder.paused;
 		this.channelFactory = builder.channelFactory;
 		this.clock = builder.clock;
 		this.nanoTicker = builder.nanoTicker;
-		this.request = HealthCheckRequest.newBuilder().setService(this.options.endpoint()).build();
 		if (builder.scheduler != null) {
 			this.scheduler = builder.scheduler;
 			this.ownThreads = null;
@@ -172,9 +180,70 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 		return executor;
 	}
 
-	/** The options this discovery probes with. */
+	/** The options this discovery probes with (the last ones given to {@link #resume(HealthCheckOptions)}). */
 	public HealthCheckOptions options() {
-		return this.options;
+		return this.probing.options();
+	}
+
+	/**
+	 * Stops probing and shows every instance the delegate reports {@code UP} again, as if no probe had
+	 * failed; watches stay open and keep following the delegate, and services asked about meanwhile are
+	 * remembered. Probe channels are shut down. {@link #resume} starts probing again, afresh.
+	 * @return whether probing was running
+	 */
+	public boolean pause() {
+		synchronized (this.pauseLock) {
+			if (this.paused || this.closed.get()) {
+				return false;
+			}
+			this.paused = true;
+			for (ServiceTracker tracker : this.trackers.values()) {
+				tracker.pauseProbing();
+			}
+		}
+		logger.info("Health checks of discovered instances paused");
+		return true;
+	}
+
+	/**
+	 * Starts probing again, with the same options; see {@link #resume(HealthCheckOptions)}.
+	 * @return whether probing was paused
+	 */
+	public boolean resume() {
+		return resume(options());
+	}
+
+	/**
+	 * Starts probing with these options: every instance of the services asked about is probed at once,
+	 * then every {@code interval}, each counting as {@code UP} until probes say otherwise. Probing that
+	 * already runs goes on, with these options from each instance's next probe.
+	 * @param options how to probe from now on
+	 * @return whether probing was paused
+	 * @throws IllegalStateException if this discovery is closed
+	 */
+	public boolean resume(HealthCheckOptions options) {
+		Objects.requireNonNull(options, "options");
+		synchronized (this.pauseLock) {
+			if (this.closed.get()) {
+				throw new IllegalStateException("HealthCheckingServiceDiscovery is closed");
+			}
+			this.probing = new Probing(options);
+			if (!this.paused) {
+				return false;
+			}
+			this.paused = false;
+			for (ServiceTracker tracker : this.trackers.values()) {
+				tracker.resumeProbing();
+			}
+		}
+		logger.info("Health checks of discovered instances running: every {}, timeout {}, {} retries, endpoint '{}'",
+				options.interval(), options.timeout(), options.retries(), options.endpoint());
+		return true;
+	}
+
+	/** Whether instances are being probed: neither paused nor closed. */
+	public boolean isRunning() {
+		return !this.paused && !this.closed.get();
 	}
 
 	/** The discovery this one decorates. */
@@ -301,8 +370,10 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 	 */
 	@Override
 	public void close() {
-		if (!this.closed.compareAndSet(false, true)) {
-			return;
+		synchronized (this.pauseLock) {
+			if (!this.closed.compareAndSet(false, true)) {
+				return;
+			}
 		}
 		for (ServiceTracker tracker : this.trackers.values()) {
 			tracker.close();
@@ -368,6 +439,15 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 	private static String describe(Status status) {
 		return (status.getDescription() != null) ? status.getCode() + ": " + status.getDescription()
 				: status.getCode().toString();
+	}
+
+	/** The options of the probes, and the request they send. */
+	private record Probing(HealthCheckOptions options, HealthCheckRequest request) {
+
+		Probing(HealthCheckOptions options) {
+			this(options, HealthCheckRequest.newBuilder().setService(options.endpoint()).build());
+		}
+
 	}
 
 	/** What watchers of one service see, at one version. */
@@ -450,6 +530,9 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 				Set<String> present = new HashSet<>();
 				for (ServiceInstance instance : this.discovered) {
 					present.add(instance.instanceId());
+					if (paused) {
+						continue;
+					}
 					InstanceProber existing = this.probers.get(instance.instanceId());
 					if (existing != null && existing.instance.address().equals(instance.address())) {
 						continue;
@@ -483,11 +566,47 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 			publish(published);
 		}
 
+		/** Stops every prober and publishes the delegate's list unfiltered; called holding the pause lock. */
+		void pauseProbing() {
+			List<InstanceProber> stopped;
+			View published;
+			synchronized (this.lock) {
+				if (this.trackerClosed) {
+					return;
+				}
+				stopped = new ArrayList<>(this.probers.values());
+				stopped.forEach((prober) -> prober.stopped = true);
+				this.probers.clear();
+				published = nextView();
+			}
+			stopped.forEach(InstanceProber::shutdown);
+			publish(published);
+		}
+
+		/** Starts a prober for every discovered instance; called holding the pause lock. */
+		void resumeProbing() {
+			List<InstanceProber> started = new ArrayList<>();
+			synchronized (this.lock) {
+				if (this.trackerClosed) {
+					return;
+				}
+				for (ServiceInstance instance : this.discovered) {
+					if (!this.probers.containsKey(instance.instanceId())) {
+						InstanceProber prober = new InstanceProber(this, instance);
+						this.probers.put(instance.instanceId(), prober);
+						started.add(prober);
+					}
+				}
+			}
+			started.forEach((prober) -> prober.scheduleNext(0));
+		}
+
 		/** Records the end of a probe, on a scheduler thread. */
 		void record(InstanceProber prober, @Nullable String error, long latencyNanos) {
 			InstanceHealth health;
 			View published = null;
 			boolean changed = false;
+			HealthCheckOptions options = probing.options();
 			synchronized (this.lock) {
 				if (prober.stopped) {
 					return;
@@ -676,6 +795,7 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 				return;
 			}
 			long start = nanoTicker.getAsLong();
+			Probing probe = probing;
 			if (current.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
 				current.resetConnectBackoff();
 			}
@@ -683,8 +803,8 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 			try {
 				HealthGrpc.newStub(current)
 					.withExecutor(Runnable::run)
-					.withDeadlineAfter(options.timeout().toNanos(), TimeUnit.NANOSECONDS)
-					.check(request, new StreamObserver<>() {
+					.withDeadlineAfter(probe.options().timeout().toNanos(), TimeUnit.NANOSECONDS)
+					.check(probe.request(), new StreamObserver<>() {
 
 						@Override
 						public void onNext(HealthCheckResponse response) {
@@ -772,6 +892,8 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 
 		private HealthCheckOptions options = HealthCheckOptions.defaults();
 
+		private boolean paused;
+
 		private @Nullable ScheduledExecutorService scheduler;
 
 		private Function<ServiceInstance, ManagedChannel> channelFactory = Builder::plaintextChannel;
@@ -791,6 +913,16 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 		/** How to probe; default {@link HealthCheckOptions#defaults()}. */
 		public Builder options(HealthCheckOptions options) {
 			this.options = Objects.requireNonNull(options, "options");
+			return this;
+		}
+
+		/**
+		 * Whether the discovery starts paused, passing the delegate's instances through unprobed until
+		 * {@link HealthCheckingServiceDiscovery#resume} is called; default {@code false}, probing from the
+		 * start.
+		 */
+		public Builder paused(boolean paused) {
+			this.paused = paused;
 			return this;
 		}
 

@@ -8,13 +8,13 @@ import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEn
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 
-import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.autoconfigure.circuitbreaker.GrpcScaleCircuitBreakerAutoConfiguration;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 import dev.grpcscale.discovery.ServiceDiscovery;
+import dev.grpcscale.health.HealthCheckingServiceDiscovery;
 
 /**
  * Auto-configuration of grpc-scale's health indicators: {@code discovery} (the discovery backend's
@@ -37,10 +37,10 @@ public final class GrpcScaleHealthContributorAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "grpcInstancesHealthIndicator")
-	@ConditionalOnBean({ EnhancedServiceManager.class, ServiceDiscovery.class })
+	@ConditionalOnBean(HealthCheckingServiceDiscovery.class)
 	@ConditionalOnEnabledHealthIndicator("grpcinstances")
-	InstanceHealthIndicator grpcInstancesHealthIndicator(EnhancedServiceManager manager) {
-		return new InstanceHealthIndicator(manager);
+	InstanceHealthIndicator grpcInstancesHealthIndicator(HealthCheckingServiceDiscovery monitor) {
+		return new InstanceHealthIndicator(monitor);
 	}
 
 	@Bean

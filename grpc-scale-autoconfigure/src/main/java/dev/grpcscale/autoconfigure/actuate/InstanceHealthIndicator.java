@@ -8,7 +8,6 @@ import java.util.TreeMap;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
-import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.health.HealthCheckingServiceDiscovery;
 import dev.grpcscale.health.InstanceHealth;
 
@@ -19,22 +18,22 @@ import dev.grpcscale.health.InstanceHealth;
  */
 public class InstanceHealthIndicator extends AbstractHealthIndicator {
 
-	private final EnhancedServiceManager manager;
+	private final HealthCheckingServiceDiscovery monitor;
 
 	/**
 	 * Creates the indicator.
-	 * @param manager the manager whose health monitoring to report
+	 * @param monitor the health-checking discovery whose probes to report
 	 */
-	public InstanceHealthIndicator(EnhancedServiceManager manager) {
+	public InstanceHealthIndicator(HealthCheckingServiceDiscovery monitor) {
 		super("Instance health check failed");
-		this.manager = manager;
+		this.monitor = monitor;
 	}
 
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
-		HealthCheckingServiceDiscovery monitor = this.manager.getHealthMonitor();
-		builder.up().withDetail("monitoring", monitor != null);
-		if (monitor == null) {
+		HealthCheckingServiceDiscovery monitor = this.monitor;
+		builder.up().withDetail("monitoring", monitor.isRunning());
+		if (!monitor.isRunning()) {
 			return;
 		}
 		Map<String, Map<String, Object>> services = new TreeMap<>();

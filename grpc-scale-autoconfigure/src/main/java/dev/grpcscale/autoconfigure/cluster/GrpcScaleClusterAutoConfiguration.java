@@ -1,8 +1,5 @@
 package dev.grpcscale.autoconfigure.cluster;
 
-import org.springframework.beans.factory.ListableBeanFactory;
-import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -10,21 +7,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.event.ApplicationContextEvent;
-import org.springframework.context.event.ContextRefreshedEvent;
-import org.springframework.context.event.ContextStartedEvent;
 import org.springframework.core.env.Environment;
-import org.springframework.grpc.server.lifecycle.GrpcServerStartedEvent;
-import org.springframework.util.ClassUtils;
 
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
-import dev.grpcscale.autoconfigure.GrpcScaleServiceRegistrar;
+import dev.grpcscale.autoconfigure.GrpcServerAddress;
 import dev.grpcscale.cluster.InMemoryLeaderElection;
 import dev.grpcscale.cluster.LeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
@@ -34,15 +24,15 @@ import dev.grpcscale.cluster.etcd.EtcdLeaderElection;
 /**
  * Auto-configuration of clustering and leader election: a {@link LeaderElection} on the backend named by
  * {@code grpc.scale.cluster.provider} ({@code memory}, {@code etcd} with {@code io.etcd:jetcd-core} on the
- * classpath, or {@code consul} with Jackson 3 on the classpath), joined when the context starts ({@link LeaderElectionLifecycle}), handed to the
- * {@code EnhancedServiceManager} (which resigns at graceful shutdown), and closed with the context. This
+ * classpath, or {@code consul} with Jackson 3 on the classpath), joined and resigned by the application's
+ * {@code LocalInstance} (see {@code LocalInstanceLifecycle}), and closed with the context. This
  * node's leadership changes are published as {@link LeadershipGrantedEvent} and
  * {@link LeadershipRevokedEvent}.
  *
  * <p>A node announces {@code grpc.scale.cluster.address}; unset, it announces the {@code host:port} its
- * gRPC server serves on (that of the first service registered with discovery), and then joins once that
- * server has started, since the port may be random. Without a gRPC server on a network port (none, or the
- * in-process one) it announces {@code ""} and joins when the context starts.
+ * gRPC server serves on (that of the first service registered with discovery). It joins once that server
+ * has started, since the port may be random. Without a gRPC server on a network port (none, or the
+ * in-process one) it announces {@code ""} and joins when the context has started.
  *
  * <p>Nodes compete in the election named {@code grpc.scale.cluster.election-name}, by default
  * {@code spring.application.name}: instances of one application elect one leader, different applications
@@ -57,8 +47,6 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 	/** Namespace of memory elections: their JVM-wide group is {@code grpc-scale/<election name>}. */
 	static final String MEMORY_NAMESPACE = "grpc-scale";
-
-	private static final String GRPC_SERVER_LIFECYCLE = "org.springframework.grpc.server.lifecycle.GrpcServerLifecycle";
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnProperty(name = "grpc.scale.cluster.provider", havingValue = "memory", matchIfMissing = true)
@@ -116,77 +104,11 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 	}
 
-	@Bean
-	@ConditionalOnMissingBean
-	GrpcServerAddress grpcScaleClusterServerAddress() {
-		return new GrpcServerAddress();
-	}
-
-	/**
-	 * Joins at start, or, when the election has no address to announce yet and a gRPC server lifecycle is
-	 * defined, once that server has started: its address is known only then (the port may be random).
-	 */
-	@Bean
-	@ConditionalOnMissingBean
-	@ConditionalOnBean(LeaderElection.class)
-	LeaderElectionLifecycle leaderElectionLifecycle(LeaderElection election, ListableBeanFactory beanFactory) {
-		boolean awaitGrpcServer = election.settings().address().isEmpty() && grpcServerDefined(beanFactory);
-		return new LeaderElectionLifecycle(election, awaitGrpcServer);
-	}
-
-	/** Joins an election that awaits a gRPC server which never started, once the context has started. */
-	@Bean
-	ApplicationListener<ApplicationContextEvent> grpcScaleClusterContextStartedListener(
-			ObjectProvider<LeaderElectionLifecycle> lifecycle, ApplicationContext context) {
-		return (event) -> {
-			if (event.getApplicationContext() == context
-					&& (event instanceof ContextRefreshedEvent || event instanceof ContextStartedEvent)) {
-				lifecycle.ifAvailable(LeaderElectionLifecycle::joinIfAwaiting);
-			}
-		};
-	}
-
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(LeaderElection.class)
 	LeadershipEventPublisher leadershipEventPublisher(LeaderElection election, ApplicationEventPublisher publisher) {
 		return LeadershipEventPublisher.subscribe(election, publisher);
-	}
-
-	private static boolean grpcServerDefined(ListableBeanFactory beanFactory) {
-		ClassLoader classLoader = (beanFactory instanceof ConfigurableBeanFactory configurable)
-				? configurable.getBeanClassLoader() : null;
-		if (!ClassUtils.isPresent(GRPC_SERVER_LIFECYCLE, classLoader)) {
-			return false;
-		}
-		Class<?> type = ClassUtils.resolveClassName(GRPC_SERVER_LIFECYCLE, classLoader);
-		return beanFactory.getBeanNamesForType(type, true, false).length > 0;
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(GrpcServerStartedEvent.class)
-	static class GrpcServerAddressConfiguration {
-
-		/**
-		 * Records the address of the gRPC server once it has started on a network port, the host and port
-		 * of the first service registered with discovery, then joins an election that awaited it.
-		 */
-		@Bean
-		ApplicationListener<GrpcServerStartedEvent> grpcScaleClusterServerStartedListener(
-				GrpcServerAddress serverAddress, ObjectProvider<GrpcScaleServiceRegistrar> registrar,
-				ObjectProvider<LeaderElectionLifecycle> lifecycle) {
-			return (event) -> {
-				GrpcScaleServiceRegistrar addresses = registrar.getIfAvailable();
-				String address = (addresses != null) ? addresses.advertisedAddress(event.getAddress(), event.getPort())
-						: null;
-				if (address == null) {
-					return;
-				}
-				serverAddress.serverStarted(address);
-				lifecycle.ifAvailable(LeaderElectionLifecycle::joinIfAwaiting);
-			};
-		}
-
 	}
 
 }

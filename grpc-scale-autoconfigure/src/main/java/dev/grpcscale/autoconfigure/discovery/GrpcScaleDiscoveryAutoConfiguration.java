@@ -12,7 +12,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
 
-import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
@@ -78,18 +77,17 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 	static class ChannelConfiguration {
 
 		/**
-		 * Binds every channel builder to this application's discovery, as the manager reads it (with health
-		 * monitoring running, without the unhealthy instances), so its {@code discovery:///} targets resolve
-		 * against it. Channels are built after customizer beans exist, so the JVM-wide provider is registered
-		 * here, before any channel.
+		 * Binds every channel builder to this application's primary {@link ServiceDiscovery} (the
+		 * health-checking one when health checking is enabled, which leaves out unhealthy instances while
+		 * the application runs), so its {@code discovery:///} targets resolve against it. Channels are built
+		 * after customizer beans exist, so the JVM-wide provider is registered here, before any channel.
 		 */
 		@Bean
 		@ConditionalOnMissingBean(name = "discoveryGrpcChannelBuilderCustomizer")
 		<T extends ManagedChannelBuilder<T>> GrpcChannelBuilderCustomizer<T> discoveryGrpcChannelBuilderCustomizer(
-				ObjectProvider<EnhancedServiceManager> manager) {
+				ObjectProvider<ServiceDiscovery> discovery) {
 			DiscoveryNameResolverProvider.registerDefault();
-			return (target, builder) -> DiscoveryNameResolverProvider.configure(builder,
-					manager.getObject().serviceDiscovery());
+			return (target, builder) -> DiscoveryNameResolverProvider.configure(builder, discovery.getObject());
 		}
 
 	}

@@ -1,59 +1,41 @@
 package dev.grpcscale.autoconfigure.health;
 
-import java.util.List;
-
 import org.springframework.context.SmartLifecycle;
 
-import dev.grpcscale.EnhancedServiceManager;
-import dev.grpcscale.health.HealthCheckListener;
-import dev.grpcscale.health.HealthCheckOptions;
 import dev.grpcscale.health.HealthCheckingServiceDiscovery;
 
 /**
- * Starts {@link EnhancedServiceManager#startHealthMonitoring health monitoring} with the application and
- * stops it when the application stops. While it runs, the instances of the services this application
- * calls are probed, and unhealthy ones leave {@code discoverServices} and the {@code discovery:///}
- * channels. Every {@link HealthCheckListener} bean is told of each probe and status change.
+ * Resumes the {@link HealthCheckingServiceDiscovery} bean when the application starts and pauses it when
+ * the application stops. While it runs, the instances of the services this application calls are probed,
+ * and unhealthy ones leave {@code discoverServices} and the {@code discovery:///} channels; paused, every
+ * instance the backend reports is used. The same bean stays in place throughout, so channels and watches
+ * never move.
  */
 public class GrpcScaleHealthMonitoring implements SmartLifecycle {
 
-	private final EnhancedServiceManager manager;
-
-	private final HealthCheckOptions options;
-
-	private final List<HealthCheckListener> listeners;
-
-	private volatile boolean running;
+	private final HealthCheckingServiceDiscovery discovery;
 
 	/**
 	 * Creates the lifecycle.
-	 * @param manager the manager whose monitoring to run
-	 * @param options how to probe
-	 * @param listeners told of every probe and status change
+	 * @param discovery the health-checking discovery to resume and pause
 	 */
-	public GrpcScaleHealthMonitoring(EnhancedServiceManager manager, HealthCheckOptions options,
-			List<HealthCheckListener> listeners) {
-		this.manager = manager;
-		this.options = options;
-		this.listeners = List.copyOf(listeners);
+	public GrpcScaleHealthMonitoring(HealthCheckingServiceDiscovery discovery) {
+		this.discovery = discovery;
 	}
 
 	@Override
 	public void start() {
-		HealthCheckingServiceDiscovery monitor = this.manager.startHealthMonitoring(this.options);
-		this.listeners.forEach(monitor::addListener);
-		this.running = true;
+		this.discovery.resume();
 	}
 
 	@Override
 	public void stop() {
-		this.running = false;
-		this.manager.stopHealthMonitoring();
+		this.discovery.pause();
 	}
 
 	@Override
 	public boolean isRunning() {
-		return this.running;
+		return this.discovery.isRunning();
 	}
 
 	/** Stops after the gRPC server (whose phase is the highest), so probing goes on while it drains. */

@@ -11,6 +11,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.mock.env.MockEnvironment;
 
+import dev.grpcscale.autoconfigure.LocalInstanceLifecycle;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
 import dev.grpcscale.autoconfigure.GrpcScaleProperties;
 import dev.grpcscale.autoconfigure.TestServices;
@@ -48,7 +49,7 @@ class ConsulClusterAutoConfigurationTests {
 			.run((context) -> {
 				assertThat(context).hasSingleBean(ConsulLeaderElection.class)
 					.doesNotHaveBean(InMemoryLeaderElection.class)
-					.hasSingleBean(LeaderElectionLifecycle.class);
+					.hasSingleBean(LocalInstanceLifecycle.class);
 				ConsulLeaderElection election = context.getBean(ConsulLeaderElection.class);
 				assertThat(election.keyPrefix()).isEqualTo("grpc-scale/cluster/orders/");
 				assertThat(election.lockDelay()).isEqualTo(Duration.ofSeconds(5));

@@ -20,6 +20,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.grpc.server.GrpcServerFactory;
 import org.springframework.grpc.server.lifecycle.GrpcServerLifecycle;
 
+import dev.grpcscale.autoconfigure.LocalInstanceLifecycle;
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
 import dev.grpcscale.autoconfigure.TestServices;
@@ -57,7 +58,7 @@ class GrpcScaleClusterAutoConfigurationTests {
 	void defaultsGiveAMemoryElectionNamedAfterTheApplicationJoinedAtStartAndHandedToTheManager() {
 		this.runner.run((context) -> {
 			assertThat(context).hasSingleBean(InMemoryLeaderElection.class)
-				.hasSingleBean(LeaderElectionLifecycle.class)
+				.hasSingleBean(LocalInstanceLifecycle.class)
 				.hasSingleBean(LeadershipEventPublisher.class)
 				.hasSingleBean(ClusterHealthIndicator.class);
 			LeaderElection election = context.getBean(LeaderElection.class);
@@ -124,7 +125,7 @@ class GrpcScaleClusterAutoConfigurationTests {
 		this.runner.withPropertyValues("grpc.scale.cluster.enabled=false").run((context) -> {
 			assertThat(context).hasNotFailed()
 				.doesNotHaveBean(LeaderElection.class)
-				.doesNotHaveBean(LeaderElectionLifecycle.class)
+				.hasSingleBean(LocalInstanceLifecycle.class)
 				.doesNotHaveBean(ClusterHealthIndicator.class);
 			assertThat(context.getBean(EnhancedServiceManager.class).getEnhancedServiceStatus().cluster()).isNull();
 		});

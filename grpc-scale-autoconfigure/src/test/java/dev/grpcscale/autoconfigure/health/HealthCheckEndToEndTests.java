@@ -22,7 +22,10 @@ import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
 import dev.grpcscale.autoconfigure.TestServices;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
+import dev.grpcscale.discovery.InMemoryServiceRegistry;
+import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.health.HealthCheckingServiceDiscovery;
 import dev.grpcscale.health.InstanceHealth;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,6 +58,28 @@ class HealthCheckEndToEndTests {
 				assertThat(manager.getHealthMonitor().options().retries()).isEqualTo(4);
 				context.stop();
 				assertThat(manager.getHealthMonitor()).isNull();
+			});
+	}
+
+	@Test
+	void oneHealthCheckingDiscoveryBeanIsWhatEveryReaderGetsAndItPausesAndResumesWithTheContext() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(GrpcScaleAutoConfiguration.class,
+					GrpcScaleDiscoveryAutoConfiguration.class, GrpcScaleHealthCheckAutoConfiguration.class))
+			.withPropertyValues("grpc.scale.service-discovery.memory.namespace=" + TestServices.uniqueNamespace())
+			.run((context) -> {
+				HealthCheckingServiceDiscovery decorator = context.getBean(HealthCheckingServiceDiscovery.class);
+				assertThat(decorator.delegate()).isSameAs(context.getBean(InMemoryServiceRegistry.class));
+				assertThat(context.getBean(ServiceDiscovery.class)).isSameAs(decorator);
+				EnhancedServiceManager manager = context.getBean(EnhancedServiceManager.class);
+				assertThat(manager.serviceDiscovery()).isSameAs(decorator);
+				assertThat(decorator.isRunning()).isTrue();
+				context.stop();
+				assertThat(decorator.isRunning()).isFalse();
+				assertThat(decorator.isClosed()).isFalse();
+				context.start();
+				assertThat(decorator.isRunning()).isTrue();
+				assertThat(manager.serviceDiscovery()).isSameAs(decorator);
 			});
 	}
 

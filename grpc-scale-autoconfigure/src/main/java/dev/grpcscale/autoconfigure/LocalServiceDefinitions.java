@@ -2,86 +2,89 @@ package dev.grpcscale.autoconfigure;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
-import java.util.concurrent.atomic.AtomicBoolean;
 
-import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.discovery.ServiceDefinition;
 
 /**
- * Registers the {@code grpc.scale.services} entries with discovery once Boot's gRPC server has started
- * ({@code GrpcServerStartedEvent}) and its port is known. Without entries, one service named after
- * {@code spring.application.name} on the bound port is registered. A server without a network port (the
- * in-process test server) registers nothing. Registers once.
+ * The registrations this application's gRPC server stands for, from {@code grpc.scale.services}: once the
+ * server has started and its port is known, one {@link ServiceDefinition} per enabled entry, or, without
+ * entries, one service named after {@code spring.application.name} on the bound port. A server without a
+ * network port (the in-process one) stands for none. Instance ids are chosen once, so an instance that
+ * stops and starts again registers under the same ids.
  */
-public class GrpcScaleServiceRegistrar {
+final class LocalServiceDefinitions {
 
-	private static final Log logger = LogFactory.getLog(GrpcScaleServiceRegistrar.class);
+	private static final Log logger = LogFactory.getLog(LocalServiceDefinitions.class);
 
 	private static final Set<String> WILDCARDS = Set.of("", "*", "0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0");
-
-	private final EnhancedServiceManager manager;
 
 	private final List<GrpcScaleProperties.Service> services;
 
 	private final String applicationName;
 
-	private final boolean registryAvailable;
-
-	private final AtomicBoolean registered = new AtomicBoolean();
+	private final Map<String, String> instanceIds = new ConcurrentHashMap<>();
 
 	/**
-	 * Creates the registrar.
-	 * @param manager where to register
+	 * Creates the definitions.
 	 * @param services the configured services
 	 * @param applicationName the default service name
-	 * @param registryAvailable whether discovery is enabled
 	 */
-	public GrpcScaleServiceRegistrar(EnhancedServiceManager manager, List<GrpcScaleProperties.Service> services,
-			String applicationName, boolean registryAvailable) {
-		this.manager = manager;
-		this.services = services;
+	LocalServiceDefinitions(List<GrpcScaleProperties.Service> services, String applicationName) {
+		this.services = List.copyOf(services);
 		this.applicationName = applicationName;
-		this.registryAvailable = registryAvailable;
 	}
 
 	/**
-	 * Registers the configured services for a server that has started.
+	 * The registrations for a server that has started.
 	 * @param boundAddress the address the server is bound to, as the server reports it
-	 * @param boundPort the port the server is bound to; {@code <= 0} registers nothing
+	 * @param boundPort the port the server is bound to; {@code <= 0} stands for none
+	 * @return the definitions, in the order of {@code grpc.scale.services}
 	 */
-	public void serverStarted(@Nullable String boundAddress, int boundPort) {
-		if (!this.registryAvailable || boundPort <= 0 || !this.registered.compareAndSet(false, true)) {
-			return;
+	List<ServiceDefinition> forServer(@Nullable String boundAddress, int boundPort) {
+		if (boundPort <= 0) {
+			return List.of();
 		}
 		String host = advertisedHost(boundAddress);
 		if (this.services.isEmpty()) {
-			register(this.applicationName, null, host, boundPort, java.util.Map.of());
-			return;
+			return List.of(definition(this.applicationName, null, host, boundPort, Map.of()));
 		}
+		List<ServiceDefinition> definitions = new ArrayList<>();
 		for (GrpcScaleProperties.Service service : this.services) {
-			if (!service.isEnabled()) {
-				continue;
+			if (service.isEnabled()) {
+				String name = (service.getName() != null) ? service.getName() : this.applicationName;
+				definitions.add(definition(name, service.getPackage(), host(service, host), port(service, boundPort),
+						service.getMetadata()));
 			}
-			String name = (service.getName() != null) ? service.getName() : this.applicationName;
-			register(name, service.getPackage(), host(service, host), port(service, boundPort), service.getMetadata());
 		}
+		return definitions;
+	}
+
+	/** The names of the configured, enabled services, for messages. */
+	List<String> configuredNames() {
+		return this.services.stream()
+			.filter(GrpcScaleProperties.Service::isEnabled)
+			.map((service) -> (service.getName() != null) ? service.getName() : this.applicationName)
+			.toList();
 	}
 
 	/**
-	 * The address clients dial this application on, as {@code host:port}: that of the first service
-	 * {@link #serverStarted} registers for this server (whether or not discovery is enabled), or the
-	 * advertised host and bound port when every configured service is disabled.
+	 * The address clients dial this application on, as {@code host:port}: that of the first enabled
+	 * service, or the advertised host and bound port when every configured service is disabled.
 	 * @param boundAddress the address the server is bound to, as the server reports it
 	 * @param boundPort the port the server is bound to
 	 * @return the address, or {@code null} if {@code boundPort <= 0} (a server without a network port)
 	 */
-	public @Nullable String advertisedAddress(@Nullable String boundAddress, int boundPort) {
+	@Nullable String advertisedAddress(@Nullable String boundAddress, int boundPort) {
 		if (boundPort <= 0) {
 			return null;
 		}
@@ -106,13 +109,19 @@ public class GrpcScaleServiceRegistrar {
 		return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
 	}
 
-	private void register(String name, @Nullable String packageName, String host, int port,
-			java.util.Map<String, String> metadata) {
-		ServiceDefinition.Builder definition = ServiceDefinition.builder(name).host(host).port(port).metadata(metadata);
+	private ServiceDefinition definition(String name, @Nullable String packageName, String host, int port,
+			Map<String, String> metadata) {
+		String instanceId = this.instanceIds.computeIfAbsent(name + '@' + host + ':' + port,
+				(key) -> UUID.randomUUID().toString());
+		ServiceDefinition.Builder definition = ServiceDefinition.builder(name)
+			.instanceId(instanceId)
+			.host(host)
+			.port(port)
+			.metadata(metadata);
 		if (packageName != null) {
 			definition.metadata("package", packageName);
 		}
-		this.manager.registerServiceWithDiscovery(definition.build());
+		return definition.build();
 	}
 
 	/**
