@@ -386,6 +386,10 @@ final class GrpcScalePropertiesValidator {
 		if (health.getEndpoint() == null) {
 			problem(prefix + "endpoint", null, "a health service name, '' for the whole server");
 		}
+		double threshold = health.getPanic().getThreshold();
+		if (!(threshold >= 0.0 && threshold <= 100.0)) {
+			problem(prefix + "panic.threshold", threshold, "a percentage from 0 to 100");
+		}
 	}
 
 	private void tracing(GrpcScaleTracingProperties tracing) {
