@@ -120,11 +120,8 @@ final class DiscoveryNameResolver extends NameResolver {
 			}
 			groups.add(new EquivalentAddressGroup(address, Attributes.newBuilder().set(INSTANCE, instance).build()));
 		}
-		if (groups.isEmpty()) {
-			current.onError(Status.UNAVAILABLE
-				.withDescription("No instance of '" + this.serviceName + "' is available in discovery"));
-			return;
-		}
+		// an empty list too: grpc_scale_round_robin then fails new calls fast, naming the service; a policy
+		// that cannot take an empty list gets it as a resolution error from the channel
 		current.onResult(ResolutionResult.newBuilder()
 			.setAddresses(groups)
 			.setServiceConfig(this.serviceConfig)

@@ -14,6 +14,8 @@ import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
 import org.jspecify.annotations.Nullable;
 
+import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
+
 /**
  * Resolves {@code discovery:///<service>} targets from a {@link ServiceDiscovery} cache, pushing every
  * change to the channel as the discovery watch reports it (no polling).
@@ -66,11 +68,14 @@ public final class DiscoveryNameResolverProvider extends NameResolverProvider {
 	private static final int PRIORITY = 4;
 
 	/**
-	 * Registers a provider in gRPC's default registry unless one is registered already. Idempotent and
-	 * safe to call from several threads and applications.
+	 * Registers a provider in gRPC's default registry unless one is registered already, and the
+	 * {@code grpc_scale_round_robin} load-balancing policy its channels use (which fails calls fast when
+	 * discovery has no instance, and balances with its child policy alone on a channel without breakers).
+	 * Idempotent and safe to call from several threads and applications.
 	 * @return the provider now serving the {@value #SCHEME} scheme
 	 */
 	public static synchronized NameResolverProvider registerDefault() {
+		CircuitBreakerLoadBalancerProvider.registerDefault();
 		NameResolverRegistry registry = NameResolverRegistry.getDefaultRegistry();
 		NameResolverProvider existing = registry.getProviderForScheme(SCHEME);
 		if (existing != null) {
