@@ -184,6 +184,12 @@ final class GrpcScalePropertiesValidator {
 		if (discovery.getMemory().getNamespace() == null || discovery.getMemory().getNamespace().isBlank()) {
 			problem(prefix + "memory.namespace", discovery.getMemory().getNamespace(), "a non-blank name");
 		}
+		discovery.getAuthority().forEach((service, authority) -> {
+			if (authority == null || authority.isBlank() || authority.chars().anyMatch(Character::isWhitespace)) {
+				problem(prefix + "authority." + service, authority,
+						"a server name such as users.internal, or 'host' for each instance's registered host");
+			}
+		});
 		if (discovery.getProvider() == GrpcScaleDiscoveryProperties.Provider.ETCD
 				|| clusterProvider == GrpcScaleClusterProperties.Provider.ETCD) {
 			GrpcScaleDiscoveryProperties.Etcd etcd = discovery.getEtcd();

@@ -61,6 +61,10 @@ public final class DiscoveryNameResolverProvider extends NameResolverProvider {
 	@EquivalentAddressGroup.Attr
 	public static final Attributes.Key<ServiceInstance> INSTANCE = Attributes.Key.create("dev.grpcscale.instance");
 
+	/** The name-resolver argument set by {@link #useInstanceHostAsAuthority}. */
+	static final NameResolver.Args.Key<Boolean> INSTANCE_HOST_AUTHORITY = NameResolver.Args.Key
+		.create("dev.grpcscale.instanceHostAuthority");
+
 	/**
 	 * Below DNS (5): the registry makes the highest-priority provider's scheme the default for targets
 	 * without one ({@code host:port}), and that must stay DNS.
@@ -99,6 +103,19 @@ public final class DiscoveryNameResolverProvider extends NameResolverProvider {
 	}
 
 	/**
+	 * Makes each instance's registered host the authority of the connections to it: the name its TLS
+	 * certificate is checked against (certificates issued per host, for example {@code users-1.internal}),
+	 * instead of the channel's authority (by default the service name).
+	 * @param builder the channel builder
+	 * @param <T> the builder type
+	 * @return the builder
+	 */
+	public static <T extends ManagedChannelBuilder<?>> T useInstanceHostAsAuthority(T builder) {
+		builder.setNameResolverArg(INSTANCE_HOST_AUTHORITY, Boolean.TRUE);
+		return builder;
+	}
+
+	/**
 	 * Returns the service name of a {@code discovery:///<service>} target, or {@code null} when the target
 	 * is of another scheme.
 	 * @param target a channel target
@@ -129,7 +146,8 @@ public final class DiscoveryNameResolverProvider extends NameResolverProvider {
 		if (!SCHEME.equals(targetUri.getScheme())) {
 			return null;
 		}
-		return new DiscoveryNameResolver(targetUri, serviceName(targetUri), args.getArg(SERVICE_DISCOVERY), args);
+		return new DiscoveryNameResolver(targetUri, serviceName(targetUri), args.getArg(SERVICE_DISCOVERY),
+				Boolean.TRUE.equals(args.getArg(INSTANCE_HOST_AUTHORITY)), args);
 	}
 
 	@Override

@@ -11,6 +11,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
 
 import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
@@ -103,15 +104,30 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 		/**
 		 * Binds every channel builder to this application's primary {@link ServiceDiscovery} (the
 		 * health-checking one when health checking is enabled, which leaves out unhealthy instances while
-		 * the application runs), so its {@code discovery:///} targets resolve against it. Channels are built
-		 * after customizer beans exist, so the JVM-wide provider is registered here, before any channel.
+		 * the application runs), so its {@code discovery:///} targets resolve against it, with the authority
+		 * {@code grpc.scale.service-discovery.authority.<service>} names. Channels are built after customizer
+		 * beans exist, so the JVM-wide provider is registered here, before any channel. The customizer
+		 * receives what the channel was asked for: a target, or the name of a configured channel, whose
+		 * target is {@code spring.grpc.client.channel.<name>.target}.
 		 */
 		@Bean
 		@ConditionalOnMissingBean(name = "discoveryGrpcChannelBuilderCustomizer")
 		<T extends ManagedChannelBuilder<T>> GrpcChannelBuilderCustomizer<T> discoveryGrpcChannelBuilderCustomizer(
-				ObjectProvider<ServiceDiscovery> discovery) {
+				ObjectProvider<ServiceDiscovery> discovery, GrpcScaleDiscoveryProperties properties,
+				Environment environment) {
 			DiscoveryNameResolverProvider.registerDefault();
-			return (target, builder) -> DiscoveryNameResolverProvider.configure(builder, discovery.getObject());
+			return (requested, builder) -> {
+				DiscoveryNameResolverProvider.configure(builder, discovery.getObject());
+				String service = DiscoveryNameResolverProvider.serviceName(
+						environment.getProperty("spring.grpc.client.channel." + requested + ".target", requested));
+				String authority = (service != null) ? properties.getAuthority().get(service) : null;
+				if (DiscoveryAuthority.INSTANCE_HOST.equals(authority)) {
+					DiscoveryNameResolverProvider.useInstanceHostAsAuthority(builder);
+				}
+				else if (authority != null) {
+					builder.overrideAuthority(authority);
+				}
+			};
 		}
 
 	}
