@@ -24,9 +24,10 @@ import java.util.Set;
  * {@code PARTITION_DROP} and {@code PARTITION_BLACKHOLE} are faults of the node named as target;</li>
  * <li>{@code HEALED <kind> <target> <at>}: the test ended a fault of the backend (for example an etcd member
  * paused, or etcd's quorum lost) at {@code at};</li>
- * <li>{@code WRITE_OK <node> <token> <id> <t0> <t1> <revision>}, {@code WRITE_REJECTED <node> <token> <id>
- * <t0> <t1> <highestToken>}, {@code WRITE_FAILED <node> <token> <id> <t0> <t1>}: a write of a leader's task
- * to a fenced store, accepted, rejected for a stale token, or of unknown outcome (timeout, error);</li>
+ * <li>{@code WRITE_SENT <node> <token> <id> <t0>}: a write of a leader's task to a fenced store is about to be
+ * sent; then, unless the node dies first, {@code WRITE_OK <node> <token> <id> <t0> <t1> <revision>},
+ * {@code WRITE_REJECTED <node> <token> <id> <t0> <t1> <highestToken>} or {@code WRITE_FAILED <node> <token>
+ * <id> <t0> <t1>}: accepted, rejected for a stale token, or of unknown outcome (timeout, error);</li>
  * <li>{@code STORED <id> <token> <revision>}: a write the fenced store holds at the end.</li>
  * </ul>
  *
@@ -206,31 +207,25 @@ public final class LeadershipHistoryChecker {
 	}
 
 	private Writes checkWrites(Map<Long, String> tokenOwners, List<String> violations) {
-		Map<String, String[]> attempts = new HashMap<>();
+		Map<String, String[]> attempts = new LinkedHashMap<>();
 		List<String[]> stored = new ArrayList<>();
-		int accepted = 0;
-		int rejected = 0;
-		int failed = 0;
 		for (String[] event : this.events) {
 			switch (event[0]) {
-				case "WRITE_OK", "WRITE_REJECTED", "WRITE_FAILED" -> {
-					attempts.put(event[3], event);
+				case "WRITE_SENT", "WRITE_OK", "WRITE_REJECTED", "WRITE_FAILED" -> {
 					long token = Long.parseLong(event[2]);
-					if (!event[1].equals(tokenOwners.get(token))) {
+					if (event[0].equals("WRITE_SENT")) {
+						attempts.putIfAbsent(event[3], event);
+						if (!event[1].equals(tokenOwners.get(token))) {
+							violations.add("write under a token its node was never granted: " + String.join(" ", event));
+						}
+						continue;
+					}
+					if (!attempts.containsKey(event[3]) && !event[1].equals(tokenOwners.get(token))) {
 						violations.add("write under a token its node was never granted: " + String.join(" ", event));
 					}
-					if (event[0].equals("WRITE_OK")) {
-						accepted++;
-					}
-					else if (event[0].equals("WRITE_REJECTED")) {
-						rejected++;
-						if (Long.parseLong(event[6]) <= token) {
-							violations.add("write rejected although no higher token was written: "
-									+ String.join(" ", event));
-						}
-					}
-					else {
-						failed++;
+					attempts.put(event[3], event);
+					if (event[0].equals("WRITE_REJECTED") && Long.parseLong(event[6]) <= token) {
+						violations.add("write rejected although no higher token was written: " + String.join(" ", event));
 					}
 				}
 				case "STORED" -> stored.add(event);
@@ -259,7 +254,17 @@ public final class LeadershipHistoryChecker {
 				violations.add("acknowledged write lost: " + String.join(" ", attempt));
 			}
 		}
-		return new Writes(accepted, rejected, failed, stored.size());
+		int accepted = 0;
+		int rejected = 0;
+		for (String[] attempt : attempts.values()) {
+			if (attempt[0].equals("WRITE_OK")) {
+				accepted++;
+			}
+			else if (attempt[0].equals("WRITE_REJECTED")) {
+				rejected++;
+			}
+		}
+		return new Writes(accepted, rejected, attempts.size() - accepted - rejected, stored.size());
 	}
 
 	private static String key(String node, long token) {
@@ -319,7 +324,7 @@ public final class LeadershipHistoryChecker {
 	 * Counts of a fenced store's writes.
 	 * @param accepted writes acknowledged as accepted
 	 * @param rejected writes rejected for a stale token
-	 * @param failed writes of unknown outcome (timeout or error)
+	 * @param failed writes of unknown outcome (timeout, error, or the node died before the answer)
 	 * @param stored writes the store held at the end
 	 */
 	public record Writes(int accepted, int rejected, int failed, int stored) {

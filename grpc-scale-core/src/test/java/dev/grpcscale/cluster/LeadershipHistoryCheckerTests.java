@@ -144,15 +144,18 @@ class LeadershipHistoryCheckerTests {
 		LeadershipHistoryChecker.Report report = checker().addAll(List.of(
 				"GRANTED a 5 " + 100 * MS + " " + 1000 * MS,
 				"WRITE_OK a 5 a-5-0 " + 110 * MS + " " + 120 * MS + " 40",
+				"WRITE_SENT a 5 a-5-1 " + 130 * MS,
 				"WRITE_FAILED a 5 a-5-1 " + 130 * MS + " " + 2130 * MS,
+				"WRITE_SENT a 5 a-5-3 " + 140 * MS,
 				"GRANTED b 9 " + 1500 * MS + " " + 2400 * MS,
 				"WRITE_OK b 9 b-9-0 " + 1510 * MS + " " + 1520 * MS + " 44",
 				"WRITE_REJECTED a 5 a-5-2 " + 2200 * MS + " " + 2210 * MS + " 9",
 				"STORED a-5-0 5 40",
 				"STORED a-5-1 5 42",
+				"STORED a-5-3 5 43",
 				"STORED b-9-0 9 44")).check();
 		report.assertValid();
-		assertThat(report.writes()).isEqualTo(new LeadershipHistoryChecker.Writes(2, 1, 1, 3));
+		assertThat(report.writes()).isEqualTo(new LeadershipHistoryChecker.Writes(2, 1, 2, 4));
 	}
 
 	@Test
