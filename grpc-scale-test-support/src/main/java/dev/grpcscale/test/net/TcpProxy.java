@@ -146,7 +146,10 @@ public final class TcpProxy implements AutoCloseable {
 		return this.connections.size();
 	}
 
-	/** Resets every open connection and, until {@link #heal()}, every new one. */
+	/**
+	 * Resets every open connection and, until {@link #heal()}, every new one.
+	 * @throws IllegalStateException if the proxy is closed
+	 */
 	public void drop() {
 		setMode(Mode.DROP);
 		for (Connection connection : List.copyOf(this.connections)) {
@@ -154,12 +157,18 @@ public final class TcpProxy implements AutoCloseable {
 		}
 	}
 
-	/** Stops forwarding in both directions, keeping connections open, until {@link #heal()}. */
+	/**
+	 * Stops forwarding in both directions, keeping connections open, until {@link #heal()}.
+	 * @throws IllegalStateException if the proxy is closed
+	 */
 	public void blackhole() {
 		setMode(Mode.BLACKHOLE);
 	}
 
-	/** Forwards again: held bytes flow on, new connections reach the upstream. */
+	/**
+	 * Forwards again: held bytes flow on, new connections reach the upstream.
+	 * @throws IllegalStateException if the proxy is closed
+	 */
 	public void heal() {
 		setMode(Mode.FORWARD);
 	}
