@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Assumptions;
  *     Client client = Client.builder().endpoints(etcd.clientEndpoints().toArray(String[]::new)).build();
  *     etcd.kill(0);      // kill -9 of member 0
  *     etcd.restart(0);   // same data directory and ports
+ *     etcd.kill(1); etcd.kill(2);   // quorum lost
+ *     etcd.restart(1, 2);           // and regained
  * }
  * }</pre>
  *
@@ -227,13 +229,25 @@ public final class EtcdCluster implements AutoCloseable {
 		signal(member, "CONT");
 	}
 
-	/** Starts a killed member again, with its data directory and ports, and waits until it is healthy. */
-	public void restart(int member) {
-		if (isRunning(member)) {
-			throw new IllegalStateException("member " + member + " is running; kill it first");
+	/**
+	 * Starts killed members again, with their data directories and ports, and waits until each is healthy.
+	 * All are launched before any is awaited, so a cluster that lost its quorum (for example members 0 and 1
+	 * of 3 killed) regains it with {@code restart(0, 1)}.
+	 * @param members indexes of killed members
+	 * @throws IllegalStateException if one of them is running, or does not become healthy within 20 s
+	 */
+	public void restart(int... members) {
+		for (int member : members) {
+			if (isRunning(member)) {
+				throw new IllegalStateException("member " + member + " is running; kill it first");
+			}
 		}
-		launch(member);
-		awaitHealthy(member);
+		for (int member : members) {
+			launch(member);
+		}
+		for (int member : members) {
+			awaitHealthy(member);
+		}
 	}
 
 	/**
