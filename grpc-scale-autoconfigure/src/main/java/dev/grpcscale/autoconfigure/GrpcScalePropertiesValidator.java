@@ -110,8 +110,7 @@ final class GrpcScalePropertiesValidator {
 	}
 
 	static void validate(GrpcScaleDiscoveryProperties properties, GrpcScalePropertiesValidator validator) {
-		validator.discovery(properties, validator.bound("grpc.scale.cluster.provider",
-				GrpcScaleClusterProperties.Provider.class, GrpcScaleClusterProperties.Provider.MEMORY));
+		validator.discovery(properties, validator.clusterProvider());
 	}
 
 	static void validate(GrpcScaleCircuitBreakerProperties properties, GrpcScalePropertiesValidator validator) {
@@ -136,16 +135,16 @@ final class GrpcScalePropertiesValidator {
 	}
 
 	/** A value of another feature, bound from the environment; the default when unset or not bindable. */
-	private <T> T bound(String name, Class<T> type, T defaultValue) {
+	private GrpcScaleClusterProperties.Provider clusterProvider() {
 		if (this.environment == null) {
-			return defaultValue;
+			return GrpcScaleClusterProperties.Provider.MEMORY;
 		}
 		try {
-			return Binder.get(this.environment).bind(name, type).orElse(defaultValue);
+			return GrpcScaleClusterProperties.effectiveProvider(this.environment);
 		}
 		catch (RuntimeException ex) {
 			// reported by the feature it belongs to
-			return defaultValue;
+			return GrpcScaleClusterProperties.Provider.MEMORY;
 		}
 	}
 
@@ -427,7 +426,9 @@ final class GrpcScalePropertiesValidator {
 
 	private void cluster(GrpcScaleClusterProperties cluster, @Nullable String applicationName) {
 		String prefix = "";
-		String provider = cluster.getProvider().name().toLowerCase(Locale.ROOT);
+		GrpcScaleClusterProperties.Provider effective = (cluster.getProvider() != null) ? cluster.getProvider()
+				: clusterProvider();
+		String provider = effective.name().toLowerCase(Locale.ROOT);
 		requireClasses(prefix + "provider", provider);
 		String electionName = (cluster.getElectionName() != null) ? cluster.getElectionName()
 				: (applicationName != null && !applicationName.isBlank()) ? applicationName : null;
@@ -451,11 +452,11 @@ final class GrpcScalePropertiesValidator {
 				problem(prefix + "nodes[" + i + "]", nodes.get(i), "a node id: " + NAME_EXPECTED);
 			}
 		}
-		if (cluster.getProvider() == GrpcScaleClusterProperties.Provider.ETCD) {
+		if (effective == GrpcScaleClusterProperties.Provider.ETCD) {
 			// the keys set here; those inherited from discovery are checked under their own keys
 			clusterEtcd(prefix + "etcd.", cluster.getEtcd());
 		}
-		if (cluster.getProvider() == GrpcScaleClusterProperties.Provider.CONSUL) {
+		if (effective == GrpcScaleClusterProperties.Provider.CONSUL) {
 			GrpcScaleClusterProperties.Consul consul = cluster.getConsul();
 			consulConnection(prefix + "consul.", consul);
 			Duration delay = consul.getLockDelay();

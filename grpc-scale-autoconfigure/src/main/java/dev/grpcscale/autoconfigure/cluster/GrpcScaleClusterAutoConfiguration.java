@@ -1,6 +1,8 @@
 package dev.grpcscale.autoconfigure.cluster;
 
 import io.etcd.jetcd.Client;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -8,7 +10,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -19,6 +20,7 @@ import dev.grpcscale.autoconfigure.ConsulConnections;
 import dev.grpcscale.autoconfigure.EtcdConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
 import dev.grpcscale.autoconfigure.GrpcScaleClusterProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleClusterProperties.Provider;
 import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.autoconfigure.GrpcServerAddress;
 import dev.grpcscale.cluster.InMemoryLeaderElection;
@@ -62,8 +64,10 @@ public final class GrpcScaleClusterAutoConfiguration {
 	/** Namespace of memory elections: their JVM-wide group is {@code grpc-scale/<election name>}. */
 	static final String MEMORY_NAMESPACE = "grpc-scale";
 
+	private static final Log logger = LogFactory.getLog(GrpcScaleClusterAutoConfiguration.class);
+
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnProperty(name = "grpc.scale.cluster.provider", havingValue = "memory", matchIfMissing = true)
+	@ConditionalOnClusterProvider(Provider.MEMORY)
 	static class MemoryClusterConfiguration {
 
 		@Bean(destroyMethod = "close")
@@ -79,7 +83,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = "io.etcd.jetcd.Client")
-	@ConditionalOnProperty(name = "grpc.scale.cluster.provider", havingValue = "etcd")
+	@ConditionalOnClusterProvider(Provider.ETCD)
 	static class EtcdClusterConfiguration {
 
 		/**
@@ -115,7 +119,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = "tools.jackson.databind.ObjectMapper")
-	@ConditionalOnProperty(name = "grpc.scale.cluster.provider", havingValue = "consul")
+	@ConditionalOnClusterProvider(Provider.CONSUL)
 	static class ConsulClusterConfiguration {
 
 		/**
@@ -143,8 +147,19 @@ public final class GrpcScaleClusterAutoConfiguration {
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(LeaderElection.class)
-	LeadershipEventPublisher leadershipEventPublisher(LeaderElection election, ApplicationEventPublisher publisher) {
+	LeadershipEventPublisher leadershipEventPublisher(LeaderElection election, ApplicationEventPublisher publisher,
+			GrpcScaleClusterProperties properties, Environment environment) {
+		logger.info("Leader election '" + election.settings().electionName() + "' runs on "
+				+ election.getClass().getSimpleName() + ((properties.getProvider() != null)
+						? " (grpc.scale.cluster.provider)"
+						: " (grpc.scale.cluster.provider unset: " + describeDefault(environment) + ")"));
 		return LeadershipEventPublisher.subscribe(election, publisher);
+	}
+
+	private static String describeDefault(Environment environment) {
+		Provider provider = GrpcScaleClusterProperties.effectiveProvider(environment);
+		return (provider == Provider.MEMORY) ? "memory, one election per JVM, since discovery is not shared"
+				: "the discovery backend, " + provider.name().toLowerCase(java.util.Locale.ROOT);
 	}
 
 }
