@@ -204,6 +204,20 @@ public class GrpcScaleDiscoveryProperties implements Validator, EnvironmentAware
 			/** PEM private key (PKCS#8) of this client's certificate. */
 			private @Nullable Path keyFile;
 
+			/**
+			 * Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) to connect with: its trust store checks
+			 * etcd's certificate, its key store (if any) is this client's certificate. Instead of the files.
+			 */
+			private @Nullable String bundle;
+
+			public @Nullable String getBundle() {
+				return this.bundle;
+			}
+
+			public void setBundle(@Nullable String bundle) {
+				this.bundle = bundle;
+			}
+
 			public boolean isEnabled() {
 				return this.enabled;
 			}
@@ -342,6 +356,20 @@ public class GrpcScaleDiscoveryProperties implements Validator, EnvironmentAware
 
 			/** Type of the trust store. */
 			private String trustStoreType = "PKCS12";
+
+			/**
+			 * Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) to connect to the agent with; turns on
+			 * https. Instead of the trust-store keys.
+			 */
+			private @Nullable String bundle;
+
+			public @Nullable String getBundle() {
+				return this.bundle;
+			}
+
+			public void setBundle(@Nullable String bundle) {
+				this.bundle = bundle;
+			}
 
 			public @Nullable Path getTrustStore() {
 				return this.trustStore;

@@ -266,6 +266,18 @@ final class GrpcScalePropertiesValidator {
 		readable(prefix + "tls.ca-file", tls.getCaFile());
 		readable(prefix + "tls.cert-file", tls.getCertFile());
 		readable(prefix + "tls.key-file", tls.getKeyFile());
+		if (tls.getBundle() != null) {
+			if (tls.getBundle().isBlank()) {
+				problem(prefix + "tls.bundle", tls.getBundle(), "the name of a spring.ssl.bundle");
+			}
+			if (tls.getCaFile() != null || tls.getCertFile() != null) {
+				problem(prefix + "tls.bundle", tls.getBundle(),
+						"either an SSL bundle or tls.ca-file / tls.cert-file / tls.key-file, not both");
+			}
+			if (schemes.contains("http")) {
+				problem(prefix + "endpoints", endpoints, "https:// endpoints with tls.bundle");
+			}
+		}
 	}
 
 	private static @Nullable String etcdEndpointScheme(@Nullable String endpoint) {
@@ -315,6 +327,10 @@ final class GrpcScalePropertiesValidator {
 		}
 		positive(prefix + "request-timeout", consul.getRequestTimeout());
 		GrpcScaleDiscoveryProperties.ConsulConnection.Tls tls = consul.getTls();
+		if (tls.getBundle() != null && (tls.getBundle().isBlank() || tls.getTrustStore() != null)) {
+			problem(prefix + "tls.bundle", tls.getBundle(),
+					"the name of a spring.ssl.bundle, and no tls.trust-store beside it");
+		}
 		if (tls.getTrustStore() != null) {
 			String type = tls.getTrustStoreType();
 			String password = tls.getTrustStorePassword();

@@ -15,6 +15,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.boot.ssl.SslBundles;
 
 import dev.grpcscale.autoconfigure.ConsulConnections;
 import dev.grpcscale.autoconfigure.EtcdConnections;
@@ -94,7 +95,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 		@ConditionalOnMissingBean({ LeaderElection.class, ClusterEtcdClient.class })
 		ClusterEtcdClient clusterEtcdClient(Environment environment, GrpcScaleClusterProperties cluster,
 				GrpcScaleDiscoveryProperties discovery, ObjectProvider<Client> applicationClient,
-				ConfigurableListableBeanFactory beanFactory) {
+				ObjectProvider<SslBundles> sslBundles, ConfigurableListableBeanFactory beanFactory) {
 			// both properties beans: bound and validated before the effective settings are read from the environment
 			GrpcScaleDiscoveryProperties.EtcdConnection etcd = ClusterEtcdClient.effectiveSettings(environment);
 			boolean sameConnection = !ApplicationClients.discoveryRunsOn(discovery, "etcd")
@@ -102,7 +103,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 			Client shared = ApplicationClients.shared(applicationClient, Client.class, sameConnection, beanFactory,
 					"clusterEtcdClient");
 			return (shared != null) ? ClusterEtcdClient.shared(shared, etcd.getNamespace())
-					: ClusterEtcdClient.create(etcd);
+					: ClusterEtcdClient.create(etcd, sslBundles.getIfAvailable());
 		}
 
 		/** Destroyed before the {@link ClusterEtcdClient} it depends on, so it leaves while the client is open. */
@@ -130,7 +131,8 @@ public final class GrpcScaleClusterAutoConfiguration {
 		@ConditionalOnMissingBean(LeaderElection.class)
 		ConsulLeaderElection consulLeaderElection(GrpcScaleClusterProperties properties,
 				GrpcScaleDiscoveryProperties discovery, GrpcServerAddress serverAddress, Environment environment,
-				ObjectProvider<ConsulClient> applicationClient, ConfigurableListableBeanFactory beanFactory) {
+				ObjectProvider<ConsulClient> applicationClient, ObjectProvider<SslBundles> sslBundles,
+				ConfigurableListableBeanFactory beanFactory) {
 			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
 					ClusterConsulElectionFactory.NAMESPACE, "provider",
 					environment.getProperty("spring.application.name"));
@@ -139,7 +141,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 					|| ConsulConnections.sameConnection(discovery.getConsul(), consul);
 			ConsulClient shared = ApplicationClients.shared(applicationClient, ConsulClient.class, sameConnection,
 					beanFactory, "consulLeaderElection");
-			return ClusterConsulElectionFactory.create(consul, settings, shared);
+			return ClusterConsulElectionFactory.create(consul, settings, shared, sslBundles.getIfAvailable());
 		}
 
 	}

@@ -22,6 +22,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
+import org.springframework.boot.ssl.SslBundles;
 
 import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
@@ -72,8 +73,8 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 		 */
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(Client.class)
-		Client grpcScaleEtcdClient(GrpcScaleDiscoveryProperties properties) {
-			return EtcdRegistryFactory.client(properties.getEtcd());
+		Client grpcScaleEtcdClient(GrpcScaleDiscoveryProperties properties, ObjectProvider<SslBundles> sslBundles) {
+			return EtcdRegistryFactory.client(properties.getEtcd(), sslBundles.getIfAvailable());
 		}
 
 		@Bean(destroyMethod = "close")
@@ -95,8 +96,9 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 		 */
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(ConsulClient.class)
-		ConsulClient grpcScaleConsulClient(GrpcScaleDiscoveryProperties properties) {
-			return ConsulRegistryFactory.client(properties.getConsul());
+		ConsulClient grpcScaleConsulClient(GrpcScaleDiscoveryProperties properties,
+				ObjectProvider<SslBundles> sslBundles) {
+			return ConsulRegistryFactory.client(properties.getConsul(), sslBundles.getIfAvailable());
 		}
 
 		@Bean(destroyMethod = "close")
