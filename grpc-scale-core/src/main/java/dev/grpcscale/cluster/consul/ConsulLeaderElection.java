@@ -28,6 +28,7 @@ import dev.grpcscale.cluster.AbstractLeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeaderInfo;
 import dev.grpcscale.cluster.MemberAnnouncement;
+import dev.grpcscale.cluster.internal.ElectionRecords;
 import dev.grpcscale.consul.ConsulConnection;
 import dev.grpcscale.consul.internal.ConsulAgentClient;
 import dev.grpcscale.consul.internal.ConsulDurations;
@@ -75,19 +76,26 @@ import dev.grpcscale.consul.internal.QueryRateLimiter;
  * {@code ModifyIndex} is the Raft index of the key's last write: the next leader's acquisition is a later
  * write than anything before it, deleted key or not, so it is higher than every earlier leader's token.
  *
- * <p><b>Lock delay</b> (default 1s; Consul's own default is 15s): after a session is invalidated, Consul lets
- * no other session acquire its keys for that long. It guards against a session invalidated behind its
- * holder's back: with TTL-only sessions that is only an operator's {@code session/destroy}, and the holder
- * learns it at its next renewal (within {@code heartbeatInterval} plus a round trip), so a lock delay of at
- * least that long keeps two nodes from both claiming leadership even then; the fencing token covers what a
- * shorter delay leaves open. It lengthens failover after a crash by the same amount (Consul applies it on TTL
- * expiry too), but not a graceful handover: {@link #leave()} first releases the keys
- * ({@code ?release=<session>}, which sets no lock delay), then destroys the session.
+ * <p><b>Lock delay</b> (default: {@link #minimumLockDelay} rounded up to whole seconds, 13.5s rounded to 14s
+ * with the defaults; Consul's own default is 15s): after a session is invalidated, Consul lets no other session
+ * acquire its keys for that long. It guards against a session invalidated behind its holder's back: with
+ * TTL-only sessions that is only an operator's {@code session/destroy}. The holder learns it at its next
+ * renewal, a {@code heartbeatInterval} plus a round trip (bounded by the connection's request timeout) later,
+ * and stops claiming leadership {@code leaseValidity} after its last confirmed renewal at the latest; so a lock
+ * delay of at least {@code min(heartbeatInterval + requestTimeout, leaseValidity)} keeps two nodes from both
+ * claiming leadership, and the builder rejects a lower one. It lengthens failover after a crash by the same
+ * amount (Consul applies it on TTL expiry too), but not a graceful handover: {@link #leave()} first releases
+ * the keys ({@code ?release=<session>}, which sets no lock delay), then destroys the session.
  *
  * <p><b>Observing.</b> Members and leader are read ({@code GET /v1/kv/<prefix>?recurse&consistent}) every half
  * heartbeat interval; in between, a blocking read of the leader key ({@code index}/{@code wait}, rate
  * limited like discovery's) reports a new leader at once. A key whose session is gone is neither a leader nor
  * a member. Graceful leaves leave released keys behind (no session; ignored, reused on the next join).
+ * A record held by a session that is not what grpc-scale writes (not JSON, a field missing or of the wrong
+ * type, another node's id, over {@value ElectionRecords#MAX_VALUE_BYTES} bytes) is skipped with one warning
+ * per key, and reading goes on; keys other than {@code leader} and {@code members/*} are ignored, as the
+ * election acquires only the one {@code leader} key. A foreign session holding the {@code leader} key with a
+ * record that is not a candidacy is reported the same way; nobody leads until it lets the key go.
  *
  * <p>The ACL token is sent as the {@code X-Consul-Token} header only; it is never logged, shown by
  * {@link #clusterInfo()} or {@link #toString()}. HTTP runs on threads {@code grpc-scale-consul-election-*}
@@ -137,10 +145,12 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 	private volatile View view = new View(-1, List.of(), null);
 
-	private ConsulLeaderElection(Builder builder, LeaderElectionSettings settings) {
+	private final ElectionRecords records;
+
+	private ConsulLeaderElection(Builder builder, LeaderElectionSettings settings, Duration lockDelay) {
 		super(settings);
 		this.connection = builder.connection;
-		this.lockDelay = builder.lockDelay;
+		this.lockDelay = lockDelay;
 		AtomicInteger threads = new AtomicInteger();
 		String threadPrefix = "grpc-scale-consul-election-" + settings.nodeId() + "-";
 		this.httpExecutor = Executors.newCachedThreadPool((task) -> {
@@ -161,6 +171,8 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		this.leaderKey = this.prefix + "leader";
 		this.membersPrefix = this.prefix + "members/";
 		this.memberKey = this.membersPrefix + settings.nodeId();
+		this.records = new ElectionRecords(logger,
+				"Node " + settings.nodeId() + " of election '" + this.prefix + "'");
 	}
 
 	/** Starts a builder; see {@link Builder} for the defaults. */
@@ -193,6 +205,22 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 	/** The lock delay of this election's sessions. */
 	public Duration lockDelay() {
 		return this.lockDelay;
+	}
+
+	/**
+	 * The lowest lock delay that keeps two nodes from claiming leadership at once when a leader's session is
+	 * destroyed behind its back: {@code min(heartbeatInterval + requestTimeout, leaseValidity)}, at most
+	 * Consul's maximum of 60s. The leader learns of the destroyed session at its next renewal, sent a heartbeat
+	 * interval after the previous one and answered within the connection's request timeout; and whatever
+	 * happens it stops claiming leadership {@code leaseValidity} after its last confirmed renewal was sent.
+	 * @param settings the election settings
+	 * @param connection the agent connection
+	 * @return the minimum lock delay
+	 */
+	public static Duration minimumLockDelay(LeaderElectionSettings settings, ConsulConnection connection) {
+		Duration notice = settings.heartbeatInterval().plus(connection.requestTimeout());
+		Duration minimum = (notice.compareTo(settings.leaseValidity()) < 0) ? notice : settings.leaseValidity();
+		return (minimum.compareTo(MAX_LOCK_DELAY) > 0) ? MAX_LOCK_DELAY : minimum;
 	}
 
 	/** Joins, and starts the blocking reads of the leader key. */
@@ -357,6 +385,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 				throw refused("reading " + this.prefix, response);
 			}
 			List<Entry> entries = (response.status() == 404) ? List.of() : entries(response);
+			this.records.retain(entries.stream().map(Entry::key).toList());
 			List<MemberAnnouncement> members = new ArrayList<>();
 			LeaderInfo leader = null;
 			for (Entry entry : entries) {
@@ -364,10 +393,10 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 					continue;
 				}
 				if (entry.key().startsWith(this.membersPrefix)) {
-					Announcement announcement = read(entry, Announcement.class);
+					MemberAnnouncement announcement = this.records.member(entry.key(), entry.modifyIndex(),
+							entry.value());
 					if (announcement != null) {
-						members.add(new MemberAnnouncement(announcement.nodeId(), announcement.address(),
-								Instant.parse(announcement.lastHeartbeat())));
+						members.add(announcement);
 					}
 				}
 				else if (entry.key().equals(this.leaderKey)) {
@@ -468,7 +497,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 	}
 
 	private @Nullable LeaderInfo leaderOf(Entry entry) {
-		Candidate candidate = read(entry, Candidate.class);
+		ElectionRecords.Candidate candidate = this.records.candidate(entry.key(), entry.modifyIndex(), entry.value());
 		return (candidate != null) ? new LeaderInfo(candidate.nodeId(), candidate.address(), entry.modifyIndex())
 				: null;
 	}
@@ -487,29 +516,27 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 				+ response.status() + " " + response.bodyText());
 	}
 
-	private static List<Entry> entries(ConsulAgentClient.Response response) {
+	private List<Entry> entries(ConsulAgentClient.Response response) {
 		List<Entry> entries = new ArrayList<>();
 		for (JsonNode node : json.readTree(response.body())) {
-			String value = node.path("Value").isNull() ? "" : node.path("Value").asString("");
-			entries.add(new Entry(node.path("Key").asString(""),
-					new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8),
-					node.path("Session").asString(""), node.path("ModifyIndex").asLong(0)));
+			String key = node.path("Key").asString("");
+			long modifyIndex = node.path("ModifyIndex").asLong(0);
+			byte[] value;
+			try {
+				value = node.path("Value").isString() ? Base64.getDecoder().decode(node.path("Value").asString())
+						: new byte[0];
+			}
+			catch (IllegalArgumentException ex) {
+				this.records.skip(key, modifyIndex, "its value is not base64 as the agent should send it");
+				value = new byte[0];
+			}
+			entries.add(new Entry(key, value, node.path("Session").asString(""), modifyIndex));
 		}
 		return entries;
 	}
 
 	private static @Nullable Entry first(List<Entry> entries) {
 		return entries.isEmpty() ? null : entries.get(0);
-	}
-
-	private <T> @Nullable T read(Entry entry, Class<T> type) {
-		try {
-			return json.readValue(entry.value(), type);
-		}
-		catch (RuntimeException ex) {
-			logger.debug("Ignoring unreadable value under {}", entry.key(), ex);
-			return null;
-		}
 	}
 
 	static Duration ttl(Duration electionTimeout) {
@@ -538,7 +565,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 	}
 
 	/** A KV entry as read; {@code session} is {@code ""} when no session holds it. */
-	private record Entry(String key, String value, String session, long modifyIndex) {
+	private record Entry(String key, byte[] value, String session, long modifyIndex) {
 	}
 
 	private record View(long index, List<MemberAnnouncement> members, @Nullable LeaderInfo leader) {
@@ -552,7 +579,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 		private ConsulConnection connection = ConsulConnection.builder().build();
 
-		private Duration lockDelay = Duration.ofSeconds(1);
+		private @Nullable Duration lockDelay;
 
 		private @Nullable LeaderElectionSettings settings;
 
@@ -570,7 +597,9 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 		/**
 		 * {@code LockDelay} of the sessions: after a session is invalidated, how long Consul keeps its keys
-		 * from being acquired; default 1s (see the class notes), {@code 0} disables it.
+		 * from being acquired. Default: {@link ConsulLeaderElection#minimumLockDelay(LeaderElectionSettings,
+		 * ConsulConnection) the minimum} the settings and connection allow, rounded up to whole seconds; a
+		 * lower value is rejected by {@link #build()} (see the class notes).
 		 * @throws IllegalArgumentException if negative or above 60s, Consul's maximum
 		 */
 		public Builder lockDelay(Duration lockDelay) {
@@ -591,13 +620,32 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 		/**
 		 * Builds the election, not joined yet.
-		 * @throws IllegalArgumentException if the settings are missing or do not fit together
+		 * @throws IllegalArgumentException if the settings are missing or do not fit together, or the lock
+		 * delay is below {@link ConsulLeaderElection#minimumLockDelay(LeaderElectionSettings, ConsulConnection)}
 		 */
 		public ConsulLeaderElection build() {
-			if (this.settings == null) {
+			LeaderElectionSettings settings = this.settings;
+			if (settings == null) {
 				throw new IllegalArgumentException("settings: null (expected: LeaderElectionSettings)");
 			}
-			return new ConsulLeaderElection(this, this.settings);
+			Duration minimum = minimumLockDelay(settings, this.connection);
+			Duration configured = this.lockDelay;
+			if (configured == null) {
+				long seconds = (minimum.toMillis() + 999) / 1000;
+				configured = Duration.ofSeconds(seconds);
+				if (configured.compareTo(MAX_LOCK_DELAY) > 0) {
+					configured = MAX_LOCK_DELAY;
+				}
+			}
+			else if (configured.compareTo(minimum) < 0) {
+				throw new IllegalArgumentException("lockDelay: " + configured + " (expected: >= " + minimum
+						+ " = min(heartbeatInterval " + settings.heartbeatInterval() + " + requestTimeout "
+						+ this.connection.requestTimeout() + ", leaseValidity " + settings.leaseValidity()
+						+ ") because a leader whose session is destroyed behind its back notices only at its next "
+						+ "renewal, a heartbeat plus a round trip later, and stops claiming leadership after "
+						+ "leaseValidity at the latest; a shorter delay lets another node lead meanwhile)");
+			}
+			return new ConsulLeaderElection(this, settings, configured);
 		}
 
 	}
