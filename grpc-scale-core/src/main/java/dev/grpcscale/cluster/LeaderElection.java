@@ -34,9 +34,9 @@ public interface LeaderElection extends AutoCloseable {
 
 	/**
 	 * Stops campaigning, resigns leadership if held and withdraws this node's membership. {@link #isLeader()}
-	 * is false when this returns, and listeners have been told. Waits up to {@code electionTimeout} for the
-	 * backend to acknowledge (the lease then expires anyway); called from a listener it does not wait.
-	 * Idempotent.
+	 * is false when this returns, and listeners have been told (they run on their own threads: this waits for
+	 * them, and for the backend's acknowledgement, up to {@code electionTimeout} in all; the lease expires
+	 * anyway). Called from a listener it does not wait for listeners. Idempotent.
 	 */
 	void leave();
 

@@ -31,6 +31,8 @@ class AbstractLeaderElectionTests {
 		.safetyMargin(Duration.ofMillis(100))
 		.ticker(this.scheduler::nanoTime)
 		.scheduler(this.scheduler)
+		// Listeners inline, for determinism; LeadershipListenerThreadingTests covers the election's own listener threads.
+		.listenerExecutor(Runnable::run)
 		.build());
 
 	@AfterEach

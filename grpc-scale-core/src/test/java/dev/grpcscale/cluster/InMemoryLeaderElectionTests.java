@@ -132,7 +132,9 @@ class InMemoryLeaderElectionTests {
 		long aValidUntil = a.leadership().orElseThrow().validUntilNanos();
 
 		List<LeadershipEvent> bGrants = new CopyOnWriteArrayList<>();
-		LeaderElection b = InMemoryLeaderElection.create(group, fakeTime(settings("b"), clock).scheduler(clock).build());
+		LeaderElection b = InMemoryLeaderElection.create(group, fakeTime(settings("b"), clock).scheduler(clock)
+			.listenerExecutor(Runnable::run)
+			.build());
 		b.addListener(bGrants::add);
 		join(b);
 		for (int step = 0; step < 30 && !b.isLeader(); step++) {
