@@ -277,7 +277,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 	}
 
 	@Override
-	public long fencingToken() {
+	public long highestFencingTokenSeen() {
 		LeaderInfo observed = observedLeader();
 		if (observed != null) {
 			raiseToken(observed.fencingToken());
@@ -305,9 +305,11 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 
 	@Override
 	public ClusterInfo clusterInfo() {
+		Optional<Leadership> own = leadership();
 		Optional<LeaderInfo> leader = currentLeader();
-		long token = leader.map(LeaderInfo::fencingToken).orElseGet(this::fencingToken);
-		return new ClusterInfo(provider(), this.settings.nodeId(), members(), leader.orElse(null), isLeader(), token);
+		long ownToken = own.map(Leadership::fencingToken).orElse(0L);
+		return new ClusterInfo(provider(), this.settings.nodeId(), members(), leader.orElse(null), own.isPresent(),
+				ownToken, Math.max(ownToken, highestFencingTokenSeen()));
 	}
 
 	@Override

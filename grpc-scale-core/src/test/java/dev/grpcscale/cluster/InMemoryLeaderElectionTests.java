@@ -83,7 +83,8 @@ class InMemoryLeaderElectionTests {
 		assertThat(info.provider()).isEqualTo("memory");
 		assertThat(info.leader()).isNotNull();
 		assertThat(info.isLeader()).isEqualTo(info.leader().nodeId().equals("a"));
-		assertThat(info.fencingToken()).isEqualTo(info.leader().fencingToken());
+		assertThat(info.highestFencingTokenSeen()).isEqualTo(info.leader().fencingToken());
+		assertThat(info.ownFencingToken()).isEqualTo(info.isLeader() ? info.leader().fencingToken() : 0);
 	}
 
 	@Test
