@@ -5,7 +5,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.util.Map;
+import java.util.Locale;
+import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
@@ -14,14 +15,11 @@ import dev.grpcscale.consul.ConsulConnection;
 
 /**
  * Maps the connection part of a {@code grpc.scale.*.consul} tree (host, port, scheme, token, request timeout,
- * TLS trust store) onto a {@link ConsulConnection}, for discovery's registry and the cluster's election alike.
+ * TLS trust store) onto a {@link ConsulConnection}, for the application's {@code ConsulClient} and a cluster
+ * client of its own alike, and tells whether two trees connect the same way (then one client serves both).
  * The token and the trust store password are never part of a message.
  */
 public final class ConsulConnections {
-
-	/** Builder setting to property, relative to a Consul prefix, for the connection settings. */
-	public static final Map<String, String> PROPERTIES = Map.of("host", "host", "port", "port", "scheme", "scheme",
-			"token", "token", "requestTimeout", "request-timeout", "trustStore", "tls.trust-store");
 
 	private ConsulConnections() {
 	}
@@ -31,22 +29,21 @@ public final class ConsulConnections {
 	 * @param consul the bound properties
 	 * @return the connection to the agent
 	 * @throws IllegalArgumentException if the builder rejects a value, or the trust store cannot be read or
-	 * opened with its type and password (translate it with
-	 * {@link InvalidGrpcScalePropertiesException#fromBuilder} and {@link #PROPERTIES})
+	 * opened with its type and password (bound properties were checked for both already)
 	 */
-	public static ConsulConnection connection(GrpcScaleProperties.ConsulConnection consul) {
+	public static ConsulConnection connection(GrpcScaleDiscoveryProperties.ConsulConnection consul) {
 		ConsulConnection.Builder builder = ConsulConnection.builder();
 		PropertyMapper map = PropertyMapper.get();
 		map.from(consul::getHost).to(builder::host);
 		map.from(consul::getPort).to(builder::port);
-		map.from(consul::getScheme).to(builder::scheme);
+		map.from(consul::getScheme).as((scheme) -> scheme.name().toLowerCase(Locale.ROOT)).to(builder::scheme);
 		map.from(consul::getToken).to(builder::token);
 		map.from(consul::getRequestTimeout).to(builder::requestTimeout);
 		map.from(trustStore(consul.getTls())).to(builder::trustStore);
 		return builder.build();
 	}
 
-	private static @Nullable KeyStore trustStore(GrpcScaleProperties.ConsulConnection.Tls tls) {
+	private static @Nullable KeyStore trustStore(GrpcScaleDiscoveryProperties.ConsulConnection.Tls tls) {
 		if (tls.getTrustStore() == null) {
 			return null;
 		}
@@ -62,6 +59,24 @@ public final class ConsulConnections {
 			throw new IllegalArgumentException("trustStore: '" + tls.getTrustStore() + "' (expected: a readable "
 					+ type + " key store opened by tls.trust-store-password: " + ex.getMessage() + ")", ex);
 		}
+	}
+
+	/**
+	 * Whether two trees have the same connection settings (host, port, scheme, token, request timeout, trust
+	 * store), so that one client serves both.
+	 * @param first one tree
+	 * @param second another
+	 * @return whether the connection settings are equal
+	 */
+	public static boolean sameConnection(GrpcScaleDiscoveryProperties.ConsulConnection first,
+			GrpcScaleDiscoveryProperties.ConsulConnection second) {
+		return first.getHost().equals(second.getHost()) && first.getPort() == second.getPort()
+				&& first.getScheme() == second.getScheme()
+				&& Objects.equals(first.getToken(), second.getToken())
+				&& first.getRequestTimeout().equals(second.getRequestTimeout())
+				&& Objects.equals(first.getTls().getTrustStore(), second.getTls().getTrustStore())
+				&& Objects.equals(first.getTls().getTrustStoreType(), second.getTls().getTrustStoreType())
+				&& Objects.equals(first.getTls().getTrustStorePassword(), second.getTls().getTrustStorePassword());
 	}
 
 }

@@ -1,6 +1,6 @@
 package dev.grpcscale.autoconfigure;
 
-import java.util.Map;
+import java.util.Objects;
 
 import org.springframework.boot.context.properties.PropertyMapper;
 
@@ -8,14 +8,10 @@ import dev.grpcscale.discovery.etcd.EtcdClients;
 
 /**
  * Maps the connection part of a {@code grpc.scale.*.etcd} tree (endpoints, credentials, TLS) onto an
- * {@link EtcdClients.Builder}, for discovery's registry and the cluster's client alike.
+ * {@link EtcdClients.Builder}, for the application's etcd client and a cluster client of its own alike, and
+ * tells whether two trees connect the same way (then one client serves both).
  */
 public final class EtcdConnections {
-
-	/** Builder setting to property, relative to an etcd prefix, for the connection settings. */
-	public static final Map<String, String> PROPERTIES = Map.of("endpoints", "endpoints", "username", "username",
-			"password", "password", "caFile", "tls.ca-file", "clientCertificate", "tls.cert-file", "clientKey",
-			"tls.key-file");
 
 	private EtcdConnections() {
 	}
@@ -24,10 +20,9 @@ public final class EtcdConnections {
 	 * The connection settings of {@code etcd}.
 	 * @param etcd the bound properties
 	 * @return a builder of clients with those settings
-	 * @throws IllegalArgumentException if the builder rejects a value (translate it with
-	 * {@link InvalidGrpcScalePropertiesException#fromBuilder} and {@link #PROPERTIES})
+	 * @throws IllegalArgumentException if the builder rejects a value (bound properties were checked already)
 	 */
-	public static EtcdClients.Builder connection(GrpcScaleProperties.Etcd etcd) {
+	public static EtcdClients.Builder connection(GrpcScaleDiscoveryProperties.EtcdConnection etcd) {
 		EtcdClients.Builder builder = EtcdClients.builder();
 		PropertyMapper map = PropertyMapper.get();
 		map.from(etcd::getEndpoints).to(builder::endpoints);
@@ -43,6 +38,24 @@ public final class EtcdConnections {
 			builder.clientCertificate(etcd.getTls().getCertFile(), etcd.getTls().getKeyFile());
 		}
 		return builder;
+	}
+
+	/**
+	 * Whether two trees have the same connection settings (endpoints, credentials, TLS), so that one client
+	 * serves both; namespace, lease TTL and request timeout do not count.
+	 * @param first one tree
+	 * @param second another
+	 * @return whether the connection settings are equal
+	 */
+	public static boolean sameConnection(GrpcScaleDiscoveryProperties.EtcdConnection first,
+			GrpcScaleDiscoveryProperties.EtcdConnection second) {
+		return first.getEndpoints().equals(second.getEndpoints())
+				&& Objects.equals(first.getUsername(), second.getUsername())
+				&& Objects.equals(first.getPassword(), second.getPassword())
+				&& first.getTls().isEnabled() == second.getTls().isEnabled()
+				&& Objects.equals(first.getTls().getCaFile(), second.getTls().getCaFile())
+				&& Objects.equals(first.getTls().getCertFile(), second.getTls().getCertFile())
+				&& Objects.equals(first.getTls().getKeyFile(), second.getTls().getKeyFile());
 	}
 
 }

@@ -36,7 +36,8 @@ import dev.grpcscale.discovery.ServiceRegistry;
 @AutoConfiguration(after = { GrpcScaleDiscoveryAutoConfiguration.class, GrpcScaleHealthCheckAutoConfiguration.class },
 		afterName = { "org.springframework.boot.grpc.server.autoconfigure.GrpcServerAutoConfiguration",
 				"org.springframework.boot.grpc.server.autoconfigure.health.GrpcServerHealthAutoConfiguration" })
-@EnableConfigurationProperties(GrpcScaleProperties.class)
+@EnableConfigurationProperties({ GrpcScaleProperties.class, GrpcScaleTracingProperties.class,
+		GrpcScaleHealthCheckProperties.class })
 public final class GrpcScaleAutoConfiguration {
 
 	@Bean
@@ -56,14 +57,14 @@ public final class GrpcScaleAutoConfiguration {
 	/** Reads discovery through the primary {@link ServiceDiscovery}: the health-checking one when enabled. */
 	@Bean
 	@ConditionalOnMissingBean
-	EnhancedServiceManager enhancedServiceManager(GrpcScaleProperties properties, LocalInstance localInstance,
+	EnhancedServiceManager enhancedServiceManager(GrpcScaleTracingProperties tracing, LocalInstance localInstance,
 			ObjectProvider<ServiceDiscovery> discovery, ObjectProvider<GrpcCircuitBreakers> circuitBreakers,
 			ObjectProvider<ObservationRegistry> observations, ObjectProvider<LeaderElection> leaderElection) {
 		return EnhancedServiceManager.builder()
 			.localInstance(localInstance)
 			.serviceDiscovery(discovery.getIfAvailable())
 			.circuitBreakers(circuitBreakers.getIfAvailable())
-			.observationRegistry(properties.getTracing().isEnabled() ? observations.getIfAvailable() : null)
+			.observationRegistry(tracing.isEnabled() ? observations.getIfAvailable() : null)
 			.leaderElection(leaderElection.getIfAvailable())
 			.build();
 	}

@@ -75,7 +75,8 @@ class ConfigurationReferenceTests {
 
 	private static String simpleType(String type) {
 		return type.replaceAll("java\\.(lang|util|time)\\.", "")
-			.replace("dev.grpcscale.autoconfigure.GrpcScaleProperties$", "")
+			.replaceAll("dev\\.grpcscale\\.autoconfigure\\.GrpcScale\\w*Properties\\$", "")
+			.replace("dev.grpcscale.discovery.consul.", "")
 			.replace("<", "&lt;")
 			.replace(">", "&gt;");
 	}

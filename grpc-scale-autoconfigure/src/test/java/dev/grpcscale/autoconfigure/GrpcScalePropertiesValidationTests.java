@@ -1,29 +1,41 @@
 package dev.grpcscale.autoconfigure;
 
+import java.io.IOException;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.bind.validation.BindValidationException;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.validation.FieldError;
 
+import dev.grpcscale.autoconfigure.circuitbreaker.GrpcScaleCircuitBreakerAutoConfiguration;
+import dev.grpcscale.autoconfigure.cluster.GrpcScaleClusterAutoConfiguration;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
- * Every invalid value stops start-up with a message naming the key, the value and what is expected.
+ * Every invalid value stops start-up, through Boot's binder, with a message naming the key, the value, where
+ * it was set and what is expected.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class GrpcScalePropertiesValidationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(
-				AutoConfigurations.of(GrpcScaleAutoConfiguration.class, GrpcScaleDiscoveryAutoConfiguration.class))
+				AutoConfigurations.of(GrpcScaleAutoConfiguration.class, GrpcScaleDiscoveryAutoConfiguration.class,
+						GrpcScaleCircuitBreakerAutoConfiguration.class, GrpcScaleClusterAutoConfiguration.class))
 		.withPropertyValues("spring.application.name=orders");
 
 	@Test
@@ -45,14 +57,71 @@ class GrpcScalePropertiesValidationTests {
 	}
 
 	@Test
-	void unknownDiscoveryProviderIsRejected() {
-		assertFailure("grpc.scale.service-discovery.provider=zookeeper", "grpc.scale.service-discovery.provider",
-				"zookeeper", "one of memory");
+	void unknownDiscoveryProviderIsRejectedListingTheProviders() {
+		assertAnalysis("grpc.scale.service-discovery.provider=zookeeper", "grpc.scale.service-discovery.provider",
+				"zookeeper", "one of memory, etcd, consul");
 	}
 
 	@Test
-	void unknownClusterProviderIsRejected() {
-		assertFailure("grpc.scale.cluster.provider=raft", "grpc.scale.cluster.provider", "raft", "one of memory");
+	void unknownClusterProviderIsRejectedListingTheProviders() {
+		assertAnalysis("grpc.scale.cluster.provider=raft", "grpc.scale.cluster.provider", "raft",
+				"one of memory, etcd, consul");
+	}
+
+	@Test
+	void providersBindWhateverTheirCase() {
+		this.runner.withPropertyValues("grpc.scale.service-discovery.provider=MEMORY", "grpc.scale.cluster.provider=Memory")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void unknownConsulSchemeIsRejectedListingTheSchemes() {
+		assertAnalysis("grpc.scale.service-discovery.consul.scheme=ftp", "grpc.scale.service-discovery.consul.scheme",
+				"ftp", "one of http, https");
+	}
+
+	@Test
+	void removedClusterEtcdKeysAreRejectedNamingTheKeyToSet() {
+		assertFailure("grpc.scale.cluster.etcd.lease-ttl=20s", "grpc.scale.cluster.etcd.lease-ttl", "20s",
+				"no value: the key was removed, set grpc.scale.cluster.election-timeout");
+		assertFailure("grpc.scale.cluster.etcd.request-timeout=2s", "grpc.scale.cluster.etcd.request-timeout", "2s",
+				"no value: the key was removed, set grpc.scale.cluster.election-timeout");
+	}
+
+	@Test
+	void reportNamesTheFileAndLineWhereTheBadValueWasSet() throws IOException {
+		List<PropertySource<?>> yaml = new YamlPropertySourceLoader().load("invalid-yaml",
+				new ClassPathResource("grpc-scale-invalid.yml"));
+		this.runner.withInitializer((context) -> yaml.forEach(context.getEnvironment().getPropertySources()::addFirst))
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = new InvalidGrpcScalePropertiesFailureAnalyzer()
+					.analyze(context.getStartupFailure());
+				assertThat(analysis).isNotNull();
+				assertThat(analysis.getDescription())
+					.contains(String.format("Property: grpc.scale.circuit-breaker.recovery-timeout%n    Value: 'PT0S'%n"
+							+ "    Origin: class path resource [grpc-scale-invalid.yml] - 5:25%n"
+							+ "    Expected: a duration > 0"))
+					.contains(String.format("Property: grpc.scale.circuit-breaker.expected-errors[1]%n"
+							+ "    Value: 'TIMEOUT'%n    Origin: class path resource [grpc-scale-invalid.yml] - 3:52"));
+			});
+	}
+
+	@Test
+	void unknownProviderInAFileIsReportedWithItsOrigin() throws IOException {
+		List<PropertySource<?>> yaml = new YamlPropertySourceLoader().load("provider-yaml",
+				new ClassPathResource("grpc-scale-unknown-provider.yml"));
+		this.runner.withInitializer((context) -> yaml.forEach(context.getEnvironment().getPropertySources()::addFirst))
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = new InvalidGrpcScalePropertiesFailureAnalyzer()
+					.analyze(context.getStartupFailure());
+				assertThat(analysis).isNotNull();
+				assertThat(analysis.getDescription()).contains("Property: grpc.scale.service-discovery.provider")
+					.contains("Value: 'zookeeper'")
+					.contains("Origin: class path resource [grpc-scale-unknown-provider.yml] - 4:17")
+					.contains("Expected: one of memory, etcd, consul");
+			});
 	}
 
 	@Test
@@ -93,14 +162,14 @@ class GrpcScalePropertiesValidationTests {
 	}
 
 	@Test
-	void everyProblemIsReportedAtOnce() {
+	void everyProblemOfAFeatureIsReportedAtOnce() {
 		this.runner
-			.withPropertyValues("grpc.scale.tracing.sampling-rate=-1", "grpc.scale.health-check.retries=0")
+			.withPropertyValues("grpc.scale.health-check.timeout=0s", "grpc.scale.health-check.retries=0")
 			.run((context) -> {
 				assertThat(context).hasFailed();
-				InvalidGrpcScalePropertiesException ex = findCause(context.getStartupFailure());
-				assertThat(ex.getProblems()).extracting(InvalidGrpcScalePropertiesException.Problem::property)
-					.containsExactly("grpc.scale.health-check.retries", "grpc.scale.tracing.sampling-rate");
+				BindValidationException ex = findCause(context.getStartupFailure());
+				assertThat(ex.getValidationErrors().getAllErrors()).map((error) -> ((FieldError) error).getField())
+					.containsExactly("timeout", "retries");
 			});
 	}
 
@@ -119,6 +188,7 @@ class GrpcScalePropertiesValidationTests {
 		assertThat(output).contains("APPLICATION FAILED TO START")
 			.contains("Property: grpc.scale.tracing.sampling-rate")
 			.contains("Value: '2.0'")
+			.contains("Origin: \"grpc.scale.tracing.sampling-rate\" from property source \"commandLineArgs\"")
 			.contains("Expected: a number from 0.0 to 1.0");
 	}
 
@@ -129,7 +199,7 @@ class GrpcScalePropertiesValidationTests {
 	private void assertFailure(String[] properties, String key, String value, String expected) {
 		this.runner.withPropertyValues(properties).run((context) -> {
 			assertThat(context).hasFailed();
-			InvalidGrpcScalePropertiesException ex = findCause(context.getStartupFailure());
+			BindValidationException ex = findCause(context.getStartupFailure());
 			FailureAnalysis analysis = new InvalidGrpcScalePropertiesFailureAnalyzer()
 				.analyze(context.getStartupFailure());
 			assertThat(analysis).isNotNull();
@@ -140,15 +210,28 @@ class GrpcScalePropertiesValidationTests {
 		});
 	}
 
-	private static InvalidGrpcScalePropertiesException findCause(Throwable failure) {
+	/** A value that does not convert (an unknown enum constant): reported by the analyzer only. */
+	private void assertAnalysis(String property, String key, String value, String expected) {
+		this.runner.withPropertyValues(property).run((context) -> {
+			assertThat(context).hasFailed();
+			FailureAnalysis analysis = new InvalidGrpcScalePropertiesFailureAnalyzer()
+				.analyze(context.getStartupFailure());
+			assertThat(analysis).isNotNull();
+			assertThat(analysis.getDescription()).contains("Property: " + key)
+				.contains("Value: '" + value + "'")
+				.contains("Expected: " + expected);
+		});
+	}
+
+	private static BindValidationException findCause(Throwable failure) {
 		Throwable current = failure;
 		while (current != null) {
-			if (current instanceof InvalidGrpcScalePropertiesException ex) {
+			if (current instanceof BindValidationException ex) {
 				return ex;
 			}
 			current = current.getCause();
 		}
-		throw new AssertionError("No InvalidGrpcScalePropertiesException in " + failure);
+		throw new AssertionError("No BindValidationException in " + failure);
 	}
 
 }

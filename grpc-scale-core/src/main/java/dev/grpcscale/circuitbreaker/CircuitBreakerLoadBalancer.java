@@ -20,15 +20,14 @@ import io.grpc.ConnectivityState;
 import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
-import io.grpc.LoadBalancerProvider;
 import io.grpc.Metadata;
-import io.grpc.NameResolver;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import io.grpc.SynchronizationContext.ScheduledHandle;
 import io.grpc.util.ForwardingClientStreamTracer;
 import io.grpc.util.ForwardingLoadBalancerHelper;
 import io.grpc.util.ForwardingSubchannel;
+import io.grpc.util.GracefulSwitchLoadBalancer;
 import org.jspecify.annotations.Nullable;
 
 import dev.grpcscale.Subscription;
@@ -36,12 +35,14 @@ import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.ServiceInstance;
 
 /**
- * {@code round_robin} over the instances whose breaker is closed. Every method but the picker's runs in
- * the channel's {@link SynchronizationContext}.
+ * A child policy over the instances whose breaker is closed. Every method but the picker's runs in the
+ * channel's {@link SynchronizationContext}.
  *
- * <p>Each subchannel of a discovered instance is wrapped. While the instance's breaker is not closed the
- * wrapper tells {@code round_robin} (through its pick_first child) that the subchannel is in
- * {@code TRANSIENT_FAILURE}, so it leaves the rotation while its connection stays up; when the breaker
+ * <p>The child ({@code round_robin}, {@code pick_first}, ... as the {@link Config} names it) runs behind a
+ * {@link GracefulSwitchLoadBalancer}. Each subchannel of a discovered instance it creates is wrapped. While
+ * the instance's breaker is not closed the wrapper tells the child (and the health checking above it,
+ * which passes the state on) that the subchannel is in {@code TRANSIENT_FAILURE}, so it leaves the
+ * rotation while its connection stays up; when the breaker
  * closes, the wrapper replays the real state and the instance rejoins. After the recovery timeout the
  * instance becomes a probe: the picker sends it the one trial call its half-open breaker permits, ahead of
  * the rotation. Every stream on an instance is counted in its breaker by a stream tracer, except those
@@ -59,7 +60,8 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 
 	private final LoadBalancer child;
 
-	private final @Nullable Object childConfig;
+	/** The config when the resolved addresses carry none of this policy's. */
+	private final @Nullable Config defaultConfig;
 
 	/** Trackers by instance breaker name. */
 	private final Map<String, InstanceTracker> trackers = new HashMap<>();
@@ -77,27 +79,27 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 	/**
 	 * Creates the balancer.
 	 * @param helper the channel's helper
-	 * @param breakers the channel's breakers; without them the balancer is plain {@code round_robin}
-	 * @param childProvider {@code round_robin}
+	 * @param breakers the channel's breakers; without them the balancer is its child policy alone
+	 * @param defaultConfig the config when the channel gives none ({@code round_robin} as the child), or
+	 * {@code null} when {@code round_robin} is not registered
 	 */
-	CircuitBreakerLoadBalancer(Helper helper, @Nullable GrpcCircuitBreakers breakers,
-			LoadBalancerProvider childProvider) {
+	CircuitBreakerLoadBalancer(Helper helper, @Nullable GrpcCircuitBreakers breakers, @Nullable Config defaultConfig) {
 		this.helper = helper;
 		this.syncContext = helper.getSynchronizationContext();
 		this.timer = helper.getScheduledExecutorService();
 		this.breakers = breakers;
-		NameResolver.ConfigOrError parsed = childProvider.parseLoadBalancingPolicyConfig(Map.of());
-		this.childConfig = (parsed.getError() == null) ? parsed.getConfig() : null;
+		this.defaultConfig = defaultConfig;
 		if (breakers == null) {
 			helper.getChannelLogger()
 				.log(ChannelLogLevel.WARNING, "grpc_scale_round_robin has no GrpcCircuitBreakers (set them with "
-						+ "GrpcCircuitBreakers.configure(channelBuilder)): balancing as round_robin, without instance breakers");
-			this.child = childProvider.newLoadBalancer(helper);
+						+ "GrpcCircuitBreakers.configure(channelBuilder)): balancing with its child policy alone, "
+						+ "without instance breakers");
+			this.child = new GracefulSwitchLoadBalancer(helper);
 			this.subscription = () -> {
 			};
 			return;
 		}
-		this.child = childProvider.newLoadBalancer(new ChildHelper(helper));
+		this.child = new GracefulSwitchLoadBalancer(new ChildHelper(helper));
 		this.subscription = breakers.addListener((transition) -> {
 			if (transition.kind() == CircuitBreakerKind.INSTANCE) {
 				this.syncContext.execute(() -> reconcile(transition.name()));
@@ -114,8 +116,17 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 					this.serviceName = instance.serviceName();
 				}
 			}
+			Config config = (resolvedAddresses.getLoadBalancingPolicyConfig() instanceof Config given) ? given
+					: this.defaultConfig;
+			if (config == null) {
+				Status error = Status.INTERNAL
+					.withDescription("grpc_scale_round_robin has no child policy: round_robin is not registered");
+				this.helper.updateBalancingState(ConnectivityState.TRANSIENT_FAILURE,
+						new FixedResultPicker(PickResult.withError(error)));
+				return error;
+			}
 			return this.child.acceptResolvedAddresses(
-					resolvedAddresses.toBuilder().setLoadBalancingPolicyConfig(this.childConfig).build());
+					resolvedAddresses.toBuilder().setLoadBalancingPolicyConfig(config.childConfig).build());
 		}
 		catch (RuntimeException ex) {
 			this.helper.getChannelLogger().log(ChannelLogLevel.ERROR, "grpc_scale_round_robin failed: {0}", ex);
@@ -315,7 +326,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 
 		private void scheduleProbe() {
 			// one millisecond past the timeout: resilience4j half-opens strictly after it
-			long delay = this.entry.settings.recoveryTimeout().toMillis() + 1;
+			long delay = this.entry.recoveryTimeout().toMillis() + 1;
 			this.probeTimer = CircuitBreakerLoadBalancer.this.syncContext.schedule(() -> {
 				this.probeTimer = null;
 				if (!CircuitBreakerLoadBalancer.this.shutdown && this.ejected) {
@@ -563,7 +574,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 						this.tracker.entry.release();
 						this.tracker.trialInFlight.set(false);
 					}
-				}, this.tracker.entry.settings.recoveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+				}, this.tracker.entry.recoveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
 			}
 			catch (RuntimeException ex) {
 				// the channel is shutting down; nothing will be picked any more
@@ -663,6 +674,28 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 				}
 			}
 			super.streamClosed(status);
+		}
+
+	}
+
+	/**
+	 * The parsed configuration: the child policy's config as {@link GracefulSwitchLoadBalancer} takes it,
+	 * and the {@code childPolicy} list it was parsed from.
+	 */
+	static final class Config {
+
+		final Object childConfig;
+
+		final List<Map<String, ?>> childPolicy;
+
+		Config(Object childConfig, List<Map<String, ?>> childPolicy) {
+			this.childConfig = childConfig;
+			this.childPolicy = List.copyOf(childPolicy);
+		}
+
+		@Override
+		public String toString() {
+			return "grpc_scale_round_robin{childPolicy=" + this.childPolicy + "}";
 		}
 
 	}

@@ -7,16 +7,26 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.TransitionCheckResult;
+import io.github.resilience4j.core.functions.Either;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How one circuit breaker decides to open, when it tries again, and what counts as a failure. Immutable;
- * build it with {@link #builder()} or copy and change one with {@link #toBuilder()}.
+ * How one circuit breaker decides to open, when it tries again, and what counts as a failure, in the
+ * seed's words; {@link #toConfig()} turns it into the resilience4j {@link CircuitBreakerConfig} that
+ * breakers are configured with. Breakers never hold these settings: {@link GrpcCircuitBreakers} looks
+ * {@code CircuitBreakerConfig}s up by breaker name, so a configuration built here and one written in
+ * resilience4j's own terms (for example by resilience4j's Spring Boot properties) are the same thing.
+ * Immutable; build it with {@link #builder()} or copy and change one with {@link #toBuilder()}.
  *
  * <p><b>Opening.</b> A closed breaker opens once at least {@link #failureThreshold()} calls (default 5)
  * that ended with a failure lie inside the last {@link #monitoringPeriod()} (default 60s). With a
@@ -56,6 +66,19 @@ public final class CircuitBreakerSettings {
 	/** Default {@link #expectedErrors()}: {@code UNAVAILABLE} and {@code DEADLINE_EXCEEDED}. */
 	public static final Set<Status.Code> DEFAULT_EXPECTED_ERRORS = Set.of(Status.Code.UNAVAILABLE,
 			Status.Code.DEADLINE_EXCEEDED);
+
+	/**
+	 * Marks a {@link CircuitBreakerConfig} as using the failure count rule: set as its
+	 * {@code transitionOnResult}, it makes a grpc-scale breaker open once {@code minimumNumberOfCalls}
+	 * failed calls lie in the sliding window, whatever the failure rate (the breaker binds the rule to
+	 * itself when it is created). A plain resilience4j breaker ignores the marker and applies the
+	 * configuration's failure rate; {@link #toConfig()} pairs the marker with a rate of 100%.
+	 */
+	public static final Function<Either<Object, Throwable>, TransitionCheckResult> FAILURE_COUNT_RULE = (
+			result) -> TransitionCheckResult.noTransition();
+
+	/** Slow calls never open a grpc-scale breaker: no call is this slow. */
+	private static final Duration NEVER_SLOW = Duration.ofNanos(Long.MAX_VALUE);
 
 	private static final CircuitBreakerSettings DEFAULTS = builder().build();
 
@@ -118,6 +141,42 @@ public final class CircuitBreakerSettings {
 	/** The failure rate (percent) that opens the breaker, or {@code null} (default) to open on the failure count. */
 	public @Nullable Float failureRateThreshold() {
 		return this.failureRateThreshold;
+	}
+
+	/**
+	 * The resilience4j configuration of these settings: a time-based, synchronized sliding window of
+	 * {@link #monitoringPeriod()} seconds, {@link #failureThreshold()} as the minimum number of calls,
+	 * {@link #recoveryTimeout()} as the wait in open state, one call in half-open state, no automatic
+	 * transition to half-open, slow calls never counted, failures as {@link #isFailure(Throwable)} says and,
+	 * without a {@link #failureRateThreshold()}, the {@link #FAILURE_COUNT_RULE}. It has no clock: a
+	 * {@link GrpcCircuitBreakers} gives each breaker its own.
+	 * @return the configuration
+	 */
+	public CircuitBreakerConfig toConfig() {
+		// SYNCHRONIZED, not LOCK_FREE: resilience4j 2.4.0 runs its lock-free time-based window on System.nanoTime()
+		// whatever clock the configuration has, so the monitoring period would not follow a breaker's clock; and it
+		// refuses a one-second window (slidingWindowSize must be at least 2, after an NPE there: resilience4j #2334,
+		// #2379). Its counts under concurrency are exact, but it is not faster per call here (docs/benchmarks.md).
+		CircuitBreakerConfig.Builder config = CircuitBreakerConfig.custom()
+			.slidingWindow((int) this.monitoringPeriod.getSeconds(), this.failureThreshold, SlidingWindowType.TIME_BASED,
+					SlidingWindowSynchronizationStrategy.SYNCHRONIZED)
+			.waitDurationInOpenState(this.recoveryTimeout)
+			.permittedNumberOfCallsInHalfOpenState(1)
+			.slowCallRateThreshold(100)
+			.slowCallDurationThreshold(NEVER_SLOW)
+			.automaticTransitionFromOpenToHalfOpenEnabled(false)
+			.recordException(this::isFailure)
+			.writableStackTraceEnabled(false);
+		if (this.failureRateThreshold != null) {
+			// resilience4j's own rule: rate >= threshold once minimumNumberOfCalls (failureThreshold) calls.
+			config.failureRateThreshold(this.failureRateThreshold);
+		}
+		else {
+			// 100% over failureThreshold calls is a special case of "failureThreshold failures"; the general case is
+			// checked by the breaker after each recorded failure (FAILURE_COUNT_RULE).
+			config.failureRateThreshold(100).transitionOnResult(FAILURE_COUNT_RULE);
+		}
+		return config.build();
 	}
 
 	/**

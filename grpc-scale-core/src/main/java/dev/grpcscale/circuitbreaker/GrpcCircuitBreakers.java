@@ -3,12 +3,15 @@ package dev.grpcscale.circuitbreaker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -20,8 +23,6 @@ import java.util.function.Supplier;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.TransitionCheckResult;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.core.functions.Either;
@@ -37,8 +38,9 @@ import dev.grpcscale.Subscription;
 
 /**
  * The circuit breakers of an application: one per target service, one per discovered instance and one per
- * operation, kept in a resilience4j {@link CircuitBreakerRegistry} and configured from
- * {@link CircuitBreakerSettings} (a default, and overrides by name).
+ * operation, kept in a resilience4j {@link CircuitBreakerRegistry} and configured with resilience4j
+ * {@link CircuitBreakerConfig}s (defaults, and configurations by name), which
+ * {@link CircuitBreakerSettings#toConfig()} writes in the seed's words.
  *
  * <pre>{@code
  * GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
@@ -52,17 +54,22 @@ import dev.grpcscale.Subscription;
  * String answer = breakers.execute("load-prices", () -> prices.load());
  * }</pre>
  *
- * <p><b>Names and settings.</b> A service breaker is named after the service, an instance breaker
+ * <p><b>Names and configurations.</b> A service breaker is named after the service, an instance breaker
  * {@code <service>/<instanceId>} ({@link #instanceBreakerName}), an operation breaker after the
- * operation. A breaker takes the override registered under its own name; an instance breaker without one
- * takes its service's override; every other breaker takes the defaults.
+ * operation. One rule ({@link #config(String)}) gives a breaker its configuration: the one of its own
+ * name, else, for an instance breaker, the one of its service's name, else the defaults. A configuration
+ * of a name is an {@link Builder#override override} given to the builder or, failing that, a
+ * configuration of that name in the registry ({@link CircuitBreakerRegistry#addConfiguration}, or
+ * resilience4j's Spring Boot {@code resilience4j.circuitbreaker.configs.<name>}); the registry's
+ * {@code default} configuration is not one of them, since the defaults are the builder's.
  *
  * <p><b>resilience4j.</b> Each breaker is a resilience4j {@code CircuitBreaker} created in the registry
- * with a configuration derived from its settings (time-based window of the monitoring period, wait in
- * open state of the recovery timeout, one call in half-open state, the count rule applied through
- * resilience4j's {@code transitionOnResult} hook, and the given clock for both the window and the open
- * state's wait). A breaker that the given registry already holds under a name is used as it is, with its
- * own configuration. The registry can be bound to Micrometer with resilience4j-micrometer.
+ * with its configuration, given this object's clock (for both the window and the open state's wait) and,
+ * when the configuration carries {@link CircuitBreakerSettings#FAILURE_COUNT_RULE}, that rule bound to the
+ * breaker through resilience4j's {@code transitionOnResult} hook. What counts as a failure is the
+ * configuration's: its record and ignore exception predicates, given a {@code StatusRuntimeException} for a
+ * gRPC call's status. A breaker that the given registry already holds under a name is used as it is, with
+ * its own configuration. The registry can be bound to Micrometer with resilience4j-micrometer.
  *
  * <p><b>Counts.</b> Besides resilience4j's windowed metrics, each breaker counts since its creation the
  * calls that went through grpc-scale (the interceptor, the load balancer, {@link #execute}); see
@@ -82,14 +89,11 @@ public final class GrpcCircuitBreakers {
 
 	private static final Logger logger = LoggerFactory.getLogger(GrpcCircuitBreakers.class);
 
-	/** Slow calls never open a grpc-scale breaker: no call is this slow. */
-	private static final Duration NEVER_SLOW = Duration.ofNanos(Long.MAX_VALUE);
-
 	private final CircuitBreakerRegistry registry;
 
-	private final CircuitBreakerSettings defaults;
+	private final CircuitBreakerConfig defaults;
 
-	private final Map<String, CircuitBreakerSettings> overrides;
+	private final Map<String, CircuitBreakerConfig> overrides;
 
 	private final Clock clock;
 
@@ -154,23 +158,38 @@ public final class GrpcCircuitBreakers {
 	}
 
 	/**
-	 * The settings a breaker of this name gets: its override, for an instance breaker
-	 * ({@code <service>/<id>}) its service's override, else the defaults.
+	 * The configuration a breaker of this name gets: the configuration of its name, else, for an instance
+	 * breaker ({@code <service>/<id>}), that of its service's name, else the defaults. The configuration of a
+	 * name is the builder's override of that name, else the registry's configuration of that name (never
+	 * the registry's {@code default}).
 	 * @param name a breaker name
-	 * @return its settings
+	 * @return its configuration, without the clock and failure count hook the breaker adds
 	 */
-	public CircuitBreakerSettings settings(String name) {
-		CircuitBreakerSettings own = this.overrides.get(name);
-		if (own != null) {
-			return own;
+	public CircuitBreakerConfig config(String name) {
+		Optional<CircuitBreakerConfig> own = named(name);
+		if (own.isPresent()) {
+			return own.get();
 		}
 		int slash = name.indexOf('/');
 		if (slash > 0) {
-			CircuitBreakerSettings service = this.overrides.get(name.substring(0, slash));
-			if (service != null) {
-				return service;
+			Optional<CircuitBreakerConfig> service = named(name.substring(0, slash));
+			if (service.isPresent()) {
+				return service.get();
 			}
 		}
+		return this.defaults;
+	}
+
+	private Optional<CircuitBreakerConfig> named(String name) {
+		CircuitBreakerConfig override = this.overrides.get(name);
+		if (override != null) {
+			return Optional.of(override);
+		}
+		return "default".equals(name) ? Optional.empty() : this.registry.getConfiguration(name);
+	}
+
+	/** The configuration of every breaker without one of its own name (or its service's). */
+	public CircuitBreakerConfig defaults() {
 		return this.defaults;
 	}
 
@@ -348,51 +367,38 @@ public final class GrpcCircuitBreakers {
 	}
 
 	private Entry create(String name, CircuitBreakerKind kind) {
-		CircuitBreakerSettings settings = settings(name);
+		CircuitBreakerConfig named = config(name);
 		AtomicReference<@Nullable CircuitBreaker> self = new AtomicReference<>();
-		CircuitBreaker breaker = this.registry.circuitBreaker(name, toConfig(settings, self));
+		CircuitBreaker breaker = this.registry.circuitBreaker(name, breakerConfig(named, self));
 		self.set(breaker);
 		// Transitions are observed after each call into the breaker rather than through its event publisher:
 		// any consumer there makes resilience4j build an event object, time-stamped, for every call.
-		return new Entry(name, kind, breaker, settings, this::publish);
+		return new Entry(name, kind, breaker, breaker.getCircuitBreakerConfig(), this::publish);
 	}
 
-	private CircuitBreakerConfig toConfig(CircuitBreakerSettings settings,
-			AtomicReference<@Nullable CircuitBreaker> self) {
-		Float rate = settings.failureRateThreshold();
-		// SYNCHRONIZED, not LOCK_FREE: resilience4j 2.4.0 runs its lock-free time-based window on System.nanoTime()
-		// whatever clock the configuration has, so the monitoring period would not follow this.clock; and it refuses
-		// a one-second window (slidingWindowSize must be at least 2, after an NPE there: resilience4j #2334, #2379).
-		// Its counts under concurrency are exact, but it is not faster per call here (docs/benchmarks.md).
-		CircuitBreakerConfig.Builder config = CircuitBreakerConfig.custom()
-			.clock(this.clock)
-			.slidingWindow((int) settings.monitoringPeriod().getSeconds(), settings.failureThreshold(),
-					SlidingWindowType.TIME_BASED, SlidingWindowSynchronizationStrategy.SYNCHRONIZED)
-			.waitDurationInOpenState(settings.recoveryTimeout())
-			.permittedNumberOfCallsInHalfOpenState(1)
-			.slowCallRateThreshold(100)
-			.slowCallDurationThreshold(NEVER_SLOW)
-			.automaticTransitionFromOpenToHalfOpenEnabled(false)
-			.recordException(settings::isFailure)
-			.writableStackTraceEnabled(false);
-		if (rate != null) {
-			// resilience4j's own rule: rate >= threshold once minimumNumberOfCalls (failureThreshold) calls.
-			config.failureRateThreshold(rate);
-		}
-		else {
-			// 100% over failureThreshold calls is a special case of "failureThreshold failures"; the general
-			// case is checked after each recorded failure, inside resilience4j's CAS-guarded closed state.
-			config.failureRateThreshold(100).transitionOnResult((result) -> checkFailureCount(settings, self, result));
+	/** The named configuration with this object's clock and, when marked, the failure count rule bound to the breaker. */
+	private CircuitBreakerConfig breakerConfig(CircuitBreakerConfig named, AtomicReference<@Nullable CircuitBreaker> self) {
+		CircuitBreakerConfig.Builder config = CircuitBreakerConfig.from(named).clock(this.clock);
+		if (named.getTransitionOnResult() == CircuitBreakerSettings.FAILURE_COUNT_RULE) {
+			int threshold = named.getMinimumNumberOfCalls();
+			Duration wait = recoveryTimeout(named);
+			// checked after each recorded failure, inside resilience4j's CAS-guarded closed state
+			config.transitionOnResult((result) -> checkFailureCount(threshold, wait, self, result));
 		}
 		return config.build();
 	}
 
-	private static TransitionCheckResult checkFailureCount(CircuitBreakerSettings settings,
+	/** The wait in open state of a configuration (its first, for a growing wait). */
+	static Duration recoveryTimeout(CircuitBreakerConfig config) {
+		return Duration.ofMillis(config.getWaitIntervalFunctionInOpenState().apply(1));
+	}
+
+	private static TransitionCheckResult checkFailureCount(int threshold, Duration wait,
 			AtomicReference<@Nullable CircuitBreaker> self, Either<Object, Throwable> result) {
 		CircuitBreaker breaker = self.get();
 		if (breaker != null && result.isRight() && breaker.getState() == CircuitBreaker.State.CLOSED
-				&& breaker.getMetrics().getNumberOfFailedCalls() >= settings.failureThreshold()) {
-			return TransitionCheckResult.transitionToOpenAndWaitFor(settings.recoveryTimeout());
+				&& breaker.getMetrics().getNumberOfFailedCalls() >= threshold) {
+			return TransitionCheckResult.transitionToOpenAndWaitFor(wait);
 		}
 		return TransitionCheckResult.noTransition();
 	}
@@ -424,7 +430,7 @@ public final class GrpcCircuitBreakers {
 
 	}
 
-	/** One breaker with its settings and cumulative counts. */
+	/** One breaker with its configuration and cumulative counts. */
 	static final class Entry {
 
 		final String name;
@@ -433,7 +439,10 @@ public final class GrpcCircuitBreakers {
 
 		final CircuitBreaker breaker;
 
-		final CircuitBreakerSettings settings;
+		final CircuitBreakerConfig config;
+
+		/** The gRPC status codes the configuration records as failures. */
+		private final Set<Status.Code> failureCodes;
 
 		private final LongAdder successful = new LongAdder();
 
@@ -447,14 +456,36 @@ public final class GrpcCircuitBreakers {
 
 		private final TransitionSink transitions;
 
-		Entry(String name, CircuitBreakerKind kind, CircuitBreaker breaker, CircuitBreakerSettings settings,
+		Entry(String name, CircuitBreakerKind kind, CircuitBreaker breaker, CircuitBreakerConfig config,
 				TransitionSink transitions) {
 			this.name = name;
 			this.kind = kind;
 			this.breaker = breaker;
-			this.settings = settings;
+			this.config = config;
 			this.transitions = transitions;
 			this.observed = new AtomicReference<>(breaker.getState());
+			Set<Status.Code> codes = EnumSet.noneOf(Status.Code.class);
+			for (Status.Code code : Status.Code.values()) {
+				if (code != Status.Code.OK && isFailure(Status.fromCode(code).asRuntimeException())) {
+					codes.add(code);
+				}
+			}
+			this.failureCodes = codes;
+		}
+
+		/** How long the breaker stays open before a trial call. */
+		Duration recoveryTimeout() {
+			return GrpcCircuitBreakers.recoveryTimeout(this.config);
+		}
+
+		/** Whether the configuration records this exception as a failure (and does not ignore it). */
+		boolean isFailure(Throwable failure) {
+			return !this.config.getIgnoreExceptionPredicate().test(failure)
+					&& this.config.getRecordExceptionPredicate().test(failure);
+		}
+
+		boolean isFailure(Status.Code code) {
+			return this.failureCodes.contains(code);
 		}
 
 		/** Takes a permission, counting a rejection when there is none. */
@@ -508,7 +539,7 @@ public final class GrpcCircuitBreakers {
 				ignore();
 				return;
 			}
-			if (this.settings.isFailure(actual)) {
+			if (isFailure(actual)) {
 				this.failed.increment();
 			}
 			else {
@@ -535,7 +566,7 @@ public final class GrpcCircuitBreakers {
 				ignore();
 				return false;
 			}
-			if (!this.settings.isFailure(code)) {
+			if (!isFailure(code)) {
 				recordSuccess(start);
 				return false;
 			}
@@ -558,7 +589,7 @@ public final class GrpcCircuitBreakers {
 		}
 
 		private boolean isIgnored(Status.Code code) {
-			return code == Status.Code.CANCELLED && !this.settings.isFailure(code);
+			return code == Status.Code.CANCELLED && !isFailure(code);
 		}
 
 		private void ignore() {
@@ -586,9 +617,9 @@ public final class GrpcCircuitBreakers {
 
 		private @Nullable CircuitBreakerRegistry registry;
 
-		private CircuitBreakerSettings defaults = CircuitBreakerSettings.defaults();
+		private CircuitBreakerConfig defaults = CircuitBreakerSettings.defaults().toConfig();
 
-		private final Map<String, CircuitBreakerSettings> overrides = new LinkedHashMap<>();
+		private final Map<String, CircuitBreakerConfig> overrides = new LinkedHashMap<>();
 
 		private Clock clock = Clock.systemUTC();
 
@@ -609,12 +640,22 @@ public final class GrpcCircuitBreakers {
 		}
 
 		/**
-		 * The settings of every breaker without an override. Default
-		 * {@link CircuitBreakerSettings#defaults()}.
+		 * The settings of every breaker without a configuration of its own (or its service's) name; the same
+		 * as {@code defaults(defaults.toConfig())}. Default {@link CircuitBreakerSettings#defaults()}.
 		 * @param defaults the settings
 		 * @return this builder
 		 */
 		public Builder defaults(CircuitBreakerSettings defaults) {
+			return defaults(Objects.requireNonNull(defaults, "defaults").toConfig());
+		}
+
+		/**
+		 * The configuration of every breaker without a configuration of its own (or its service's) name.
+		 * Default {@code CircuitBreakerSettings.defaults().toConfig()}.
+		 * @param defaults the configuration; its clock is replaced by {@link #clock(Clock)}
+		 * @return this builder
+		 */
+		public Builder defaults(CircuitBreakerConfig defaults) {
 			this.defaults = Objects.requireNonNull(defaults, "defaults");
 			return this;
 		}
@@ -629,11 +670,24 @@ public final class GrpcCircuitBreakers {
 		 * @throws IllegalArgumentException if the name is blank
 		 */
 		public Builder override(String name, CircuitBreakerSettings settings) {
+			return override(name, Objects.requireNonNull(settings, "settings").toConfig());
+		}
+
+		/**
+		 * The configuration of the breaker of this name (a service, an instance {@code <service>/<id>} or an
+		 * operation); a service's configuration also applies to its instances' breakers. It takes precedence
+		 * over a configuration of the same name in the registry.
+		 * @param name the breaker name
+		 * @param config its configuration; its clock is replaced by {@link #clock(Clock)}
+		 * @return this builder
+		 * @throws IllegalArgumentException if the name is blank
+		 */
+		public Builder override(String name, CircuitBreakerConfig config) {
 			Objects.requireNonNull(name, "name");
 			if (name.isBlank()) {
 				throw new IllegalArgumentException("override name: '" + name + "' (expected: a breaker name)");
 			}
-			this.overrides.put(name, Objects.requireNonNull(settings, "settings"));
+			this.overrides.put(name, Objects.requireNonNull(config, "config"));
 			return this;
 		}
 

@@ -25,8 +25,9 @@ final class DiscoveryNameResolver extends NameResolver {
 	static final Attributes.Key<ServiceInstance> INSTANCE = DiscoveryNameResolverProvider.INSTANCE;
 
 	/**
-	 * grpc-scale's circuit-breaking round robin (CircuitBreakerLoadBalancerProvider) when it is registered,
-	 * else plain round_robin: gRPC takes the first policy of the list that it knows.
+	 * grpc-scale's circuit-breaking round robin (CircuitBreakerLoadBalancerProvider, child round_robin) when
+	 * it is registered, else plain round_robin: gRPC takes the first policy of the list that it knows. A
+	 * channel with a service config of its own ignores this one (disableServiceConfigLookUp).
 	 */
 	private static final Map<String, ?> ROUND_ROBIN = Map.of("loadBalancingConfig",
 			List.of(Map.of("grpc_scale_round_robin", Map.of()), Map.of("round_robin", Map.of())));

@@ -30,9 +30,16 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  *
- * <p>Channels get the {@code grpc_scale_round_robin} load-balancing policy from the resolver's service
- * config when {@code dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider} is registered, and
- * {@code round_robin} otherwise. Each address group carries the {@link #INSTANCE} attribute.
+ * <p>Service config: every resolution carries a service config naming the {@code grpc_scale_round_robin}
+ * load-balancing policy (its child {@code round_robin}) when
+ * {@code dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider} is registered, and
+ * {@code round_robin} otherwise, and nothing else. As with any resolver's, it replaces the channel's
+ * default service config. A channel that has a service config of its own (retry policies,
+ * {@code healthCheckConfig}, another policy) keeps it by ignoring the resolver's with
+ * {@code ManagedChannelBuilder.disableServiceConfigLookUp()}, its policy wrapped by
+ * {@code CircuitBreakerLoadBalancerProvider.wrapServiceConfig} to keep the breakers; grpc-scale's Spring
+ * Boot auto-configuration does both for every {@code discovery:///} channel it guards. Each address group
+ * carries the {@link #INSTANCE} attribute.
  * A target without a {@code ServiceDiscovery} argument, or whose path is not one valid service name,
  * resolves to an {@code UNAVAILABLE} / {@code INVALID_ARGUMENT} error rather than throwing.
  */

@@ -5,7 +5,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import io.grpc.Status;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +28,55 @@ class CircuitBreakerSettingsTests {
 		assertThat(settings.expectedErrors()).containsExactlyInAnyOrder(Status.Code.UNAVAILABLE,
 				Status.Code.DEADLINE_EXCEEDED);
 		assertThat(settings.failureRateThreshold()).isNull();
+	}
+
+	@Test
+	void configWritesTheSeedRuleInResilience4jsTerms() {
+		CircuitBreakerConfig config = CircuitBreakerSettings.builder()
+			.failureThreshold(3)
+			.monitoringPeriod(Duration.ofSeconds(10))
+			.recoveryTimeout(Duration.ofMillis(2500))
+			.expectedErrors(List.of(Status.Code.INTERNAL))
+			.build()
+			.toConfig();
+		assertThat(config.getMinimumNumberOfCalls()).isEqualTo(3);
+		assertThat(config.getSlidingWindowSize()).isEqualTo(10);
+		assertThat(config.getSlidingWindowType()).isEqualTo(SlidingWindowType.TIME_BASED);
+		assertThat(config.getSlidingWindowSynchronizationStrategy())
+			.isEqualTo(SlidingWindowSynchronizationStrategy.SYNCHRONIZED);
+		assertThat(config.getWaitIntervalFunctionInOpenState().apply(1)).isEqualTo(2500L);
+		assertThat(config.getPermittedNumberOfCallsInHalfOpenState()).isEqualTo(1);
+		assertThat(config.getFailureRateThreshold()).isEqualTo(100f);
+		assertThat(config.getTransitionOnResult()).isSameAs(CircuitBreakerSettings.FAILURE_COUNT_RULE);
+		assertThat(config.getRecordExceptionPredicate().test(Status.INTERNAL.asRuntimeException())).isTrue();
+		assertThat(config.getRecordExceptionPredicate().test(Status.UNAVAILABLE.asRuntimeException())).isFalse();
+		assertThat(config.getRecordExceptionPredicate().test(new IOException("down"))).isTrue();
+	}
+
+	@Test
+	void rateVariantCarriesTheRateAndNoCountRule() {
+		CircuitBreakerConfig config = CircuitBreakerSettings.builder().failureRateThreshold(40f).build().toConfig();
+		assertThat(config.getFailureRateThreshold()).isEqualTo(40f);
+		assertThat(config.getTransitionOnResult()).isNotSameAs(CircuitBreakerSettings.FAILURE_COUNT_RULE);
+	}
+
+	@Test
+	void plainResilience4jBreakerIgnoresTheCountRuleMarkerAndAppliesTheRate() {
+		// 2 failures among 3 calls: grpc-scale's breakers open (threshold 2); a plain breaker needs 100%
+		CircuitBreaker plain = CircuitBreaker.of("plain",
+				CircuitBreakerSettings.builder().failureThreshold(2).build().toConfig());
+		plain.onSuccess(0, TimeUnit.MILLISECONDS);
+		plain.onError(0, TimeUnit.MILLISECONDS, Status.UNAVAILABLE.asRuntimeException());
+		plain.onError(0, TimeUnit.MILLISECONDS, Status.UNAVAILABLE.asRuntimeException());
+		assertThat(plain.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
+			.defaults(CircuitBreakerSettings.builder().failureThreshold(2).build())
+			.build();
+		CircuitBreaker ours = breakers.operationBreaker("ours");
+		ours.onSuccess(0, TimeUnit.MILLISECONDS);
+		ours.onError(0, TimeUnit.MILLISECONDS, Status.UNAVAILABLE.asRuntimeException());
+		ours.onError(0, TimeUnit.MILLISECONDS, Status.UNAVAILABLE.asRuntimeException());
+		assertThat(ours.getState()).isEqualTo(CircuitBreaker.State.OPEN);
 	}
 
 	@Test

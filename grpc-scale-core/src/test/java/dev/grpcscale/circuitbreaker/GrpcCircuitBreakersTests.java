@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
 
 import dev.grpcscale.EnhancedServiceManager;
@@ -354,13 +357,66 @@ class GrpcCircuitBreakersTests {
 			.override("svc", service)
 			.override("svc/i2", instance)
 			.build();
-		assertThat(breakers.settings("svc")).isSameAs(service);
-		assertThat(breakers.settings("svc/i1")).isSameAs(service);
-		assertThat(breakers.settings("svc/i2")).isSameAs(instance);
-		assertThat(breakers.settings("other")).isEqualTo(CircuitBreakerSettings.defaults());
+		assertThat(breakers.config("svc").getMinimumNumberOfCalls()).isEqualTo(7);
+		assertThat(breakers.config("svc/i1")).isSameAs(breakers.config("svc"));
+		assertThat(breakers.config("svc/i2").getMinimumNumberOfCalls()).isEqualTo(2);
+		assertThat(breakers.config("other")).isSameAs(breakers.defaults());
+		assertThat(breakers.defaults().getMinimumNumberOfCalls()).isEqualTo(CircuitBreakerSettings.DEFAULT_FAILURE_THRESHOLD);
 		assertThat(breakers.instanceBreaker("svc", "i1").getName()).isEqualTo("svc/i1");
 		assertThat(breakers.instanceBreaker("svc", "i1").getCircuitBreakerConfig().getMinimumNumberOfCalls())
 			.isEqualTo(7);
+	}
+
+	@Test
+	void registryConfigurationOfABreakersNameConfiguresItAndItsInstances() {
+		CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+		CircuitBreakerConfig inventory = CircuitBreakerSettings.builder().failureThreshold(3).build().toConfig();
+		registry.addConfiguration("inventory", inventory);
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder().registry(registry).build();
+		assertThat(breakers.config("inventory")).isSameAs(inventory);
+		assertThat(breakers.config("inventory/i1")).isSameAs(inventory);
+		assertThat(breakers.instanceBreaker("inventory", "i1").getCircuitBreakerConfig().getMinimumNumberOfCalls())
+			.isEqualTo(3);
+		// the registry's own default is the application's, not grpc-scale's defaults
+		assertThat(breakers.config("default")).isSameAs(breakers.defaults());
+		assertThat(breakers.config("elsewhere")).isSameAs(breakers.defaults());
+	}
+
+	@Test
+	void overrideTakesPrecedenceOverTheRegistrysConfigurationOfTheSameName() {
+		CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+		registry.addConfiguration("payments", CircuitBreakerConfig.custom().minimumNumberOfCalls(42).build());
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
+			.registry(registry)
+			.override("payments", CircuitBreakerSettings.builder().failureThreshold(4).build())
+			.build();
+		assertThat(breakers.config("payments").getMinimumNumberOfCalls()).isEqualTo(4);
+		assertThat(registry.getConfiguration("payments")).get()
+			.extracting(CircuitBreakerConfig::getMinimumNumberOfCalls)
+			.isEqualTo(42);
+	}
+
+	@Test
+	void plainResilience4jConfigurationJudgesGrpcStatusesWithItsOwnPredicates() {
+		MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+		CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+		registry.addConfiguration("ledger", CircuitBreakerConfig.custom()
+			.slidingWindowSize(2)
+			.minimumNumberOfCalls(2)
+			.failureRateThreshold(50)
+			.recordException((ex) -> ex instanceof StatusRuntimeException sre
+					&& sre.getStatus().getCode() == Status.Code.INTERNAL)
+			.build());
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder().registry(registry).clock(clock).build();
+		GrpcCircuitBreakers.Entry entry = breakers.entry("ledger", CircuitBreakerKind.SERVICE);
+		assertThat(entry.isFailure(Status.Code.INTERNAL)).isTrue();
+		assertThat(entry.isFailure(Status.Code.UNAVAILABLE)).isFalse();
+		entry.tryAcquire();
+		entry.recordStatus(entry.breaker.getCurrentTimestamp(), Status.UNAVAILABLE, null, false);
+		entry.tryAcquire();
+		entry.recordStatus(entry.breaker.getCurrentTimestamp(), Status.INTERNAL, null, false);
+		assertThat(entry.breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+		assertThat(entry.breaker.getCircuitBreakerConfig().getClock()).isSameAs(clock);
 	}
 
 	@Test

@@ -1,62 +1,43 @@
 package dev.grpcscale.autoconfigure.circuitbreaker;
 
 import java.util.List;
-import java.util.Map;
 
 import io.grpc.Status;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
 
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
-import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
+import dev.grpcscale.autoconfigure.GrpcScaleCircuitBreakerProperties;
 import dev.grpcscale.circuitbreaker.CircuitBreakerSettings;
 
 /**
- * Maps {@code grpc.scale.circuit-breaker.*} onto {@link CircuitBreakerSettings}; a value the core
- * builder rejects stops start-up naming the property.
+ * Maps {@code grpc.scale.circuit-breaker.*}, validated when it was bound, onto {@link CircuitBreakerSettings}.
  */
 final class CircuitBreakerSettingsMapper {
-
-	private static final String PREFIX = "grpc.scale.circuit-breaker.";
-
-	private static final Map<String, String> PROPERTIES = Map.of("failureThreshold", "failure-threshold",
-			"recoveryTimeout", "recovery-timeout", "monitoringPeriod", "monitoring-period", "expectedErrors",
-			"expected-errors", "failureRateThreshold", "failure-rate-threshold");
 
 	private CircuitBreakerSettingsMapper() {
 	}
 
-	static CircuitBreakerSettings defaults(GrpcScaleProperties.CircuitBreaker properties) {
-		try {
-			CircuitBreakerSettings.Builder builder = CircuitBreakerSettings.builder();
-			PropertyMapper map = PropertyMapper.get();
-			map.from(properties::getFailureThreshold).to(builder::failureThreshold);
-			map.from(properties::getRecoveryTimeout).to(builder::recoveryTimeout);
-			map.from(properties::getMonitoringPeriod).to(builder::monitoringPeriod);
-			map.from(properties::getExpectedErrors).as(CircuitBreakerSettingsMapper::codes).to(builder::expectedErrors);
-			map.from(properties::getFailureRateThreshold).to(builder::failureRateThreshold);
-			return builder.build();
-		}
-		catch (IllegalArgumentException ex) {
-			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, PROPERTIES, ex);
-		}
+	static CircuitBreakerSettings defaults(GrpcScaleCircuitBreakerProperties properties) {
+		CircuitBreakerSettings.Builder builder = CircuitBreakerSettings.builder();
+		PropertyMapper map = PropertyMapper.get();
+		map.from(properties::getFailureThreshold).to(builder::failureThreshold);
+		map.from(properties::getRecoveryTimeout).to(builder::recoveryTimeout);
+		map.from(properties::getMonitoringPeriod).to(builder::monitoringPeriod);
+		map.from(properties::getExpectedErrors).as(CircuitBreakerSettingsMapper::codes).to(builder::expectedErrors);
+		map.from(properties::getFailureRateThreshold).to(builder::failureRateThreshold);
+		return builder.build();
 	}
 
 	static CircuitBreakerSettings override(CircuitBreakerSettings defaults, String name,
-			GrpcScaleProperties.CircuitBreaker.Instance instance) {
-		try {
-			CircuitBreakerSettings.Builder builder = defaults.toBuilder();
-			PropertyMapper map = PropertyMapper.get();
-			map.from(instance::getFailureThreshold).to(builder::failureThreshold);
-			map.from(instance::getRecoveryTimeout).to(builder::recoveryTimeout);
-			map.from(instance::getMonitoringPeriod).to(builder::monitoringPeriod);
-			map.from(instance::getExpectedErrors).as(CircuitBreakerSettingsMapper::codes).to(builder::expectedErrors);
-			map.from(instance::getFailureRateThreshold).to(builder::failureRateThreshold);
-			return builder.build();
-		}
-		catch (IllegalArgumentException ex) {
-			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX + "instances." + name + ".", PROPERTIES, ex);
-		}
+			GrpcScaleCircuitBreakerProperties.Instance instance) {
+		CircuitBreakerSettings.Builder builder = defaults.toBuilder();
+		PropertyMapper map = PropertyMapper.get();
+		map.from(instance::getFailureThreshold).to(builder::failureThreshold);
+		map.from(instance::getRecoveryTimeout).to(builder::recoveryTimeout);
+		map.from(instance::getMonitoringPeriod).to(builder::monitoringPeriod);
+		map.from(instance::getExpectedErrors).as(CircuitBreakerSettingsMapper::codes).to(builder::expectedErrors);
+		map.from(instance::getFailureRateThreshold).to(builder::failureRateThreshold);
+		return builder.build();
 	}
 
 	private static List<Status.Code> codes(@Nullable List<String> names) {

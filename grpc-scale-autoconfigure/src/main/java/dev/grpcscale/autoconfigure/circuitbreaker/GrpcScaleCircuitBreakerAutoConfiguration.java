@@ -1,26 +1,35 @@
 package dev.grpcscale.autoconfigure.circuitbreaker;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.grpc.LoadBalancerProvider;
+import io.grpc.LoadBalancerRegistry;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.grpc.client.autoconfigure.GrpcClientDefaultServiceConfigCustomizer;
+import org.springframework.boot.grpc.client.autoconfigure.GrpcClientProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
 
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleCircuitBreakerProperties;
 import dev.grpcscale.circuitbreaker.CircuitBreakerClientInterceptor;
 import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
 import dev.grpcscale.circuitbreaker.CircuitBreakerSettings;
@@ -28,43 +37,67 @@ import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 
 /**
- * Auto-configuration of circuit breaking: a resilience4j {@link CircuitBreakerRegistry} and
- * {@link GrpcCircuitBreakers} from {@code grpc.scale.circuit-breaker.*}, used by
- * {@code executeWithEnhancements}; every {@code discovery:///} channel (and the channels named in
- * {@code grpc.scale.circuit-breaker.channels}) guarded by a service breaker and, through the
+ * Auto-configuration of circuit breaking: {@code grpc.scale.circuit-breaker.*} as resilience4j
+ * {@link CircuitBreakerConfig}s (the defaults, and one per {@code instances.<name>} entry, each inheriting
+ * every unset key from the defaults) held by {@link GrpcCircuitBreakers}, used by
+ * {@code executeWithEnhancements}, and by a {@link CircuitBreakerRegistry}: the application's when it has
+ * one (resilience4j's Spring Boot module and Spring Cloud CircuitBreaker define one, and this
+ * configuration runs after theirs), else {@code grpcScaleCircuitBreakerRegistry}, whose default
+ * configuration is grpc-scale's. The {@code instances.<name>} configurations are added to the registry
+ * under their names unless it already has one of that name; the registry's own configurations of a
+ * breaker's name apply where the properties have none. Every {@code discovery:///} channel (and the
+ * channels named in {@code grpc.scale.circuit-breaker.channels}) guarded by a service breaker and, through the
  * {@code grpc_scale_round_robin} policy, a breaker per instance; state changes published as
  * {@link CircuitBreakerStateChangedEvent}s; resilience4j's Micrometer metrics when a
  * {@link MeterRegistry} exists.
  */
 @AutoConfiguration(before = GrpcScaleAutoConfiguration.class,
-		beforeName = "org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration")
+		beforeName = "org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration",
+		afterName = { "io.github.resilience4j.springboot.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration",
+				"io.github.resilience4j.springboot3.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration",
+				"org.springframework.cloud.circuitbreaker.resilience4j.Resilience4JAutoConfiguration" })
 @ConditionalOnClass(CircuitBreakerRegistry.class)
 @ConditionalOnBooleanProperty(name = "grpc.scale.circuit-breaker.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(GrpcScaleProperties.class)
+@EnableConfigurationProperties(GrpcScaleCircuitBreakerProperties.class)
 public final class GrpcScaleCircuitBreakerAutoConfiguration {
 
+	/**
+	 * The registry when the application has none, named so that it never takes the place of
+	 * resilience4j's or Spring Cloud's {@code circuitBreakerRegistry}.
+	 */
 	@Bean
 	@ConditionalOnMissingBean
-	CircuitBreakerRegistry circuitBreakerRegistry() {
-		return CircuitBreakerRegistry.ofDefaults();
+	CircuitBreakerRegistry grpcScaleCircuitBreakerRegistry(GrpcScaleCircuitBreakerProperties properties) {
+		return CircuitBreakerRegistry.of(CircuitBreakerSettingsMapper.defaults(properties).toConfig());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	GrpcCircuitBreakers grpcCircuitBreakers(GrpcScaleProperties properties, CircuitBreakerRegistry registry,
+	GrpcCircuitBreakers grpcCircuitBreakers(GrpcScaleCircuitBreakerProperties breaker, CircuitBreakerRegistry registry,
 			ObjectProvider<GrpcCircuitBreakersCustomizer> customizers, ApplicationEventPublisher publisher) {
-		GrpcScaleProperties.CircuitBreaker breaker = properties.getCircuitBreaker();
 		CircuitBreakerSettings defaults = CircuitBreakerSettingsMapper.defaults(breaker);
 		GrpcCircuitBreakers.Builder builder = GrpcCircuitBreakers.builder().registry(registry).defaults(defaults);
-		breaker.getInstances()
-			.forEach((name, instance) -> builder.override(name,
-					CircuitBreakerSettingsMapper.override(defaults, name, instance)));
+		breaker.getInstances().forEach((name, instance) -> {
+			CircuitBreakerConfig config = CircuitBreakerSettingsMapper.override(defaults, name, instance).toConfig();
+			builder.override(name, config);
+			// never replaces a configuration the application gave the registry, nor its default
+			if (!"default".equals(name) && registry.getConfiguration(name).isEmpty()) {
+				registry.addConfiguration(name, config);
+			}
+		});
 		builder.listener((transition) -> publisher
 			.publishEvent(new CircuitBreakerStateChangedEvent(GrpcCircuitBreakers.class, transition)));
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
 		return builder.build();
 	}
 
+	/**
+	 * Breakers on channels. A {@code discovery:///} channel keeps the service config Boot gives it
+	 * ({@code spring.grpc.client.channel.<name>.service-config}, {@code .health}, and
+	 * {@code .default.load-balancing-policy}): its load-balancing policy becomes the child of
+	 * {@code grpc_scale_round_robin} in the channel's default service config, and the channel ignores the
+	 * resolver's own service config ({@code disableServiceConfigLookUp()}), so the default applies.
+	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(GrpcChannelBuilderCustomizer.class)
 	static class ChannelConfiguration {
@@ -77,18 +110,82 @@ public final class GrpcScaleCircuitBreakerAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean(name = "circuitBreakerGrpcChannelBuilderCustomizer")
 		<T extends ManagedChannelBuilder<T>> GrpcChannelBuilderCustomizer<T> circuitBreakerGrpcChannelBuilderCustomizer(
-				GrpcCircuitBreakers breakers, GrpcScaleProperties properties, Environment environment) {
+				GrpcCircuitBreakers breakers, GrpcScaleCircuitBreakerProperties properties, Environment environment) {
 			CircuitBreakerLoadBalancerProvider.registerDefault();
-			Set<String> named = Set.copyOf(properties.getCircuitBreaker().getChannels());
-			List<String> excluded = List.copyOf(properties.getCircuitBreaker().getExcludedMethods());
+			Set<String> named = Set.copyOf(properties.getChannels());
+			List<String> excluded = List.copyOf(properties.getExcludedMethods());
 			return (requested, builder) -> {
 				String target = environment.getProperty("spring.grpc.client.channel." + requested + ".target",
 						requested);
-				if (DiscoveryNameResolverProvider.serviceName(target) != null || named.contains(requested)) {
+				boolean discovery = DiscoveryNameResolverProvider.serviceName(target) != null;
+				if (discovery || named.contains(requested)) {
 					builder.setNameResolverArg(GrpcCircuitBreakers.NAME_RESOLVER_ARG, breakers);
 					builder.intercept(CircuitBreakerClientInterceptor.builder(breakers).excludedMethods(excluded).build());
 				}
+				if (discovery) {
+					// the default service config, policy wrapped below, applies instead of the resolver's
+					builder.disableServiceConfigLookUp();
+				}
 			};
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnClass(GrpcClientDefaultServiceConfigCustomizer.class)
+		static class ServiceConfigConfiguration {
+
+			/**
+			 * Makes a {@code discovery:///} channel's policy (its {@code service-config} load balancing, else
+			 * its {@code default.load-balancing-policy}, else {@code round_robin}) the child of
+			 * {@code grpc_scale_round_robin}, keeping the rest of its service config. Runs after other
+			 * customizers. A child policy gRPC cannot parse is left as is, so the channel reports it as it
+			 * would without breakers.
+			 */
+			@Bean
+			@Order(Ordered.LOWEST_PRECEDENCE)
+			@ConditionalOnMissingBean(name = "circuitBreakerGrpcClientDefaultServiceConfigCustomizer")
+			GrpcClientDefaultServiceConfigCustomizer circuitBreakerGrpcClientDefaultServiceConfigCustomizer(
+					Environment environment, ObjectProvider<GrpcClientProperties> clientProperties) {
+				CircuitBreakerLoadBalancerProvider.registerDefault();
+				return (requested, serviceConfig) -> {
+					String target = environment.getProperty("spring.grpc.client.channel." + requested + ".target",
+							requested);
+					if (DiscoveryNameResolverProvider.serviceName(target) == null) {
+						return;
+					}
+					Map<String, Object> wrapped = CircuitBreakerLoadBalancerProvider.wrapServiceConfig(serviceConfig,
+							defaultPolicy(clientProperties.getIfAvailable(), requested));
+					if (parses(wrapped)) {
+						serviceConfig.clear();
+						serviceConfig.putAll(wrapped);
+					}
+				};
+			}
+
+			/** The policy Boot gives the channel with {@code defaultLoadBalancingPolicy}. */
+			private static String defaultPolicy(@Nullable GrpcClientProperties properties, String requested) {
+				GrpcClientProperties.Channel channel = (properties != null) ? properties.getChannel().get(requested)
+						: null;
+				if (channel == null && properties != null) {
+					channel = properties.getChannel().get("default");
+				}
+				String policy = (channel != null) ? channel.getDefault().getLoadBalancingPolicy() : null;
+				return (policy != null && !policy.isBlank()) ? policy : "round_robin";
+			}
+
+			private static boolean parses(Map<String, Object> serviceConfig) {
+				Object policies = serviceConfig.get("loadBalancingConfig");
+				LoadBalancerProvider provider = LoadBalancerRegistry.getDefaultRegistry()
+					.getProvider(CircuitBreakerLoadBalancerProvider.POLICY_NAME);
+				if (provider == null || !(policies instanceof List<?> list) || list.isEmpty()
+						|| !(list.get(0) instanceof Map<?, ?> first)
+						|| !(first.get(CircuitBreakerLoadBalancerProvider.POLICY_NAME) instanceof Map<?, ?> config)) {
+					return false;
+				}
+				@SuppressWarnings("unchecked")
+				Map<String, ?> raw = (Map<String, ?>) config;
+				return provider.parseLoadBalancingPolicyConfig(raw).getError() == null;
+			}
+
 		}
 
 	}

@@ -2,8 +2,6 @@ package dev.grpcscale.autoconfigure.cluster;
 
 import java.beans.PropertyDescriptor;
 import java.util.Arrays;
-
-import java.util.Map;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -13,13 +11,11 @@ import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
-import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
+import dev.grpcscale.autoconfigure.GrpcScaleClusterProperties;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 
 /**
- * Maps {@code grpc.scale.cluster.*} onto {@link LeaderElectionSettings}; a value the builder rejects stops
- * start-up with the property's name.
+ * Maps {@code grpc.scale.cluster.*}, validated when it was bound, onto {@link LeaderElectionSettings}.
  */
 final class ClusterPropertyMapper {
 
@@ -39,34 +35,25 @@ final class ClusterPropertyMapper {
 	 * @param namespaceProperty the property the namespace comes from, relative to {@link #PREFIX}
 	 * @param applicationName {@code spring.application.name}, the default election name
 	 * @return the settings
-	 * @throws InvalidGrpcScalePropertiesException if a value is rejected
 	 */
-	static LeaderElectionSettings settings(GrpcScaleProperties.Cluster cluster, Supplier<String> serverAddress,
+	static LeaderElectionSettings settings(GrpcScaleClusterProperties cluster, Supplier<String> serverAddress,
 			String namespace, String namespaceProperty, @Nullable String applicationName) {
-		Map<String, String> properties = Map.of("nodeId", "node-id", "nodes[]", "nodes", "address", "address",
-				"heartbeatInterval", "heartbeat-interval", "electionTimeout", "election-timeout", "electionName",
-				"election-name", "namespace", namespaceProperty);
-		try {
-			LeaderElectionSettings.Builder builder = LeaderElectionSettings.builder();
-			PropertyMapper map = PropertyMapper.get();
-			map.from(cluster::getNodeId).to(builder::nodeId);
-			if (cluster.getAddress().isEmpty()) {
-				builder.address(serverAddress);
-			}
-			else {
-				builder.address(cluster.getAddress());
-			}
-			map.from(cluster::getNodes).to(builder::nodes);
-			map.from(cluster::isLeaderElection).to(builder::leaderElection);
-			map.from(cluster::getHeartbeatInterval).to(builder::heartbeatInterval);
-			map.from(cluster::getElectionTimeout).to(builder::electionTimeout);
-			builder.namespace(namespace);
-			builder.electionName(electionName(cluster, applicationName));
-			return builder.build();
+		LeaderElectionSettings.Builder builder = LeaderElectionSettings.builder();
+		PropertyMapper map = PropertyMapper.get();
+		map.from(cluster::getNodeId).to(builder::nodeId);
+		if (cluster.getAddress().isEmpty()) {
+			builder.address(serverAddress);
 		}
-		catch (IllegalArgumentException ex) {
-			throw InvalidGrpcScalePropertiesException.fromBuilder(PREFIX, properties, ex);
+		else {
+			builder.address(cluster.getAddress());
 		}
+		map.from(cluster::getNodes).to(builder::nodes);
+		map.from(cluster::isLeaderElection).to(builder::leaderElection);
+		map.from(cluster::getHeartbeatInterval).to(builder::heartbeatInterval);
+		map.from(cluster::getElectionTimeout).to(builder::electionTimeout);
+		builder.namespace(namespace);
+		builder.electionName(electionName(cluster, applicationName));
+		return builder.build();
 	}
 
 	/**
@@ -93,7 +80,7 @@ final class ClusterPropertyMapper {
 	}
 
 	/** {@code election-name}, else {@code spring.application.name}, else {@value #DEFAULT_ELECTION_NAME}. */
-	static String electionName(GrpcScaleProperties.Cluster cluster, @Nullable String applicationName) {
+	static String electionName(GrpcScaleClusterProperties cluster, @Nullable String applicationName) {
 		if (cluster.getElectionName() != null) {
 			return cluster.getElectionName();
 		}

@@ -1,5 +1,8 @@
 package dev.grpcscale.autoconfigure.cluster;
 
+import io.etcd.jetcd.Client;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -12,14 +15,18 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
+import dev.grpcscale.autoconfigure.ConsulConnections;
+import dev.grpcscale.autoconfigure.EtcdConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleClusterProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.autoconfigure.GrpcServerAddress;
 import dev.grpcscale.cluster.InMemoryLeaderElection;
 import dev.grpcscale.cluster.LeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.consul.ConsulLeaderElection;
 import dev.grpcscale.cluster.etcd.EtcdLeaderElection;
+import dev.grpcscale.consul.ConsulClient;
 
 /**
  * Auto-configuration of clustering and leader election: a {@link LeaderElection} on the backend named by
@@ -39,10 +46,17 @@ import dev.grpcscale.cluster.etcd.EtcdLeaderElection;
  * do not share an election. Memory elections are JVM-wide groups under {@code grpc-scale/<election>}; etcd
  * elections live under {@code <etcd namespace>/cluster/<election>/}, Consul elections under the KV keys
  * {@code grpc-scale/cluster/<election>/}.
+ *
+ * <p>The etcd and Consul elections run on the application's one client of their backend (the jetcd
+ * {@code Client} or {@code ConsulClient} bean that discovery's registry uses, or one a user defined), closed
+ * after the election. Only when discovery runs on the same backend and {@code grpc.scale.cluster.etcd.*} /
+ * {@code grpc.scale.cluster.consul.*} set other connection settings (endpoints, credentials, TLS; host, port,
+ * scheme, token, request timeout, trust store), or when the application has no such client, does the election
+ * get a client of its own, closed with it.
  */
 @AutoConfiguration(before = GrpcScaleAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "grpc.scale.cluster.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(GrpcScaleProperties.class)
+@EnableConfigurationProperties({ GrpcScaleClusterProperties.class, GrpcScaleDiscoveryProperties.class })
 public final class GrpcScaleClusterAutoConfiguration {
 
 	/** Namespace of memory elections: their JVM-wide group is {@code grpc-scale/<election name>}. */
@@ -54,9 +68,9 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(LeaderElection.class)
-		InMemoryLeaderElection inMemoryLeaderElection(GrpcScaleProperties properties, GrpcServerAddress serverAddress,
+		InMemoryLeaderElection inMemoryLeaderElection(GrpcScaleClusterProperties properties, GrpcServerAddress serverAddress,
 				Environment environment) {
-			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), serverAddress,
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
 					MEMORY_NAMESPACE, "provider", environment.getProperty("spring.application.name"));
 			return InMemoryLeaderElection.shared(settings);
 		}
@@ -68,18 +82,31 @@ public final class GrpcScaleClusterAutoConfiguration {
 	@ConditionalOnProperty(name = "grpc.scale.cluster.provider", havingValue = "etcd")
 	static class EtcdClusterConfiguration {
 
+		/**
+		 * The application's jetcd {@code Client} (shared with discovery's registry), or one of the cluster's own
+		 * when discovery runs on etcd with other connection settings, or when the application has none.
+		 */
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean({ LeaderElection.class, ClusterEtcdClient.class })
-		ClusterEtcdClient clusterEtcdClient(Environment environment) {
-			return ClusterEtcdClient.create(ClusterEtcdClient.effectiveSettings(environment));
+		ClusterEtcdClient clusterEtcdClient(Environment environment, GrpcScaleClusterProperties cluster,
+				GrpcScaleDiscoveryProperties discovery, ObjectProvider<Client> applicationClient,
+				ConfigurableListableBeanFactory beanFactory) {
+			// both properties beans: bound and validated before the effective settings are read from the environment
+			GrpcScaleDiscoveryProperties.EtcdConnection etcd = ClusterEtcdClient.effectiveSettings(environment);
+			boolean sameConnection = !ApplicationClients.discoveryRunsOn(discovery, "etcd")
+					|| EtcdConnections.sameConnection(discovery.getEtcd(), etcd);
+			Client shared = ApplicationClients.shared(applicationClient, Client.class, sameConnection, beanFactory,
+					"clusterEtcdClient");
+			return (shared != null) ? ClusterEtcdClient.shared(shared, etcd.getNamespace())
+					: ClusterEtcdClient.create(etcd);
 		}
 
 		/** Destroyed before the {@link ClusterEtcdClient} it depends on, so it leaves while the client is open. */
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(LeaderElection.class)
-		EtcdLeaderElection etcdLeaderElection(ClusterEtcdClient etcd, GrpcScaleProperties properties,
+		EtcdLeaderElection etcdLeaderElection(ClusterEtcdClient etcd, GrpcScaleClusterProperties properties,
 				GrpcServerAddress serverAddress, Environment environment) {
-			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), serverAddress,
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
 					etcd.namespace(), "etcd.namespace", environment.getProperty("spring.application.name"));
 			return EtcdLeaderElection.create(etcd.client(), settings);
 		}
@@ -91,15 +118,24 @@ public final class GrpcScaleClusterAutoConfiguration {
 	@ConditionalOnProperty(name = "grpc.scale.cluster.provider", havingValue = "consul")
 	static class ConsulClusterConfiguration {
 
+		/**
+		 * Runs on the application's {@code ConsulClient} (shared with discovery's registry), or on a client of its
+		 * own when discovery runs on Consul with other connection settings, or when the application has none.
+		 */
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(LeaderElection.class)
-		ConsulLeaderElection consulLeaderElection(GrpcScaleProperties properties, GrpcServerAddress serverAddress,
-				Environment environment) {
-			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties.getCluster(), serverAddress,
+		ConsulLeaderElection consulLeaderElection(GrpcScaleClusterProperties properties,
+				GrpcScaleDiscoveryProperties discovery, GrpcServerAddress serverAddress, Environment environment,
+				ObjectProvider<ConsulClient> applicationClient, ConfigurableListableBeanFactory beanFactory) {
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
 					ClusterConsulElectionFactory.NAMESPACE, "provider",
 					environment.getProperty("spring.application.name"));
-			return ClusterConsulElectionFactory.create(ClusterConsulElectionFactory.effectiveSettings(environment),
-					settings);
+			GrpcScaleClusterProperties.Consul consul = ClusterConsulElectionFactory.effectiveSettings(environment);
+			boolean sameConnection = !ApplicationClients.discoveryRunsOn(discovery, "consul")
+					|| ConsulConnections.sameConnection(discovery.getConsul(), consul);
+			ConsulClient shared = ApplicationClients.shared(applicationClient, ConsulClient.class, sameConnection,
+					beanFactory, "consulLeaderElection");
+			return ClusterConsulElectionFactory.create(consul, settings, shared);
 		}
 
 	}

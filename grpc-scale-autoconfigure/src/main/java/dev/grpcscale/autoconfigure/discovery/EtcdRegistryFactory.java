@@ -1,45 +1,36 @@
 package dev.grpcscale.autoconfigure.discovery;
 
-import java.util.HashMap;
-import java.util.Map;
-
+import io.etcd.jetcd.Client;
 import org.springframework.boot.context.properties.PropertyMapper;
 
 import dev.grpcscale.autoconfigure.EtcdConnections;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
-import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
 
 /**
- * Builds an {@link EtcdServiceRegistry} from {@code grpc.scale.*.etcd} properties; a value the builder
- * rejects stops start-up with the property's name.
+ * Builds the application's jetcd {@link Client} and an {@link EtcdServiceRegistry} on it from
+ * {@code grpc.scale.service-discovery.etcd.*}, validated when they were bound.
  */
 final class EtcdRegistryFactory {
 
-	/** Builder setting to property, relative to the etcd prefix. */
-	private static final Map<String, String> PROPERTIES;
-
-	static {
-		Map<String, String> properties = new HashMap<>(EtcdConnections.PROPERTIES);
-		properties.putAll(Map.of("namespace", "namespace", "leaseTtl", "lease-ttl", "requestTimeout", "request-timeout"));
-		PROPERTIES = Map.copyOf(properties);
-	}
+	static final String PREFIX = "grpc.scale.service-discovery.etcd.";
 
 	private EtcdRegistryFactory() {
 	}
 
-	static EtcdServiceRegistry create(GrpcScaleProperties.Etcd etcd, String prefix) {
-		try {
-			EtcdServiceRegistry.Builder builder = EtcdServiceRegistry.builder().connection(EtcdConnections.connection(etcd));
-			PropertyMapper map = PropertyMapper.get();
-			map.from(etcd::getNamespace).to(builder::namespace);
-			map.from(etcd::getLeaseTtl).to(builder::leaseTtl);
-			map.from(etcd::getRequestTimeout).to(builder::requestTimeout);
-			return builder.build();
-		}
-		catch (IllegalArgumentException ex) {
-			throw InvalidGrpcScalePropertiesException.fromBuilder(prefix, PROPERTIES, ex);
-		}
+	/** The client of the connection settings (endpoints, credentials, TLS). */
+	static Client client(GrpcScaleDiscoveryProperties.Etcd etcd) {
+		return EtcdConnections.connection(etcd).build();
+	}
+
+	/** The registry on a client it does not own. */
+	static EtcdServiceRegistry create(GrpcScaleDiscoveryProperties.Etcd etcd, Client client) {
+		EtcdServiceRegistry.Builder builder = EtcdServiceRegistry.builder().client(client);
+		PropertyMapper map = PropertyMapper.get();
+		map.from(etcd::getNamespace).to(builder::namespace);
+		map.from(etcd::getLeaseTtl).to(builder::leaseTtl);
+		map.from(etcd::getRequestTimeout).to(builder::requestTimeout);
+		return builder.build();
 	}
 
 }

@@ -1,5 +1,6 @@
 package dev.grpcscale.autoconfigure.discovery;
 
+import io.etcd.jetcd.Client;
 import io.grpc.ManagedChannelBuilder;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -12,7 +13,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
 
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
+import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
 import dev.grpcscale.discovery.ServiceDiscovery;
@@ -24,12 +26,15 @@ import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
  * Auto-configuration of service discovery: the backend named by
  * {@code grpc.scale.service-discovery.provider} ({@code memory}, {@code etcd} with
  * {@code io.etcd:jetcd-core} on the classpath, or {@code consul} with Jackson 3 on the classpath), as a {@link ServiceRegistry} and {@link ServiceDiscovery}
- * bean, and, with Boot's gRPC client, the {@code discovery:///<service>} targets of every channel made by
+ * bean (etcd and Consul on the application's one backend client, a {@code Client} bean
+ * {@code grpcScaleEtcdClient} or a {@code ConsulClient} bean {@code grpcScaleConsulClient}, which the cluster's
+ * election of the same backend shares; define your own bean of that type to replace it), and, with Boot's gRPC
+ * client, the {@code discovery:///<service>} targets of every channel made by
  * {@code GrpcChannelFactory} or {@code @ImportGrpcClients}.
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "grpc.scale.service-discovery.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(GrpcScaleProperties.class)
+@EnableConfigurationProperties(GrpcScaleDiscoveryProperties.class)
 public final class GrpcScaleDiscoveryAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
@@ -39,8 +44,8 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
-		InMemoryServiceRegistry inMemoryServiceRegistry(GrpcScaleProperties properties) {
-			return InMemoryServiceRegistry.shared(properties.getServiceDiscovery().getMemory().getNamespace());
+		InMemoryServiceRegistry inMemoryServiceRegistry(GrpcScaleDiscoveryProperties properties) {
+			return InMemoryServiceRegistry.shared(properties.getMemory().getNamespace());
 		}
 
 	}
@@ -50,11 +55,20 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 	@ConditionalOnProperty(name = "grpc.scale.service-discovery.provider", havingValue = "etcd")
 	static class EtcdDiscoveryConfiguration {
 
+		/**
+		 * The application's one jetcd client, on {@code grpc.scale.service-discovery.etcd.*}: the registry and
+		 * the etcd cluster provider share it, and it is closed after both.
+		 */
+		@Bean(destroyMethod = "close")
+		@ConditionalOnMissingBean(Client.class)
+		Client grpcScaleEtcdClient(GrpcScaleDiscoveryProperties properties) {
+			return EtcdRegistryFactory.client(properties.getEtcd());
+		}
+
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
-		EtcdServiceRegistry etcdServiceRegistry(GrpcScaleProperties properties) {
-			return EtcdRegistryFactory.create(properties.getServiceDiscovery().getEtcd(),
-					"grpc.scale.service-discovery.etcd.");
+		EtcdServiceRegistry etcdServiceRegistry(GrpcScaleDiscoveryProperties properties, Client etcdClient) {
+			return EtcdRegistryFactory.create(properties.getEtcd(), etcdClient);
 		}
 
 	}
@@ -64,10 +78,20 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 	@ConditionalOnProperty(name = "grpc.scale.service-discovery.provider", havingValue = "consul")
 	static class ConsulDiscoveryConfiguration {
 
+		/**
+		 * The application's one Consul client, on {@code grpc.scale.service-discovery.consul.*}: the registry and
+		 * the Consul cluster provider share it, and it is closed after both.
+		 */
+		@Bean(destroyMethod = "close")
+		@ConditionalOnMissingBean(ConsulClient.class)
+		ConsulClient grpcScaleConsulClient(GrpcScaleDiscoveryProperties properties) {
+			return ConsulRegistryFactory.client(properties.getConsul());
+		}
+
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
-		ConsulServiceRegistry consulServiceRegistry(GrpcScaleProperties properties) {
-			return ConsulRegistryFactory.create(properties.getServiceDiscovery().getConsul());
+		ConsulServiceRegistry consulServiceRegistry(GrpcScaleDiscoveryProperties properties, ConsulClient consulClient) {
+			return ConsulRegistryFactory.create(properties.getConsul(), consulClient);
 		}
 
 	}

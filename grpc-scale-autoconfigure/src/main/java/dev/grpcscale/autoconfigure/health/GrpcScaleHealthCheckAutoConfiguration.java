@@ -13,13 +13,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.grpc.client.autoconfigure.GrpcClientProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 import org.springframework.grpc.client.ChannelCredentialsProvider;
 
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleHealthCheckProperties;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
@@ -40,6 +41,7 @@ import dev.grpcscale.health.HealthCheckingServiceDiscovery;
 		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
 				"org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration" })
 @ConditionalOnBooleanProperty(name = "grpc.scale.health-check.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(GrpcScaleHealthCheckProperties.class)
 public final class GrpcScaleHealthCheckAutoConfiguration {
 
 	private static final String HEALTH_CHECKING_DISCOVERY = "healthCheckingServiceDiscovery";
@@ -54,10 +56,10 @@ public final class GrpcScaleHealthCheckAutoConfiguration {
 	@ConditionalOnMissingBean(HealthCheckingServiceDiscovery.class)
 	@ConditionalOnBean(ServiceDiscovery.class)
 	HealthCheckingServiceDiscovery healthCheckingServiceDiscovery(ListableBeanFactory beanFactory,
-			GrpcScaleProperties properties, ObjectProvider<ProbeChannelFactory> channels,
+			GrpcScaleHealthCheckProperties properties, ObjectProvider<ProbeChannelFactory> channels,
 			ObjectProvider<HealthCheckListener> listeners) {
 		HealthCheckingServiceDiscovery.Builder builder = HealthCheckingServiceDiscovery.builder(backend(beanFactory))
-			.options(HealthCheckOptionsMapper.map(properties.getHealthCheck()))
+			.options(HealthCheckOptionsMapper.map(properties))
 			.paused(true);
 		ProbeChannelFactory channelFactory = channels.getIfAvailable();
 		if (channelFactory != null) {

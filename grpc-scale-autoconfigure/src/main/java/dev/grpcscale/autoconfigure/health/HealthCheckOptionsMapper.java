@@ -1,35 +1,24 @@
 package dev.grpcscale.autoconfigure.health;
 
-import java.util.Map;
-
 import org.springframework.boot.context.properties.PropertyMapper;
 
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
-import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesException;
+import dev.grpcscale.autoconfigure.GrpcScaleHealthCheckProperties;
 import dev.grpcscale.health.HealthCheckOptions;
 
 /** Maps {@code grpc.scale.health-check.*} onto {@link HealthCheckOptions}. */
 final class HealthCheckOptionsMapper {
 
-	private static final Map<String, String> PROPERTIES = Map.of("interval", "interval", "timeout", "timeout",
-			"retries", "retries", "endpoint", "endpoint");
-
 	private HealthCheckOptionsMapper() {
 	}
 
-	static HealthCheckOptions map(GrpcScaleProperties.HealthCheck properties) {
-		try {
-			HealthCheckOptions.Builder builder = HealthCheckOptions.builder();
-			PropertyMapper map = PropertyMapper.get();
-			map.from(properties::getInterval).to(builder::interval);
-			map.from(properties::getTimeout).to(builder::timeout);
-			map.from(properties::getRetries).to(builder::retries);
-			map.from(properties::getEndpoint).to(builder::endpoint);
-			return builder.build();
-		}
-		catch (IllegalArgumentException ex) {
-			throw InvalidGrpcScalePropertiesException.fromBuilder("grpc.scale.health-check.", PROPERTIES, ex);
-		}
+	static HealthCheckOptions map(GrpcScaleHealthCheckProperties properties) {
+		HealthCheckOptions.Builder builder = HealthCheckOptions.builder();
+		PropertyMapper map = PropertyMapper.get();
+		map.from(properties::getInterval).to(builder::interval);
+		map.from(properties::getTimeout).to(builder::timeout);
+		map.from(properties::getRetries).to(builder::retries);
+		map.from(properties::getEndpoint).to(builder::endpoint);
+		return builder.build();
 	}
 
 }

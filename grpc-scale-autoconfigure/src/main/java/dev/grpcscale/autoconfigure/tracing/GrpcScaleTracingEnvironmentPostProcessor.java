@@ -14,7 +14,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleTracingProperties;
 
 /**
  * Maps {@code grpc.scale.tracing.*} onto the properties of Spring Boot's tracing, so the seed's settings
@@ -55,10 +55,10 @@ public class GrpcScaleTracingEnvironmentPostProcessor implements EnvironmentPost
 
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-		GrpcScaleProperties.Tracing tracing;
+		GrpcScaleTracingProperties tracing;
 		try {
 			tracing = Binder.get(environment)
-				.bind("grpc.scale.tracing", Bindable.of(GrpcScaleProperties.Tracing.class))
+				.bind("grpc.scale.tracing", Bindable.of(GrpcScaleTracingProperties.class))
 				.orElse(null);
 		}
 		catch (RuntimeException ex) {
@@ -74,7 +74,7 @@ public class GrpcScaleTracingEnvironmentPostProcessor implements EnvironmentPost
 		}
 	}
 
-	static Map<String, Object> map(GrpcScaleProperties.Tracing tracing, @Nullable String explicitTransport) {
+	static Map<String, Object> map(GrpcScaleTracingProperties tracing, @Nullable String explicitTransport) {
 		Map<String, Object> mapped = new LinkedHashMap<>();
 		double rate = tracing.getSamplingRate();
 		if (rate >= 0.0 && rate <= 1.0) {

@@ -56,6 +56,18 @@ class GrpcScaleActuatorTests {
 	}
 
 	@Test
+	void circuitBreakersIndicatorHasAnIdOfItsOwnAndBothItsKeysTurnItOff() {
+		ApplicationContextRunner runner = this.runner.withConfiguration(
+				AutoConfigurations.of(dev.grpcscale.autoconfigure.circuitbreaker.GrpcScaleCircuitBreakerAutoConfiguration.class));
+		runner.run((context) -> assertThat(context).hasBean("grpcScaleCircuitBreakersHealthIndicator")
+			.doesNotHaveBean("circuitBreakersHealthIndicator"));
+		runner.withPropertyValues("management.health.grpc-scale-circuit-breakers.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(CircuitBreakersHealthIndicator.class));
+		runner.withPropertyValues("management.health.circuitbreakers.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(CircuitBreakersHealthIndicator.class));
+	}
+
+	@Test
 	void userHealthIndicatorReplacesOurs() {
 		this.runner.withUserConfiguration(UserIndicator.class).run((context) -> assertThat(context)
 			.getBean("discoveryHealthIndicator")
@@ -122,7 +134,9 @@ class GrpcScaleActuatorTests {
 			HttpResponse<String> health = http.send(
 					HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health")).build(),
 					HttpResponse.BodyHandlers.ofString());
-			assertThat(health.body()).contains("\"discovery\":{").contains("\"namespace\":\"" + namespace + "\"");
+			assertThat(health.body()).contains("\"discovery\":{")
+				.contains("\"namespace\":\"" + namespace + "\"")
+				.contains("\"grpcScaleCircuitBreakers\":{");
 		}
 	}
 

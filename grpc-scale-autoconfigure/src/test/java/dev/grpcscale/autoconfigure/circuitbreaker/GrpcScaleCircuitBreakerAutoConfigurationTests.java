@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -59,8 +60,10 @@ class GrpcScaleCircuitBreakerAutoConfigurationTests {
 				.hasSingleBean(GrpcCircuitBreakers.class)
 				.hasBean("circuitBreakerGrpcChannelBuilderCustomizer");
 			GrpcCircuitBreakers breakers = context.getBean(GrpcCircuitBreakers.class);
-			assertThat(breakers.settings("anything").failureThreshold()).isEqualTo(5);
-			assertThat(breakers.settings("anything").recoveryTimeout()).isEqualTo(Duration.ofSeconds(30));
+			assertThat(context).hasBean("grpcScaleCircuitBreakerRegistry").doesNotHaveBean("circuitBreakerRegistry");
+			assertThat(breakers.config("anything").getMinimumNumberOfCalls()).isEqualTo(5);
+			assertThat(breakers.config("anything").getWaitIntervalFunctionInOpenState().apply(1)).isEqualTo(30_000L);
+			assertThat(breakers.registry().getDefaultConfig().getMinimumNumberOfCalls()).isEqualTo(5);
 			EnhancedServiceManager manager = context.getBean(EnhancedServiceManager.class);
 			assertThat(manager.executeWithEnhancements(() -> "ok", "op")).isEqualTo("ok");
 			assertThat(manager.getCircuitBreakerMetrics().totalRequests()).isEqualTo(1);
@@ -78,12 +81,23 @@ class GrpcScaleCircuitBreakerAutoConfigurationTests {
 					"grpc.scale.circuit-breaker.instances.payments.failure-rate-threshold=50")
 			.run((context) -> {
 				GrpcCircuitBreakers breakers = context.getBean(GrpcCircuitBreakers.class);
-				assertThat(breakers.settings("orders").failureThreshold()).isEqualTo(2);
-				assertThat(breakers.settings("orders").expectedErrors()).containsExactlyInAnyOrder(
-						io.grpc.Status.Code.UNAVAILABLE, io.grpc.Status.Code.INTERNAL);
-				assertThat(breakers.settings("payments").failureThreshold()).isEqualTo(7);
-				assertThat(breakers.settings("payments").failureRateThreshold()).isEqualTo(50f);
-				assertThat(breakers.settings("payments").recoveryTimeout()).isEqualTo(Duration.ofSeconds(10));
+				CircuitBreakerConfig orders = breakers.config("orders");
+				assertThat(orders.getMinimumNumberOfCalls()).isEqualTo(2);
+				assertThat(orders.getSlidingWindowSize()).isEqualTo(60);
+				assertThat(orders.getRecordExceptionPredicate()
+					.test(io.grpc.Status.INTERNAL.asRuntimeException())).isTrue();
+				assertThat(orders.getRecordExceptionPredicate()
+					.test(io.grpc.Status.NOT_FOUND.asRuntimeException())).isFalse();
+				CircuitBreakerConfig payments = breakers.config("payments");
+				assertThat(payments.getMinimumNumberOfCalls()).isEqualTo(7);
+				assertThat(payments.getFailureRateThreshold()).isEqualTo(50f);
+				// inherited from the defaults
+				assertThat(payments.getWaitIntervalFunctionInOpenState().apply(1)).isEqualTo(10_000L);
+				assertThat(payments.getRecordExceptionPredicate()
+					.test(io.grpc.Status.INTERNAL.asRuntimeException())).isTrue();
+				// the same configuration, by name, in resilience4j's registry
+				assertThat(breakers.registry().getConfiguration("payments")).containsSame(payments);
+				assertThat(breakers.config("payments/instance-1")).isSameAs(payments);
 			});
 	}
 
@@ -131,9 +145,40 @@ class GrpcScaleCircuitBreakerAutoConfigurationTests {
 	}
 
 	@Test
+	void applicationsRegistryIsSharedWithoutTouchingItsDefaultOrItsConfigurations() {
+		this.runner.withUserConfiguration(UserRegistry.class)
+			.withPropertyValues("grpc.scale.circuit-breaker.failure-threshold=3",
+					"grpc.scale.circuit-breaker.instances.ledger.failure-threshold=9",
+					"grpc.scale.circuit-breaker.instances.payments.failure-threshold=4")
+			.run((context) -> {
+				CircuitBreakerRegistry registry = context.getBean(UserRegistry.class).registry;
+				assertThat(context).getBeans(CircuitBreakerRegistry.class).containsOnlyKeys("userCircuitBreakerRegistry");
+				GrpcCircuitBreakers breakers = context.getBean(GrpcCircuitBreakers.class);
+				// the application's default stays resilience4j's; grpc-scale's defaults are its own
+				assertThat(registry.getDefaultConfig().getMinimumNumberOfCalls()).isEqualTo(100);
+				assertThat(breakers.config("orders").getMinimumNumberOfCalls()).isEqualTo(3);
+				// a configuration the application named is kept; grpc-scale's breaker of that name uses its own
+				assertThat(registry.getConfiguration("payments")).get()
+					.extracting(CircuitBreakerConfig::getMinimumNumberOfCalls)
+					.isEqualTo(42);
+				assertThat(breakers.config("payments").getMinimumNumberOfCalls()).isEqualTo(4);
+				assertThat(registry.getConfiguration("ledger")).get()
+					.extracting(CircuitBreakerConfig::getMinimumNumberOfCalls)
+					.isEqualTo(9);
+				// the application's own breakers and grpc-scale's live side by side in it
+				registry.circuitBreaker("app-breaker");
+				breakers.serviceBreaker("orders");
+				assertThat(registry.getAllCircuitBreakers()).extracting(CircuitBreaker::getName)
+					.contains("app-breaker", "orders");
+				assertThat(breakers.states()).containsOnlyKeys("orders");
+			});
+	}
+
+	@Test
 	void customizersRunAfterProperties() {
 		this.runner.withUserConfiguration(Customizer.class)
-			.run((context) -> assertThat(context.getBean(GrpcCircuitBreakers.class).settings("special").failureThreshold())
+			.run((context) -> assertThat(
+					context.getBean(GrpcCircuitBreakers.class).config("special").getMinimumNumberOfCalls())
 				.isEqualTo(42));
 	}
 
@@ -245,6 +290,10 @@ class GrpcScaleCircuitBreakerAutoConfigurationTests {
 	static class UserRegistry {
 
 		final CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+
+		UserRegistry() {
+			this.registry.addConfiguration("payments", CircuitBreakerConfig.custom().minimumNumberOfCalls(42).build());
+		}
 
 		@Bean
 		CircuitBreakerRegistry userCircuitBreakerRegistry() {

@@ -13,7 +13,8 @@ import org.springframework.mock.env.MockEnvironment;
 
 import dev.grpcscale.autoconfigure.LocalInstanceLifecycle;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleClusterProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.autoconfigure.TestServices;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 import dev.grpcscale.cluster.InMemoryLeaderElection;
@@ -84,22 +85,22 @@ class ConsulClusterAutoConfigurationTests {
 			.withProperty("grpc.scale.cluster.consul.token", "cluster-secret")
 			.withProperty("grpc.scale.cluster.consul.port", "8502")
 			.withProperty("grpc.scale.cluster.consul.lock-delay", "0s");
-		GrpcScaleProperties.ClusterConsul effective = ClusterConsulElectionFactory.effectiveSettings(environment);
+		GrpcScaleClusterProperties.Consul effective = ClusterConsulElectionFactory.effectiveSettings(environment);
 		assertThat(effective.getHost()).isEqualTo("consul.internal");
-		assertThat(effective.getScheme()).isEqualTo("https");
+		assertThat(effective.getScheme()).isEqualTo(GrpcScaleDiscoveryProperties.ConsulScheme.HTTPS);
 		assertThat(effective.getRequestTimeout()).isEqualTo(Duration.ofSeconds(3));
 		assertThat(effective.getTls().getTrustStoreType()).isEqualTo("JKS");
 		assertThat(effective.getPort()).isEqualTo(8502);
 		assertThat(effective.getToken()).isEqualTo("cluster-secret");
 		assertThat(effective.getLockDelay()).isZero();
 
-		GrpcScaleProperties.ClusterConsul defaults = ClusterConsulElectionFactory.effectiveSettings(
+		GrpcScaleClusterProperties.Consul defaults = ClusterConsulElectionFactory.effectiveSettings(
 				new MockEnvironment().withProperty("grpc.scale.cluster.consul.host", "10.0.0.9")
 					// not a discovery key: the cluster-only lock delay is never taken from there
 					.withProperty("grpc.scale.service-discovery.consul.lock-delay", "30s"));
 		assertThat(defaults.getHost()).isEqualTo("10.0.0.9");
 		assertThat(defaults.getPort()).isEqualTo(8500);
-		assertThat(defaults.getScheme()).isEqualTo("http");
+		assertThat(defaults.getScheme()).isEqualTo(GrpcScaleDiscoveryProperties.ConsulScheme.HTTP);
 		assertThat(defaults.getToken()).isNull();
 		assertThat(defaults.getLockDelay()).isNull();
 	}
@@ -133,7 +134,7 @@ class ConsulClusterAutoConfigurationTests {
 		this.runner.withPropertyValues("grpc.scale.cluster.consul.lock-delay=500ms").run((context) -> {
 			assertThat(context).hasFailed();
 			assertThat(context.getStartupFailure()).hasStackTraceContaining(
-					"grpc.scale.cluster.consul.lock-delay: 'PT0.5S' (expected: >= PT0.9S = min(heartbeatInterval");
+					"grpc.scale.cluster.consul.lock-delay: 'PT0.5S' (expected: >= PT0.9S = min(heartbeat-interval + request-timeout");
 		});
 	}
 

@@ -18,7 +18,7 @@ import org.springframework.mock.env.MockEnvironment;
 
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.autoconfigure.TestServices;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 import dev.grpcscale.cluster.ClusterMember;
@@ -74,13 +74,13 @@ class EtcdClusterAutoConfigurationTests {
 			.withProperty("grpc.scale.service-discovery.etcd.namespace", "/shop")
 			.withProperty("grpc.scale.cluster.etcd.username", "cluster")
 			.withProperty("grpc.scale.cluster.etcd.password", "cluster-secret");
-		GrpcScaleProperties.Etcd effective = ClusterEtcdClient.effectiveSettings(environment);
+		GrpcScaleDiscoveryProperties.EtcdConnection effective = ClusterEtcdClient.effectiveSettings(environment);
 		assertThat(effective.getEndpoints()).containsExactly("http://10.0.0.1:2379", "http://10.0.0.2:2379");
 		assertThat(effective.getNamespace()).isEqualTo("/shop");
 		assertThat(effective.getUsername()).isEqualTo("cluster");
 		assertThat(effective.getPassword()).isEqualTo("cluster-secret");
 
-		GrpcScaleProperties.Etcd defaults = ClusterEtcdClient.effectiveSettings(new MockEnvironment()
+		GrpcScaleDiscoveryProperties.EtcdConnection defaults = ClusterEtcdClient.effectiveSettings(new MockEnvironment()
 			.withProperty("grpc.scale.cluster.etcd.endpoints", "http://10.0.0.3:2379"));
 		assertThat(defaults.getEndpoints()).containsExactly("http://10.0.0.3:2379");
 		assertThat(defaults.getNamespace()).isEqualTo("/grpc-scale");

@@ -23,6 +23,7 @@ import org.springframework.grpc.server.lifecycle.GrpcServerLifecycle;
 import dev.grpcscale.autoconfigure.LocalInstanceLifecycle;
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
+import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesFailureAnalyzer;
 import dev.grpcscale.autoconfigure.TestServices;
 import dev.grpcscale.autoconfigure.actuate.ClusterHealthContributorAutoConfiguration;
 import dev.grpcscale.autoconfigure.actuate.ClusterHealthIndicator;
@@ -158,8 +159,10 @@ class GrpcScaleClusterAutoConfigurationTests {
 	void unknownProviderStopsStartUpListingTheProviders() {
 		this.runner.withPropertyValues("grpc.scale.cluster.provider=zookeeper").run((context) -> {
 			assertThat(context).hasFailed();
-			assertThat(context.getStartupFailure())
-				.hasStackTraceContaining("grpc.scale.cluster.provider: 'zookeeper' (expected: one of memory, etcd, consul)");
+			assertThat(new InvalidGrpcScalePropertiesFailureAnalyzer().analyze(context.getStartupFailure())
+				.getDescription()).contains("Property: grpc.scale.cluster.provider")
+				.contains("Value: 'zookeeper'")
+				.contains("Expected: one of memory, etcd, consul");
 		});
 	}
 

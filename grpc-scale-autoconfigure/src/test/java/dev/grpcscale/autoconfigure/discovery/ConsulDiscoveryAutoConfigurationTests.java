@@ -19,6 +19,7 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
+import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesFailureAnalyzer;
 import dev.grpcscale.autoconfigure.TestServices;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
 import dev.grpcscale.discovery.ServiceDefinition;
@@ -132,8 +133,10 @@ class ConsulDiscoveryAutoConfigurationTests {
 	void unknownCheckTypeStopsStartUpNamingTheProperty() {
 		this.runner.withPropertyValues("grpc.scale.service-discovery.consul.check-type=http").run((context) -> {
 			assertThat(context).hasFailed();
-			assertThat(context.getStartupFailure()).hasStackTraceContaining(
-					"grpc.scale.service-discovery.consul.check-type: 'http' (expected: one of grpc, ttl)");
+			assertThat(new InvalidGrpcScalePropertiesFailureAnalyzer().analyze(context.getStartupFailure())
+				.getDescription()).contains("Property: grpc.scale.service-discovery.consul.check-type")
+				.contains("Value: 'http'")
+				.contains("Expected: one of grpc, ttl");
 		});
 	}
 

@@ -70,8 +70,6 @@ class EtcdDiscoveryAutoConfigurationTests {
 	void invalidEtcdSettingStopsStartUpNamingTheProperty() {
 		this.runner.withPropertyValues("grpc.scale.service-discovery.etcd.lease-ttl=0s").run((context) -> {
 			assertThat(context).hasFailed();
-			assertThat(context.getStartupFailure()).rootCause()
-				.hasMessageContaining("leaseTtl: PT0S (expected: >= 1s)");
 			assertThat(context.getStartupFailure())
 				.hasStackTraceContaining("grpc.scale.service-discovery.etcd.lease-ttl: 'PT0S' (expected: >= 1s)");
 		});

@@ -7,7 +7,7 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.mock.env.MockEnvironment;
 
-import dev.grpcscale.autoconfigure.GrpcScaleProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleTracingProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,7 +15,7 @@ class GrpcScaleTracingEnvironmentPostProcessorTests {
 
 	@Test
 	void samplingServiceNameAndTagsMapOntoBootProperties() {
-		GrpcScaleProperties.Tracing tracing = new GrpcScaleProperties.Tracing();
+		GrpcScaleTracingProperties tracing = new GrpcScaleTracingProperties();
 		tracing.setSamplingRate(0.25);
 		tracing.setServiceName("orders");
 		tracing.setTags(Map.of("deployment.environment", "prod"));
@@ -28,7 +28,7 @@ class GrpcScaleTracingEnvironmentPostProcessorTests {
 
 	@Test
 	void jaegerOtlpHttpPortGetsTracesPathAndHttpTransport() {
-		GrpcScaleProperties.Tracing tracing = new GrpcScaleProperties.Tracing();
+		GrpcScaleTracingProperties tracing = new GrpcScaleTracingProperties();
 		tracing.setJaegerEndpoint("http://jaeger:4318");
 		assertThat(GrpcScaleTracingEnvironmentPostProcessor.map(tracing, null))
 			.containsEntry("management.opentelemetry.tracing.export.otlp.endpoint", "http://jaeger:4318/v1/traces")
@@ -40,7 +40,7 @@ class GrpcScaleTracingEnvironmentPostProcessorTests {
 
 	@Test
 	void jaegerOtlpGrpcPortSelectsGrpcTransportUnchanged() {
-		GrpcScaleProperties.Tracing tracing = new GrpcScaleProperties.Tracing();
+		GrpcScaleTracingProperties tracing = new GrpcScaleTracingProperties();
 		tracing.setJaegerEndpoint("http://jaeger:4317");
 		assertThat(GrpcScaleTracingEnvironmentPostProcessor.map(tracing, null))
 			.containsEntry("management.opentelemetry.tracing.export.otlp.endpoint", "http://jaeger:4317")
@@ -49,7 +49,7 @@ class GrpcScaleTracingEnvironmentPostProcessorTests {
 
 	@Test
 	void explicitBootTransportDecides() {
-		GrpcScaleProperties.Tracing tracing = new GrpcScaleProperties.Tracing();
+		GrpcScaleTracingProperties tracing = new GrpcScaleTracingProperties();
 		tracing.setJaegerEndpoint("http://127.0.0.1:34567");
 		assertThat(GrpcScaleTracingEnvironmentPostProcessor.map(tracing, "grpc"))
 			.containsEntry("management.opentelemetry.tracing.export.otlp.endpoint", "http://127.0.0.1:34567")

@@ -1,42 +1,36 @@
 package dev.grpcscale.cluster.consul;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 import dev.grpcscale.cluster.AbstractLeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeaderInfo;
 import dev.grpcscale.cluster.MemberAnnouncement;
 import dev.grpcscale.cluster.internal.ElectionRecords;
+import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.consul.ConsulConnection;
-import dev.grpcscale.consul.internal.ConsulAgentClient;
-import dev.grpcscale.consul.internal.ConsulDurations;
 import dev.grpcscale.consul.internal.QueryRateLimiter;
 
 /**
  * Leader election and membership on Consul: a session per node and KV {@code acquire}, over the agent's HTTP
- * API (the same client as {@code ConsulServiceRegistry}: JDK {@code java.net.http}, ACL token header, TLS).
+ * API through a {@link ConsulClient}: the application's, shared with {@code ConsulServiceRegistry}
+ * ({@link Builder#client(ConsulClient)}, not closed by the election), or one of its own built on
+ * {@link Builder#connection(ConsulConnection)} and closed with it.
  *
  * <pre>{@code
  * ConsulLeaderElection election = ConsulLeaderElection.builder()
@@ -98,8 +92,9 @@ import dev.grpcscale.consul.internal.QueryRateLimiter;
  * record that is not a candidacy is reported the same way; nobody leads until it lets the key go.
  *
  * <p>The ACL token is sent as the {@code X-Consul-Token} header only; it is never logged, shown by
- * {@link #clusterInfo()} or {@link #toString()}. HTTP runs on threads {@code grpc-scale-consul-election-*}
- * stopped by {@link #close()} (plus the JDK {@code HttpClient}'s own selector thread, as for discovery).
+ * {@link #clusterInfo()} or {@link #toString()}. HTTP runs on the client's threads; a failed blocking read of the
+ * leader key is restarted with jittered exponential backoff (from 250ms up to the heartbeat interval) on the
+ * election's scheduler.
  */
 public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSession> {
 
@@ -118,9 +113,12 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 	private static final Duration FREE_KEY_RETRY = Duration.ofMillis(250);
 
-	private final ConsulAgentClient client;
+	/** First pause before restarting a failed blocking read of the leader key. */
+	static final Duration WATCH_INITIAL_BACKOFF = Duration.ofMillis(250);
 
-	private final ExecutorService httpExecutor;
+	private final ConsulClient client;
+
+	private final boolean ownsClient;
 
 	private final ConsulConnection connection;
 
@@ -147,18 +145,13 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 	private final ElectionRecords records;
 
-	private ConsulLeaderElection(Builder builder, LeaderElectionSettings settings, Duration lockDelay) {
+	private ConsulLeaderElection(LeaderElectionSettings settings, ConsulClient client, boolean ownsClient,
+			Duration lockDelay) {
 		super(settings);
-		this.connection = builder.connection;
+		this.client = client;
+		this.ownsClient = ownsClient;
+		this.connection = client.connection();
 		this.lockDelay = lockDelay;
-		AtomicInteger threads = new AtomicInteger();
-		String threadPrefix = "grpc-scale-consul-election-" + settings.nodeId() + "-";
-		this.httpExecutor = Executors.newCachedThreadPool((task) -> {
-			Thread thread = new Thread(task, threadPrefix + threads.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		});
-		this.client = new ConsulAgentClient(builder.connection, this.httpExecutor);
 		this.ttl = ttl(settings.electionTimeout());
 		if (this.ttl.compareTo(settings.electionTimeout()) > 0) {
 			logger.info("Consul session TTL of node {} is {} instead of electionTimeout {} (Consul's minimum is {}): "
@@ -237,7 +230,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		super.leave();
 	}
 
-	/** Leaves, then stops the HTTP threads. Idempotent. */
+	/** Leaves, then closes the client if the election built it (a given client is left open). Idempotent. */
 	@Override
 	public void close() {
 		if (!this.closed.compareAndSet(false, true)) {
@@ -248,14 +241,16 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		}
 		finally {
 			this.watchGeneration.incrementAndGet();
-			this.httpExecutor.shutdownNow();
+			if (this.ownsClient) {
+				this.client.close();
+			}
 		}
 	}
 
 	@Override
 	public String toString() {
 		return "ConsulLeaderElection[node=" + settings().nodeId() + ", key=" + this.prefix + ", agent="
-				+ this.client.base() + ", aclToken=" + ((this.connection.token() != null) ? "(set)" : "(none)") + "]";
+				+ this.client.agentUri() + ", aclToken=" + ((this.connection.token() != null) ? "(set)" : "(none)") + "]";
 	}
 
 	// ---- backend ----
@@ -267,40 +262,24 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 	@Override
 	protected CompletableFuture<ConsulSession> openSession() {
-		ObjectNode body = json.createObjectNode();
-		body.put("Name", "grpc-scale " + this.prefix + " " + settings().nodeId());
-		body.put("TTL", ConsulDurations.format(this.ttl));
-		body.put("Behavior", "delete");
-		body.put("LockDelay", this.lockDelay.isZero() ? "0s" : ConsulDurations.format(this.lockDelay));
-		body.putArray("Checks");
-		return this.client.putAsync("/v1/session/create", json.writeValueAsBytes(body)).thenCompose((response) -> {
-			if (!response.isSuccess()) {
-				throw refused("creating a session", response);
-			}
-			String id = json.readTree(response.body()).path("ID").asString("");
-			if (id.isEmpty()) {
-				throw new IllegalStateException("Consul agent at " + this.client.base()
-						+ " created a session without an ID: " + response.bodyText());
-			}
-			ConsulSession session = new ConsulSession(id);
-			// The first announcement may find the member key still held by this node's previous session, which
-			// is being closed: every renewal announces again.
-			announce(session);
-			return CompletableFuture.completedFuture(session);
-		});
+		return this.client.session()
+			.create("grpc-scale " + this.prefix + " " + settings().nodeId(), this.ttl, this.lockDelay)
+			.thenApply((id) -> {
+				ConsulSession session = new ConsulSession(id);
+				// The first announcement may find the member key still held by this node's previous session,
+				// which is being closed: every renewal announces again.
+				announce(session);
+				return session;
+			});
 	}
 
 	@Override
 	protected CompletableFuture<Boolean> renewSession(ConsulSession session) {
-		return this.client.putAsync("/v1/session/renew/" + session.id(), null).thenApply((response) -> {
-			if (response.status() == 404) {
-				return false;
+		return this.client.session().renew(session.id()).thenApply((renewed) -> {
+			if (renewed) {
+				announce(session);
 			}
-			if (!response.isSuccess()) {
-				throw refused("renewing session " + session.id(), response);
-			}
-			announce(session);
-			return true;
+			return renewed;
 		});
 	}
 
@@ -318,16 +297,14 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		}
 		CompletableFuture<Void> changed = this.leaderKeyChanged.get();
 		byte[] candidate = json.writeValueAsBytes(new Candidate(settings().nodeId(), settings().address()));
-		this.client.putAsync("/v1/kv/" + this.leaderKey + "?acquire=" + session.id(), candidate)
-			.thenCompose((response) -> {
-				if (!response.isSuccess()) {
-					throw refused("acquiring " + this.leaderKey, response);
-				}
-				if (!"true".equals(response.bodyText())) {
+		this.client.kv()
+			.acquire(this.leaderKey, session.id(), candidate)
+			.thenCompose((acquired) -> {
+				if (!acquired) {
 					return CompletableFuture.completedFuture((Long) null);
 				}
-				return this.client.getAsync("/v1/kv/" + this.leaderKey + "?consistent").thenApply((read) -> {
-					Entry entry = read.isSuccess() ? first(entries(read)) : null;
+				return this.client.kv().get(this.leaderKey).thenApply((read) -> {
+					ConsulClient.KvEntry entry = read.first();
 					if (entry == null || !session.id().equals(entry.session())) {
 						throw new IllegalStateException("acquired " + this.leaderKey + ", but session "
 								+ session.id() + " no longer holds it");
@@ -359,10 +336,10 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 	@Override
 	protected CompletableFuture<Void> closeSession(ConsulSession session) {
 		session.end();
-		String release = "?release=" + session.id();
 		// Releasing first sets no lock delay on the keys; destroying the session then removes nothing of ours.
-		return this.client.putAsync("/v1/kv/" + this.leaderKey + release, null)
-			.thenCompose((ignored) -> this.client.putAsync("/v1/kv/" + this.memberKey + release, null))
+		return this.client.kv()
+			.release(this.leaderKey, session.id())
+			.thenCompose((ignored) -> this.client.kv().release(this.memberKey, session.id()))
 			.handle((ignored, ex) -> {
 				if (ex != null) {
 					logger.debug("Node {}: releasing keys of {} failed; destroying it", settings().nodeId(), session,
@@ -370,31 +347,22 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 				}
 				return null;
 			})
-			.thenCompose((ignored) -> this.client.putAsync("/v1/session/destroy/" + session.id(), null))
-			.thenAccept((response) -> {
-				if (!response.isSuccess() && response.status() != 404) {
-					throw refused("destroying session " + session.id(), response);
-				}
-			});
+			.thenCompose((ignored) -> this.client.session().destroy(session.id()));
 	}
 
 	@Override
 	protected CompletableFuture<Void> refreshView() {
-		return this.client.getAsync("/v1/kv/" + this.prefix + "?recurse=true&consistent").thenAccept((response) -> {
-			if (response.status() != 404 && !response.isSuccess()) {
-				throw refused("reading " + this.prefix, response);
-			}
-			List<Entry> entries = (response.status() == 404) ? List.of() : entries(response);
-			this.records.retain(entries.stream().map(Entry::key).toList());
+		return this.client.kv().list(this.prefix).thenAccept((read) -> {
+			this.records.retain(read.entries().stream().map(ConsulClient.KvEntry::key).toList());
 			List<MemberAnnouncement> members = new ArrayList<>();
 			LeaderInfo leader = null;
-			for (Entry entry : entries) {
+			for (ConsulClient.KvEntry entry : read.entries()) {
 				if (entry.session().isEmpty()) {
 					continue;
 				}
 				if (entry.key().startsWith(this.membersPrefix)) {
 					MemberAnnouncement announcement = this.records.member(entry.key(), entry.modifyIndex(),
-							entry.value());
+							entry.value().getBytes(StandardCharsets.UTF_8));
 					if (announcement != null) {
 						members.add(announcement);
 					}
@@ -403,7 +371,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 					leader = leaderOf(entry);
 				}
 			}
-			long index = response.index().orElse(0);
+			long index = read.index();
 			LeaderInfo observed = leader;
 			update(index, (current) -> new View(index, List.copyOf(members), observed));
 		});
@@ -445,31 +413,34 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		if (this.watchGeneration.get() != generation) {
 			return;
 		}
-		String query = "/v1/kv/" + this.leaderKey + "?index=" + index + "&wait=" + ConsulDurations.format(WATCH_WAIT);
-		this.client.getAsync(query, WATCH_WAIT.plus(this.connection.requestTimeout())).whenComplete((response, ex) -> {
+		Duration maxBackoff = settings().heartbeatInterval().compareTo(WATCH_INITIAL_BACKOFF) > 0
+				? settings().heartbeatInterval() : WATCH_INITIAL_BACKOFF;
+		this.client.retryUntilSuccess(() -> {
 			if (this.watchGeneration.get() != generation) {
-				return;
+				// stopped: end the retries with a result nobody reads
+				return CompletableFuture.completedFuture((ConsulClient.KvEntries) null);
 			}
-			if (ex != null || (response.status() != 404 && !response.isSuccess())) {
-				logger.debug("Node {}: blocking read of {} failed: {}", settings().nodeId(), this.leaderKey,
-						(ex != null) ? ex.toString() : "HTTP " + response.status());
-				schedule(() -> watch(generation, limiter, index), Duration.ofSeconds(1));
-				return;
-			}
-			long next = response.index().orElse(0);
-			// Consul's guidance: an index that went backwards (or is missing) restarts the read from scratch.
-			if (next < index || next <= 0) {
-				watch(generation, limiter, 0);
-				return;
-			}
-			if (next != index) {
-				Entry entry = (response.status() == 404) ? null : first(entries(response));
-				LeaderInfo leader = (entry != null && !entry.session().isEmpty()) ? leaderOf(entry) : null;
-				update(next, (current) -> new View(next, current.members(), leader));
-				this.leaderKeyChanged.getAndSet(new CompletableFuture<>()).complete(null);
-			}
-			watch(generation, limiter, next);
-		});
+			return this.client.kv().blockingGet(this.leaderKey, index, WATCH_WAIT);
+		}, WATCH_INITIAL_BACKOFF, maxBackoff, (ex) -> logger.debug("Node {}: blocking read of {} failed: {}",
+				settings().nodeId(), this.leaderKey, ex.toString()))
+			.whenComplete((read, ex) -> {
+				if (this.watchGeneration.get() != generation || ex != null || read == null) {
+					return;
+				}
+				long next = read.index();
+				// Consul's guidance: an index that went backwards (or is missing) restarts the read from scratch.
+				if (next < index || next <= 0) {
+					watch(generation, limiter, 0);
+					return;
+				}
+				if (next != index) {
+					ConsulClient.KvEntry entry = read.first();
+					LeaderInfo leader = (entry != null && !entry.session().isEmpty()) ? leaderOf(entry) : null;
+					update(next, (current) -> new View(next, current.members(), leader));
+					this.leaderKeyChanged.getAndSet(new CompletableFuture<>()).complete(null);
+				}
+				watch(generation, limiter, next);
+			});
 	}
 
 	// ---- helpers ----
@@ -479,14 +450,12 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		LeaderElectionSettings settings = settings();
 		byte[] body = json.writeValueAsBytes(
 				new Announcement(settings.nodeId(), settings.address(), settings.clock().instant().toString()));
-		this.client.putAsync("/v1/kv/" + this.memberKey + "?acquire=" + session.id(), body)
-			.whenComplete((response, ex) -> {
-				if (ex != null || !response.isSuccess() || !"true".equals(response.bodyText())) {
-					logger.debug("Node {}: announcing under {} failed ({}); trying again at the next renewal",
-							settings.nodeId(), this.memberKey, (ex != null) ? ex.toString()
-									: "HTTP " + response.status() + " " + response.bodyText());
-				}
-			});
+		this.client.kv().acquire(this.memberKey, session.id(), body).whenComplete((acquired, ex) -> {
+			if (ex != null || !acquired) {
+				logger.debug("Node {}: announcing under {} failed ({}); trying again at the next renewal",
+						settings.nodeId(), this.memberKey, (ex != null) ? ex.toString() : "held by another session");
+			}
+		});
 	}
 
 	private synchronized void update(long index, java.util.function.UnaryOperator<View> next) {
@@ -496,8 +465,9 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		}
 	}
 
-	private @Nullable LeaderInfo leaderOf(Entry entry) {
-		ElectionRecords.Candidate candidate = this.records.candidate(entry.key(), entry.modifyIndex(), entry.value());
+	private @Nullable LeaderInfo leaderOf(ConsulClient.KvEntry entry) {
+		ElectionRecords.Candidate candidate = this.records.candidate(entry.key(), entry.modifyIndex(),
+				entry.value().getBytes(StandardCharsets.UTF_8));
 		return (candidate != null) ? new LeaderInfo(candidate.nodeId(), candidate.address(), entry.modifyIndex())
 				: null;
 	}
@@ -509,34 +479,6 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		catch (RejectedExecutionException ex) {
 			// closed
 		}
-	}
-
-	private IllegalStateException refused(String what, ConsulAgentClient.Response response) {
-		return new IllegalStateException("Consul agent at " + this.client.base() + " answered " + what + " with HTTP "
-				+ response.status() + " " + response.bodyText());
-	}
-
-	private List<Entry> entries(ConsulAgentClient.Response response) {
-		List<Entry> entries = new ArrayList<>();
-		for (JsonNode node : json.readTree(response.body())) {
-			String key = node.path("Key").asString("");
-			long modifyIndex = node.path("ModifyIndex").asLong(0);
-			byte[] value;
-			try {
-				value = node.path("Value").isString() ? Base64.getDecoder().decode(node.path("Value").asString())
-						: new byte[0];
-			}
-			catch (IllegalArgumentException ex) {
-				this.records.skip(key, modifyIndex, "its value is not base64 as the agent should send it");
-				value = new byte[0];
-			}
-			entries.add(new Entry(key, value, node.path("Session").asString(""), modifyIndex));
-		}
-		return entries;
-	}
-
-	private static @Nullable Entry first(List<Entry> entries) {
-		return entries.isEmpty() ? null : entries.get(0);
 	}
 
 	static Duration ttl(Duration electionTimeout) {
@@ -564,10 +506,6 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 	record Candidate(String nodeId, String address) {
 	}
 
-	/** A KV entry as read; {@code session} is {@code ""} when no session holds it. */
-	private record Entry(String key, byte[] value, String session, long modifyIndex) {
-	}
-
 	private record View(long index, List<MemberAnnouncement> members, @Nullable LeaderInfo leader) {
 	}
 
@@ -577,7 +515,9 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 	 */
 	public static final class Builder {
 
-		private ConsulConnection connection = ConsulConnection.builder().build();
+		private @Nullable ConsulConnection connection;
+
+		private @Nullable ConsulClient client;
 
 		private @Nullable Duration lockDelay;
 
@@ -588,10 +528,21 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 		/**
 		 * The Consul agent, its TLS settings, ACL token and request timeout; default
-		 * {@code http://localhost:8500}, no token, request timeout 10s.
+		 * {@code http://localhost:8500}, no token, request timeout 10s. The election builds a {@link ConsulClient}
+		 * of its own on it and closes it; excludes {@link #client(ConsulClient)}.
 		 */
 		public Builder connection(ConsulConnection connection) {
 			this.connection = Objects.requireNonNull(connection, "connection");
+			return this;
+		}
+
+		/**
+		 * The application's Consul client, shared with other users such as the service registry; the election
+		 * neither configures nor closes it (close it after the election). Excludes
+		 * {@link #connection(ConsulConnection)}. Default: a client of the election's own on the connection.
+		 */
+		public Builder client(ConsulClient client) {
+			this.client = Objects.requireNonNull(client, "client");
 			return this;
 		}
 
@@ -628,24 +579,35 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 			if (settings == null) {
 				throw new IllegalArgumentException("settings: null (expected: LeaderElectionSettings)");
 			}
-			Duration minimum = minimumLockDelay(settings, this.connection);
+			if (this.client != null && this.connection != null) {
+				throw new IllegalArgumentException(
+						"client: given together with a connection (expected: one of them; the client has its connection)");
+			}
+			ConsulConnection connection = (this.client != null) ? this.client.connection()
+					: (this.connection != null) ? this.connection : ConsulConnection.builder().build();
+			Duration lockDelay = lockDelay(settings, connection);
+			if (this.client != null) {
+				return new ConsulLeaderElection(settings, this.client, false, lockDelay);
+			}
+			return new ConsulLeaderElection(settings, ConsulClient.create(connection), true, lockDelay);
+		}
+
+		private Duration lockDelay(LeaderElectionSettings settings, ConsulConnection connection) {
+			Duration minimum = minimumLockDelay(settings, connection);
 			Duration configured = this.lockDelay;
 			if (configured == null) {
-				long seconds = (minimum.toMillis() + 999) / 1000;
-				configured = Duration.ofSeconds(seconds);
-				if (configured.compareTo(MAX_LOCK_DELAY) > 0) {
-					configured = MAX_LOCK_DELAY;
-				}
+				Duration rounded = Duration.ofSeconds((minimum.toMillis() + 999) / 1000);
+				return (rounded.compareTo(MAX_LOCK_DELAY) > 0) ? MAX_LOCK_DELAY : rounded;
 			}
-			else if (configured.compareTo(minimum) < 0) {
+			if (configured.compareTo(minimum) < 0) {
 				throw new IllegalArgumentException("lockDelay: " + configured + " (expected: >= " + minimum
 						+ " = min(heartbeatInterval " + settings.heartbeatInterval() + " + requestTimeout "
-						+ this.connection.requestTimeout() + ", leaseValidity " + settings.leaseValidity()
+						+ connection.requestTimeout() + ", leaseValidity " + settings.leaseValidity()
 						+ ") because a leader whose session is destroyed behind its back notices only at its next "
 						+ "renewal, a heartbeat plus a round trip later, and stops claiming leadership after "
 						+ "leaseValidity at the latest; a shorter delay lets another node lead meanwhile)");
 			}
-			return new ConsulLeaderElection(this, settings, configured);
+			return configured;
 		}
 
 	}

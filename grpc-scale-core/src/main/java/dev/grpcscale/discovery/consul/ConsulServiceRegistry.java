@@ -1,7 +1,5 @@
 package dev.grpcscale.discovery.consul;
 
-import java.io.IOException;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,9 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -35,8 +33,11 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.consul.ConsulConnection;
-import dev.grpcscale.consul.internal.ConsulAgentClient;
+import dev.grpcscale.consul.ConsulException;
+import dev.grpcscale.consul.ConsulHttpException;
+import dev.grpcscale.consul.ConsulUnreachableException;
 import dev.grpcscale.consul.internal.ConsulDurations;
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.DiscoveryException;
@@ -60,7 +61,8 @@ import dev.grpcscale.discovery.ServiceRegistry;
  * directory). {@link #close()} deregisters what this registry registered.
  *
  * <p><b>Discovery.</b> The first read or watch of a service starts a loop of blocking queries on
- * {@code GET /v1/health/service/<name>?passing=true} on a thread {@code grpc-scale-consul-watch-<name>};
+ * {@code GET /v1/health/service/<name>?passing=true}, each answer starting the next query (no thread per
+ * watch); a failed query is restarted with jittered exponential backoff ({@link Builder#retryBackoff});
  * reads are then served from its cache. While the agent is unreachable the last known instances keep
  * being served and {@link #status()} reports {@code reachable=false}.
  *
@@ -75,12 +77,16 @@ import dev.grpcscale.discovery.ServiceRegistry;
  *
  * <p><b>Limits.</b> Only passing instances are read, so {@link #getAllInstances} returns the same list as
  * {@link #getInstances}. {@link #getServiceNames()} names the services this registry has read or
- * watched, not the whole catalog. Each service read or watched keeps one thread and one HTTP connection
+ * watched, not the whole catalog. Each service read or watched keeps one HTTP connection
  * until {@link #close()}. Instance ids are Consul service IDs, which must be unique per agent. Consul
  * does not record a registration time: discovered instances carry the time this registry first saw
  * them. Metadata must satisfy Consul's {@code Meta} rules (checked by {@link #register}). The JDK's
  * {@code HttpClient} keeps a selector thread of its own name until it is garbage collected (Java 17 has
  * no {@code HttpClient.close()}).
+ *
+ * <p><b>Client.</b> HTTP goes through a {@link ConsulClient}: the application's, shared with the leader
+ * election ({@link Builder#client(ConsulClient)}; not closed by the registry), or one of its own built on
+ * {@link Builder#connection(ConsulConnection)} and closed by {@link #close()}.
  *
  * <p>The ACL token is sent as the {@code X-Consul-Token} header only; it is never logged, shown by
  * {@link #status()} or {@link #toString()}. Thread-safe.
@@ -100,7 +106,9 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 
 	private static final int META_VALUE_MAX_LENGTH = 512;
 
-	private final ConsulAgentClient client;
+	private final ConsulClient client;
+
+	private final boolean ownsClient;
 
 	private final ObjectMapper mapper = new ObjectMapper();
 
@@ -128,8 +136,6 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 
 	private final WatchSettings watchSettings;
 
-	private final ExecutorService httpExecutor;
-
 	private final ScheduledExecutorService scheduler;
 
 	private final boolean ownsScheduler;
@@ -149,8 +155,10 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 
 	private final AtomicBoolean closed = new AtomicBoolean();
 
-	private ConsulServiceRegistry(Builder builder) {
-		ConsulConnection connection = builder.connection;
+	private ConsulServiceRegistry(Builder builder, ConsulClient client, boolean ownsClient) {
+		this.client = client;
+		this.ownsClient = ownsClient;
+		ConsulConnection connection = client.connection();
 		this.clock = builder.clock;
 		this.checkType = builder.checkType;
 		this.grpcUseTls = builder.grpcUseTls;
@@ -160,12 +168,8 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		this.tags = List.copyOf(builder.tags);
 		this.datacenter = builder.datacenter;
 		this.tokenSet = connection.token() != null;
-		String datacenterQuery = (builder.datacenter != null)
-				? "&dc=" + URLEncoder.encode(builder.datacenter, StandardCharsets.UTF_8) : "";
-		this.watchSettings = new WatchSettings(builder.blockingQueryWait, connection.requestTimeout(),
-				builder.initialBackoff, builder.maxBackoff, builder.queryRateInterval, datacenterQuery);
-		this.httpExecutor = Executors.newCachedThreadPool(threadFactory("grpc-scale-consul-http-"));
-		this.client = new ConsulAgentClient(connection, this.httpExecutor);
+		this.watchSettings = new WatchSettings(builder.blockingQueryWait, builder.initialBackoff, builder.maxBackoff,
+				builder.queryRateInterval, builder.datacenter);
 		this.reachability = new AgentReachability(connection.agent());
 		this.ownsScheduler = builder.scheduler == null;
 		this.scheduler = (builder.scheduler != null) ? builder.scheduler
@@ -279,7 +283,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	/**
 	 * Follows a service's passing instances without blocking the caller. The listener receives the
 	 * current list at once when the service is already cached, otherwise after the first answer (an empty
-	 * list when the first query fails), then every change; it is called on the watch thread.
+	 * list when the first query fails), then every change; it is called on an HTTP thread of the client.
 	 * @throws IllegalArgumentException if the name is not a valid service name
 	 * @throws IllegalStateException if the registry is closed
 	 */
@@ -299,7 +303,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	@Override
 	public DiscoveryStatus status() {
 		Map<String, Object> details = new LinkedHashMap<>();
-		details.put("agent", this.client.base().toString());
+		details.put("agent", this.client.agentUri().toString());
 		if (this.datacenter != null) {
 			details.put("datacenter", this.datacenter);
 		}
@@ -339,13 +343,14 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 			this.scheduler.shutdownNow();
 			awaitTermination(this.scheduler);
 		}
-		this.httpExecutor.shutdown();
-		awaitTermination(this.httpExecutor);
+		if (this.ownsClient) {
+			this.client.close();
+		}
 	}
 
 	@Override
 	public String toString() {
-		return "ConsulServiceRegistry[agent=" + this.client.base() + ((this.datacenter != null)
+		return "ConsulServiceRegistry[agent=" + this.client.agentUri() + ((this.datacenter != null)
 				? ", datacenter=" + this.datacenter : "") + ", checkType=" + this.checkType + ", aclToken="
 				+ (this.tokenSet ? "(set)" : "(none)") + "]";
 	}
@@ -354,12 +359,12 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		ensureOpen();
 		ConsulServiceWatch watch = this.watches.computeIfAbsent(serviceName, (name) -> {
 			ConsulServiceWatch created = new ConsulServiceWatch(name, this.client, this.parser, this.reachability,
-					this.clock, this.watchSettings);
+					this.clock, this.scheduler, this.watchSettings);
 			created.start();
 			return created;
 		});
 		if (this.closed.get()) {
-			// close() ran while this watch was being created: do not leave its thread behind
+			// close() ran while this watch was being created: do not leave its queries running
 			stopWatches();
 			ensureOpen();
 		}
@@ -368,13 +373,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 
 	private void stopWatches() {
 		for (ConsulServiceWatch watch : List.copyOf(this.watches.values())) {
-			try {
-				watch.stop(this.requestTimeout);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				break;
-			}
+			watch.stop();
 		}
 		this.watches.clear();
 	}
@@ -386,60 +385,52 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	// ---- registration ----
 
 	private void sendRegistration(ServiceInstance instance) {
-		byte[] body;
-		try {
-			body = this.mapper.writeValueAsBytes(registrationBody(instance));
-		}
-		catch (JacksonException ex) {
-			throw new IllegalStateException("Could not write the registration of " + describe(instance), ex);
-		}
-		ConsulAgentClient.Response response = call("registration of " + describe(instance),
-				() -> this.client.put("/v1/agent/service/register", body));
-		if (!response.isSuccess()) {
-			throw new DiscoveryException("Consul agent at " + this.client.base() + " refused the registration of "
-					+ describe(instance) + ": HTTP " + response.status() + " " + response.bodyText());
-		}
-		logger.debug("Registered {} with Consul agent at {}", describe(instance), this.client.base());
+		ObjectNode body = registrationBody(instance);
+		call("registration of " + describe(instance), () -> {
+			this.client.agent().register(body);
+			return null;
+		});
+		logger.debug("Registered {} with Consul agent at {}", describe(instance), this.client.agentUri());
 	}
 
 	private void sendDeregistration(ServiceInstance instance) {
-		ConsulAgentClient.Response response = call("deregistration of " + describe(instance),
-				() -> this.client.put("/v1/agent/service/deregister/" + instance.instanceId(), null));
-		// 404: the agent no longer knows the instance, which is what was asked
-		if (!response.isSuccess() && response.status() != 404) {
-			throw new DiscoveryException("Consul agent at " + this.client.base() + " refused the deregistration of "
-					+ describe(instance) + ": HTTP " + response.status() + " " + response.bodyText());
-		}
-		logger.debug("Deregistered {} from Consul agent at {}", describe(instance), this.client.base());
+		// false (404): the agent no longer knows the instance, which is what was asked
+		call("deregistration of " + describe(instance), () -> this.client.agent().deregister(instance.instanceId()));
+		logger.debug("Deregistered {} from Consul agent at {}", describe(instance), this.client.agentUri());
 	}
 
 	/**
 	 * Sends a request that must be answered, recording reachability.
-	 * @throws DiscoveryException if the agent could not be reached or answered with a server error
+	 * @throws DiscoveryException if the agent could not be reached, answered with a server error or refused
+	 * the request
 	 */
-	private ConsulAgentClient.Response call(String what, AgentCall request) {
-		ConsulAgentClient.Response response;
+	private <T> T call(String what, Supplier<T> request) {
+		T result;
 		try {
-			response = request.send();
+			result = request.get();
 		}
-		catch (IOException ex) {
-			String error = AgentReachability.describe(ex);
+		catch (ConsulUnreachableException ex) {
+			String error = AgentReachability.describe(ex.getCause() instanceof Exception cause ? cause : ex);
 			this.reachability.failed(what, error);
-			throw new DiscoveryException("Could not reach Consul agent at " + this.client.base() + " for the " + what
-					+ ": " + error, ex);
+			throw new DiscoveryException("Could not reach Consul agent at " + this.client.agentUri() + " for the "
+					+ what + ": " + error, ex);
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new DiscoveryException("Interrupted during the " + what, ex);
-		}
-		if (response.status() >= 500) {
-			String error = "HTTP " + response.status() + " " + response.bodyText();
-			this.reachability.failed(what, error);
+		catch (ConsulHttpException ex) {
+			String error = "HTTP " + ex.status() + " " + ex.body();
+			if (ex.isServerError()) {
+				this.reachability.failed(what, error);
+				throw new DiscoveryException(
+						"Consul agent at " + this.client.agentUri() + " failed the " + what + ": " + error, ex);
+			}
+			this.reachability.answered();
 			throw new DiscoveryException(
-					"Consul agent at " + this.client.base() + " failed the " + what + ": " + error);
+					"Consul agent at " + this.client.agentUri() + " refused the " + what + ": " + error, ex);
+		}
+		catch (ConsulException ex) {
+			throw new DiscoveryException("The " + what + " failed: " + ex.getMessage(), ex);
 		}
 		this.reachability.answered();
-		return response;
+		return result;
 	}
 
 	private ObjectNode registrationBody(ServiceInstance instance) {
@@ -536,33 +527,28 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	}
 
 	private void ping() {
-		call("status request", () -> this.client.get("/v1/status/leader"));
+		call("status request", () -> {
+			this.client.agent().ping();
+			return null;
+		});
 	}
 
 	/** Passes the TTL check; re-registers when the agent does not know it. */
 	private void pass(ServiceInstance instance) {
-		ConsulAgentClient.Response response = sendPass(instance);
-		if (isUnknownCheck(response)) {
-			reRegister(instance, "its TTL check is unknown to the agent (HTTP " + response.status() + ")");
-		}
-		else if (!response.isSuccess()) {
-			logger.warn("Consul agent at {} refused the TTL pass of {}: HTTP {} {}", this.client.base(),
-					describe(instance), response.status(), response.bodyText());
+		if (!sendPass(instance)) {
+			reRegister(instance, "its TTL check is unknown to the agent");
 		}
 	}
 
-	private ConsulAgentClient.Response sendPass(ServiceInstance instance) {
-		String checkId = URLEncoder.encode(checkId(instance), StandardCharsets.UTF_8);
-		return callAllowingUnknownCheck("TTL pass of " + describe(instance),
-				() -> this.client.put("/v1/agent/check/pass/" + checkId, null));
+	private boolean sendPass(ServiceInstance instance) {
+		return call("TTL pass of " + describe(instance), () -> this.client.agent().passTtlCheck(checkId(instance)));
 	}
 
 	/** A pass right after a registration; failures are left to the next keep-alive round. */
 	private void passOnce(ServiceInstance instance) {
 		try {
-			ConsulAgentClient.Response response = sendPass(instance);
-			if (!response.isSuccess()) {
-				logger.debug("First TTL pass of {} answered HTTP {}", describe(instance), response.status());
+			if (!sendPass(instance)) {
+				logger.debug("First TTL pass of {}: the agent does not know the check", describe(instance));
 			}
 		}
 		catch (DiscoveryException ex) {
@@ -572,14 +558,8 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 
 	/** Checks that the agent still knows a gRPC-checked instance; re-registers it when not. */
 	private void verify(ServiceInstance instance) {
-		ConsulAgentClient.Response response = call("check of " + describe(instance),
-				() -> this.client.get("/v1/agent/service/" + instance.instanceId()));
-		if (response.status() == 404) {
+		if (!call("check of " + describe(instance), () -> this.client.agent().hasService(instance.instanceId()))) {
 			reRegister(instance, "the agent does not know it");
-		}
-		else if (!response.isSuccess()) {
-			logger.warn("Consul agent at {} refused to describe {}: HTTP {} {}", this.client.base(),
-					describe(instance), response.status(), response.bodyText());
 		}
 	}
 
@@ -589,30 +569,13 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 			if (this.closed.get() || this.owned.get(instance.instanceId()) != instance) {
 				return;
 			}
-			logger.info("Registering {} again with Consul agent at {}: {}", describe(instance), this.client.base(),
-					reason);
+			logger.info("Registering {} again with Consul agent at {}: {}", describe(instance),
+					this.client.agentUri(), reason);
 			sendRegistration(instance);
 		}
 		if (this.checkType == ConsulCheckType.TTL) {
 			passOnce(instance);
 		}
-	}
-
-	/**
-	 * Like {@link #call}, except that the "unknown check" answer of Consul versions before 1.10 (HTTP 500
-	 * {@code CheckID "..." does not have associated TTL}) counts as an answer, not an outage.
-	 */
-	private ConsulAgentClient.Response callAllowingUnknownCheck(String what, AgentCall request) {
-		return call(what, () -> {
-			ConsulAgentClient.Response response = request.send();
-			return (isUnknownCheck(response)) ? new ConsulAgentClient.Response(404, response.index(), response.body())
-					: response;
-		});
-	}
-
-	private static boolean isUnknownCheck(ConsulAgentClient.Response response) {
-		return response.status() == 404
-				|| (response.status() == 500 && response.bodyText().contains("does not have associated TTL"));
 	}
 
 	private void ensureOpen() {
@@ -641,24 +604,16 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		};
 	}
 
-	@FunctionalInterface
-	private interface AgentCall {
-
-		ConsulAgentClient.Response send() throws IOException, InterruptedException;
-
-	}
-
 	/**
 	 * What every service watch shares.
 	 * @param blockingWait the {@code wait} of blocking queries
-	 * @param requestTimeout the time allowed for an answer beyond the wait
 	 * @param initialBackoff first pause after a failed query
 	 * @param maxBackoff longest pause after failed queries
 	 * @param queryRateInterval one query per interval once the burst is spent
-	 * @param datacenterQuery {@code &dc=<name>} or empty
+	 * @param datacenter the datacenter queried, or {@code null} for the agent's
 	 */
-	record WatchSettings(Duration blockingWait, Duration requestTimeout, Duration initialBackoff, Duration maxBackoff,
-			Duration queryRateInterval, String datacenterQuery) {
+	record WatchSettings(Duration blockingWait, Duration initialBackoff, Duration maxBackoff,
+			Duration queryRateInterval, @Nullable String datacenter) {
 	}
 
 	/**
@@ -670,7 +625,9 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 
 		private static final Duration MAX_WAIT = Duration.ofMinutes(10);
 
-		private ConsulConnection connection = ConsulConnection.builder().build();
+		private @Nullable ConsulConnection connection;
+
+		private @Nullable ConsulClient client;
 
 		private @Nullable String datacenter;
 
@@ -702,10 +659,21 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		/**
 		 * The Consul agent, its TLS settings, ACL token and request timeout (for registration,
 		 * deregistration, TTL passes and first reads, and added to the wait of blocking queries); default
-		 * {@code http://localhost:8500}, no token, request timeout 10s.
+		 * {@code http://localhost:8500}, no token, request timeout 10s. The registry builds a
+		 * {@link ConsulClient} of its own on it and closes it; excludes {@link #client(ConsulClient)}.
 		 */
 		public Builder connection(ConsulConnection connection) {
 			this.connection = Objects.requireNonNull(connection, "connection");
+			return this;
+		}
+
+		/**
+		 * The application's Consul client, shared with other users such as the leader election; the registry
+		 * neither configures nor closes it (close it after the registry). Excludes
+		 * {@link #connection(ConsulConnection)}. Default: a client of the registry's own on the connection.
+		 */
+		public Builder client(ConsulClient client) {
+			this.client = Objects.requireNonNull(client, "client");
 			return this;
 		}
 
@@ -784,8 +752,8 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		}
 
 		/**
-		 * Pause after a failed query, doubling on each further failure up to {@code max}; defaults 1s and
-		 * 30s.
+		 * Pause after a failed query, doubling on each further failure up to {@code max}, each pause less a
+		 * random part of up to half of it (jitter); reset by a successful query. Defaults 1s and 30s.
 		 */
 		public Builder retryBackoff(Duration initial, Duration max) {
 			positive("retryBackoff.initial", initial);
@@ -816,7 +784,8 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		}
 
 		/**
-		 * Scheduler for the keep-alive rounds (TTL passes, re-registration); it is not shut down by
+		 * Scheduler for the keep-alive rounds (TTL passes, re-registration) and the rate-limit pauses of the
+		 * watches; it is not shut down by
 		 * {@link ConsulServiceRegistry#close()}. Default: a thread of the registry's own, stopped on close.
 		 */
 		public Builder scheduler(ScheduledExecutorService scheduler) {
@@ -834,7 +803,16 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 				throw new IllegalArgumentException("checkInterval: " + this.checkInterval
 						+ " (expected: >= PT0.003S with TTL checks, which are passed every third of it)");
 			}
-			return new ConsulServiceRegistry(this);
+			if (this.client != null) {
+				if (this.connection != null) {
+					throw new IllegalArgumentException(
+							"client: given together with a connection (expected: one of them; the client has its connection)");
+				}
+				return new ConsulServiceRegistry(this, this.client, false);
+			}
+			ConsulConnection connection = (this.connection != null) ? this.connection
+					: ConsulConnection.builder().build();
+			return new ConsulServiceRegistry(this, ConsulClient.create(connection), true);
 		}
 
 		private static Duration positive(String name, Duration value) {

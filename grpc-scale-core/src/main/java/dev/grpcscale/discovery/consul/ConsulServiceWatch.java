@@ -1,6 +1,7 @@
 package dev.grpcscale.discovery.consul;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,39 +10,47 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.grpcscale.consul.internal.ConsulAgentClient;
-import dev.grpcscale.consul.internal.ConsulDurations;
+import dev.grpcscale.consul.ConsulClient;
+import dev.grpcscale.consul.ConsulHttpException;
+import dev.grpcscale.consul.ConsulUnreachableException;
 import dev.grpcscale.consul.internal.QueryRateLimiter;
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.internal.VersionedListener;
 
 /**
- * Keeps one service's passing instances current with a loop of blocking queries on
- * {@code /v1/health/service/<name>?passing=true}, on a thread of its own named
- * {@code grpc-scale-consul-watch-<name>}, and hands every change to the listeners.
+ * Keeps one service's passing instances current with a chain of blocking queries on
+ * {@code /v1/health/service/<name>?passing=true} through the application's {@link ConsulClient}, and hands
+ * every change to the listeners. No thread of its own: a query's answer (on the client's HTTP threads) starts
+ * the next one, and pauses are tasks on the registry's scheduler.
  *
  * <p>Index handling follows Consul's blocking-query guide: the next query waits on the returned
  * {@code X-Consul-Index}; an equal index means nothing changed; an index lower than the previous one
  * resets the loop to index 0 (a full read); an index of 0 or none is raised to 1 so the next query
- * blocks. Queries pass a token bucket ({@link QueryRateLimiter}); failures back off exponentially. The
- * cache is only replaced by a successful read, so an outage keeps the last known instances.
+ * blocks. Queries pass a token bucket ({@link QueryRateLimiter}); a failed query is restarted with jittered
+ * exponential backoff ({@link ConsulClient#retryUntilSuccess}), reset by the next success. The cache is only
+ * replaced by a successful read, so an outage keeps the last known instances.
  */
-final class ConsulServiceWatch implements Runnable {
+final class ConsulServiceWatch {
 
 	private static final Logger logger = LoggerFactory.getLogger(ConsulServiceRegistry.class);
 
 	private final String serviceName;
 
-	private final ConsulAgentClient client;
+	private final ConsulClient client;
 
 	private final ConsulHealthParser parser;
 
@@ -49,17 +58,13 @@ final class ConsulServiceWatch implements Runnable {
 
 	private final Clock clock;
 
-	private final String queryPath;
+	private final ScheduledExecutorService scheduler;
 
-	private final Duration httpTimeout;
-
-	private final long initialBackoffNanos;
-
-	private final long maxBackoffNanos;
+	private final ConsulServiceRegistry.WatchSettings settings;
 
 	private final QueryRateLimiter rateLimiter;
 
-	private final Thread thread;
+	private final String what;
 
 	private final CountDownLatch firstAttempt = new CountDownLatch(1);
 
@@ -69,11 +74,11 @@ final class ConsulServiceWatch implements Runnable {
 
 	private volatile boolean stopped;
 
-	// the fields below belong to the watch thread
+	private volatile @Nullable Future<?> pending;
+
+	// the fields below belong to the chain of queries: one step at a time, each after the previous one
 
 	private long index;
-
-	private long backoffNanos;
 
 	private final Map<String, Instant> firstSeen = new HashMap<>();
 
@@ -81,38 +86,35 @@ final class ConsulServiceWatch implements Runnable {
 
 	private boolean refusalReported;
 
-	ConsulServiceWatch(String serviceName, ConsulAgentClient client, ConsulHealthParser parser,
-			AgentReachability reachability, Clock clock, ConsulServiceRegistry.WatchSettings settings) {
+	ConsulServiceWatch(String serviceName, ConsulClient client, ConsulHealthParser parser,
+			AgentReachability reachability, Clock clock, ScheduledExecutorService scheduler,
+			ConsulServiceRegistry.WatchSettings settings) {
 		this.serviceName = serviceName;
 		this.client = client;
 		this.parser = parser;
 		this.reachability = reachability;
 		this.clock = clock;
-		this.queryPath = "/v1/health/service/" + serviceName + "?passing=true"
-				+ settings.datacenterQuery() + "&wait=" + ConsulDurations.format(settings.blockingWait()) + "&index=";
-		// Consul adds up to wait/16 of jitter; the request timeout covers it plus the usual answer time
-		this.httpTimeout = settings.blockingWait().plus(settings.blockingWait().dividedBy(16)).plus(settings.requestTimeout());
-		this.initialBackoffNanos = settings.initialBackoff().toNanos();
-		this.maxBackoffNanos = settings.maxBackoff().toNanos();
-		this.backoffNanos = this.initialBackoffNanos;
+		this.scheduler = scheduler;
+		this.settings = settings;
 		this.rateLimiter = new QueryRateLimiter(settings.queryRateInterval().toNanos(), System::nanoTime);
-		this.thread = new Thread(this, "grpc-scale-consul-watch-" + serviceName);
-		this.thread.setDaemon(true);
+		this.what = "health query for '" + serviceName + "'";
 	}
 
 	void start() {
-		this.thread.start();
+		next();
 	}
 
-	/** Stops the loop and the callbacks; waits up to {@code timeout} for the thread to end. */
-	void stop(Duration timeout) throws InterruptedException {
+	/** Stops the chain and the callbacks; a query in flight is left to time out and is ignored. */
+	void stop() {
 		this.stopped = true;
 		for (VersionedListener watcher : this.watchers) {
 			watcher.cancel();
 		}
 		this.watchers.clear();
-		this.thread.interrupt();
-		this.thread.join(Math.max(1, timeout.toMillis()));
+		Future<?> current = this.pending;
+		if (current != null) {
+			current.cancel(false);
+		}
 	}
 
 	/**
@@ -139,7 +141,7 @@ final class ConsulServiceWatch implements Runnable {
 		this.watchers.add(watcher);
 		Snapshot current = this.snapshot;
 		if (current.version() > 0) {
-			// may race with the watch thread's delivery: the version check keeps the newer list
+			// may race with the chain's delivery: the version check keeps the newer list
 			watcher.deliver(current.version(), current.instances());
 		}
 		return () -> {
@@ -148,44 +150,56 @@ final class ConsulServiceWatch implements Runnable {
 		};
 	}
 
-	@Override
-	public void run() {
-		try {
-			while (!this.stopped) {
-				pause(this.rateLimiter.reserve());
-				if (this.stopped) {
-					return;
-				}
-				queryOnce();
-			}
+	/** Sends the next query once the rate limiter allows it. */
+	private void next() {
+		if (this.stopped) {
+			return;
 		}
-		catch (InterruptedException ex) {
-			// stopped
+		long wait = this.rateLimiter.reserve();
+		if (wait <= 0) {
+			query();
+			return;
+		}
+		try {
+			this.pending = this.scheduler.schedule(this::query, wait, TimeUnit.NANOSECONDS);
+		}
+		catch (RejectedExecutionException ex) {
+			// the registry is closing
 		}
 	}
 
-	private void queryOnce() throws InterruptedException {
-		String what = "health query for '" + this.serviceName + "'";
-		ConsulAgentClient.Response response;
-		try {
-			response = this.client.get(this.queryPath + this.index, this.httpTimeout);
-		}
-		catch (IOException ex) {
-			this.reachability.failed(what, AgentReachability.describe(ex));
-			failedAttempt();
+	private void query() {
+		if (this.stopped) {
 			return;
 		}
-		if (response.status() >= 500) {
-			this.reachability.failed(what, "HTTP " + response.status() + " " + response.bodyText());
-			failedAttempt();
+		CompletableFuture<Void> answered = this.client.retryUntilSuccess(this::queryOnce,
+				this.settings.initialBackoff(), this.settings.maxBackoff(), this::failedAttempt);
+		this.pending = answered;
+		if (this.stopped) {
+			answered.cancel(false);
+			return;
+		}
+		answered.whenComplete((ignored, ex) -> {
+			if (ex != null && !this.stopped) {
+				logger.debug("Watch of service '{}' stopped: {}", this.serviceName, ex.toString());
+				return;
+			}
+			next();
+		});
+	}
+
+	/** One query and its answer; fails (and is restarted after a pause) when it got no usable answer. */
+	private CompletableFuture<Void> queryOnce() {
+		return this.client.health()
+			.passingInstances(this.serviceName, this.settings.datacenter(), this.index, this.settings.blockingWait())
+			.thenAccept(this::answered);
+	}
+
+	private void answered(ConsulClient.IndexedBody response) {
+		if (this.stopped) {
 			return;
 		}
 		this.reachability.answered();
-		if (!response.isSuccess()) {
-			logRefusal("Consul refused the " + what + ": HTTP " + response.status() + " " + response.bodyText());
-			failedAttempt();
-			return;
-		}
 		long returned = response.index().orElse(0);
 		long previous = this.index;
 		if (previous > 0 && returned == previous) {
@@ -197,9 +211,7 @@ final class ConsulServiceWatch implements Runnable {
 			apply(response.body());
 		}
 		catch (IOException ex) {
-			logRefusal("Consul answered the " + what + " with an unreadable body: " + AgentReachability.describe(ex));
-			failedAttempt();
-			return;
+			throw new UncheckedIOException(ex);
 		}
 		if (returned <= 0) {
 			this.index = 1;
@@ -237,20 +249,39 @@ final class ConsulServiceWatch implements Runnable {
 	}
 
 	private void succeeded() {
-		this.backoffNanos = this.initialBackoffNanos;
 		this.refusalReported = false;
 		this.firstAttempt.countDown();
 	}
 
-	private void failedAttempt() throws InterruptedException {
+	/** Runs before the pause that follows a failed query. */
+	private void failedAttempt(Throwable failure) {
+		if (this.stopped) {
+			return;
+		}
+		if (failure instanceof ConsulUnreachableException unreachable) {
+			Throwable cause = unreachable.getCause();
+			this.reachability.failed(this.what,
+					AgentReachability.describe((cause instanceof Exception ex) ? ex : unreachable));
+		}
+		else if (failure instanceof ConsulHttpException http && http.isServerError()) {
+			this.reachability.failed(this.what, "HTTP " + http.status() + " " + http.body());
+		}
+		else if (failure instanceof ConsulHttpException http) {
+			this.reachability.answered();
+			logRefusal("Consul refused the " + this.what + ": HTTP " + http.status() + " " + http.body());
+		}
+		else if (failure instanceof UncheckedIOException unreadable) {
+			logRefusal("Consul answered the " + this.what + " with an unreadable body: "
+					+ AgentReachability.describe(unreadable.getCause()));
+		}
+		else {
+			logRefusal("The " + this.what + " failed: " + failure);
+		}
 		if (this.snapshot.version() == 0) {
 			// listeners learn that nothing is known yet rather than waiting for the agent to return
 			publish(new Snapshot(1, List.of()));
 		}
 		this.firstAttempt.countDown();
-		long delay = this.backoffNanos;
-		this.backoffNanos = Math.min(this.maxBackoffNanos, this.backoffNanos * 2);
-		pause(delay);
 	}
 
 	private void logRefusal(String message) {
@@ -263,17 +294,11 @@ final class ConsulServiceWatch implements Runnable {
 		}
 	}
 
-	/** Only the watch thread publishes, so versions are assigned in order. */
+	/** Only the chain of queries publishes, one step at a time, so versions are assigned in order. */
 	private void publish(Snapshot next) {
 		this.snapshot = next;
 		for (VersionedListener watcher : this.watchers) {
 			watcher.deliver(next.version(), next.instances());
-		}
-	}
-
-	private static void pause(long nanos) throws InterruptedException {
-		if (nanos > 0) {
-			TimeUnit.NANOSECONDS.sleep(nanos);
 		}
 	}
 

@@ -312,7 +312,7 @@ class ConsulServiceRegistryTests {
 		consul.register(instance("svc", "i-1", "10.0.0.5", 9090, Map.of()));
 		consul.register(instance("svc", "i-2", "10.0.0.6", 9090, Map.of()));
 		assertThat(consul.getInstances("svc")).hasSize(1);
-		assertThat(consulThreads()).anyMatch((name) -> name.equals("grpc-scale-consul-watch-svc"))
+		assertThat(consulThreads()).anyMatch((name) -> name.startsWith("grpc-scale-consul-http-"))
 			.anyMatch((name) -> name.startsWith("grpc-scale-consul-registrar-"));
 
 		consul.close();

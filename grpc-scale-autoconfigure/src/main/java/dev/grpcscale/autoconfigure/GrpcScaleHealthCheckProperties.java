@@ -1,0 +1,126 @@
+package dev.grpcscale.autoconfigure;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.BeanClassLoaderAware;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.core.env.Environment;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+
+/**
+ * Active health checking of discovered instances, bound from {@code grpc.scale.health-check.*}.
+ *
+ * <p>Validated once, as Boot's binder binds it: the object is a Spring {@link Validator} of its own type,
+ * which {@code @ConfigurationProperties} binding applies without any Bean Validation provider. A bad value
+ * stops the application with a {@code BindValidationException} that
+ * {@link InvalidGrpcScalePropertiesFailureAnalyzer} reports with the key, the value, where it was set and
+ * what is expected.
+ */
+@ConfigurationProperties("grpc.scale.health-check")
+public class GrpcScaleHealthCheckProperties implements Validator, EnvironmentAware, BeanClassLoaderAware {
+
+	private @Nullable Environment environment;
+
+	private @Nullable ClassLoader classLoader;
+
+	/** Whether discovered instances are probed with grpc.health.v1.Health/Check. */
+	private boolean enabled = true;
+
+	/** Time between two probes of an instance. */
+	private Duration interval = Duration.ofSeconds(30);
+
+	/** Deadline of one probe. */
+	private Duration timeout = Duration.ofSeconds(5);
+
+	/** Consecutive failed probes after which an instance is marked down. */
+	private int retries = 3;
+
+	/** Health service name probed; '' asks for the whole server. */
+	private String endpoint = "";
+
+	/**
+	 * Whether this application's own health (and, through Spring Boot's mapping, its gRPC health) turns
+	 * DOWN / NOT_SERVING while the discovery backend is unreachable. Off by default: a registry outage
+	 * would otherwise take every instance out of rotation at once.
+	 */
+	private boolean servingRequiresDiscovery;
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Duration getInterval() {
+		return this.interval;
+	}
+
+	public void setInterval(Duration interval) {
+		this.interval = interval;
+	}
+
+	public Duration getTimeout() {
+		return this.timeout;
+	}
+
+	public void setTimeout(Duration timeout) {
+		this.timeout = timeout;
+	}
+
+	public int getRetries() {
+		return this.retries;
+	}
+
+	public void setRetries(int retries) {
+		this.retries = retries;
+	}
+
+	public String getEndpoint() {
+		return this.endpoint;
+	}
+
+	public void setEndpoint(String endpoint) {
+		this.endpoint = endpoint;
+	}
+
+	public boolean isServingRequiresDiscovery() {
+		return this.servingRequiresDiscovery;
+	}
+
+	public void setServingRequiresDiscovery(boolean servingRequiresDiscovery) {
+		this.servingRequiresDiscovery = servingRequiresDiscovery;
+	}
+
+	@Override
+	public void setEnvironment(Environment environment) {
+		this.environment = environment;
+	}
+
+	@Override
+	public void setBeanClassLoader(ClassLoader classLoader) {
+		this.classLoader = classLoader;
+	}
+
+	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
+	@Override
+	public boolean supports(Class<?> type) {
+		return GrpcScaleHealthCheckProperties.class == type;
+	}
+
+	/**
+	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
+	 * after its key relative to {@code grpc.scale.health-check}, with what is expected as its only argument.
+	 */
+	@Override
+	public void validate(Object target, Errors errors) {
+		ClassLoader loader = (this.classLoader != null) ? this.classLoader : getClass().getClassLoader();
+		GrpcScalePropertiesValidator.validate((GrpcScaleHealthCheckProperties) target,
+				GrpcScalePropertiesValidator.context(this.environment, loader, errors));
+	}
+
+}
