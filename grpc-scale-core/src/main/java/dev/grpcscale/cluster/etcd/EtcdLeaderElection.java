@@ -1,7 +1,6 @@
 package dev.grpcscale.cluster.etcd;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
