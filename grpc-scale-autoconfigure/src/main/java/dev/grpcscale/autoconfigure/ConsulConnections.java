@@ -10,6 +10,7 @@ import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.boot.ssl.SslBundles;
 
 import dev.grpcscale.consul.ConsulConnection;
 
@@ -27,11 +28,13 @@ public final class ConsulConnections {
 	/**
 	 * The connection settings of {@code consul}.
 	 * @param consul the bound properties
+	 * @param sslBundles the application's SSL bundles, for {@code tls.bundle}; may be {@code null} without one
 	 * @return the connection to the agent
 	 * @throws IllegalArgumentException if the builder rejects a value, or the trust store cannot be read or
 	 * opened with its type and password (bound properties were checked for both already)
 	 */
-	public static ConsulConnection connection(GrpcScaleDiscoveryProperties.ConsulConnection consul) {
+	public static ConsulConnection connection(GrpcScaleDiscoveryProperties.ConsulConnection consul,
+			@Nullable SslBundles sslBundles) {
 		ConsulConnection.Builder builder = ConsulConnection.builder();
 		PropertyMapper map = PropertyMapper.get();
 		map.from(consul::getHost).to(builder::host);
@@ -40,6 +43,11 @@ public final class ConsulConnections {
 		map.from(consul::getToken).to(builder::token);
 		map.from(consul::getRequestTimeout).to(builder::requestTimeout);
 		map.from(trustStore(consul.getTls())).to(builder::trustStore);
+		String bundleName = consul.getTls().getBundle();
+		if (bundleName != null) {
+			builder.scheme("https");
+			builder.sslContext(EtcdConnections.requireBundles(sslBundles, bundleName).getBundle(bundleName).createSslContext());
+		}
 		return builder.build();
 	}
 
@@ -76,7 +84,8 @@ public final class ConsulConnections {
 				&& first.getRequestTimeout().equals(second.getRequestTimeout())
 				&& Objects.equals(first.getTls().getTrustStore(), second.getTls().getTrustStore())
 				&& Objects.equals(first.getTls().getTrustStoreType(), second.getTls().getTrustStoreType())
-				&& Objects.equals(first.getTls().getTrustStorePassword(), second.getTls().getTrustStorePassword());
+				&& Objects.equals(first.getTls().getTrustStorePassword(), second.getTls().getTrustStorePassword())
+				&& Objects.equals(first.getTls().getBundle(), second.getTls().getBundle());
 	}
 
 }

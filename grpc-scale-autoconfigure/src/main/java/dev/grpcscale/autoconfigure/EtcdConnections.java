@@ -2,7 +2,10 @@ package dev.grpcscale.autoconfigure;
 
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 
 import dev.grpcscale.discovery.etcd.EtcdClients;
 
@@ -19,11 +22,19 @@ public final class EtcdConnections {
 	/**
 	 * The connection settings of {@code etcd}.
 	 * @param etcd the bound properties
+	 * @param sslBundles the application's SSL bundles, for {@code tls.bundle}; may be {@code null} without one
 	 * @return a builder of clients with those settings
 	 * @throws IllegalArgumentException if the builder rejects a value (bound properties were checked already)
 	 */
-	public static EtcdClients.Builder connection(GrpcScaleDiscoveryProperties.EtcdConnection etcd) {
+	public static EtcdClients.Builder connection(GrpcScaleDiscoveryProperties.EtcdConnection etcd,
+			@Nullable SslBundles sslBundles) {
 		EtcdClients.Builder builder = EtcdClients.builder();
+		String bundleName = etcd.getTls().getBundle();
+		if (bundleName != null) {
+			SslBundle bundle = requireBundles(sslBundles, bundleName).getBundle(bundleName);
+			builder.sslManagers(bundle.getManagers().getKeyManagerFactory(),
+					bundle.getManagers().getTrustManagerFactory());
+		}
 		PropertyMapper map = PropertyMapper.get();
 		map.from(etcd::getEndpoints).to(builder::endpoints);
 		map.from(etcd::getUsername).to(builder::username);
@@ -55,7 +66,23 @@ public final class EtcdConnections {
 				&& first.getTls().isEnabled() == second.getTls().isEnabled()
 				&& Objects.equals(first.getTls().getCaFile(), second.getTls().getCaFile())
 				&& Objects.equals(first.getTls().getCertFile(), second.getTls().getCertFile())
-				&& Objects.equals(first.getTls().getKeyFile(), second.getTls().getKeyFile());
+				&& Objects.equals(first.getTls().getKeyFile(), second.getTls().getKeyFile())
+				&& Objects.equals(first.getTls().getBundle(), second.getTls().getBundle());
+	}
+
+	/**
+	 * The application's SSL bundles, to look a bundle up in.
+	 * @param sslBundles the bundles, {@code null} without Spring Boot's SSL auto-configuration
+	 * @param name the bundle asked for
+	 * @return the bundles
+	 * @throws IllegalStateException if there are none
+	 */
+	static SslBundles requireBundles(@Nullable SslBundles sslBundles, String name) {
+		if (sslBundles == null) {
+			throw new IllegalStateException("SSL bundle '" + name + "' is asked for, but the application has no "
+					+ "SslBundles (Spring Boot's SslAutoConfiguration)");
+		}
+		return sslBundles;
 	}
 
 }

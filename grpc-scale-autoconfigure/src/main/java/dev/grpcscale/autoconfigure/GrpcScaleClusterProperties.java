@@ -7,6 +7,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.Environment;
 import org.springframework.validation.Errors;
@@ -46,8 +47,11 @@ public class GrpcScaleClusterProperties implements Validator, EnvironmentAware, 
 	/** How long a dead leader keeps leadership before another node may take it. */
 	private Duration electionTimeout = Duration.ofSeconds(15);
 
-	/** Cluster backend: 'memory' (in this JVM), 'etcd' or 'consul'. */
-	private Provider provider = Provider.MEMORY;
+	/**
+	 * Cluster backend: 'memory' (in this JVM), 'etcd' or 'consul'. Unset: the discovery backend when it
+	 * is shared by the fleet (etcd, consul), else memory.
+	 */
+	private @Nullable Provider provider;
 
 	/**
 	 * Name of the election this node takes part in; nodes with the same name (and backend namespace)
@@ -125,12 +129,36 @@ public class GrpcScaleClusterProperties implements Validator, EnvironmentAware, 
 		this.electionTimeout = electionTimeout;
 	}
 
-	public Provider getProvider() {
+	public @Nullable Provider getProvider() {
 		return this.provider;
 	}
 
-	public void setProvider(Provider provider) {
+	public void setProvider(@Nullable Provider provider) {
 		this.provider = provider;
+	}
+
+	/**
+	 * The backend the election runs on: {@code grpc.scale.cluster.provider} if set; otherwise that of
+	 * enabled discovery when the fleet shares it ({@code etcd}, {@code consul}), so that one election spans
+	 * every instance; otherwise {@code memory}.
+	 * @param environment where the properties are read
+	 * @return the backend
+	 */
+	public static Provider effectiveProvider(Environment environment) {
+		Binder binder = Binder.get(environment);
+		Provider configured = binder.bind("grpc.scale.cluster.provider", Provider.class).orElse(null);
+		if (configured != null) {
+			return configured;
+		}
+		if (!binder.bind("grpc.scale.service-discovery.enabled", Boolean.class).orElse(true)) {
+			return Provider.MEMORY;
+		}
+		return switch (binder.bind("grpc.scale.service-discovery.provider", GrpcScaleDiscoveryProperties.Provider.class)
+			.orElse(GrpcScaleDiscoveryProperties.Provider.MEMORY)) {
+			case ETCD -> Provider.ETCD;
+			case CONSUL -> Provider.CONSUL;
+			default -> Provider.MEMORY;
+		};
 	}
 
 	public @Nullable String getElectionName() {

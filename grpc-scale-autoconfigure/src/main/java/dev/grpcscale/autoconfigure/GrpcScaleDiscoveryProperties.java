@@ -3,7 +3,9 @@ package dev.grpcscale.autoconfigure;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanClassLoaderAware;
@@ -45,6 +47,13 @@ public class GrpcScaleDiscoveryProperties implements Validator, EnvironmentAware
 
 	private final Consul consul = new Consul();
 
+	/**
+	 * Authority (the TLS server name checked against the server's certificate) of the 'discovery:///<service>'
+	 * channels and health probes, by service: a name such as 'users.internal', or 'host' for each
+	 * instance's registered host. Default: the service name.
+	 */
+	private Map<String, String> authority = new LinkedHashMap<>();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -71,6 +80,14 @@ public class GrpcScaleDiscoveryProperties implements Validator, EnvironmentAware
 
 	public Consul getConsul() {
 		return this.consul;
+	}
+
+	public Map<String, String> getAuthority() {
+		return this.authority;
+	}
+
+	public void setAuthority(Map<String, String> authority) {
+		this.authority = authority;
 	}
 
 	@Override
@@ -186,6 +203,20 @@ public class GrpcScaleDiscoveryProperties implements Validator, EnvironmentAware
 
 			/** PEM private key (PKCS#8) of this client's certificate. */
 			private @Nullable Path keyFile;
+
+			/**
+			 * Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) to connect with: its trust store checks
+			 * etcd's certificate, its key store (if any) is this client's certificate. Instead of the files.
+			 */
+			private @Nullable String bundle;
+
+			public @Nullable String getBundle() {
+				return this.bundle;
+			}
+
+			public void setBundle(@Nullable String bundle) {
+				this.bundle = bundle;
+			}
 
 			public boolean isEnabled() {
 				return this.enabled;
@@ -325,6 +356,20 @@ public class GrpcScaleDiscoveryProperties implements Validator, EnvironmentAware
 
 			/** Type of the trust store. */
 			private String trustStoreType = "PKCS12";
+
+			/**
+			 * Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) to connect to the agent with; turns on
+			 * https. Instead of the trust-store keys.
+			 */
+			private @Nullable String bundle;
+
+			public @Nullable String getBundle() {
+				return this.bundle;
+			}
+
+			public void setBundle(@Nullable String bundle) {
+				this.bundle = bundle;
+			}
 
 			public @Nullable Path getTrustStore() {
 				return this.trustStore;

@@ -48,6 +48,8 @@ public class GrpcScaleHealthCheckProperties implements Validator, EnvironmentAwa
 	 */
 	private boolean servingRequiresDiscovery;
 
+	private final Panic panic = new Panic();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -96,6 +98,10 @@ public class GrpcScaleHealthCheckProperties implements Validator, EnvironmentAwa
 		this.servingRequiresDiscovery = servingRequiresDiscovery;
 	}
 
+	public Panic getPanic() {
+		return this.panic;
+	}
+
 	@Override
 	public void setEnvironment(Environment environment) {
 		this.environment = environment;
@@ -121,6 +127,39 @@ public class GrpcScaleHealthCheckProperties implements Validator, EnvironmentAwa
 		ClassLoader loader = (this.classLoader != null) ? this.classLoader : getClass().getClassLoader();
 		GrpcScalePropertiesValidator.validate((GrpcScaleHealthCheckProperties) target,
 				GrpcScalePropertiesValidator.context(this.environment, loader, errors));
+	}
+
+	/** Panic mode: every instance of a service is used when too few pass their probes. */
+	public static class Panic {
+
+		/**
+		 * Whether a service whose instances (nearly) all fail their probes keeps all of them rather than
+		 * none.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Percentage of passing instances at or below which a service is in panic; 0 means only when none
+		 * passes.
+		 */
+		private double threshold = 0.0;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public double getThreshold() {
+			return this.threshold;
+		}
+
+		public void setThreshold(double threshold) {
+			this.threshold = threshold;
+		}
+
 	}
 
 }

@@ -112,8 +112,7 @@ final class GrpcScalePropertiesValidator {
 	}
 
 	static void validate(GrpcScaleDiscoveryProperties properties, GrpcScalePropertiesValidator validator) {
-		validator.discovery(properties, validator.bound("grpc.scale.cluster.provider",
-				GrpcScaleClusterProperties.Provider.class, GrpcScaleClusterProperties.Provider.MEMORY));
+		validator.discovery(properties, validator.clusterProvider());
 	}
 
 	static void validate(GrpcScaleCircuitBreakerProperties properties, GrpcScalePropertiesValidator validator) {
@@ -138,16 +137,16 @@ final class GrpcScalePropertiesValidator {
 	}
 
 	/** A value of another feature, bound from the environment; the default when unset or not bindable. */
-	private <T> T bound(String name, Class<T> type, T defaultValue) {
+	private GrpcScaleClusterProperties.Provider clusterProvider() {
 		if (this.environment == null) {
-			return defaultValue;
+			return GrpcScaleClusterProperties.Provider.MEMORY;
 		}
 		try {
-			return Binder.get(this.environment).bind(name, type).orElse(defaultValue);
+			return GrpcScaleClusterProperties.effectiveProvider(this.environment);
 		}
 		catch (RuntimeException ex) {
 			// reported by the feature it belongs to
-			return defaultValue;
+			return GrpcScaleClusterProperties.Provider.MEMORY;
 		}
 	}
 
@@ -186,6 +185,12 @@ final class GrpcScalePropertiesValidator {
 		if (discovery.getMemory().getNamespace() == null || discovery.getMemory().getNamespace().isBlank()) {
 			problem(prefix + "memory.namespace", discovery.getMemory().getNamespace(), "a non-blank name");
 		}
+		discovery.getAuthority().forEach((service, authority) -> {
+			if (authority == null || authority.isBlank() || authority.chars().anyMatch(Character::isWhitespace)) {
+				problem(prefix + "authority." + service, authority,
+						"a server name such as users.internal, or 'host' for each instance's registered host");
+			}
+		});
 		if (discovery.getProvider() == GrpcScaleDiscoveryProperties.Provider.ETCD
 				|| clusterProvider == GrpcScaleClusterProperties.Provider.ETCD) {
 			GrpcScaleDiscoveryProperties.Etcd etcd = discovery.getEtcd();
@@ -263,6 +268,18 @@ final class GrpcScalePropertiesValidator {
 		readable(prefix + "tls.ca-file", tls.getCaFile());
 		readable(prefix + "tls.cert-file", tls.getCertFile());
 		readable(prefix + "tls.key-file", tls.getKeyFile());
+		if (tls.getBundle() != null) {
+			if (tls.getBundle().isBlank()) {
+				problem(prefix + "tls.bundle", tls.getBundle(), "the name of a spring.ssl.bundle");
+			}
+			if (tls.getCaFile() != null || tls.getCertFile() != null) {
+				problem(prefix + "tls.bundle", tls.getBundle(),
+						"either an SSL bundle or tls.ca-file / tls.cert-file / tls.key-file, not both");
+			}
+			if (schemes.contains("http")) {
+				problem(prefix + "endpoints", endpoints, "https:// endpoints with tls.bundle");
+			}
+		}
 	}
 
 	private static @Nullable String etcdEndpointScheme(@Nullable String endpoint) {
@@ -312,6 +329,10 @@ final class GrpcScalePropertiesValidator {
 		}
 		positive(prefix + "request-timeout", consul.getRequestTimeout());
 		GrpcScaleDiscoveryProperties.ConsulConnection.Tls tls = consul.getTls();
+		if (tls.getBundle() != null && (tls.getBundle().isBlank() || tls.getTrustStore() != null)) {
+			problem(prefix + "tls.bundle", tls.getBundle(),
+					"the name of a spring.ssl.bundle, and no tls.trust-store beside it");
+		}
 		if (tls.getTrustStore() != null) {
 			String type = tls.getTrustStoreType();
 			String password = tls.getTrustStorePassword();
@@ -388,6 +409,10 @@ final class GrpcScalePropertiesValidator {
 		if (health.getEndpoint() == null) {
 			problem(prefix + "endpoint", null, "a health service name, '' for the whole server");
 		}
+		double threshold = health.getPanic().getThreshold();
+		if (!(threshold >= 0.0 && threshold <= 100.0)) {
+			problem(prefix + "panic.threshold", threshold, "a percentage from 0 to 100");
+		}
 	}
 
 	private void tracing(GrpcScaleTracingProperties tracing) {
@@ -419,7 +444,9 @@ final class GrpcScalePropertiesValidator {
 
 	private void cluster(GrpcScaleClusterProperties cluster, @Nullable String applicationName) {
 		String prefix = "";
-		String provider = cluster.getProvider().name().toLowerCase(Locale.ROOT);
+		GrpcScaleClusterProperties.Provider effective = (cluster.getProvider() != null) ? cluster.getProvider()
+				: clusterProvider();
+		String provider = effective.name().toLowerCase(Locale.ROOT);
 		requireClasses(prefix + "provider", provider);
 		String electionName = (cluster.getElectionName() != null) ? cluster.getElectionName()
 				: (applicationName != null && !applicationName.isBlank()) ? applicationName : null;
@@ -443,11 +470,11 @@ final class GrpcScalePropertiesValidator {
 				problem(prefix + "nodes[" + i + "]", nodes.get(i), "a node id: " + NAME_EXPECTED);
 			}
 		}
-		if (cluster.getProvider() == GrpcScaleClusterProperties.Provider.ETCD) {
+		if (effective == GrpcScaleClusterProperties.Provider.ETCD) {
 			// the keys set here; those inherited from discovery are checked under their own keys
 			clusterEtcd(prefix + "etcd.", cluster.getEtcd());
 		}
-		if (cluster.getProvider() == GrpcScaleClusterProperties.Provider.CONSUL) {
+		if (effective == GrpcScaleClusterProperties.Provider.CONSUL) {
 			GrpcScaleClusterProperties.Consul consul = cluster.getConsul();
 			consulConnection(prefix + "consul.", consul);
 			Duration delay = consul.getLockDelay();

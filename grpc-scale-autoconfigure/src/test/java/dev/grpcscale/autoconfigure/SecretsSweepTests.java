@@ -48,7 +48,9 @@ class SecretsSweepTests {
 		try (EtcdCluster etcd = EtcdCluster.startSingle(); FakeConsulAgent consul = new FakeConsulAgent()) {
 			enableAuthentication(etcd);
 			List<String> responses = new ArrayList<>();
+			String started;
 			try (ConfigurableApplicationContext context = start(etcd, consul, PASSWORD)) {
+				started = output.getAll();
 				EnhancedServiceManager manager = context.getBean(EnhancedServiceManager.class);
 				await().atMost(Duration.ofSeconds(20)).until(() -> manager.getClusterInfo().leader() != null);
 				assertThat(manager.discoverServices("orders")).hasSize(1);
@@ -74,6 +76,9 @@ class SecretsSweepTests {
 				.contains("grpc.scale.health-check.retries")
 				.doesNotContain(PASSWORD)
 				.doesNotContain(TOKEN);
+			// secrets over plain http: one warning each, naming neither secret
+			assertThat(occurrences(started, "The etcd password of user 'root' is sent unencrypted")).isOne();
+			assertThat(occurrences(started, "The Consul ACL token is sent unencrypted")).isOne();
 			assertThat(responses).hasSize(4).allSatisfy((response) -> assertThat(response)
 				.doesNotContain(PASSWORD)
 				.doesNotContain(TOKEN));
@@ -100,6 +105,10 @@ class SecretsSweepTests {
 		return new SpringApplicationBuilder(WebApplication.class).web(WebApplicationType.SERVLET)
 			.properties(properties.toArray(String[]::new))
 			.run();
+	}
+
+	private static int occurrences(String text, String part) {
+		return text.split(java.util.regex.Pattern.quote(part), -1).length - 1;
 	}
 
 	private static void enableAuthentication(EtcdCluster etcd) throws Exception {

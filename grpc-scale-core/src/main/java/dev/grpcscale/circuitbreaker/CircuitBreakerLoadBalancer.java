@@ -77,6 +77,12 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 	private boolean shutdown;
 
 	/**
+	 * Discovery has no instance: calls fail fast with UNAVAILABLE, whatever the child (still holding the
+	 * previous instances' subchannels until the next list) says.
+	 */
+	private @Nullable Status noInstance;
+
+	/**
 	 * Creates the balancer.
 	 * @param helper the channel's helper
 	 * @param breakers the channel's breakers; without them the balancer is its child policy alone
@@ -89,17 +95,16 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 		this.timer = helper.getScheduledExecutorService();
 		this.breakers = breakers;
 		this.defaultConfig = defaultConfig;
+		this.child = new GracefulSwitchLoadBalancer(new ChildHelper(helper));
 		if (breakers == null) {
 			helper.getChannelLogger()
 				.log(ChannelLogLevel.WARNING, "grpc_scale_round_robin has no GrpcCircuitBreakers (set them with "
 						+ "GrpcCircuitBreakers.configure(channelBuilder)): balancing with its child policy alone, "
 						+ "without instance breakers");
-			this.child = new GracefulSwitchLoadBalancer(helper);
 			this.subscription = () -> {
 			};
 			return;
 		}
-		this.child = new GracefulSwitchLoadBalancer(new ChildHelper(helper));
 		this.subscription = breakers.addListener((transition) -> {
 			if (transition.kind() == CircuitBreakerKind.INSTANCE) {
 				this.syncContext.execute(() -> reconcile(transition.name()));
@@ -107,9 +112,29 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 		});
 	}
 
+	/**
+	 * Takes an empty list: discovery has no instance of the service, so new calls fail fast with
+	 * {@code UNAVAILABLE} rather than going to instances discovery has dropped (which {@code round_robin}
+	 * would keep using while {@code READY}).
+	 */
+	@Override
+	public boolean canHandleEmptyAddressListFromNameResolution() {
+		return true;
+	}
+
 	@Override
 	public Status acceptResolvedAddresses(ResolvedAddresses resolvedAddresses) {
 		try {
+			if (resolvedAddresses.getAddresses().isEmpty()) {
+				String service = (this.serviceName != null) ? this.serviceName : this.helper.getAuthority();
+				this.noInstance = Status.UNAVAILABLE
+					.withDescription("No instance of '" + service + "' is available in discovery");
+				this.helper.updateBalancingState(ConnectivityState.TRANSIENT_FAILURE,
+						new FixedResultPicker(PickResult.withError(this.noInstance)));
+				return Status.OK;
+			}
+			boolean instancesBack = this.noInstance != null;
+			this.noInstance = null;
 			for (EquivalentAddressGroup group : resolvedAddresses.getAddresses()) {
 				ServiceInstance instance = group.getAttributes().get(DiscoveryNameResolverProvider.INSTANCE);
 				if (instance != null) {
@@ -125,8 +150,13 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 						new FixedResultPicker(PickResult.withError(error)));
 				return error;
 			}
-			return this.child.acceptResolvedAddresses(
+			Status accepted = this.child.acceptResolvedAddresses(
 					resolvedAddresses.toBuilder().setLoadBalancingPolicyConfig(config.childConfig).build());
+			if (instancesBack) {
+				// the child may not report again if its state did not change: replace the failing picker
+				publish();
+			}
+			return accepted;
 		}
 		catch (RuntimeException ex) {
 			this.helper.getChannelLogger().log(ChannelLogLevel.ERROR, "grpc_scale_round_robin failed: {0}", ex);
@@ -181,7 +211,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 	/** Hands the channel a picker over the child's latest one and the current probes. */
 	private void publish() {
 		ConnectivityState state = this.childState;
-		if (state == null || this.shutdown) {
+		if (state == null || this.shutdown || this.noInstance != null) {
 			return;
 		}
 		List<Probe> probes = new ArrayList<>();

@@ -102,6 +102,10 @@ public final class ConsulClient implements AutoCloseable {
 
 	private ConsulClient(Builder builder) {
 		this.connection = builder.connection;
+		if (builder.connection.token() != null && "http".equals(builder.connection.agent().getScheme())) {
+			logger.warn("The Consul ACL token is sent unencrypted to {}: use https (in Spring Boot: "
+					+ "grpc.scale.service-discovery.consul.scheme=https and .tls.*)", builder.connection.agent());
+		}
 		this.httpExecutor = Executors.newCachedThreadPool(threadFactory("grpc-scale-consul-http-"));
 		this.http = new ConsulAgentClient(builder.connection, this.httpExecutor);
 		this.ownsScheduler = builder.scheduler == null;

@@ -42,6 +42,8 @@ final class DiscoveryNameResolver extends NameResolver {
 
 	private final ConfigOrError serviceConfig;
 
+	private final boolean instanceHostAuthority;
+
 	private @Nullable Listener2 listener;
 
 	private @Nullable Subscription subscription;
@@ -49,8 +51,9 @@ final class DiscoveryNameResolver extends NameResolver {
 	private List<ServiceInstance> latest = List.of();
 
 	DiscoveryNameResolver(URI target, @Nullable String serviceName, @Nullable ServiceDiscovery discovery,
-			Args args) {
+			boolean instanceHostAuthority, Args args) {
 		this.target = target;
+		this.instanceHostAuthority = instanceHostAuthority;
 		this.serviceName = serviceName;
 		this.discovery = discovery;
 		this.syncContext = args.getSynchronizationContext();
@@ -118,13 +121,14 @@ final class DiscoveryNameResolver extends NameResolver {
 			if (address.isUnresolved()) {
 				continue;
 			}
-			groups.add(new EquivalentAddressGroup(address, Attributes.newBuilder().set(INSTANCE, instance).build()));
+			Attributes.Builder attributes = Attributes.newBuilder().set(INSTANCE, instance);
+			if (this.instanceHostAuthority) {
+				attributes.set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, instance.host());
+			}
+			groups.add(new EquivalentAddressGroup(address, attributes.build()));
 		}
-		if (groups.isEmpty()) {
-			current.onError(Status.UNAVAILABLE
-				.withDescription("No instance of '" + this.serviceName + "' is available in discovery"));
-			return;
-		}
+		// an empty list too: grpc_scale_round_robin then fails new calls fast, naming the service; a policy
+		// that cannot take an empty list gets it as a resolution error from the channel
 		current.onResult(ResolutionResult.newBuilder()
 			.setAddresses(groups)
 			.setServiceConfig(this.serviceConfig)

@@ -14,6 +14,8 @@ import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
 import org.jspecify.annotations.Nullable;
 
+import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
+
 /**
  * Resolves {@code discovery:///<service>} targets from a {@link ServiceDiscovery} cache, pushing every
  * change to the channel as the discovery watch reports it (no polling).
@@ -59,6 +61,10 @@ public final class DiscoveryNameResolverProvider extends NameResolverProvider {
 	@EquivalentAddressGroup.Attr
 	public static final Attributes.Key<ServiceInstance> INSTANCE = Attributes.Key.create("dev.grpcscale.instance");
 
+	/** The name-resolver argument set by {@link #useInstanceHostAsAuthority}. */
+	static final NameResolver.Args.Key<Boolean> INSTANCE_HOST_AUTHORITY = NameResolver.Args.Key
+		.create("dev.grpcscale.instanceHostAuthority");
+
 	/**
 	 * Below DNS (5): the registry makes the highest-priority provider's scheme the default for targets
 	 * without one ({@code host:port}), and that must stay DNS.
@@ -66,11 +72,14 @@ public final class DiscoveryNameResolverProvider extends NameResolverProvider {
 	private static final int PRIORITY = 4;
 
 	/**
-	 * Registers a provider in gRPC's default registry unless one is registered already. Idempotent and
-	 * safe to call from several threads and applications.
+	 * Registers a provider in gRPC's default registry unless one is registered already, and the
+	 * {@code grpc_scale_round_robin} load-balancing policy its channels use (which fails calls fast when
+	 * discovery has no instance, and balances with its child policy alone on a channel without breakers).
+	 * Idempotent and safe to call from several threads and applications.
 	 * @return the provider now serving the {@value #SCHEME} scheme
 	 */
 	public static synchronized NameResolverProvider registerDefault() {
+		CircuitBreakerLoadBalancerProvider.registerDefault();
 		NameResolverRegistry registry = NameResolverRegistry.getDefaultRegistry();
 		NameResolverProvider existing = registry.getProviderForScheme(SCHEME);
 		if (existing != null) {
@@ -90,6 +99,19 @@ public final class DiscoveryNameResolverProvider extends NameResolverProvider {
 	 */
 	public static <T extends ManagedChannelBuilder<?>> T configure(T builder, ServiceDiscovery discovery) {
 		builder.setNameResolverArg(SERVICE_DISCOVERY, discovery);
+		return builder;
+	}
+
+	/**
+	 * Makes each instance's registered host the authority of the connections to it: the name its TLS
+	 * certificate is checked against (certificates issued per host, for example {@code users-1.internal}),
+	 * instead of the channel's authority (by default the service name).
+	 * @param builder the channel builder
+	 * @param <T> the builder type
+	 * @return the builder
+	 */
+	public static <T extends ManagedChannelBuilder<?>> T useInstanceHostAsAuthority(T builder) {
+		builder.setNameResolverArg(INSTANCE_HOST_AUTHORITY, Boolean.TRUE);
 		return builder;
 	}
 
@@ -124,7 +146,8 @@ public final class DiscoveryNameResolverProvider extends NameResolverProvider {
 		if (!SCHEME.equals(targetUri.getScheme())) {
 			return null;
 		}
-		return new DiscoveryNameResolver(targetUri, serviceName(targetUri), args.getArg(SERVICE_DISCOVERY), args);
+		return new DiscoveryNameResolver(targetUri, serviceName(targetUri), args.getArg(SERVICE_DISCOVERY),
+				Boolean.TRUE.equals(args.getArg(INSTANCE_HOST_AUTHORITY)), args);
 	}
 
 	@Override

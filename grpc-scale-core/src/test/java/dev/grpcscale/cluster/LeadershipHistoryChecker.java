@@ -20,7 +20,15 @@ import java.util.Set;
  * <li>{@code REVOKED <node> <token> <at> <validUntil>}: it stopped claiming leadership;</li>
  * <li>{@code LEADING <node> <token> <t0> <t1>}: a probe saw {@code isLeader()} true at some moment between
  * {@code t0} and {@code t1};</li>
- * <li>{@code FAULT <KILL|STOP|TERM|CONT|ETCD_KILL|ETCD_RESTART> <target> <at>}: what the test did.</li>
+ * <li>{@code FAULT <kind> <target> <at>}: what the test did; {@code KILL}, {@code STOP}, {@code TERM},
+ * {@code PARTITION_DROP} and {@code PARTITION_BLACKHOLE} are faults of the node named as target;</li>
+ * <li>{@code HEALED <kind> <target> <at>}: the test ended a fault of the backend (for example an etcd member
+ * paused, or etcd's quorum lost) at {@code at};</li>
+ * <li>{@code WRITE_SENT <node> <token> <id> <t0>}: a write of a leader's task to a fenced store is about to be
+ * sent; then, unless the node dies first, {@code WRITE_OK <node> <token> <id> <t0> <t1> <revision>},
+ * {@code WRITE_REJECTED <node> <token> <id> <t0> <t1> <highestToken>} or {@code WRITE_FAILED <node> <token>
+ * <id> <t0> <t1>}: accepted, rejected for a stale token, or of unknown outcome (timeout, error);</li>
+ * <li>{@code STORED <id> <token> <revision>}: a write the fenced store holds at the end.</li>
  * </ul>
  *
  * <p>A leadership interval is {@code [GRANTED.at, end]}, with {@code end} the earlier of the revocation time
@@ -32,20 +40,36 @@ import java.util.Set;
  * <li>tokens do not strictly grow from one interval to the next; a token granted twice;</li>
  * <li>a renewal, revocation or probe for a leadership that was never granted; a probe that saw leadership
  * outside its interval;</li>
- * <li>after a {@code KILL}, {@code STOP} or {@code TERM} of the node leading at that moment, no new leader
- * (higher token) within {@code maxFailover}.</li>
+ * <li>after a fault of the node leading at that moment, no new leader (higher token) within
+ * {@code maxFailover}; after a {@code HEALED} backend fault, no leader within {@code maxRecovery};</li>
+ * <li>fenced writes: an acknowledged write ({@code WRITE_OK}) the store does not hold (a lost write); the
+ * store holding a write under a token below one it held before, by revision (a stale write accepted), or a
+ * write that was rejected or never attempted; a rejection although no higher token was written; a write
+ * under a token its node was never granted.</li>
  * </ol>
  */
 public final class LeadershipHistoryChecker {
 
-	private static final Set<String> LEADER_FAULTS = Set.of("KILL", "STOP", "TERM");
+	private static final Set<String> LEADER_FAULTS = Set.of("KILL", "STOP", "TERM", "PARTITION_DROP",
+			"PARTITION_BLACKHOLE");
 
 	private final Duration maxFailover;
+
+	private final Duration maxRecovery;
 
 	private final List<String[]> events = new ArrayList<>();
 
 	public LeadershipHistoryChecker(Duration maxFailover) {
+		this(maxFailover, maxFailover);
+	}
+
+	/**
+	 * @param maxFailover bound from a fault of the leader to the next leader
+	 * @param maxRecovery bound from the end ({@code HEALED}) of a backend fault to a leader
+	 */
+	public LeadershipHistoryChecker(Duration maxFailover, Duration maxRecovery) {
 		this.maxFailover = maxFailover;
+		this.maxRecovery = maxRecovery;
 	}
 
 	public LeadershipHistoryChecker add(String line) {
@@ -156,7 +180,91 @@ public final class LeadershipHistoryChecker {
 						+ " (expected: <= " + this.maxFailover + ")");
 			}
 		}
-		return new Report(List.copyOf(intervals), List.copyOf(failovers), List.copyOf(violations));
+		List<Failover> recoveries = new ArrayList<>();
+		for (String[] event : this.events) {
+			if (!event[0].equals("HEALED")) {
+				continue;
+			}
+			long at = Long.parseLong(event[3]);
+			java.util.OptionalLong leaderAt = intervals.stream()
+				.filter((interval) -> interval.end() > at)
+				.mapToLong((interval) -> Math.max(at, interval.start()))
+				.min();
+			if (leaderAt.isEmpty()) {
+				violations.add("no leader after " + event[1] + " of " + event[2] + " healed at " + at);
+				continue;
+			}
+			Failover recovery = new Failover(event[1], event[2], at, leaderAt.getAsLong());
+			recoveries.add(recovery);
+			if (recovery.duration().compareTo(this.maxRecovery) > 0) {
+				violations.add("no leader for " + recovery.duration() + " after " + event[1] + " of " + event[2]
+						+ " healed (expected: <= " + this.maxRecovery + ")");
+			}
+		}
+		Writes writes = checkWrites(tokenOwners, violations);
+		return new Report(List.copyOf(intervals), List.copyOf(failovers), List.copyOf(recoveries), writes,
+				List.copyOf(violations));
+	}
+
+	private Writes checkWrites(Map<Long, String> tokenOwners, List<String> violations) {
+		Map<String, String[]> attempts = new LinkedHashMap<>();
+		List<String[]> stored = new ArrayList<>();
+		for (String[] event : this.events) {
+			switch (event[0]) {
+				case "WRITE_SENT", "WRITE_OK", "WRITE_REJECTED", "WRITE_FAILED" -> {
+					long token = Long.parseLong(event[2]);
+					if (event[0].equals("WRITE_SENT")) {
+						attempts.putIfAbsent(event[3], event);
+						if (!event[1].equals(tokenOwners.get(token))) {
+							violations.add("write under a token its node was never granted: " + String.join(" ", event));
+						}
+						continue;
+					}
+					if (!attempts.containsKey(event[3]) && !event[1].equals(tokenOwners.get(token))) {
+						violations.add("write under a token its node was never granted: " + String.join(" ", event));
+					}
+					attempts.put(event[3], event);
+					if (event[0].equals("WRITE_REJECTED") && Long.parseLong(event[6]) <= token) {
+						violations.add("write rejected although no higher token was written: " + String.join(" ", event));
+					}
+				}
+				case "STORED" -> stored.add(event);
+				default -> {
+				}
+			}
+		}
+		stored.sort(Comparator.comparingLong((event) -> Long.parseLong(event[3])));
+		Map<String, Long> storedTokens = new HashMap<>();
+		long highest = Long.MIN_VALUE;
+		for (String[] write : stored) {
+			long token = Long.parseLong(write[2]);
+			storedTokens.put(write[1], token);
+			if (token < highest) {
+				violations.add("stale write accepted: " + String.join(" ", write) + " after token " + highest);
+			}
+			highest = Math.max(highest, token);
+			String[] attempt = attempts.get(write[1]);
+			if (attempt == null || attempt[0].equals("WRITE_REJECTED")) {
+				violations.add("the store holds a write that was " + ((attempt == null) ? "never attempted" : "rejected")
+						+ ": " + String.join(" ", write));
+			}
+		}
+		for (String[] attempt : attempts.values()) {
+			if (attempt[0].equals("WRITE_OK") && !Long.valueOf(Long.parseLong(attempt[2])).equals(storedTokens.get(attempt[3]))) {
+				violations.add("acknowledged write lost: " + String.join(" ", attempt));
+			}
+		}
+		int accepted = 0;
+		int rejected = 0;
+		for (String[] attempt : attempts.values()) {
+			if (attempt[0].equals("WRITE_OK")) {
+				accepted++;
+			}
+			else if (attempt[0].equals("WRITE_REJECTED")) {
+				rejected++;
+			}
+		}
+		return new Writes(accepted, rejected, attempts.size() - accepted - rejected, stored.size());
 	}
 
 	private static String key(String node, long token) {
@@ -212,8 +320,19 @@ public final class LeadershipHistoryChecker {
 
 	}
 
-	/** What {@link #check()} found. */
-	public record Report(List<Interval> intervals, List<Failover> failovers, List<String> violations) {
+	/**
+	 * Counts of a fenced store's writes.
+	 * @param accepted writes acknowledged as accepted
+	 * @param rejected writes rejected for a stale token
+	 * @param failed writes of unknown outcome (timeout, error, or the node died before the answer)
+	 * @param stored writes the store held at the end
+	 */
+	public record Writes(int accepted, int rejected, int failed, int stored) {
+	}
+
+	/** What {@link #check()} found; {@code recoveries} are from a {@code HEALED} backend fault to a leader. */
+	public record Report(List<Interval> intervals, List<Failover> failovers, List<Failover> recoveries, Writes writes,
+			List<String> violations) {
 
 		public void assertValid() {
 			if (!this.violations.isEmpty()) {
@@ -224,6 +343,10 @@ public final class LeadershipHistoryChecker {
 
 		public List<Duration> failovers(String kind) {
 			return this.failovers.stream().filter((f) -> f.kind().equals(kind)).map(Failover::duration).toList();
+		}
+
+		public List<Duration> recoveries(String kind) {
+			return this.recoveries.stream().filter((f) -> f.kind().equals(kind)).map(Failover::duration).toList();
 		}
 
 	}

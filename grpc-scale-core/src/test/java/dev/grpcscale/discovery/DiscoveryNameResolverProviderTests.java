@@ -79,6 +79,31 @@ class DiscoveryNameResolverProviderTests {
 	}
 
 	@Test
+	void whenDiscoveryHasNoInstanceLeftNewCallsFailFastNamingTheServiceAndRecoverWhenOneReturns() throws Exception {
+		ServiceInstance a = start("svc", "a");
+		ServiceInstance b = start("svc", "b");
+		this.registry.register(a);
+		this.registry.register(b);
+		SimpleServiceGrpc.SimpleServiceBlockingStub stub = stub("discovery:///svc");
+		await().atMost(Duration.ofSeconds(5)).until(() -> new HashSet<>(call(stub, 4)).size() == 2);
+
+		// both servers still run and the channel is READY: only discovery says they are gone
+		this.registry.deregister("svc", "a");
+		this.registry.deregister("svc", "b");
+		for (int i = 0; i < 3; i++) {
+			assertThatExceptionOfType(StatusRuntimeException.class)
+				.isThrownBy(() -> stub.withDeadlineAfter(Duration.ofSeconds(5)).unaryRpc(SimpleRequest.getDefaultInstance()))
+				.satisfies((ex) -> {
+					assertThat(ex.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+					assertThat(ex.getStatus().getDescription()).isEqualTo("No instance of 'svc' is available in discovery");
+				});
+		}
+
+		this.registry.register(b);
+		assertThat(new HashSet<>(call(stub, 4))).containsExactly("b");
+	}
+
+	@Test
 	void downInstancesReceiveNoCalls() throws Exception {
 		ServiceInstance a = start("svc", "a");
 		this.registry.register(a);

@@ -1,30 +1,21 @@
 package dev.grpcscale.autoconfigure.circuitbreaker;
-
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
-import io.grpc.LoadBalancerProvider;
-import io.grpc.LoadBalancerRegistry;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.grpc.client.autoconfigure.GrpcClientDefaultServiceConfigCustomizer;
-import org.springframework.boot.grpc.client.autoconfigure.GrpcClientProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
 
@@ -92,11 +83,9 @@ public final class GrpcScaleCircuitBreakerAutoConfiguration {
 	}
 
 	/**
-	 * Breakers on channels. A {@code discovery:///} channel keeps the service config Boot gives it
-	 * ({@code spring.grpc.client.channel.<name>.service-config}, {@code .health}, and
-	 * {@code .default.load-balancing-policy}): its load-balancing policy becomes the child of
-	 * {@code grpc_scale_round_robin} in the channel's default service config, and the channel ignores the
-	 * resolver's own service config ({@code disableServiceConfigLookUp()}), so the default applies.
+	 * Breakers on channels: the {@code grpc_scale_round_robin} policy of every {@code discovery:///}
+	 * channel (see the discovery auto-configuration, which keeps Boot's service config under it) finds
+	 * them through a name-resolver argument.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(GrpcChannelBuilderCustomizer.class)
@@ -122,70 +111,7 @@ public final class GrpcScaleCircuitBreakerAutoConfiguration {
 					builder.setNameResolverArg(GrpcCircuitBreakers.NAME_RESOLVER_ARG, breakers);
 					builder.intercept(CircuitBreakerClientInterceptor.builder(breakers).excludedMethods(excluded).build());
 				}
-				if (discovery) {
-					// the default service config, policy wrapped below, applies instead of the resolver's
-					builder.disableServiceConfigLookUp();
-				}
 			};
-		}
-
-		@Configuration(proxyBeanMethods = false)
-		@ConditionalOnClass(GrpcClientDefaultServiceConfigCustomizer.class)
-		static class ServiceConfigConfiguration {
-
-			/**
-			 * Makes a {@code discovery:///} channel's policy (its {@code service-config} load balancing, else
-			 * its {@code default.load-balancing-policy}, else {@code round_robin}) the child of
-			 * {@code grpc_scale_round_robin}, keeping the rest of its service config. Runs after other
-			 * customizers. A child policy gRPC cannot parse is left as is, so the channel reports it as it
-			 * would without breakers.
-			 */
-			@Bean
-			@Order(Ordered.LOWEST_PRECEDENCE)
-			@ConditionalOnMissingBean(name = "circuitBreakerGrpcClientDefaultServiceConfigCustomizer")
-			GrpcClientDefaultServiceConfigCustomizer circuitBreakerGrpcClientDefaultServiceConfigCustomizer(
-					Environment environment, ObjectProvider<GrpcClientProperties> clientProperties) {
-				CircuitBreakerLoadBalancerProvider.registerDefault();
-				return (requested, serviceConfig) -> {
-					String target = environment.getProperty("spring.grpc.client.channel." + requested + ".target",
-							requested);
-					if (DiscoveryNameResolverProvider.serviceName(target) == null) {
-						return;
-					}
-					Map<String, Object> wrapped = CircuitBreakerLoadBalancerProvider.wrapServiceConfig(serviceConfig,
-							defaultPolicy(clientProperties.getIfAvailable(), requested));
-					if (parses(wrapped)) {
-						serviceConfig.clear();
-						serviceConfig.putAll(wrapped);
-					}
-				};
-			}
-
-			/** The policy Boot gives the channel with {@code defaultLoadBalancingPolicy}. */
-			private static String defaultPolicy(@Nullable GrpcClientProperties properties, String requested) {
-				GrpcClientProperties.Channel channel = (properties != null) ? properties.getChannel().get(requested)
-						: null;
-				if (channel == null && properties != null) {
-					channel = properties.getChannel().get("default");
-				}
-				String policy = (channel != null) ? channel.getDefault().getLoadBalancingPolicy() : null;
-				return (policy != null && !policy.isBlank()) ? policy : "round_robin";
-			}
-
-			private static boolean parses(Map<String, Object> serviceConfig) {
-				Object policies = serviceConfig.get("loadBalancingConfig");
-				LoadBalancerProvider provider = LoadBalancerRegistry.getDefaultRegistry()
-					.getProvider(CircuitBreakerLoadBalancerProvider.POLICY_NAME);
-				if (provider == null || !(policies instanceof List<?> list) || list.isEmpty()
-						|| !(list.get(0) instanceof Map<?, ?> first)
-						|| !(first.get(CircuitBreakerLoadBalancerProvider.POLICY_NAME) instanceof Map<?, ?> config)) {
-					return false;
-				}
-				@SuppressWarnings("unchecked")
-				Map<String, ?> raw = (Map<String, ?>) config;
-				return provider.parseLoadBalancingPolicyConfig(raw).getError() == null;
-			}
-
 		}
 
 	}

@@ -3,6 +3,7 @@ package dev.grpcscale.autoconfigure.cluster;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.core.env.Environment;
+import org.springframework.boot.ssl.SslBundles;
 
 import dev.grpcscale.autoconfigure.ConsulConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleClusterProperties;
@@ -43,16 +44,17 @@ final class ClusterConsulElectionFactory {
 	 * @param settings the election settings
 	 * @param sharedClient the application's client to run on, or {@code null} for a client of the election's own
 	 * on the connection settings of {@code consul}, closed with it
+	 * @param sslBundles the application's SSL bundles, for {@code tls.bundle}
 	 * @return the election
 	 */
 	static ConsulLeaderElection create(GrpcScaleClusterProperties.Consul consul, LeaderElectionSettings settings,
-			@Nullable ConsulClient sharedClient) {
+			@Nullable ConsulClient sharedClient, @Nullable SslBundles sslBundles) {
 		ConsulLeaderElection.Builder builder = ConsulLeaderElection.builder();
 		if (sharedClient != null) {
 			builder.client(sharedClient);
 		}
 		else {
-			builder.connection(ConsulConnections.connection(consul));
+			builder.connection(ConsulConnections.connection(consul, sslBundles));
 		}
 		PropertyMapper.get().from(consul::getLockDelay).to(builder::lockDelay);
 		return builder.settings(settings).build();

@@ -2,6 +2,8 @@ package dev.grpcscale.autoconfigure.cluster;
 
 import io.etcd.jetcd.Client;
 import org.springframework.core.env.Environment;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.ssl.SslBundles;
 
 import dev.grpcscale.autoconfigure.EtcdConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
@@ -64,10 +66,11 @@ public final class ClusterEtcdClient implements AutoCloseable {
 	/**
 	 * Connects to the etcd of the effective settings.
 	 * @param etcd the settings, from {@link #effectiveSettings(Environment)}
+	 * @param sslBundles the application's SSL bundles, for {@code tls.bundle}
 	 * @return the client
 	 */
-	static ClusterEtcdClient create(GrpcScaleDiscoveryProperties.EtcdConnection etcd) {
-		return new ClusterEtcdClient(EtcdConnections.connection(etcd).build(), etcd.getNamespace());
+	static ClusterEtcdClient create(GrpcScaleDiscoveryProperties.EtcdConnection etcd, @Nullable SslBundles sslBundles) {
+		return new ClusterEtcdClient(EtcdConnections.connection(etcd, sslBundles).build(), etcd.getNamespace());
 	}
 
 	/** The jetcd client. */

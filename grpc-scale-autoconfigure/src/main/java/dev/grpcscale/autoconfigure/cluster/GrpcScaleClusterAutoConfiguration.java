@@ -1,6 +1,8 @@
 package dev.grpcscale.autoconfigure.cluster;
 
 import io.etcd.jetcd.Client;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -8,17 +10,18 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.boot.ssl.SslBundles;
 
 import dev.grpcscale.autoconfigure.ConsulConnections;
 import dev.grpcscale.autoconfigure.EtcdConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
 import dev.grpcscale.autoconfigure.GrpcScaleClusterProperties;
+import dev.grpcscale.autoconfigure.GrpcScaleClusterProperties.Provider;
 import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.autoconfigure.GrpcServerAddress;
 import dev.grpcscale.cluster.InMemoryLeaderElection;
@@ -62,8 +65,10 @@ public final class GrpcScaleClusterAutoConfiguration {
 	/** Namespace of memory elections: their JVM-wide group is {@code grpc-scale/<election name>}. */
 	static final String MEMORY_NAMESPACE = "grpc-scale";
 
+	private static final Log logger = LogFactory.getLog(GrpcScaleClusterAutoConfiguration.class);
+
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnProperty(name = "grpc.scale.cluster.provider", havingValue = "memory", matchIfMissing = true)
+	@ConditionalOnClusterProvider(Provider.MEMORY)
 	static class MemoryClusterConfiguration {
 
 		@Bean(destroyMethod = "close")
@@ -79,7 +84,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = "io.etcd.jetcd.Client")
-	@ConditionalOnProperty(name = "grpc.scale.cluster.provider", havingValue = "etcd")
+	@ConditionalOnClusterProvider(Provider.ETCD)
 	static class EtcdClusterConfiguration {
 
 		/**
@@ -90,7 +95,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 		@ConditionalOnMissingBean({ LeaderElection.class, ClusterEtcdClient.class })
 		ClusterEtcdClient clusterEtcdClient(Environment environment, GrpcScaleClusterProperties cluster,
 				GrpcScaleDiscoveryProperties discovery, ObjectProvider<Client> applicationClient,
-				ConfigurableListableBeanFactory beanFactory) {
+				ObjectProvider<SslBundles> sslBundles, ConfigurableListableBeanFactory beanFactory) {
 			// both properties beans: bound and validated before the effective settings are read from the environment
 			GrpcScaleDiscoveryProperties.EtcdConnection etcd = ClusterEtcdClient.effectiveSettings(environment);
 			boolean sameConnection = !ApplicationClients.discoveryRunsOn(discovery, "etcd")
@@ -98,7 +103,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 			Client shared = ApplicationClients.shared(applicationClient, Client.class, sameConnection, beanFactory,
 					"clusterEtcdClient");
 			return (shared != null) ? ClusterEtcdClient.shared(shared, etcd.getNamespace())
-					: ClusterEtcdClient.create(etcd);
+					: ClusterEtcdClient.create(etcd, sslBundles.getIfAvailable());
 		}
 
 		/** Destroyed before the {@link ClusterEtcdClient} it depends on, so it leaves while the client is open. */
@@ -115,7 +120,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = "tools.jackson.databind.ObjectMapper")
-	@ConditionalOnProperty(name = "grpc.scale.cluster.provider", havingValue = "consul")
+	@ConditionalOnClusterProvider(Provider.CONSUL)
 	static class ConsulClusterConfiguration {
 
 		/**
@@ -126,7 +131,8 @@ public final class GrpcScaleClusterAutoConfiguration {
 		@ConditionalOnMissingBean(LeaderElection.class)
 		ConsulLeaderElection consulLeaderElection(GrpcScaleClusterProperties properties,
 				GrpcScaleDiscoveryProperties discovery, GrpcServerAddress serverAddress, Environment environment,
-				ObjectProvider<ConsulClient> applicationClient, ConfigurableListableBeanFactory beanFactory) {
+				ObjectProvider<ConsulClient> applicationClient, ObjectProvider<SslBundles> sslBundles,
+				ConfigurableListableBeanFactory beanFactory) {
 			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
 					ClusterConsulElectionFactory.NAMESPACE, "provider",
 					environment.getProperty("spring.application.name"));
@@ -135,7 +141,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 					|| ConsulConnections.sameConnection(discovery.getConsul(), consul);
 			ConsulClient shared = ApplicationClients.shared(applicationClient, ConsulClient.class, sameConnection,
 					beanFactory, "consulLeaderElection");
-			return ClusterConsulElectionFactory.create(consul, settings, shared);
+			return ClusterConsulElectionFactory.create(consul, settings, shared, sslBundles.getIfAvailable());
 		}
 
 	}
@@ -143,8 +149,19 @@ public final class GrpcScaleClusterAutoConfiguration {
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(LeaderElection.class)
-	LeadershipEventPublisher leadershipEventPublisher(LeaderElection election, ApplicationEventPublisher publisher) {
+	LeadershipEventPublisher leadershipEventPublisher(LeaderElection election, ApplicationEventPublisher publisher,
+			GrpcScaleClusterProperties properties, Environment environment) {
+		logger.info("Leader election '" + election.settings().electionName() + "' runs on "
+				+ election.getClass().getSimpleName() + ((properties.getProvider() != null)
+						? " (grpc.scale.cluster.provider)"
+						: " (grpc.scale.cluster.provider unset: " + describeDefault(environment) + ")"));
 		return LeadershipEventPublisher.subscribe(election, publisher);
+	}
+
+	private static String describeDefault(Environment environment) {
+		Provider provider = GrpcScaleClusterProperties.effectiveProvider(environment);
+		return (provider == Provider.MEMORY) ? "memory, one election per JVM, since discovery is not shared"
+				: "the discovery backend, " + provider.name().toLowerCase(java.util.Locale.ROOT);
 	}
 
 }

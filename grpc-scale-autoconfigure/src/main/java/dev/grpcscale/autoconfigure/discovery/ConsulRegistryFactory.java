@@ -1,6 +1,8 @@
 package dev.grpcscale.autoconfigure.discovery;
 
 import org.springframework.boot.context.properties.PropertyMapper;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.ssl.SslBundles;
 
 import dev.grpcscale.autoconfigure.ConsulConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
@@ -19,8 +21,8 @@ final class ConsulRegistryFactory {
 	}
 
 	/** The client of the connection settings. */
-	static ConsulClient client(GrpcScaleDiscoveryProperties.Consul consul) {
-		return ConsulClient.create(ConsulConnections.connection(consul));
+	static ConsulClient client(GrpcScaleDiscoveryProperties.Consul consul, @Nullable SslBundles sslBundles) {
+		return ConsulClient.create(ConsulConnections.connection(consul, sslBundles));
 	}
 
 	/** The registry on a client it does not own. */

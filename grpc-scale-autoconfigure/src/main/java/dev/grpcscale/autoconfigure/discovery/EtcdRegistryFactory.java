@@ -2,6 +2,8 @@ package dev.grpcscale.autoconfigure.discovery;
 
 import io.etcd.jetcd.Client;
 import org.springframework.boot.context.properties.PropertyMapper;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.ssl.SslBundles;
 
 import dev.grpcscale.autoconfigure.EtcdConnections;
 import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
@@ -19,8 +21,8 @@ final class EtcdRegistryFactory {
 	}
 
 	/** The client of the connection settings (endpoints, credentials, TLS). */
-	static Client client(GrpcScaleDiscoveryProperties.Etcd etcd) {
-		return EtcdConnections.connection(etcd).build();
+	static Client client(GrpcScaleDiscoveryProperties.Etcd etcd, @Nullable SslBundles sslBundles) {
+		return EtcdConnections.connection(etcd, sslBundles).build();
 	}
 
 	/** The registry on a client it does not own. */

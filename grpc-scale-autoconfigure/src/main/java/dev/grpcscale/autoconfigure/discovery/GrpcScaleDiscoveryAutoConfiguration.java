@@ -1,7 +1,12 @@
 package dev.grpcscale.autoconfigure.discovery;
+import java.util.List;
+import java.util.Map;
 
 import io.etcd.jetcd.Client;
+import io.grpc.LoadBalancerProvider;
+import io.grpc.LoadBalancerRegistry;
 import io.grpc.ManagedChannelBuilder;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -9,11 +14,18 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.grpc.client.autoconfigure.GrpcClientDefaultServiceConfigCustomizer;
+import org.springframework.boot.grpc.client.autoconfigure.GrpcClientProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.env.Environment;
 import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
+import org.springframework.boot.ssl.SslBundles;
 
 import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
+import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
 import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
@@ -61,8 +73,8 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 		 */
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(Client.class)
-		Client grpcScaleEtcdClient(GrpcScaleDiscoveryProperties properties) {
-			return EtcdRegistryFactory.client(properties.getEtcd());
+		Client grpcScaleEtcdClient(GrpcScaleDiscoveryProperties properties, ObjectProvider<SslBundles> sslBundles) {
+			return EtcdRegistryFactory.client(properties.getEtcd(), sslBundles.getIfAvailable());
 		}
 
 		@Bean(destroyMethod = "close")
@@ -84,8 +96,9 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 		 */
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean(ConsulClient.class)
-		ConsulClient grpcScaleConsulClient(GrpcScaleDiscoveryProperties properties) {
-			return ConsulRegistryFactory.client(properties.getConsul());
+		ConsulClient grpcScaleConsulClient(GrpcScaleDiscoveryProperties properties,
+				ObjectProvider<SslBundles> sslBundles) {
+			return ConsulRegistryFactory.client(properties.getConsul(), sslBundles.getIfAvailable());
 		}
 
 		@Bean(destroyMethod = "close")
@@ -103,15 +116,93 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 		/**
 		 * Binds every channel builder to this application's primary {@link ServiceDiscovery} (the
 		 * health-checking one when health checking is enabled, which leaves out unhealthy instances while
-		 * the application runs), so its {@code discovery:///} targets resolve against it. Channels are built
-		 * after customizer beans exist, so the JVM-wide provider is registered here, before any channel.
+		 * the application runs), so its {@code discovery:///} targets resolve against it, with the authority
+		 * {@code grpc.scale.service-discovery.authority.<service>} names. Channels are built after customizer
+		 * beans exist, so the JVM-wide provider is registered here, before any channel. The customizer
+		 * receives what the channel was asked for: a target, or the name of a configured channel, whose
+		 * target is {@code spring.grpc.client.channel.<name>.target}.
 		 */
 		@Bean
 		@ConditionalOnMissingBean(name = "discoveryGrpcChannelBuilderCustomizer")
 		<T extends ManagedChannelBuilder<T>> GrpcChannelBuilderCustomizer<T> discoveryGrpcChannelBuilderCustomizer(
-				ObjectProvider<ServiceDiscovery> discovery) {
+				ObjectProvider<ServiceDiscovery> discovery, GrpcScaleDiscoveryProperties properties,
+				Environment environment) {
 			DiscoveryNameResolverProvider.registerDefault();
-			return (target, builder) -> DiscoveryNameResolverProvider.configure(builder, discovery.getObject());
+			return (requested, builder) -> {
+				DiscoveryNameResolverProvider.configure(builder, discovery.getObject());
+				String service = DiscoveryNameResolverProvider.serviceName(
+						environment.getProperty("spring.grpc.client.channel." + requested + ".target", requested));
+				if (service != null) {
+					// the default service config, its policy wrapped below, applies instead of the resolver's
+					builder.disableServiceConfigLookUp();
+				}
+				String authority = (service != null) ? properties.getAuthority().get(service) : null;
+				if (DiscoveryAuthority.INSTANCE_HOST.equals(authority)) {
+					DiscoveryNameResolverProvider.useInstanceHostAsAuthority(builder);
+				}
+				else if (authority != null) {
+					builder.overrideAuthority(authority);
+				}
+			};
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnClass(GrpcClientDefaultServiceConfigCustomizer.class)
+		static class ServiceConfigConfiguration {
+
+			/**
+			 * Makes a {@code discovery:///} channel's policy (its {@code service-config} load balancing, else
+			 * its {@code default.load-balancing-policy}, else {@code round_robin}) the child of
+			 * {@code grpc_scale_round_robin}, keeping the rest of its service config (retry policies,
+			 * {@code healthCheckConfig}). Runs after other customizers. A child policy gRPC cannot parse is
+			 * left as is, so the channel reports it as it would without grpc-scale.
+			 */
+			@Bean
+			@Order(Ordered.LOWEST_PRECEDENCE)
+			@ConditionalOnMissingBean(name = "discoveryGrpcClientDefaultServiceConfigCustomizer")
+			GrpcClientDefaultServiceConfigCustomizer discoveryGrpcClientDefaultServiceConfigCustomizer(
+					Environment environment, ObjectProvider<GrpcClientProperties> clientProperties) {
+				CircuitBreakerLoadBalancerProvider.registerDefault();
+				return (requested, serviceConfig) -> {
+					String target = environment.getProperty("spring.grpc.client.channel." + requested + ".target",
+							requested);
+					if (DiscoveryNameResolverProvider.serviceName(target) == null) {
+						return;
+					}
+					Map<String, Object> wrapped = CircuitBreakerLoadBalancerProvider.wrapServiceConfig(serviceConfig,
+							defaultPolicy(clientProperties.getIfAvailable(), requested));
+					if (parses(wrapped)) {
+						serviceConfig.clear();
+						serviceConfig.putAll(wrapped);
+					}
+				};
+			}
+
+			/** The policy Boot gives the channel with {@code defaultLoadBalancingPolicy}. */
+			private static String defaultPolicy(@Nullable GrpcClientProperties properties, String requested) {
+				GrpcClientProperties.Channel channel = (properties != null) ? properties.getChannel().get(requested)
+						: null;
+				if (channel == null && properties != null) {
+					channel = properties.getChannel().get("default");
+				}
+				String policy = (channel != null) ? channel.getDefault().getLoadBalancingPolicy() : null;
+				return (policy != null && !policy.isBlank()) ? policy : "round_robin";
+			}
+
+			private static boolean parses(Map<String, Object> serviceConfig) {
+				Object policies = serviceConfig.get("loadBalancingConfig");
+				LoadBalancerProvider provider = LoadBalancerRegistry.getDefaultRegistry()
+					.getProvider(CircuitBreakerLoadBalancerProvider.POLICY_NAME);
+				if (provider == null || !(policies instanceof List<?> list) || list.isEmpty()
+						|| !(list.get(0) instanceof Map<?, ?> first)
+						|| !(first.get(CircuitBreakerLoadBalancerProvider.POLICY_NAME) instanceof Map<?, ?> config)) {
+					return false;
+				}
+				@SuppressWarnings("unchecked")
+				Map<String, ?> raw = (Map<String, ?>) config;
+				return provider.parseLoadBalancingPolicyConfig(raw).getError() == null;
+			}
+
 		}
 
 	}

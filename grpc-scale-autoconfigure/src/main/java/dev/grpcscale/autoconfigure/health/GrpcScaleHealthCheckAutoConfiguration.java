@@ -20,6 +20,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 import org.springframework.grpc.client.ChannelCredentialsProvider;
 
+import dev.grpcscale.autoconfigure.GrpcScaleDiscoveryProperties;
 import dev.grpcscale.autoconfigure.GrpcScaleHealthCheckProperties;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 import dev.grpcscale.discovery.ServiceDiscovery;
@@ -99,8 +100,11 @@ public final class GrpcScaleHealthCheckAutoConfiguration {
 		@ConditionalOnMissingBean
 		@ConditionalOnBean(ChannelCredentialsProvider.class)
 		ProbeChannelFactory grpcScaleProbeChannelFactory(ChannelCredentialsProvider credentials,
-				ObjectProvider<GrpcClientProperties> clientProperties) {
-			return new ProbeChannelFactory(credentials, clientProperties.getIfAvailable(GrpcClientProperties::new));
+				ObjectProvider<GrpcClientProperties> clientProperties,
+				ObjectProvider<GrpcScaleDiscoveryProperties> discoveryProperties) {
+			GrpcScaleDiscoveryProperties discovery = discoveryProperties.getIfAvailable(GrpcScaleDiscoveryProperties::new);
+			return new ProbeChannelFactory(credentials, clientProperties.getIfAvailable(GrpcClientProperties::new),
+					discovery.getAuthority());
 		}
 
 	}

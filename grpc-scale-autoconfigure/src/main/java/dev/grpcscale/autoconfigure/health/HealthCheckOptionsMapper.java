@@ -18,6 +18,8 @@ final class HealthCheckOptionsMapper {
 		map.from(properties::getTimeout).to(builder::timeout);
 		map.from(properties::getRetries).to(builder::retries);
 		map.from(properties::getEndpoint).to(builder::endpoint);
+		map.from(properties.getPanic()::isEnabled).to(builder::panicMode);
+		map.from(properties.getPanic()::getThreshold).to(builder::panicThreshold);
 		return builder.build();
 	}
 

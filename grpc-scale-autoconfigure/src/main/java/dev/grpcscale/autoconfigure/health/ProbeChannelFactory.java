@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import org.springframework.boot.grpc.client.autoconfigure.GrpcClientProperties;
 import org.springframework.grpc.client.ChannelCredentialsProvider;
 
+import dev.grpcscale.autoconfigure.discovery.DiscoveryAuthority;
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.ServiceInstance;
 
@@ -19,7 +20,8 @@ import dev.grpcscale.discovery.ServiceInstance;
  * with client certificates included), or, when no channel is configured with that target, those it gives
  * the target itself (the {@code default} channel's settings), exactly as for a channel created with
  * {@code createChannel("discovery:///<service>")}. The authority checked against the server's certificate
- * is the service name, as on the {@code discovery:///} call channels.
+ * is the one the {@code discovery:///} call channels use ({@link DiscoveryAuthority}): the service name
+ * unless {@code grpc.scale.service-discovery.authority.<service>} says otherwise.
  *
  * <p>Probe channels are built here rather than by Boot's {@code GrpcChannelFactory}: its channels carry
  * the application's global interceptors (circuit breakers, observations), which must not count or trace
@@ -32,21 +34,26 @@ public class ProbeChannelFactory implements Function<ServiceInstance, ManagedCha
 
 	private final GrpcClientProperties clientProperties;
 
+	private final Map<String, String> authorities;
+
 	/**
 	 * Creates the factory.
 	 * @param credentials Boot's credentials of named channels
 	 * @param clientProperties Boot's {@code spring.grpc.client.*} properties, to find the channel of a service
+	 * @param authorities {@code grpc.scale.service-discovery.authority}, by service
 	 */
-	public ProbeChannelFactory(ChannelCredentialsProvider credentials, GrpcClientProperties clientProperties) {
+	public ProbeChannelFactory(ChannelCredentialsProvider credentials, GrpcClientProperties clientProperties,
+			Map<String, String> authorities) {
 		this.credentials = credentials;
 		this.clientProperties = clientProperties;
+		this.authorities = Map.copyOf(authorities);
 	}
 
 	@Override
 	public ManagedChannel apply(ServiceInstance instance) {
 		ChannelCredentials channelCredentials = this.credentials.getChannelCredentials(channelOf(instance.serviceName()));
 		return Grpc.newChannelBuilderForAddress(instance.host(), instance.port(), channelCredentials)
-			.overrideAuthority(instance.serviceName())
+			.overrideAuthority(DiscoveryAuthority.of(this.authorities, instance))
 			.build();
 	}
 

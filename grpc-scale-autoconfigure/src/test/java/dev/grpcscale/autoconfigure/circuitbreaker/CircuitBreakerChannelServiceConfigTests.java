@@ -160,7 +160,7 @@ class CircuitBreakerChannelServiceConfigTests {
 	void defaultServiceConfigOfDiscoveryChannelsNamesTheirPolicyAsChildAndKeepsTheRest() {
 		this.runner.run((context) -> {
 			GrpcClientDefaultServiceConfigCustomizer customizer = context.getBean(
-					"circuitBreakerGrpcClientDefaultServiceConfigCustomizer", GrpcClientDefaultServiceConfigCustomizer.class);
+					"discoveryGrpcClientDefaultServiceConfigCustomizer", GrpcClientDefaultServiceConfigCustomizer.class);
 			Map<String, Object> discovery = new LinkedHashMap<>(Map.of("healthCheckConfig", Map.of("serviceName", "")));
 			customizer.customize("discovery:///product-service", discovery);
 			assertThat(discovery).containsEntry("healthCheckConfig", Map.of("serviceName", ""))
@@ -171,8 +171,9 @@ class CircuitBreakerChannelServiceConfigTests {
 			customizer.customize("static://127.0.0.1:9090", other);
 			assertThat(other).containsOnlyKeys("healthCheckConfig");
 		});
+		// the policy and its empty-list handling belong to discovery: they stay without breakers
 		this.runner.withPropertyValues("grpc.scale.circuit-breaker.enabled=false")
-			.run((context) -> assertThat(context).doesNotHaveBean("circuitBreakerGrpcClientDefaultServiceConfigCustomizer"));
+			.run((context) -> assertThat(context).hasBean("discoveryGrpcClientDefaultServiceConfigCustomizer"));
 	}
 
 	private String instanceIdOf(String serverName) {

@@ -1,5 +1,6 @@
 package dev.grpcscale.autoconfigure.cluster;
 
+import org.springframework.boot.test.system.CapturedOutput;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -35,6 +36,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * The etcd cluster provider chosen by {@code grpc.scale.cluster.provider=etcd}, against a real etcd.
  */
+@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
 class EtcdClusterAutoConfigurationTests {
 
 	private static EtcdCluster etcd;
@@ -63,6 +65,36 @@ class EtcdClusterAutoConfigurationTests {
 		return this.runner.withPropertyValues(
 				"grpc.scale.service-discovery.etcd.endpoints=" + String.join(",", etcd.clientEndpoints()),
 				"grpc.scale.cluster.etcd.namespace=" + namespace);
+	}
+
+	@Test
+	void withoutAClusterProviderTwoApplicationsOnEtcdDiscoveryElectOneLeaderOnEtcd(CapturedOutput output) {
+		String namespace = "/default-provider-" + System.nanoTime();
+		ApplicationContextRunner etcdDiscovery = new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(GrpcScaleAutoConfiguration.class,
+					GrpcScaleDiscoveryAutoConfiguration.class, GrpcScaleClusterAutoConfiguration.class))
+			.withPropertyValues("spring.application.name=orders", "grpc.scale.service-discovery.provider=etcd",
+					"grpc.scale.service-discovery.etcd.endpoints=" + String.join(",", etcd.clientEndpoints()),
+					"grpc.scale.service-discovery.etcd.namespace=" + namespace,
+					"grpc.scale.cluster.heartbeat-interval=200ms", "grpc.scale.cluster.election-timeout=1s");
+		etcdDiscovery.withPropertyValues("grpc.scale.cluster.node-id=first").run((first) -> etcdDiscovery
+			.withPropertyValues("grpc.scale.cluster.node-id=second")
+			.run((second) -> {
+				assertThat(first).hasSingleBean(EtcdLeaderElection.class).doesNotHaveBean(InMemoryLeaderElection.class);
+				assertThat(second).hasSingleBean(EtcdLeaderElection.class);
+				LeaderElection a = first.getBean(LeaderElection.class);
+				LeaderElection b = second.getBean(LeaderElection.class);
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> a.clusterInfo().leader() != null && b.clusterInfo().leader() != null
+							&& a.clusterInfo().nodes().size() == 2);
+				for (int i = 0; i < 10; i++) {
+					assertThat(a.isLeader() && b.isLeader()).isFalse();
+				}
+				assertThat(a.isLeader() || b.isLeader()).isTrue();
+				assertThat(a.clusterInfo().leader().nodeId()).isEqualTo(b.clusterInfo().leader().nodeId());
+			}));
+		assertThat(output.getAll()).contains("Leader election 'orders' runs on EtcdLeaderElection "
+				+ "(grpc.scale.cluster.provider unset: the discovery backend, etcd)");
 	}
 
 	@Test

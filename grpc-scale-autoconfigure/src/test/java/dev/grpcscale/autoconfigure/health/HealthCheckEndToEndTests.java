@@ -50,12 +50,15 @@ class HealthCheckEndToEndTests {
 			.withConfiguration(AutoConfigurations.of(GrpcScaleAutoConfiguration.class,
 					GrpcScaleDiscoveryAutoConfiguration.class, GrpcScaleHealthCheckAutoConfiguration.class))
 			.withPropertyValues("grpc.scale.health-check.interval=2s", "grpc.scale.health-check.retries=4",
+					"grpc.scale.health-check.panic.threshold=25",
 					"grpc.scale.service-discovery.memory.namespace=" + TestServices.uniqueNamespace())
 			.run((context) -> {
 				EnhancedServiceManager manager = context.getBean(EnhancedServiceManager.class);
 				assertThat(manager.getHealthMonitor()).isNotNull();
 				assertThat(manager.getHealthMonitor().options().interval()).isEqualTo(Duration.ofSeconds(2));
 				assertThat(manager.getHealthMonitor().options().retries()).isEqualTo(4);
+				assertThat(manager.getHealthMonitor().options().panicMode()).isTrue();
+				assertThat(manager.getHealthMonitor().options().panicThreshold()).isEqualTo(25.0);
 				context.stop();
 				assertThat(manager.getHealthMonitor()).isNull();
 			});
@@ -96,6 +99,12 @@ class HealthCheckEndToEndTests {
 		runner.withPropertyValues("grpc.scale.health-check.retries=0")
 			.run((context) -> assertThat(context.getStartupFailure())
 				.hasStackTraceContaining("grpc.scale.health-check.retries: '0' (expected: >= 1)"));
+		runner.withPropertyValues("grpc.scale.health-check.panic.threshold=150")
+			.run((context) -> assertThat(context.getStartupFailure()).hasStackTraceContaining(
+					"grpc.scale.health-check.panic.threshold: '150.0' (expected: a percentage from 0 to 100)"));
+		runner.withPropertyValues("grpc.scale.health-check.panic.enabled=false")
+			.run((context) -> assertThat(context.getBean(HealthCheckingServiceDiscovery.class).options().panicMode())
+				.isFalse());
 	}
 
 	@Test

@@ -19,7 +19,7 @@ class ProbeChannelFactoryTests {
 		other.setTarget("static://127.0.0.1:9090");
 		properties.getChannel().put("other", other);
 		ProbeChannelFactory factory = new ProbeChannelFactory((name) -> InsecureChannelCredentials.create(),
-				properties);
+				properties, java.util.Map.of());
 
 		assertThat(factory.channelOf("user-service")).isEqualTo("users");
 		assertThat(factory.channelOf("product-service")).isEqualTo("discovery:///product-service");

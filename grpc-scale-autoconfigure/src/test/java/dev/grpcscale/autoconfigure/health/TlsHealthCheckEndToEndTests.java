@@ -25,6 +25,7 @@ import dev.grpcscale.health.InstanceHealth;
 import dev.grpcscale.test.tls.TestCertificates;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -42,6 +43,10 @@ class TlsHealthCheckEndToEndTests {
 
 	private static TestCertificates.Identity client;
 
+	private static TestCertificates.Identity hostOnly;
+
+	private static TestCertificates.Identity internalName;
+
 	private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
 
 	@BeforeAll
@@ -49,6 +54,8 @@ class TlsHealthCheckEndToEndTests {
 		certificates = TestCertificates.create(directory);
 		server = certificates.issue("server", "user-service", "localhost", "127.0.0.1");
 		client = certificates.issue("client", "caller");
+		hostOnly = certificates.issue("host-only", "localhost");
+		internalName = certificates.issue("internal-name", "users.internal");
 	}
 
 	@AfterEach
@@ -58,37 +65,53 @@ class TlsHealthCheckEndToEndTests {
 
 	@Test
 	void tlsFleetStaysUpAndListedWithProbesOverTheChannelsCredentials() {
-		fleetStaysUp(false);
+		fleetStaysUp(server, false, List.of(), List.of());
 	}
 
 	@Test
 	void mtlsFleetThatRequiresClientCertificatesStaysUpAndListed() {
-		fleetStaysUp(true);
+		fleetStaysUp(server, true, List.of(), List.of());
 	}
 
-	private void fleetStaysUp(boolean mutual) {
+	@Test
+	void certificatesIssuedForEachInstancesHostWorkWithTheHostAsAuthority() {
+		fleetStaysUp(hostOnly, false, List.of("grpc.scale.services[0].host=localhost"),
+				List.of("grpc.scale.service-discovery.authority.user-service=host"));
+	}
+
+	@Test
+	void certificatesIssuedForAnotherNameWorkWithThatNameAsAuthorityAndFailWithoutIt() {
+		String namespace = fleetStaysUp(internalName, false, List.of(),
+				List.of("grpc.scale.service-discovery.authority.user-service=users.internal"));
+
+		// the same fleet called with the default authority, the service name, which its certificate lacks
+		ConfigurableApplicationContext caller = TestServices.startClient(namespace,
+				clientProperties(false).toArray(String[]::new));
+		this.contexts.add(caller);
+		SimpleServiceGrpc.SimpleServiceBlockingStub stub = SimpleServiceGrpc
+			.newBlockingStub(caller.getBean(GrpcChannelFactory.class).createChannel("users"));
+		assertThatExceptionOfType(io.grpc.StatusRuntimeException.class)
+			.isThrownBy(() -> stub.withDeadlineAfter(Duration.ofSeconds(5)).unaryRpc(SimpleRequest.getDefaultInstance()))
+			.satisfies((ex) -> assertThat(ex.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE));
+	}
+
+	private String fleetStaysUp(TestCertificates.Identity server, boolean mutual, List<String> extraServer,
+			List<String> extraClient) {
 		String namespace = TestServices.uniqueNamespace();
 		List<String> serverProperties = new ArrayList<>(List.of(
 				"spring.ssl.bundle.jks.server.keystore.location=file:" + server.keyStore(),
 				"spring.ssl.bundle.jks.server.keystore.password=" + TestCertificates.PASSWORD,
 				"spring.ssl.bundle.jks.server.keystore.type=PKCS12", "spring.grpc.server.ssl.bundle=server"));
-		List<String> clientProperties = new ArrayList<>(List.of(
-				"spring.ssl.bundle.jks.client.truststore.location=file:" + certificates.trustStore(),
-				"spring.ssl.bundle.jks.client.truststore.password=" + TestCertificates.PASSWORD,
-				"spring.ssl.bundle.jks.client.truststore.type=PKCS12",
-				"spring.grpc.client.channel.users.target=discovery:///user-service",
-				"spring.grpc.client.channel.users.ssl.bundle=client", "grpc.scale.health-check.interval=200ms",
-				"grpc.scale.health-check.timeout=2s", "grpc.scale.health-check.retries=2"));
+		List<String> clientProperties = clientProperties(mutual);
 		if (mutual) {
 			serverProperties.addAll(List.of(
 					"spring.ssl.bundle.jks.server.truststore.location=file:" + certificates.trustStore(),
 					"spring.ssl.bundle.jks.server.truststore.password=" + TestCertificates.PASSWORD,
 					"spring.ssl.bundle.jks.server.truststore.type=PKCS12",
 					"spring.grpc.server.ssl.client-auth=require"));
-			clientProperties.addAll(List.of("spring.ssl.bundle.jks.client.keystore.location=file:" + client.keyStore(),
-					"spring.ssl.bundle.jks.client.keystore.password=" + TestCertificates.PASSWORD,
-					"spring.ssl.bundle.jks.client.keystore.type=PKCS12"));
 		}
+		serverProperties.addAll(extraServer);
+		clientProperties.addAll(extraClient);
 		this.contexts.add(TestServices.startServer("user-service", "a", namespace, serverProperties.toArray(String[]::new)));
 		this.contexts.add(TestServices.startServer("user-service", "b", namespace, serverProperties.toArray(String[]::new)));
 		ConfigurableApplicationContext caller = TestServices.startClient(namespace,
@@ -98,7 +121,7 @@ class TlsHealthCheckEndToEndTests {
 		ManagedChannel channel = caller.getBean(GrpcChannelFactory.class).createChannel("users");
 		SimpleServiceGrpc.SimpleServiceBlockingStub stub = SimpleServiceGrpc.newBlockingStub(channel);
 
-		await().atMost(Duration.ofSeconds(20)).until(() -> answers(stub, 6).size() == 2);
+		await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> answers(stub, 6).size() == 2);
 		// several probe intervals, each instance probed successfully more than `retries` times
 		await().atMost(Duration.ofSeconds(20))
 			.until(() -> manager.getHealthMonitor().snapshot("user-service").size() == 2
@@ -119,6 +142,23 @@ class TlsHealthCheckEndToEndTests {
 		assertThat(manager.discoverServices("user-service")).extracting(ServiceInstance::serviceName)
 			.containsExactly("user-service", "user-service");
 		assertThat(answers(stub, 6)).containsExactlyInAnyOrder("a", "b");
+		return namespace;
+	}
+
+	private static List<String> clientProperties(boolean mutual) {
+		List<String> properties = new ArrayList<>(List.of(
+				"spring.ssl.bundle.jks.client.truststore.location=file:" + certificates.trustStore(),
+				"spring.ssl.bundle.jks.client.truststore.password=" + TestCertificates.PASSWORD,
+				"spring.ssl.bundle.jks.client.truststore.type=PKCS12",
+				"spring.grpc.client.channel.users.target=discovery:///user-service",
+				"spring.grpc.client.channel.users.ssl.bundle=client", "grpc.scale.health-check.interval=200ms",
+				"grpc.scale.health-check.timeout=2s", "grpc.scale.health-check.retries=2"));
+		if (mutual) {
+			properties.addAll(List.of("spring.ssl.bundle.jks.client.keystore.location=file:" + client.keyStore(),
+					"spring.ssl.bundle.jks.client.keystore.password=" + TestCertificates.PASSWORD,
+					"spring.ssl.bundle.jks.client.keystore.type=PKCS12"));
+		}
+		return properties;
 	}
 
 	private static Set<String> answers(SimpleServiceGrpc.SimpleServiceBlockingStub stub, int count) {

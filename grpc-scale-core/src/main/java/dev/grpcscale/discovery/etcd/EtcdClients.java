@@ -9,12 +9,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creates jetcd {@link Client}s from connection settings: endpoints, credentials and TLS. It is what
@@ -34,6 +38,8 @@ import org.jspecify.annotations.Nullable;
  * closes the client.
  */
 public final class EtcdClients {
+
+	private static final Logger logger = LoggerFactory.getLogger(EtcdClients.class);
 
 	private EtcdClients() {
 	}
@@ -59,6 +65,10 @@ public final class EtcdClients {
 		private @Nullable Path clientCertificate;
 
 		private @Nullable Path clientKey;
+
+		private @Nullable KeyManagerFactory keyManagers;
+
+		private @Nullable TrustManagerFactory trustManagers;
 
 		private Builder() {
 		}
@@ -168,6 +178,20 @@ public final class EtcdClients {
 			return this;
 		}
 
+		/**
+		 * Key and trust managers for TLS, for example those of a Spring Boot SSL bundle; enables TLS.
+		 * @param keyManagers this client's certificate for etcd's {@code --client-cert-auth}, or
+		 * {@code null} for none
+		 * @param trustManagers what etcd's certificate is checked against, or {@code null} for the JVM's
+		 * default trust
+		 */
+		public Builder sslManagers(@Nullable KeyManagerFactory keyManagers, @Nullable TrustManagerFactory trustManagers) {
+			this.keyManagers = keyManagers;
+			this.trustManagers = trustManagers;
+			this.tls = true;
+			return this;
+		}
+
 		private static Path readable(String what, Path file) {
 			Objects.requireNonNull(file, what);
 			if (!Files.isReadable(file) || Files.isDirectory(file)) {
@@ -219,14 +243,25 @@ public final class EtcdClients {
 			if (this.username != null && this.password != null) {
 				clientBuilder.user(ByteSequence.from(this.username, StandardCharsets.UTF_8))
 					.password(ByteSequence.from(this.password, StandardCharsets.UTF_8));
+				if (!useTls) {
+					logger.warn("The etcd password of user '{}' is sent unencrypted to {}: use https:// endpoints "
+							+ "with TLS (in Spring Boot: grpc.scale.service-discovery.etcd.tls.*)", this.username,
+							this.endpoints);
+				}
 			}
 			if (useTls) {
 				try {
 					clientBuilder.sslContext((ssl) -> {
-						if (this.caFile != null) {
+						if (this.trustManagers != null) {
+							ssl.trustManager(this.trustManagers);
+						}
+						else if (this.caFile != null) {
 							ssl.trustManager(this.caFile.toFile());
 						}
-						if (this.clientCertificate != null && this.clientKey != null) {
+						if (this.keyManagers != null) {
+							ssl.keyManager(this.keyManagers);
+						}
+						else if (this.clientCertificate != null && this.clientKey != null) {
 							ssl.keyManager(this.clientCertificate.toFile(), this.clientKey.toFile());
 						}
 					});

@@ -6,12 +6,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import ch.qos.logback.classic.Level;
 import io.etcd.jetcd.Client;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.cluster.LeaderElectionSettings;
+import dev.grpcscale.cluster.LeaderTask;
 import dev.grpcscale.cluster.Leadership;
 
 /**
@@ -22,8 +26,19 @@ import dev.grpcscale.cluster.Leadership;
  * and, every 10 ms while {@code leadership()} is present, a probe {@code LEADING node token t0 t1}. On
  * SIGTERM it leaves (resigns) before exiting. Times are {@link System#nanoTime()}: one clock for every
  * process of the machine.
+ *
+ * <p>While it leads, a {@link LeaderTask} writes to an {@link EtcdFencedStore} under {@code <namespace>/fenced/}
+ * every 50 ms with the token of the leadership it was started for (the node's own, never the highest seen),
+ * logging {@code WRITE_SENT} before each write and {@code WRITE_OK/REJECTED/FAILED} after. When the task is
+ * interrupted (leadership revoked) it sends one more write under the same token: the write a leader had on
+ * its way when it was paused or cut off, which the store must reject once a newer leader has written. The
+ * etcd endpoints given are the test's proxies, so a partition cuts the writes as well as the election.
  */
 public final class ChaosNode {
+
+	private static final long WRITE_INTERVAL_MILLIS = 50;
+
+	private static final long WRITE_TIMEOUT_MILLIS = 2000;
 
 	private final FileOutputStream history;
 
@@ -46,7 +61,10 @@ public final class ChaosNode {
 			.build());
 		election.addListener((event) -> node.write(event.type() + " " + nodeId + " " + event.fencingToken() + " "
 				+ event.atNanos() + " " + event.validUntilNanos()));
+		EtcdFencedStore store = new EtcdFencedStore(client.getKVClient(), args[5] + "/fenced/");
+		LeaderTask task = LeaderTask.start(election, "fenced-writes", (token) -> node.writeWhileLeading(store, nodeId, token));
 		Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+			task.close();
 			election.close();
 			client.close();
 		}, "grpc-scale-chaos-node-shutdown"));
@@ -57,6 +75,46 @@ public final class ChaosNode {
 			long t1 = System.nanoTime();
 			leadership.ifPresent((held) -> node.write("LEADING " + nodeId + " " + held.fencingToken() + " " + t0 + " " + t1));
 			Thread.sleep(10);
+		}
+	}
+
+	private void writeWhileLeading(EtcdFencedStore store, String nodeId, long token) {
+		int sequence = 0;
+		try {
+			while (true) {
+				fencedWrite(store, nodeId, token, sequence++);
+				Thread.sleep(WRITE_INTERVAL_MILLIS);
+			}
+		}
+		catch (InterruptedException ex) {
+			// revoked: the write that was on its way, sent late under the old token
+			try {
+				fencedWrite(store, nodeId, token, sequence);
+			}
+			catch (InterruptedException again) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	private void fencedWrite(EtcdFencedStore store, String nodeId, long token, int sequence)
+			throws InterruptedException {
+		String id = nodeId + "-" + token + "-" + sequence;
+		String attempt = nodeId + " " + token + " " + id + " ";
+		long t0 = System.nanoTime();
+		write("WRITE_SENT " + attempt + t0);
+		try {
+			EtcdFencedStore.Result result = store.write(token, id).get(WRITE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+			long t1 = System.nanoTime();
+			write(result.accepted() ? "WRITE_OK " + attempt + t0 + " " + t1 + " " + result.revision()
+					: "WRITE_REJECTED " + attempt + t0 + " " + t1 + " " + result.highestToken());
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			write("WRITE_FAILED " + attempt + t0 + " " + System.nanoTime());
+		}
+		catch (InterruptedException ex) {
+			write("WRITE_FAILED " + attempt + t0 + " " + System.nanoTime());
+			throw ex;
 		}
 	}
 

@@ -22,6 +22,8 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assumptions;
 
+import dev.grpcscale.test.tls.TestCertificates;
+
 /**
  * Real etcd for tests: a single node or a cluster of members on free loopback ports, each a process
  * started from the {@code etcd} binary with a temporary data directory.
@@ -31,11 +33,14 @@ import org.junit.jupiter.api.Assumptions;
  *     Client client = Client.builder().endpoints(etcd.clientEndpoints().toArray(String[]::new)).build();
  *     etcd.kill(0);      // kill -9 of member 0
  *     etcd.restart(0);   // same data directory and ports
+ *     etcd.kill(1); etcd.kill(2);   // quorum lost
+ *     etcd.restart(1, 2);           // and regained
  * }
  * }</pre>
  *
  * <p>{@link #startSingleTls(ServerTls)} serves the client port over TLS with a certificate that
- * {@link ServerTls#generate(Path)} creates with {@code openssl}.
+ * {@link ServerTls#generate(Path)} creates with the JDK's keytool ({@link TestCertificates}); with
+ * {@link ServerTls#generateWithClientCertAuth(Path)} it also requires client certificates.
  *
  * <p>The binary is {@code $ETCD_BIN}, else {@code etcd} on the {@code PATH}. When it is missing the
  * calling test is aborted (reported skipped), except with {@code CI=true}, where it fails: CI must never
@@ -60,7 +65,7 @@ public final class EtcdCluster implements AutoCloseable {
 		this.binary = binary;
 		HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
 		if (tls != null) {
-			http.sslContext(tls.trustingSslContext());
+			http.sslContext(tls.sslContext());
 		}
 		this.http = http.build();
 		String scheme = (tls != null) ? "https" : "http";
@@ -81,6 +86,9 @@ public final class EtcdCluster implements AutoCloseable {
 					"--logger", "zap", "--log-outputs", member.dataDir + ".log"));
 			if (tls != null) {
 				command.addAll(List.of("--cert-file", tls.certificate().toString(), "--key-file", tls.key().toString()));
+				if (tls.clientCertAuth()) {
+					command.addAll(List.of("--client-cert-auth", "--trusted-ca-file", tls.ca().toString()));
+				}
 			}
 			member.command = List.copyOf(command);
 		}
@@ -227,13 +235,25 @@ public final class EtcdCluster implements AutoCloseable {
 		signal(member, "CONT");
 	}
 
-	/** Starts a killed member again, with its data directory and ports, and waits until it is healthy. */
-	public void restart(int member) {
-		if (isRunning(member)) {
-			throw new IllegalStateException("member " + member + " is running; kill it first");
+	/**
+	 * Starts killed members again, with their data directories and ports, and waits until each is healthy.
+	 * All are launched before any is awaited, so a cluster that lost its quorum (for example members 0 and 1
+	 * of 3 killed) regains it with {@code restart(0, 1)}.
+	 * @param members indexes of killed members
+	 * @throws IllegalStateException if one of them is running, or does not become healthy within 20 s
+	 */
+	public void restart(int... members) {
+		for (int member : members) {
+			if (isRunning(member)) {
+				throw new IllegalStateException("member " + member + " is running; kill it first");
+			}
 		}
-		launch(member);
-		awaitHealthy(member);
+		for (int member : members) {
+			launch(member);
+		}
+		for (int member : members) {
+			awaitHealthy(member);
+		}
 	}
 
 	/**
@@ -358,65 +378,57 @@ public final class EtcdCluster implements AutoCloseable {
 	}
 
 	/**
-	 * TLS material of a test etcd: PEM server certificate (valid for 127.0.0.1), its unencrypted key, and
-	 * the PEM CA certificate that signed it.
+	 * TLS material of a test etcd: PEM server certificate (valid for {@code 127.0.0.1} and
+	 * {@code localhost}), its unencrypted PKCS#8 key, the PEM CA certificate that signed it, and, when etcd
+	 * requires client certificates ({@code --client-cert-auth}), a client certificate signed by the same CA.
 	 *
 	 * @param certificate server certificate chain
 	 * @param key server private key
 	 * @param ca CA certificate
+	 * @param client the client certificate etcd requires, or {@code null} when it requires none
 	 */
-	public record ServerTls(Path certificate, Path key, Path ca) {
+	public record ServerTls(Path certificate, Path key, Path ca, TestCertificates.@Nullable Identity client) {
 
 		/**
-		 * Creates a CA and a server certificate for {@code 127.0.0.1} with the {@code openssl} command in
-		 * {@code dir}. Aborts the calling test when {@code openssl} is missing, fails with {@code CI=true}.
+		 * Creates a CA and a server certificate in {@code dir} ({@link TestCertificates}, the JDK's keytool).
+		 * @param dir an existing directory
+		 * @return the material of an etcd that serves TLS and requires no client certificate
 		 */
 		public static ServerTls generate(Path dir) {
-			Path caKey = dir.resolve("ca.key");
-			Path ca = dir.resolve("ca.pem");
-			Path key = dir.resolve("server.key");
-			Path csr = dir.resolve("server.csr");
-			Path certificate = dir.resolve("server.pem");
-			Path extensions = dir.resolve("server.ext");
+			return generate(dir, false);
+		}
+
+		/**
+		 * Creates a CA, a server certificate and a client certificate in {@code dir}: etcd then runs with
+		 * {@code --client-cert-auth}, trusting the CA for clients too.
+		 * @param dir an existing directory
+		 * @return the material, {@link #client()} the certificate clients must present
+		 */
+		public static ServerTls generateWithClientCertAuth(Path dir) {
+			return generate(dir, true);
+		}
+
+		private static ServerTls generate(Path dir, boolean clientCertAuth) {
 			try {
-				Files.writeString(extensions, "subjectAltName=IP:127.0.0.1\n");
-				openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey.toString(), "-out",
-						ca.toString(), "-days", "1", "-subj", "/CN=grpc-scale-test-ca");
-				openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out", csr.toString(),
-						"-subj", "/CN=127.0.0.1");
-				openssl(dir, "x509", "-req", "-in", csr.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(),
-						"-CAcreateserial", "-out", certificate.toString(), "-days", "1", "-extfile", extensions.toString());
+				TestCertificates certificates = TestCertificates.create(dir);
+				TestCertificates.Identity server = certificates.issue("etcd-server", "127.0.0.1", "localhost");
+				TestCertificates.Identity client = clientCertAuth ? certificates.issue("etcd-client", "etcd-client")
+						: null;
+				return new ServerTls(server.certificateChain(), server.privateKey(), certificates.caCertificate(),
+						client);
 			}
 			catch (IOException ex) {
-				String message = "Could not run openssl to create test certificates: " + ex.getMessage();
-				if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-					throw new IllegalStateException(message, ex);
-				}
-				Assumptions.abort(message);
-			}
-			return new ServerTls(certificate, key, ca);
-		}
-
-		private static void openssl(Path dir, String... args) throws IOException {
-			List<String> command = new ArrayList<>();
-			command.add("openssl");
-			command.addAll(List.of(args));
-			Process process = new ProcessBuilder(command).directory(dir.toFile())
-				.redirectErrorStream(true)
-				.redirectOutput(dir.resolve("openssl.log").toFile())
-				.start();
-			try {
-				if (process.waitFor() != 0) {
-					throw new IllegalStateException("openssl " + args[0] + " failed; see " + dir.resolve("openssl.log"));
-				}
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new IOException(ex);
+				throw new UncheckedIOException("Could not create test certificates in " + dir, ex);
 			}
 		}
 
-		javax.net.ssl.SSLContext trustingSslContext() {
+		/** Whether etcd requires client certificates. */
+		public boolean clientCertAuth() {
+			return this.client != null;
+		}
+
+		/** Trusts the CA and, when etcd requires it, presents the client certificate. */
+		javax.net.ssl.SSLContext sslContext() {
 			try (java.io.InputStream in = Files.newInputStream(this.ca)) {
 				java.security.cert.Certificate certificate = java.security.cert.CertificateFactory.getInstance("X.509")
 					.generateCertificate(in);
@@ -426,12 +438,23 @@ public final class EtcdCluster implements AutoCloseable {
 				javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory
 					.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
 				trust.init(store);
+				javax.net.ssl.KeyManager[] keys = null;
+				if (this.client != null) {
+					java.security.KeyStore clientStore = java.security.KeyStore.getInstance("PKCS12");
+					try (java.io.InputStream clientIn = Files.newInputStream(this.client.keyStore())) {
+						clientStore.load(clientIn, TestCertificates.PASSWORD.toCharArray());
+					}
+					javax.net.ssl.KeyManagerFactory keyManagers = javax.net.ssl.KeyManagerFactory
+						.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+					keyManagers.init(clientStore, TestCertificates.PASSWORD.toCharArray());
+					keys = keyManagers.getKeyManagers();
+				}
 				javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
-				context.init(null, trust.getTrustManagers(), null);
+				context.init(keys, trust.getTrustManagers(), null);
 				return context;
 			}
 			catch (IOException | java.security.GeneralSecurityException ex) {
-				throw new IllegalStateException("Could not read the test CA " + this.ca, ex);
+				throw new IllegalStateException("Could not read the test certificates of " + this.ca, ex);
 			}
 		}
 

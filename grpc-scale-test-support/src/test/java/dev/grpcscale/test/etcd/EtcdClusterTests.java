@@ -30,6 +30,19 @@ class EtcdClusterTests {
 	}
 
 	@Test
+	void threeMemberClusterRegainsQuorumWhenTwoKilledMembersRestartTogether() throws Exception {
+		try (EtcdCluster etcd = EtcdCluster.start(3)) {
+			etcd.kill(0);
+			etcd.kill(1);
+			assertThat(health(etcd.clientEndpoint(2))).contains("false");
+			etcd.restart(0, 1);
+			assertThat(etcd.isRunning(0)).isTrue();
+			assertThat(etcd.isRunning(1)).isTrue();
+			etcd.awaitHealthy(2);
+		}
+	}
+
+	@Test
 	void pausedMemberKeepsItsProcessButStopsAnswering() throws Exception {
 		try (EtcdCluster etcd = EtcdCluster.startSingle()) {
 			etcd.pause(0);
