@@ -162,7 +162,8 @@ public class EnhancedServiceManager {
 	}
 
 	/**
-	 * The cluster as this node sees it: members, leader, whether this node leads, fencing token.
+	 * The cluster as this node sees it: members, leader, whether this node leads, its own fencing token (to fence
+	 * with; {@code 0} when not leading) and the highest token seen (monitoring only).
 	 * @throws IllegalStateException if clustering is not enabled
 	 */
 	public ClusterInfo getClusterInfo() {

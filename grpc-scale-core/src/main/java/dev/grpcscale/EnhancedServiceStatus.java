@@ -21,7 +21,7 @@ import dev.grpcscale.health.InstanceHealth;
  * @param services the instances this application registered
  * @param discovery the discovery backend and the number of available ({@code UP}) instances of each
  * known service, or {@code null} without discovery
- * @param cluster members, leader, whether this node leads and the fencing token, or {@code null} without
+ * @param cluster members, leader, whether this node leads, its own and the highest fencing token seen, or {@code null} without
  * clustering
  * @param circuitBreaker the circuit breakers and which of them are open, or {@code null} without circuit
  * breaking

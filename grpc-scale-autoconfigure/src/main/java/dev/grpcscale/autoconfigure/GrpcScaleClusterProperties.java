@@ -185,17 +185,18 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 	public static class Consul extends GrpcScaleDiscoveryProperties.ConsulConnection {
 
 		/**
-		 * Lock delay of the election's sessions, 0s..60s: after a session is invalidated (TTL expiry or
+		 * Lock delay of the election's sessions, up to 60s: after a session is invalidated (TTL expiry or
 		 * destroy, not a graceful leave), no node may take leadership for this long; it adds to failover
-		 * after a crash.
+		 * after a crash. At least min(heartbeat-interval + request-timeout, election-timeout - safety
+		 * margin); unset, that minimum rounded up to whole seconds (14s with the defaults).
 		 */
-		private Duration lockDelay = Duration.ofSeconds(1);
+		private @Nullable Duration lockDelay;
 
-		public Duration getLockDelay() {
+		public @Nullable Duration getLockDelay() {
 			return this.lockDelay;
 		}
 
-		public void setLockDelay(Duration lockDelay) {
+		public void setLockDelay(@Nullable Duration lockDelay) {
 			this.lockDelay = lockDelay;
 		}
 

@@ -31,6 +31,8 @@ import org.springframework.validation.BindingResult;
 import org.springframework.validation.Errors;
 import org.springframework.validation.FieldError;
 
+import dev.grpcscale.cluster.LeaderElectionSettings;
+
 /**
  * The rules of grpc-scale's properties classes, applied once by Boot's binder through their
  * {@code validate} methods. Every invalid value becomes a {@link FieldError} whose field is its key
@@ -476,8 +478,27 @@ final class GrpcScalePropertiesValidator {
 			GrpcScaleClusterProperties.Consul consul = cluster.getConsul();
 			consulConnection(prefix + "consul.", consul);
 			Duration delay = consul.getLockDelay();
-			if (delay == null || delay.isNegative() || delay.compareTo(MAX_LOCK_DELAY) > 0) {
+			if (delay != null && (delay.isNegative() || delay.compareTo(MAX_LOCK_DELAY) > 0)) {
 				problem(prefix + "consul.lock-delay", delay, ">= 0 and <= " + MAX_LOCK_DELAY + ", Consul's maximum");
+			}
+			else if (delay != null && heartbeatOk && electionOk
+					&& cluster.getHeartbeatInterval().compareTo(cluster.getElectionTimeout()) < 0
+					&& consul.getRequestTimeout() != null && !consul.getRequestTimeout().isNegative()) {
+				// ConsulLeaderElection.minimumLockDelay, without loading the Consul classes
+				Duration leaseValidity = LeaderElectionSettings.builder()
+					.heartbeatInterval(cluster.getHeartbeatInterval())
+					.electionTimeout(cluster.getElectionTimeout())
+					.build()
+					.leaseValidity();
+				Duration notice = cluster.getHeartbeatInterval().plus(consul.getRequestTimeout());
+				Duration minimum = (notice.compareTo(leaseValidity) < 0) ? notice : leaseValidity;
+				if (delay.compareTo(minimum) < 0) {
+					problem(prefix + "consul.lock-delay", delay, ">= " + minimum
+							+ " = min(heartbeat-interval + request-timeout, election-timeout - safety margin): a leader "
+							+ "whose session is destroyed behind its back notices only at its next renewal and stops "
+							+ "claiming leadership after election-timeout - safety margin at the latest; unset, the "
+							+ "minimum rounded up to whole seconds");
+				}
 			}
 		}
 	}

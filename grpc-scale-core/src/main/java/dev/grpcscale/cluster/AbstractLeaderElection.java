@@ -2,6 +2,7 @@ package dev.grpcscale.cluster;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -10,12 +11,16 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
@@ -43,8 +48,12 @@ import dev.grpcscale.Subscription;
  * fencing token. A renewal confirmed after the deadline never restores a lapsed leadership.
  *
  * <p>Threading: every state change runs in one {@link SynchronizationContext}; backend callbacks hop onto
- * the scheduler first, so listeners never run on a client library's I/O thread. The scheduler is the one in
- * the settings, or a single thread {@code grpc-scale-cluster-<nodeId>} stopped by {@link #close()}.
+ * the scheduler first. The scheduler is the one in the settings, or a single thread
+ * {@code grpc-scale-cluster-<nodeId>} stopped by {@link #close()}. Events are queued, in the context's order,
+ * on one queue per listener and delivered on the listener executor (the settings', or threads
+ * {@code grpc-scale-cluster-events-<nodeId>-<n>} stopped by {@link #close()}): a listener never runs on the
+ * election's thread nor on a client library's I/O thread, so a slow one delays neither renewals nor the
+ * expiry check nor other listeners.
  *
  * @param <S> the provider's session handle
  */
@@ -66,7 +75,14 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 
 	private final Duration retryDelay;
 
-	private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
+	private final List<ListenerQueue> listeners = new CopyOnWriteArrayList<>();
+
+	private final Executor listenerExecutor;
+
+	private final @Nullable ExecutorService ownListenerExecutor;
+
+	/** The listener queue the current thread is delivering for, if any. */
+	private final ThreadLocal<@Nullable ListenerQueue> delivering = new ThreadLocal<>();
 
 	private final AtomicLong highestToken = new AtomicLong();
 
@@ -113,6 +129,22 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 			executor.setRemoveOnCancelPolicy(true);
 			this.scheduler = executor;
 			this.ownScheduler = true;
+		}
+		Executor givenListenerExecutor = settings.listenerExecutor();
+		if (givenListenerExecutor != null) {
+			this.listenerExecutor = givenListenerExecutor;
+			this.ownListenerExecutor = null;
+		}
+		else {
+			String name = "grpc-scale-cluster-events-" + settings.nodeId() + "-";
+			AtomicInteger threads = new AtomicInteger();
+			ExecutorService executor = Executors.newCachedThreadPool((task) -> {
+				Thread thread = new Thread(task, name + threads.incrementAndGet());
+				thread.setDaemon(true);
+				return thread;
+			});
+			this.listenerExecutor = executor;
+			this.ownListenerExecutor = executor;
 		}
 		this.context = new SynchronizationContext((thread, ex) -> logger.error(
 				"Unexpected failure in leader election '{}' of node {}", settings.electionName(), settings.nodeId(),
@@ -197,23 +229,28 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 		CompletableFuture<CompletableFuture<Void>> scheduled = new CompletableFuture<>();
 		Runnable task = () -> scheduled.complete(leaveNow());
 		if (inContext()) {
-			// Called from a listener: leave right after it returns, without waiting.
+			// Called from the election's own thread: leave right after the current task, without waiting.
 			this.context.executeLater(task);
 			return;
 		}
 		this.context.execute(task);
+		long timeout = this.settings.electionTimeout().toNanos();
+		long start = System.nanoTime();
 		try {
-			long timeout = this.settings.electionTimeout().toNanos();
-			long start = System.nanoTime();
 			CompletableFuture<Void> acknowledged = scheduled.get(timeout, TimeUnit.NANOSECONDS);
 			acknowledged.get(Math.max(0, timeout - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
+			return;
 		}
 		catch (ExecutionException | TimeoutException ex) {
 			logger.warn("Node {} left election '{}' without the backend's acknowledgement; its lease expires on its own",
 					this.settings.nodeId(), this.settings.electionName(), ex);
+		}
+		if (this.delivering.get() == null) {
+			// Listeners have been told (REVOKED queued before the backend call): wait for them, within the bound.
+			awaitListeners(start + timeout);
 		}
 	}
 
@@ -240,7 +277,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 	}
 
 	@Override
-	public long fencingToken() {
+	public long highestFencingTokenSeen() {
 		LeaderInfo observed = observedLeader();
 		if (observed != null) {
 			raiseToken(observed.fencingToken());
@@ -268,29 +305,31 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 
 	@Override
 	public ClusterInfo clusterInfo() {
+		Optional<Leadership> own = leadership();
 		Optional<LeaderInfo> leader = currentLeader();
-		long token = leader.map(LeaderInfo::fencingToken).orElseGet(this::fencingToken);
-		return new ClusterInfo(provider(), this.settings.nodeId(), members(), leader.orElse(null), isLeader(), token);
+		long ownToken = own.map(Leadership::fencingToken).orElse(0L);
+		return new ClusterInfo(provider(), this.settings.nodeId(), members(), leader.orElse(null), own.isPresent(),
+				ownToken, Math.max(ownToken, highestFencingTokenSeen()));
 	}
 
 	@Override
 	public Subscription addListener(LeadershipListener listener) {
 		Objects.requireNonNull(listener, "listener");
-		AtomicBoolean cancelled = new AtomicBoolean();
+		ListenerQueue queue = new ListenerQueue(listener);
 		this.context.execute(() -> {
-			if (cancelled.get()) {
+			if (queue.cancelled) {
 				return;
 			}
-			this.listeners.add(listener);
+			this.listeners.add(queue);
 			Leadership current = this.leadership;
 			if (current != null && current.isValidAt(nanoTime())) {
-				deliver(listener, new LeadershipEvent(LeadershipEvent.Type.GRANTED, this.settings.nodeId(),
+				queue.enqueue(new LeadershipEvent(LeadershipEvent.Type.GRANTED, this.settings.nodeId(),
 						current.fencingToken(), current.grantedAtNanos(), current.validUntilNanos()));
 			}
 		});
 		return () -> {
-			cancelled.set(true);
-			this.listeners.remove(listener);
+			queue.cancelled = true;
+			this.listeners.remove(queue);
 		};
 	}
 
@@ -301,9 +340,15 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 		}
 		leave();
 		this.closed = true;
-		this.context.execute(this.listeners::clear);
+		this.context.execute(() -> {
+			this.listeners.forEach((queue) -> queue.cancelled = true);
+			this.listeners.clear();
+		});
 		if (this.ownScheduler) {
 			this.scheduler.shutdownNow();
+		}
+		if (this.ownListenerExecutor != null) {
+			this.ownListenerExecutor.shutdownNow();
 		}
 	}
 
@@ -547,18 +592,30 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 		});
 	}
 
+	/** Queues the event for every listener; called in the context, so each listener sees the context's order. */
 	private void fire(LeadershipEvent event) {
-		for (LeadershipListener listener : this.listeners) {
-			deliver(listener, event);
+		for (ListenerQueue queue : this.listeners) {
+			queue.enqueue(event);
 		}
 	}
 
-	private void deliver(LeadershipListener listener, LeadershipEvent event) {
+	private static void deliver(LeadershipListener listener, LeadershipEvent event) {
 		try {
 			listener.onLeadershipChange(event);
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Leadership listener {} failed on {}", listener, event, ex);
+		}
+	}
+
+	private void awaitListeners(long deadlineNanos) {
+		for (ListenerQueue queue : this.listeners) {
+			if (!queue.awaitIdle(deadlineNanos)) {
+				logger.warn("Node {} left election '{}'; leadership listener {} has not returned within {}",
+						this.settings.nodeId(), this.settings.electionName(), queue.listener,
+						this.settings.electionTimeout());
+				return;
+			}
 		}
 	}
 
@@ -648,6 +705,94 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 				logger.debug("Node {}: a backend result arrived after close", this.settings.nodeId(), ex);
 				return null;
 			});
+	}
+
+	/**
+	 * The events of one listener, delivered in order, one at a time, on the listener executor: a slow listener
+	 * delays only itself, never the election's thread nor other listeners.
+	 */
+	private final class ListenerQueue implements Runnable {
+
+		final LeadershipListener listener;
+
+		volatile boolean cancelled;
+
+		private final ArrayDeque<LeadershipEvent> queue = new ArrayDeque<>();
+
+		private boolean running;
+
+		ListenerQueue(LeadershipListener listener) {
+			this.listener = listener;
+		}
+
+		void enqueue(LeadershipEvent event) {
+			synchronized (this) {
+				this.queue.add(event);
+				if (this.running) {
+					return;
+				}
+				this.running = true;
+			}
+			try {
+				AbstractLeaderElection.this.listenerExecutor.execute(this);
+			}
+			catch (RejectedExecutionException ex) {
+				synchronized (this) {
+					this.queue.clear();
+					this.running = false;
+					notifyAll();
+				}
+			}
+		}
+
+		@Override
+		public void run() {
+			ListenerQueue outer = AbstractLeaderElection.this.delivering.get();
+			AbstractLeaderElection.this.delivering.set(this);
+			try {
+				while (true) {
+					LeadershipEvent event;
+					synchronized (this) {
+						event = this.queue.poll();
+						if (event == null) {
+							this.running = false;
+							notifyAll();
+							return;
+						}
+					}
+					if (!this.cancelled) {
+						deliver(this.listener, event);
+					}
+				}
+			}
+			finally {
+				AbstractLeaderElection.this.delivering.set(outer);
+			}
+		}
+
+		/** Waits until every queued event was delivered; {@code false} if the deadline passed first. */
+		synchronized boolean awaitIdle(long deadlineNanos) {
+			while (this.running) {
+				long left = deadlineNanos - System.nanoTime();
+				if (left <= 0) {
+					return false;
+				}
+				try {
+					TimeUnit.NANOSECONDS.timedWait(this, left);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return false;
+				}
+			}
+			return true;
+		}
+
+		@Override
+		public String toString() {
+			return this.listener.toString();
+		}
+
 	}
 
 	/** One session: a lease and this node's candidacy on it. Confined to the context. */

@@ -17,8 +17,9 @@ import dev.grpcscale.Subscription;
  * lets another node take over only once {@code electionTimeout} has passed since the backend received that
  * renewal, so a paused or cut-off leader stops claiming leadership before another can be elected. A pause
  * between {@code isLeader()} and the action it guards can still let a deposed leader act late; the fencing
- * token covers that: pass {@link Leadership#fencingToken()} to downstream writes and have them reject a
- * token lower than one they have seen. Tokens grow from one leader to the next.
+ * token covers that: pass {@link #ownFencingToken()} (or {@link Leadership#fencingToken()}, the token of a
+ * {@link LeaderTask} or of the {@code GRANTED} event) to downstream writes and have them reject a token lower
+ * than one they have seen; never {@link #highestFencingTokenSeen()}. Tokens grow from one leader to the next.
  *
  * <p>After losing its session or lease, a joined node campaigns again with a new session. Implementations
  * are thread-safe; {@link #isLeader()} and {@link #leadership()} never block.
@@ -34,9 +35,9 @@ public interface LeaderElection extends AutoCloseable {
 
 	/**
 	 * Stops campaigning, resigns leadership if held and withdraws this node's membership. {@link #isLeader()}
-	 * is false when this returns, and listeners have been told. Waits up to {@code electionTimeout} for the
-	 * backend to acknowledge (the lease then expires anyway); called from a listener it does not wait.
-	 * Idempotent.
+	 * is false when this returns, and listeners have been told (they run on their own threads: this waits for
+	 * them, and for the backend's acknowledgement, up to {@code electionTimeout} in all; the lease expires
+	 * anyway). Called from a listener it does not wait for listeners. Idempotent.
 	 */
 	void leave();
 
@@ -55,8 +56,38 @@ public interface LeaderElection extends AutoCloseable {
 	 */
 	Optional<LeaderInfo> currentLeader();
 
-	/** The highest fencing token this node has seen; it never decreases; {@code 0} before any. */
-	long fencingToken();
+	/**
+	 * The fencing token of this node's own current leadership: what to pass with every downstream write
+	 * guarded by leadership, so the store can reject a deposed leader. {@code 0} while this node does not lead
+	 * ({@link #isLeader()} false), which a store that accepts only tokens at least as high as the highest it has
+	 * seen rejects. The same value as {@code leadership().map(Leadership::fencingToken).orElse(0L)}; prefer the
+	 * token handed to a {@link LeaderTask} or carried by the {@code GRANTED} event, which belongs to the
+	 * leadership the work started under. Never blocks.
+	 * @return this node's leadership token, or {@code 0}
+	 */
+	default long ownFencingToken() {
+		return leadership().map(Leadership::fencingToken).orElse(0L);
+	}
+
+	/**
+	 * The highest fencing token this node has seen, its own or another leader's; it never decreases;
+	 * {@code 0} before any. For status views and monitoring only: <b>never fence with it</b>: on a deposed
+	 * node it is the new leader's token, so a write carrying it would pass the store's check.
+	 * @return the highest token seen
+	 */
+	long highestFencingTokenSeen();
+
+	/**
+	 * The fencing token to write with: now {@link #ownFencingToken()}, {@code 0} when not leading.
+	 * @return {@link #ownFencingToken()}
+	 * @deprecated the name does not say whose token it is, and it used to return the highest token seen,
+	 * which on a deposed node is the new leader's and defeats fencing; use {@link #ownFencingToken()} to fence
+	 * and {@link #highestFencingTokenSeen()} for status views
+	 */
+	@Deprecated(since = "0.1", forRemoval = true)
+	default long fencingToken() {
+		return ownFencingToken();
+	}
 
 	/**
 	 * The announced members, then each expected node of {@link LeaderElectionSettings#nodes()} that did not
@@ -64,7 +95,7 @@ public interface LeaderElection extends AutoCloseable {
 	 */
 	List<ClusterMember> members();
 
-	/** A snapshot for status views: members, leader, whether this node leads, fencing token. */
+	/** A snapshot for status views: members, leader, whether this node leads, its own and the highest token. */
 	ClusterInfo clusterInfo();
 
 	/**

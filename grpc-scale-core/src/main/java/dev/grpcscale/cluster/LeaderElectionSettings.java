@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -63,6 +64,8 @@ public final class LeaderElectionSettings {
 
 	private final @Nullable ScheduledExecutorService scheduler;
 
+	private final @Nullable Executor listenerExecutor;
+
 	private LeaderElectionSettings(Builder builder, Duration safetyMargin) {
 		this.nodeId = (builder.nodeId != null) ? builder.nodeId : UUID.randomUUID().toString();
 		this.address = builder.address;
@@ -76,6 +79,7 @@ public final class LeaderElectionSettings {
 		this.ticker = builder.ticker;
 		this.clock = builder.clock;
 		this.scheduler = builder.scheduler;
+		this.listenerExecutor = builder.listenerExecutor;
 	}
 
 	/** Starts a builder with the defaults. */
@@ -171,6 +175,15 @@ public final class LeaderElectionSettings {
 		return this.scheduler;
 	}
 
+	/**
+	 * Where listeners run, or {@code null} for threads the election starts
+	 * ({@code grpc-scale-cluster-events-<nodeId>-<n>}, at most one per listener at a time) and stops on close.
+	 * Each listener gets its events in order, one at a time, whatever the executor.
+	 */
+	public @Nullable Executor listenerExecutor() {
+		return this.listenerExecutor;
+	}
+
 	@Override
 	public String toString() {
 		return "LeaderElectionSettings[nodeId=" + this.nodeId + ", address=" + address() + ", nodes="
@@ -206,6 +219,8 @@ public final class LeaderElectionSettings {
 		private Clock clock = Clock.systemUTC();
 
 		private @Nullable ScheduledExecutorService scheduler;
+
+		private @Nullable Executor listenerExecutor;
 
 		private Builder() {
 		}
@@ -334,6 +349,16 @@ public final class LeaderElectionSettings {
 		/** A scheduler to use instead of the election's own; the election does not shut it down. */
 		public Builder scheduler(@Nullable ScheduledExecutorService scheduler) {
 			this.scheduler = scheduler;
+			return this;
+		}
+
+		/**
+		 * An executor for listeners instead of the election's own threads; the election does not shut it down.
+		 * It should run tasks on threads other than the scheduler's: a listener run on the election's thread
+		 * (for example with a direct executor, as a deterministic test may use) delays it.
+		 */
+		public Builder listenerExecutor(@Nullable Executor listenerExecutor) {
+			this.listenerExecutor = listenerExecutor;
 			return this;
 		}
 

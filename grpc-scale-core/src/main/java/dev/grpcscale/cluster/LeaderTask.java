@@ -28,7 +28,8 @@ import dev.grpcscale.Subscription;
  * task.close();
  * }</pre>
  *
- * <p>Limits: interruption is cooperative, so the work must check {@link Thread#isInterrupted()} (or block
+ * <p>The task follows the election through a listener of its own, so no other listener, however slow, delays
+ * its revocation. Limits: interruption is cooperative, so the work must check {@link Thread#isInterrupted()} (or block
  * in interruptible calls) and pass the token to downstream writes, which is what protects against a late
  * write after a pause. Work that returns is not restarted until the next grant. Thread-safe.
  */

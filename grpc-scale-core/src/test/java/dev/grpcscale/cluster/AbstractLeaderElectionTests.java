@@ -31,6 +31,8 @@ class AbstractLeaderElectionTests {
 		.safetyMargin(Duration.ofMillis(100))
 		.ticker(this.scheduler::nanoTime)
 		.scheduler(this.scheduler)
+		// Listeners inline, for determinism; LeadershipListenerThreadingTests covers the election's own listener threads.
+		.listenerExecutor(Runnable::run)
 		.build());
 
 	@AfterEach
@@ -89,7 +91,8 @@ class AbstractLeaderElectionTests {
 		this.scheduler.runDue();
 		assertThat(this.election.isLeader()).isTrue();
 		assertThat(this.election.leadership().orElseThrow().fencingToken()).isEqualTo(9);
-		assertThat(this.election.fencingToken()).isEqualTo(9);
+		assertThat(this.election.ownFencingToken()).isEqualTo(9);
+		assertThat(this.election.highestFencingTokenSeen()).isEqualTo(9);
 	}
 
 	@Test
@@ -141,9 +144,30 @@ class AbstractLeaderElectionTests {
 		this.election.renewals.clear();
 		this.election.leader = new LeaderInfo("other", "", 12);
 		this.scheduler.advance(Duration.ofMillis(100));
-		assertThat(this.election.fencingToken()).isEqualTo(12);
+		assertThat(this.election.highestFencingTokenSeen()).isEqualTo(12);
 		this.election.leader = new LeaderInfo("older", "", 3);
-		assertThat(this.election.fencingToken()).isEqualTo(12);
+		assertThat(this.election.highestFencingTokenSeen()).isEqualTo(12);
+	}
+
+	@Test
+	@SuppressWarnings("removal")
+	void deposedNodeFencesWithNothingWhileItsHighestSeenTokenIsTheNewLeaders() {
+		joinAndWin(7);
+		assertThat(this.election.ownFencingToken()).isEqualTo(7);
+		assertThat(this.election.clusterInfo().ownFencingToken()).isEqualTo(7);
+		// The backend shows another node leading with token 12: this node is deposed.
+		this.election.renewals.clear();
+		this.election.leader = new LeaderInfo("other", "", 12);
+		this.scheduler.advance(Duration.ofMillis(100));
+		assertThat(this.election.isLeader()).isFalse();
+		assertThat(this.election.ownFencingToken()).isZero();
+		assertThat(this.election.highestFencingTokenSeen()).isEqualTo(12);
+		ClusterInfo info = this.election.clusterInfo();
+		assertThat(info.ownFencingToken()).isZero();
+		assertThat(info.highestFencingTokenSeen()).isEqualTo(12);
+		// The deprecated accessors used to return 12 here, which a store would accept from this deposed node.
+		assertThat(this.election.fencingToken()).isZero();
+		assertThat(info.fencingToken()).isZero();
 	}
 
 	@Test

@@ -83,7 +83,8 @@ class InMemoryLeaderElectionTests {
 		assertThat(info.provider()).isEqualTo("memory");
 		assertThat(info.leader()).isNotNull();
 		assertThat(info.isLeader()).isEqualTo(info.leader().nodeId().equals("a"));
-		assertThat(info.fencingToken()).isEqualTo(info.leader().fencingToken());
+		assertThat(info.highestFencingTokenSeen()).isEqualTo(info.leader().fencingToken());
+		assertThat(info.ownFencingToken()).isEqualTo(info.isLeader() ? info.leader().fencingToken() : 0);
 	}
 
 	@Test
@@ -132,7 +133,9 @@ class InMemoryLeaderElectionTests {
 		long aValidUntil = a.leadership().orElseThrow().validUntilNanos();
 
 		List<LeadershipEvent> bGrants = new CopyOnWriteArrayList<>();
-		LeaderElection b = InMemoryLeaderElection.create(group, fakeTime(settings("b"), clock).scheduler(clock).build());
+		LeaderElection b = InMemoryLeaderElection.create(group, fakeTime(settings("b"), clock).scheduler(clock)
+			.listenerExecutor(Runnable::run)
+			.build());
 		b.addListener(bGrants::add);
 		join(b);
 		for (int step = 0; step < 30 && !b.isLeader(); step++) {

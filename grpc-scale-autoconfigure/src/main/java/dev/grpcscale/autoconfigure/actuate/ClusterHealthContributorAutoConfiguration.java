@@ -13,7 +13,7 @@ import dev.grpcscale.cluster.LeaderElection;
 
 /**
  * Auto-configuration of the {@code cluster} health indicator ({@link ClusterHealthIndicator}): leader,
- * whether this node leads, fencing token and members. Turn it off with
+ * whether this node leads, its own and the highest fencing token seen, and members. Turn it off with
  * {@code management.health.cluster.enabled=false}.
  */
 @AutoConfiguration(after = GrpcScaleClusterAutoConfiguration.class)

@@ -18,7 +18,8 @@ import dev.grpcscale.cluster.LeaderInfo;
  * follower is as healthy as the leader), {@code UNKNOWN} while no leader is known (during an election, or
  * while the backend is unreachable). It never reports {@code DOWN}, so losing or not holding leadership
  * never takes the application out of service. Details: {@code provider}, {@code nodeId}, {@code leader},
- * {@code leaderAddress}, {@code isLeader}, {@code fencingToken} and {@code members} (id, address, status, last
+ * {@code leaderAddress}, {@code isLeader}, {@code ownFencingToken} (this node's leadership token, {@code 0} when not leading),
+ * {@code highestFencingTokenSeen} (monitoring only, never to fence with) and {@code members} (id, address, status, last
  * heartbeat).
  */
 public class ClusterHealthIndicator extends AbstractHealthIndicator {
@@ -44,7 +45,8 @@ public class ClusterHealthIndicator extends AbstractHealthIndicator {
 		builder.withDetail("leader", (leader != null) ? leader.nodeId() : "");
 		builder.withDetail("leaderAddress", (leader != null) ? leader.address() : "");
 		builder.withDetail("isLeader", info.isLeader());
-		builder.withDetail("fencingToken", info.fencingToken());
+		builder.withDetail("ownFencingToken", info.ownFencingToken());
+		builder.withDetail("highestFencingTokenSeen", info.highestFencingTokenSeen());
 		builder.withDetail("members", members(info.nodes()));
 	}
 

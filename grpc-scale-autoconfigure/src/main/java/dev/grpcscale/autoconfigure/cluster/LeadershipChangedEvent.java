@@ -6,9 +6,11 @@ import dev.grpcscale.cluster.LeaderElection;
  * A change of this node's leadership, published as a Spring application event: either a
  * {@link LeadershipGrantedEvent} or a {@link LeadershipRevokedEvent}. Renewals are not published.
  *
- * <p>Events are published on the election's own thread ({@code grpc-scale-cluster-<nodeId>}), one at a time
- * and in order: an {@code @EventListener} must return quickly; hand long work to an executor (or use
- * {@code @Async}), or run it with {@code dev.grpcscale.cluster.LeaderTask}.
+ * <p>Events are published off the election's thread, on a listener thread of the election
+ * ({@code grpc-scale-cluster-events-<nodeId>-<n>}), one at a time and in order: a slow {@code @EventListener}
+ * delays later events but never the election's renewals or the revocation of a
+ * {@code dev.grpcscale.cluster.LeaderTask}; still, hand long work to an executor (or use {@code @Async}), or run
+ * it with a {@code LeaderTask}.
  * {@link LeaderElection#isLeader()} does not wait for listeners: it can turn false before the
  * {@code LeadershipRevokedEvent} is delivered.
  */

@@ -63,9 +63,10 @@ class ConsulClusterAutoConfigurationTests {
 	}
 
 	@Test
-	void lockDelayDefaultsToOneSecondAndTheElectionNameToTheApplication() {
+	void lockDelayDefaultsToTheElectionsMinimumAndTheElectionNameToTheApplication() {
 		this.runner.withPropertyValues("grpc.scale.cluster.election-name=billing").run((context) -> {
 			ConsulLeaderElection election = context.getBean(ConsulLeaderElection.class);
+			// min(heartbeat 200ms + request timeout 10s, lease validity 900ms), rounded up to whole seconds
 			assertThat(election.lockDelay()).isEqualTo(Duration.ofSeconds(1));
 			assertThat(election.keyPrefix()).isEqualTo("grpc-scale/cluster/billing/");
 		});
@@ -101,7 +102,7 @@ class ConsulClusterAutoConfigurationTests {
 		assertThat(defaults.getPort()).isEqualTo(8500);
 		assertThat(defaults.getScheme()).isEqualTo(GrpcScaleDiscoveryProperties.ConsulScheme.HTTP);
 		assertThat(defaults.getToken()).isNull();
-		assertThat(defaults.getLockDelay()).isEqualTo(Duration.ofSeconds(1));
+		assertThat(defaults.getLockDelay()).isNull();
 	}
 
 	@Test
@@ -125,6 +126,15 @@ class ConsulClusterAutoConfigurationTests {
 			assertThat(context).hasFailed();
 			assertThat(context.getStartupFailure())
 				.hasStackTraceContaining("grpc.scale.cluster.consul.lock-delay: 'PT2M' (expected: >= 0 and <= PT1M");
+		});
+	}
+
+	@Test
+	void lockDelayBelowAHeartbeatPlusARoundTripStopsStartUpNamingTheClusterProperty() {
+		this.runner.withPropertyValues("grpc.scale.cluster.consul.lock-delay=500ms").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).hasStackTraceContaining(
+					"grpc.scale.cluster.consul.lock-delay: 'PT0.5S' (expected: >= PT0.9S = min(heartbeat-interval + request-timeout");
 		});
 	}
 

@@ -74,7 +74,7 @@ class GrpcScaleClusterAutoConfigurationTests {
 			LeadershipEventRecorder recorder = context.getBean(LeadershipEventRecorder.class);
 			await().atMost(Duration.ofSeconds(5)).until(() -> recorder.kinds().contains("LeadershipGrantedEvent"));
 			assertThat(recorder.events.get(0).getNodeId()).isEqualTo(election.settings().nodeId());
-			assertThat(recorder.events.get(0).getFencingToken()).isEqualTo(manager.getClusterInfo().fencingToken());
+			assertThat(recorder.events.get(0).getFencingToken()).isEqualTo(manager.getClusterInfo().ownFencingToken());
 			assertThat(recorder.events.get(0).getElection()).isSameAs(election);
 		});
 	}
@@ -196,14 +196,15 @@ class GrpcScaleClusterAutoConfigurationTests {
 			var leaderContext = firstLeads ? first : second;
 			var followerContext = firstLeads ? second : first;
 			EnhancedServiceManager follower = firstLeads ? b : a;
-			long leaderToken = (firstLeads ? a : b).getClusterInfo().fencingToken();
+			long leaderToken = (firstLeads ? a : b).getClusterInfo().ownFencingToken();
 			await().atMost(Duration.ofSeconds(5))
 				.until(() -> follower.getClusterInfo().leader() != null
 						&& follower.getClusterInfo().leader().fencingToken() == leaderToken);
 			Health followerHealth = followerContext.getBean(ClusterHealthIndicator.class).health(true);
 			assertThat(followerHealth.getStatus()).isEqualTo(Status.UP);
 			assertThat(followerHealth.getDetails()).containsEntry("isLeader", false)
-				.containsEntry("fencingToken", leaderToken);
+				.containsEntry("ownFencingToken", 0L)
+				.containsEntry("highestFencingTokenSeen", leaderToken);
 			LeadershipEventRecorder leaderEvents = leaderContext.getBean(LeadershipEventRecorder.class);
 			LeadershipEventRecorder followerEvents = followerContext.getBean(LeadershipEventRecorder.class);
 
@@ -212,7 +213,7 @@ class GrpcScaleClusterAutoConfigurationTests {
 			assertThat(leaderEvents.kinds()).containsExactly("LeadershipGrantedEvent", "LeadershipRevokedEvent");
 			assertThat(leaderEvents.events.get(1).getFencingToken()).isEqualTo(leaderToken);
 			await().atMost(Duration.ofSeconds(5)).until(follower::isLeader);
-			assertThat(follower.getClusterInfo().fencingToken()).isGreaterThan(leaderToken);
+			assertThat(follower.getClusterInfo().ownFencingToken()).isGreaterThan(leaderToken);
 			await().atMost(Duration.ofSeconds(5)).until(() -> followerEvents.kinds().contains("LeadershipGrantedEvent"));
 			assertThat(followerEvents.events.get(0).getFencingToken()).isGreaterThan(leaderToken);
 			Health newLeaderHealth = followerContext.getBean(ClusterHealthIndicator.class).health(true);
@@ -259,7 +260,7 @@ class GrpcScaleClusterAutoConfigurationTests {
 			LeaderTaskConfiguration configuration = context.getBean(LeaderTaskConfiguration.class);
 			await().atMost(Duration.ofSeconds(5)).until(() -> configuration.token.get() > 0);
 			assertThat(configuration.token.get())
-				.isEqualTo(context.getBean(EnhancedServiceManager.class).getClusterInfo().fencingToken());
+				.isEqualTo(context.getBean(EnhancedServiceManager.class).getClusterInfo().ownFencingToken());
 			assertThat(context.getBean(LeaderTask.class).isRunning()).isTrue();
 		});
 	}

@@ -1,7 +1,7 @@
 package dev.grpcscale.cluster.consul;
 
 import java.time.Duration;
-import java.time.Instant;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,6 +21,7 @@ import dev.grpcscale.cluster.AbstractLeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeaderInfo;
 import dev.grpcscale.cluster.MemberAnnouncement;
+import dev.grpcscale.cluster.internal.ElectionRecords;
 import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.consul.ConsulConnection;
 import dev.grpcscale.consul.internal.QueryRateLimiter;
@@ -69,19 +70,26 @@ import dev.grpcscale.consul.internal.QueryRateLimiter;
  * {@code ModifyIndex} is the Raft index of the key's last write: the next leader's acquisition is a later
  * write than anything before it, deleted key or not, so it is higher than every earlier leader's token.
  *
- * <p><b>Lock delay</b> (default 1s; Consul's own default is 15s): after a session is invalidated, Consul lets
- * no other session acquire its keys for that long. It guards against a session invalidated behind its
- * holder's back: with TTL-only sessions that is only an operator's {@code session/destroy}, and the holder
- * learns it at its next renewal (within {@code heartbeatInterval} plus a round trip), so a lock delay of at
- * least that long keeps two nodes from both claiming leadership even then; the fencing token covers what a
- * shorter delay leaves open. It lengthens failover after a crash by the same amount (Consul applies it on TTL
- * expiry too), but not a graceful handover: {@link #leave()} first releases the keys
- * ({@code ?release=<session>}, which sets no lock delay), then destroys the session.
+ * <p><b>Lock delay</b> (default: {@link #minimumLockDelay} rounded up to whole seconds, 13.5s rounded to 14s
+ * with the defaults; Consul's own default is 15s): after a session is invalidated, Consul lets no other session
+ * acquire its keys for that long. It guards against a session invalidated behind its holder's back: with
+ * TTL-only sessions that is only an operator's {@code session/destroy}. The holder learns it at its next
+ * renewal, a {@code heartbeatInterval} plus a round trip (bounded by the connection's request timeout) later,
+ * and stops claiming leadership {@code leaseValidity} after its last confirmed renewal at the latest; so a lock
+ * delay of at least {@code min(heartbeatInterval + requestTimeout, leaseValidity)} keeps two nodes from both
+ * claiming leadership, and the builder rejects a lower one. It lengthens failover after a crash by the same
+ * amount (Consul applies it on TTL expiry too), but not a graceful handover: {@link #leave()} first releases
+ * the keys ({@code ?release=<session>}, which sets no lock delay), then destroys the session.
  *
  * <p><b>Observing.</b> Members and leader are read ({@code GET /v1/kv/<prefix>?recurse&consistent}) every half
  * heartbeat interval; in between, a blocking read of the leader key ({@code index}/{@code wait}, rate
  * limited like discovery's) reports a new leader at once. A key whose session is gone is neither a leader nor
  * a member. Graceful leaves leave released keys behind (no session; ignored, reused on the next join).
+ * A record held by a session that is not what grpc-scale writes (not JSON, a field missing or of the wrong
+ * type, another node's id, over {@value ElectionRecords#MAX_VALUE_BYTES} bytes) is skipped with one warning
+ * per key, and reading goes on; keys other than {@code leader} and {@code members/*} are ignored, as the
+ * election acquires only the one {@code leader} key. A foreign session holding the {@code leader} key with a
+ * record that is not a candidacy is reported the same way; nobody leads until it lets the key go.
  *
  * <p>The ACL token is sent as the {@code X-Consul-Token} header only; it is never logged, shown by
  * {@link #clusterInfo()} or {@link #toString()}. HTTP runs on the client's threads; a failed blocking read of the
@@ -135,13 +143,15 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 	private volatile View view = new View(-1, List.of(), null);
 
-	private ConsulLeaderElection(Builder builder, LeaderElectionSettings settings, ConsulClient client,
-			boolean ownsClient) {
+	private final ElectionRecords records;
+
+	private ConsulLeaderElection(LeaderElectionSettings settings, ConsulClient client, boolean ownsClient,
+			Duration lockDelay) {
 		super(settings);
 		this.client = client;
 		this.ownsClient = ownsClient;
 		this.connection = client.connection();
-		this.lockDelay = builder.lockDelay;
+		this.lockDelay = lockDelay;
 		this.ttl = ttl(settings.electionTimeout());
 		if (this.ttl.compareTo(settings.electionTimeout()) > 0) {
 			logger.info("Consul session TTL of node {} is {} instead of electionTimeout {} (Consul's minimum is {}): "
@@ -154,6 +164,8 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		this.leaderKey = this.prefix + "leader";
 		this.membersPrefix = this.prefix + "members/";
 		this.memberKey = this.membersPrefix + settings.nodeId();
+		this.records = new ElectionRecords(logger,
+				"Node " + settings.nodeId() + " of election '" + this.prefix + "'");
 	}
 
 	/** Starts a builder; see {@link Builder} for the defaults. */
@@ -186,6 +198,22 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 	/** The lock delay of this election's sessions. */
 	public Duration lockDelay() {
 		return this.lockDelay;
+	}
+
+	/**
+	 * The lowest lock delay that keeps two nodes from claiming leadership at once when a leader's session is
+	 * destroyed behind its back: {@code min(heartbeatInterval + requestTimeout, leaseValidity)}, at most
+	 * Consul's maximum of 60s. The leader learns of the destroyed session at its next renewal, sent a heartbeat
+	 * interval after the previous one and answered within the connection's request timeout; and whatever
+	 * happens it stops claiming leadership {@code leaseValidity} after its last confirmed renewal was sent.
+	 * @param settings the election settings
+	 * @param connection the agent connection
+	 * @return the minimum lock delay
+	 */
+	public static Duration minimumLockDelay(LeaderElectionSettings settings, ConsulConnection connection) {
+		Duration notice = settings.heartbeatInterval().plus(connection.requestTimeout());
+		Duration minimum = (notice.compareTo(settings.leaseValidity()) < 0) ? notice : settings.leaseValidity();
+		return (minimum.compareTo(MAX_LOCK_DELAY) > 0) ? MAX_LOCK_DELAY : minimum;
 	}
 
 	/** Joins, and starts the blocking reads of the leader key. */
@@ -325,6 +353,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 	@Override
 	protected CompletableFuture<Void> refreshView() {
 		return this.client.kv().list(this.prefix).thenAccept((read) -> {
+			this.records.retain(read.entries().stream().map(ConsulClient.KvEntry::key).toList());
 			List<MemberAnnouncement> members = new ArrayList<>();
 			LeaderInfo leader = null;
 			for (ConsulClient.KvEntry entry : read.entries()) {
@@ -332,10 +361,10 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 					continue;
 				}
 				if (entry.key().startsWith(this.membersPrefix)) {
-					Announcement announcement = read(entry, Announcement.class);
+					MemberAnnouncement announcement = this.records.member(entry.key(), entry.modifyIndex(),
+							entry.value().getBytes(StandardCharsets.UTF_8));
 					if (announcement != null) {
-						members.add(new MemberAnnouncement(announcement.nodeId(), announcement.address(),
-								Instant.parse(announcement.lastHeartbeat())));
+						members.add(announcement);
 					}
 				}
 				else if (entry.key().equals(this.leaderKey)) {
@@ -437,7 +466,8 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 	}
 
 	private @Nullable LeaderInfo leaderOf(ConsulClient.KvEntry entry) {
-		Candidate candidate = read(entry, Candidate.class);
+		ElectionRecords.Candidate candidate = this.records.candidate(entry.key(), entry.modifyIndex(),
+				entry.value().getBytes(StandardCharsets.UTF_8));
 		return (candidate != null) ? new LeaderInfo(candidate.nodeId(), candidate.address(), entry.modifyIndex())
 				: null;
 	}
@@ -448,16 +478,6 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		}
 		catch (RejectedExecutionException ex) {
 			// closed
-		}
-	}
-
-	private <T> @Nullable T read(ConsulClient.KvEntry entry, Class<T> type) {
-		try {
-			return json.readValue(entry.value(), type);
-		}
-		catch (RuntimeException ex) {
-			logger.debug("Ignoring unreadable value under {}", entry.key(), ex);
-			return null;
 		}
 	}
 
@@ -499,7 +519,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 		private @Nullable ConsulClient client;
 
-		private Duration lockDelay = Duration.ofSeconds(1);
+		private @Nullable Duration lockDelay;
 
 		private @Nullable LeaderElectionSettings settings;
 
@@ -528,7 +548,9 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 		/**
 		 * {@code LockDelay} of the sessions: after a session is invalidated, how long Consul keeps its keys
-		 * from being acquired; default 1s (see the class notes), {@code 0} disables it.
+		 * from being acquired. Default: {@link ConsulLeaderElection#minimumLockDelay(LeaderElectionSettings,
+		 * ConsulConnection) the minimum} the settings and connection allow, rounded up to whole seconds; a
+		 * lower value is rejected by {@link #build()} (see the class notes).
 		 * @throws IllegalArgumentException if negative or above 60s, Consul's maximum
 		 */
 		public Builder lockDelay(Duration lockDelay) {
@@ -549,22 +571,43 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 		/**
 		 * Builds the election, not joined yet.
-		 * @throws IllegalArgumentException if the settings are missing or do not fit together
+		 * @throws IllegalArgumentException if the settings are missing or do not fit together, or the lock
+		 * delay is below {@link ConsulLeaderElection#minimumLockDelay(LeaderElectionSettings, ConsulConnection)}
 		 */
 		public ConsulLeaderElection build() {
-			if (this.settings == null) {
+			LeaderElectionSettings settings = this.settings;
+			if (settings == null) {
 				throw new IllegalArgumentException("settings: null (expected: LeaderElectionSettings)");
 			}
-			if (this.client != null) {
-				if (this.connection != null) {
-					throw new IllegalArgumentException(
-							"client: given together with a connection (expected: one of them; the client has its connection)");
-				}
-				return new ConsulLeaderElection(this, this.settings, this.client, false);
+			if (this.client != null && this.connection != null) {
+				throw new IllegalArgumentException(
+						"client: given together with a connection (expected: one of them; the client has its connection)");
 			}
-			ConsulConnection connection = (this.connection != null) ? this.connection
-					: ConsulConnection.builder().build();
-			return new ConsulLeaderElection(this, this.settings, ConsulClient.create(connection), true);
+			ConsulConnection connection = (this.client != null) ? this.client.connection()
+					: (this.connection != null) ? this.connection : ConsulConnection.builder().build();
+			Duration lockDelay = lockDelay(settings, connection);
+			if (this.client != null) {
+				return new ConsulLeaderElection(settings, this.client, false, lockDelay);
+			}
+			return new ConsulLeaderElection(settings, ConsulClient.create(connection), true, lockDelay);
+		}
+
+		private Duration lockDelay(LeaderElectionSettings settings, ConsulConnection connection) {
+			Duration minimum = minimumLockDelay(settings, connection);
+			Duration configured = this.lockDelay;
+			if (configured == null) {
+				Duration rounded = Duration.ofSeconds((minimum.toMillis() + 999) / 1000);
+				return (rounded.compareTo(MAX_LOCK_DELAY) > 0) ? MAX_LOCK_DELAY : rounded;
+			}
+			if (configured.compareTo(minimum) < 0) {
+				throw new IllegalArgumentException("lockDelay: " + configured + " (expected: >= " + minimum
+						+ " = min(heartbeatInterval " + settings.heartbeatInterval() + " + requestTimeout "
+						+ connection.requestTimeout() + ", leaseValidity " + settings.leaseValidity()
+						+ ") because a leader whose session is destroyed behind its back notices only at its next "
+						+ "renewal, a heartbeat plus a round trip later, and stops claiming leadership after "
+						+ "leaseValidity at the latest; a shorter delay lets another node lead meanwhile)");
+			}
+			return configured;
 		}
 
 	}

@@ -1,7 +1,6 @@
 package dev.grpcscale.cluster.etcd;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -9,18 +8,24 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import tools.jackson.databind.json.JsonMapper;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
-import io.etcd.jetcd.election.LeaderKey;
 import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,9 +35,11 @@ import dev.grpcscale.cluster.AbstractLeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeaderInfo;
 import dev.grpcscale.cluster.MemberAnnouncement;
+import dev.grpcscale.cluster.internal.ElectionRecords;
 
 /**
- * Leader election and membership on etcd, on jetcd's {@code Election} API and a lease.
+ * Leader election and membership on etcd, on a lease, with the algorithm of etcd's election recipe (the
+ * oldest candidacy key leads) run by this class so that only grpc-scale's own candidacies count.
  *
  * <pre>{@code
  * Client client = Client.builder().endpoints("http://etcd-1:2379", "http://etcd-2:2379").build();
@@ -48,11 +55,19 @@ import dev.grpcscale.cluster.MemberAnnouncement;
  * <ul>
  * <li>{@code <namespace>/cluster/<name>/members/<nodeId>}: this node's announcement, JSON
  * {@code {"nodeId":..,"address":..,"lastHeartbeat":"<ISO-8601 instant>"}}, rewritten every heartbeat;</li>
- * <li>{@code <namespace>/cluster/<name>/election/<lease id in hex>}: the candidacy etcd's election service
- * creates, JSON {@code {"nodeId":..,"address":..}}. The oldest candidacy leads; its create revision is the
- * fencing token, which grows from leader to leader because every key existing while a leader leads was
- * created after its own.</li>
+ * <li>{@code <namespace>/cluster/<name>/election/<lease id in hex>}: the candidacy, created in a transaction
+ * if absent, JSON {@code {"nodeId":..,"address":..}}, the same key etcd's own {@code Campaign} would write.
+ * The oldest candidacy leads; its create revision is the fencing token, which grows from leader to leader
+ * because every candidacy existing while a leader leads was created after its own.</li>
  * </ul>
+ *
+ * <p><b>Foreign and bad records.</b> A key under {@code election/} counts as a candidacy only if it is bound
+ * to a lease, is named after that lease and holds a candidacy record; anything else (a key written without a
+ * lease by another tool, an unreadable value) is skipped with one warning per key, so it can neither block the
+ * election, as it would block etcd's own {@code Campaign}, which waits for every older key under the prefix,
+ * nor pass for a leader. A member record that is not an announcement (not JSON, a field missing or of the
+ * wrong type, another node's id, over {@value ElectionRecords#MAX_VALUE_BYTES} bytes) is skipped with one
+ * warning per key; reading the cluster, and so leader-loss detection, goes on.
  * A crashed node's keys vanish when its lease expires; {@link #leave()} revokes the lease, which removes
  * both keys at once. Members and the leader are read (linearizably) every half heartbeat interval.
  *
@@ -70,8 +85,6 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 
 	private final String prefix;
 
-	private final ByteSequence electionName;
-
 	private final String candidatesPrefix;
 
 	private final String membersPrefix;
@@ -79,6 +92,10 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 	private final ByteSequence memberKey;
 
 	private final AtomicBoolean warnedTtl = new AtomicBoolean();
+
+	private final ElectionRecords records;
+
+	private final Set<Watch.Watcher> watchers = ConcurrentHashMap.newKeySet();
 
 	private volatile View view = new View(-1, 0, List.of(), null, Set.of(), 0);
 
@@ -90,10 +107,11 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 		String namespace = settings.namespace().endsWith("/")
 				? settings.namespace().substring(0, settings.namespace().length() - 1) : settings.namespace();
 		this.prefix = namespace + "/cluster/" + settings.electionName() + "/";
-		this.electionName = bytes(this.prefix + "election");
 		this.candidatesPrefix = this.prefix + "election/";
 		this.membersPrefix = this.prefix + "members/";
 		this.memberKey = bytes(this.membersPrefix + settings.nodeId());
+		this.records = new ElectionRecords(logger,
+				"Node " + settings.nodeId() + " of election '" + this.prefix + "'");
 	}
 
 	/**
@@ -152,12 +170,13 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 	}
 
 	/**
-	 * Campaigns. etcd's Campaign commits the candidacy key, then waits until it is the oldest; around an etcd
-	 * member's crash or leader change either step can stall until etcd's request timeout (about 6 s). So,
-	 * checked every heartbeat while no answer came, the attempt is repeated when its key is still not
-	 * visible after {@code electionTimeout}, or when the key is already the oldest (this node should have been
-	 * told) for longer than a heartbeat. Campaign on the same lease reuses the key, so attempts are
-	 * idempotent; the first answer wins. A node legitimately waiting behind another leader never repeats.
+	 * Campaigns: creates this session's candidacy key unless it exists, then waits until no older candidacy
+	 * stands, woken by a watch of the candidacies. Around an etcd member's crash or leader change a call can
+	 * stall until etcd's request timeout (about 6 s), or a watch can miss its event; so, checked every heartbeat
+	 * while no answer came, the attempt is repeated when its key is still not visible after
+	 * {@code electionTimeout}, or when the key is already the oldest (this node should have been told) for
+	 * longer than a heartbeat. Attempts on the same lease reuse the key, so they are idempotent; the first
+	 * answer wins. A node legitimately waiting behind another leader never repeats.
 	 */
 	@Override
 	protected CompletableFuture<Long> campaign(EtcdSession session) {
@@ -189,40 +208,109 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 					nextStart = now;
 				}
 				scheduleCampaignCheck(session, result, nextStart);
-			}, settings().heartbeatInterval().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+			}, settings().heartbeatInterval().toNanos(), TimeUnit.NANOSECONDS);
 		}
-		catch (java.util.concurrent.RejectedExecutionException ex) {
+		catch (RejectedExecutionException ex) {
 			// closed
 		}
 	}
 
 	private void campaignAttempt(EtcdSession session, CompletableFuture<Long> result) {
-		campaignOnce(session).whenComplete((token, ex) -> {
+		ByteSequence key = bytes(this.candidatesPrefix + Long.toHexString(session.leaseId()));
+		ByteSequence proposal = bytes(write(new Candidate(settings().nodeId(), settings().address())));
+		PutOption lease = PutOption.builder().withLeaseId(session.leaseId()).build();
+		this.client.getKVClient()
+			.txn()
+			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+			.Then(Op.put(key, proposal, lease))
+			.commit()
+			.whenComplete((txn, ex) -> {
+				if (ex != null) {
+					result.completeExceptionally(ex);
+				}
+				else {
+					awaitOldest(session, key, result);
+				}
+			});
+	}
+
+	/** Completes {@code result} with the key's create revision once no older candidacy stands. */
+	private void awaitOldest(EtcdSession session, ByteSequence key, CompletableFuture<Long> result) {
+		if (result.isDone()) {
+			return;
+		}
+		GetOption option = GetOption.builder().isPrefix(true).build();
+		this.client.getKVClient().get(bytes(this.candidatesPrefix), option).whenComplete((get, ex) -> {
 			if (ex != null) {
 				result.completeExceptionally(ex);
+				return;
 			}
-			else {
-				result.complete(token);
+			KeyValue own = null;
+			for (KeyValue kv : get.getKvs()) {
+				if (kv.getKey().equals(key)) {
+					own = kv;
+				}
 			}
+			if (own == null || own.getLease() != session.leaseId()) {
+				result.completeExceptionally(
+						new IllegalStateException("the candidacy key " + string(key) + " no longer stands"));
+				return;
+			}
+			long mine = own.getCreateRevision();
+			boolean older = false;
+			for (KeyValue kv : get.getKvs()) {
+				if (kv.getCreateRevision() < mine && candidacy(kv) != null) {
+					older = true;
+				}
+			}
+			if (!older) {
+				result.complete(mine);
+				return;
+			}
+			watchCandidates(get.getHeader().getRevision() + 1, () -> awaitOldest(session, key, result));
 		});
 	}
 
-	private CompletableFuture<Long> campaignOnce(EtcdSession session) {
-		ByteSequence proposal = bytes(write(new Candidate(settings().nodeId(), settings().address())));
-		return this.client.getElectionClient()
-			.campaign(this.electionName, session.leaseId(), proposal)
-			.thenCompose((response) -> {
-				LeaderKey key = response.getLeader();
-				// etcd 3.4's Campaign can return after the candidate's key was deleted: check it still stands.
-				return this.client.getKVClient().get(key.getKey()).thenApply((get) -> {
-					KeyValue kv = get.getKvs().isEmpty() ? null : get.getKvs().get(0);
-					if (kv == null || kv.getLease() != session.leaseId() || kv.getCreateRevision() != key.getRevision()) {
-						throw new IllegalStateException("elected, but the candidacy key " + string(key.getKey())
-								+ " no longer stands");
-					}
-					return key.getRevision();
-				});
-			});
+	/** Runs {@code onChange} once, at the first change under the candidacies from {@code revision} on. */
+	private void watchCandidates(long revision, Runnable onChange) {
+		AtomicBoolean fired = new AtomicBoolean();
+		CandidatesWatch holder = new CandidatesWatch();
+		Runnable once = () -> {
+			if (fired.compareAndSet(false, true)) {
+				holder.close();
+				onChange.run();
+			}
+		};
+		WatchOption option = WatchOption.builder().isPrefix(true).withRevision(revision).build();
+		Watch.Watcher watcher = this.client.getWatchClient()
+			.watch(bytes(this.candidatesPrefix), option, Watch.listener((response) -> once.run(), (error) -> {
+				logger.debug("Node {}: watching the candidacies failed; reading again in a heartbeat",
+						settings().nodeId(), error);
+				try {
+					scheduler().schedule(once, settings().heartbeatInterval().toNanos(), TimeUnit.NANOSECONDS);
+				}
+				catch (RejectedExecutionException ex) {
+					holder.close();
+				}
+			}));
+		holder.set(watcher);
+		if (fired.get()) {
+			holder.close();
+		}
+	}
+
+	/** Closes the watches of pending campaigns, then leaves and stops the election's threads. */
+	@Override
+	public void close() {
+		try {
+			super.close();
+		}
+		finally {
+			for (Watch.Watcher watcher : this.watchers) {
+				watcher.close();
+			}
+			this.watchers.clear();
+		}
 	}
 
 	@Override
@@ -256,29 +344,33 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 		long revision = response.getHeader().getRevision();
 		List<MemberAnnouncement> members = new ArrayList<>();
 		Set<Long> candidateLeases = new HashSet<>();
+		List<String> keys = new ArrayList<>();
 		KeyValue oldest = null;
+		ElectionRecords.Candidate leaderRecord = null;
 		for (KeyValue kv : response.getKvs()) {
 			String key = string(kv.getKey());
+			keys.add(key);
 			if (key.startsWith(this.membersPrefix)) {
-				Announcement announcement = read(kv, Announcement.class);
+				MemberAnnouncement announcement = this.records.member(key, kv.getModRevision(),
+						kv.getValue().getBytes());
 				if (announcement != null) {
-					members.add(new MemberAnnouncement(announcement.nodeId(), announcement.address(),
-							Instant.parse(announcement.lastHeartbeat())));
+					members.add(announcement);
 				}
 			}
 			else if (key.startsWith(this.candidatesPrefix)) {
-				candidateLeases.add(kv.getLease());
-				if (oldest == null || kv.getCreateRevision() < oldest.getCreateRevision()) {
-					oldest = kv;
+				ElectionRecords.Candidate candidate = candidacy(kv);
+				if (candidate != null) {
+					candidateLeases.add(kv.getLease());
+					if (oldest == null || kv.getCreateRevision() < oldest.getCreateRevision()) {
+						oldest = kv;
+						leaderRecord = candidate;
+					}
 				}
 			}
 		}
-		LeaderInfo leader = null;
-		if (oldest != null) {
-			Candidate candidate = read(oldest, Candidate.class);
-			leader = (candidate != null) ? new LeaderInfo(candidate.nodeId(), candidate.address(),
-					oldest.getCreateRevision()) : null;
-		}
+		this.records.retain(keys);
+		LeaderInfo leader = (oldest != null && leaderRecord != null)
+				? new LeaderInfo(leaderRecord.nodeId(), leaderRecord.address(), oldest.getCreateRevision()) : null;
 		View next = new View(revision, sent, List.copyOf(members), leader, Set.copyOf(candidateLeases),
 				(oldest != null) ? oldest.getLease() : 0);
 		synchronized (this) {
@@ -287,6 +379,23 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 				this.view = next;
 			}
 		}
+	}
+
+	/**
+	 * The candidacy under a key of the election prefix, or {@code null} (with a warning once per key) when the
+	 * key is not one grpc-scale wrote: bound to a lease, named after it, holding a candidacy record.
+	 */
+	private ElectionRecords.@Nullable Candidate candidacy(KeyValue kv) {
+		String key = string(kv.getKey());
+		if (kv.getLease() == 0) {
+			this.records.skip(key, kv.getModRevision(), "it is bound to no lease, so no candidate's session holds it");
+			return null;
+		}
+		if (!key.equals(this.candidatesPrefix + Long.toHexString(kv.getLease()))) {
+			this.records.skip(key, kv.getModRevision(), "its name is not the id of its lease");
+			return null;
+		}
+		return this.records.candidate(key, kv.getModRevision(), kv.getValue().getBytes());
 	}
 
 	private CompletableFuture<Void> announce(EtcdSession session) {
@@ -314,22 +423,40 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 		return json.writeValueAsString(value);
 	}
 
-	private <T> @Nullable T read(KeyValue kv, Class<T> type) {
-		try {
-			return json.readValue(kv.getValue().getBytes(), type);
-		}
-		catch (RuntimeException ex) {
-			logger.debug("Ignoring unreadable value under {}", string(kv.getKey()), ex);
-			return null;
-		}
-	}
-
 	private static ByteSequence bytes(String value) {
 		return ByteSequence.from(value, StandardCharsets.UTF_8);
 	}
 
 	private static String string(ByteSequence value) {
 		return value.toString(StandardCharsets.UTF_8);
+	}
+
+	/** A watcher registered with the election until closed, whichever of setting and closing comes first. */
+	private final class CandidatesWatch {
+
+		private Watch.@Nullable Watcher watcher;
+
+		private boolean closed;
+
+		synchronized void set(Watch.Watcher watcher) {
+			if (this.closed) {
+				watcher.close();
+				return;
+			}
+			this.watcher = watcher;
+			EtcdLeaderElection.this.watchers.add(watcher);
+		}
+
+		synchronized void close() {
+			this.closed = true;
+			Watch.Watcher current = this.watcher;
+			if (current != null) {
+				EtcdLeaderElection.this.watchers.remove(current);
+				current.close();
+				this.watcher = null;
+			}
+		}
+
 	}
 
 	/** The JSON of a member key. */

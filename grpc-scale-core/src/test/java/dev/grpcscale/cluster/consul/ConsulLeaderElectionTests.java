@@ -8,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,7 @@ class ConsulLeaderElectionTests {
 	@Test
 	void oneOfThreeNodesLeadsAndAllSeeItAndEachOther() {
 		for (int i = 0; i < 3; i++) {
-			start("n" + i, Duration.ofSeconds(1));
+			start("n" + i, null);
 		}
 		ConsulLeaderElection leader = awaitSingleLeader();
 		long token = leader.leadership().orElseThrow().fencingToken();
@@ -78,7 +79,8 @@ class ConsulLeaderElectionTests {
 		var request = this.agent.sessionRequest(session);
 		assertThat(request.path("TTL").asString()).isEqualTo("10s");
 		assertThat(request.path("Behavior").asString()).isEqualTo("delete");
-		assertThat(request.path("LockDelay").asString()).isEqualTo("1s");
+		// The default lock delay: min(heartbeat 200ms + request timeout 2s, lease validity 1.8s), in whole seconds.
+		assertThat(request.path("LockDelay").asString()).isEqualTo("2s");
 		assertThat(request.path("Checks").isArray() && request.path("Checks").isEmpty()).isTrue();
 		assertThat(this.agent.kvEntry("grpc-scale/cluster/default/members/n1").session()).isNotEmpty();
 	}
@@ -86,7 +88,7 @@ class ConsulLeaderElectionTests {
 	@Test
 	void fencingTokenGrowsAcrossLeadersAlthoughLockIndexRestartsWhenTheKeyIsDeleted() {
 		for (int i = 0; i < 3; i++) {
-			start("n" + i, Duration.ZERO);
+			start("n" + i, null);
 		}
 		long previous = 0;
 		for (int round = 0; round < 3; round++) {
@@ -126,7 +128,7 @@ class ConsulLeaderElectionTests {
 	@Test
 	void sessionInvalidatedByConsulRevokesLeadershipAndAnotherNodeLeadsWithAHigherToken() {
 		for (int i = 0; i < 3; i++) {
-			start("n" + i, Duration.ZERO);
+			start("n" + i, null);
 		}
 		ConsulLeaderElection leader = awaitSingleLeader();
 		long token = leader.leadership().orElseThrow().fencingToken();
@@ -144,7 +146,7 @@ class ConsulLeaderElectionTests {
 	@Test
 	void leaderWhoseRenewalsFailStopsClaimingLeadershipWhenItsLeaseLapses() {
 		for (int i = 0; i < 3; i++) {
-			start("n" + i, Duration.ZERO);
+			start("n" + i, null);
 		}
 		ConsulLeaderElection leader = awaitSingleLeader();
 		long token = leader.leadership().orElseThrow().fencingToken();
@@ -178,7 +180,7 @@ class ConsulLeaderElectionTests {
 		ch.qos.logback.classic.Level level = logger.getLevel();
 		logger.setLevel(ch.qos.logback.classic.Level.DEBUG);
 		try {
-			ConsulLeaderElection node = start("n0", Duration.ZERO);
+			ConsulLeaderElection node = start("n0", null);
 			await().atMost(Duration.ofSeconds(30)).until(node::isLeader);
 			this.agent.failWith(500);
 			await().atMost(Duration.ofSeconds(30)).until(() -> !node.isLeader());
@@ -203,6 +205,44 @@ class ConsulLeaderElectionTests {
 	}
 
 	@Test
+	void defaultLockDelayCoversAHeartbeatAndARoundTripOrTheWholeLease() {
+		// Defaults: heartbeat 5s + request timeout 10s > lease validity 13.5s, so 13.5s, rounded up to 14s.
+		LeaderElectionSettings defaults = LeaderElectionSettings.builder().nodeId("n0").build();
+		ConsulLeaderElection byDefault = ConsulLeaderElection.builder().settings(defaults).build();
+		assertThat(byDefault.lockDelay()).isEqualTo(Duration.ofSeconds(14));
+		byDefault.close();
+		// A short request timeout: heartbeat 200ms + request timeout 500ms = 700ms, rounded up to 1s.
+		ConsulLeaderElection quick = ConsulLeaderElection.builder()
+			.connection(connection(Duration.ofMillis(500)))
+			.settings(settings("n0"))
+			.build();
+		assertThat(ConsulLeaderElection.minimumLockDelay(quick.settings(), connection(Duration.ofMillis(500))))
+			.isEqualTo(Duration.ofMillis(700));
+		assertThat(quick.lockDelay()).isEqualTo(Duration.ofSeconds(1));
+		quick.close();
+	}
+
+	@Test
+	void lockDelayBelowAHeartbeatPlusARoundTripIsRejectedWithTheReason() {
+		LeaderElectionSettings defaults = LeaderElectionSettings.builder().nodeId("n0").build();
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> ConsulLeaderElection.builder().settings(defaults).lockDelay(Duration.ofSeconds(1)).build())
+			.withMessage("lockDelay: PT1S (expected: >= PT13.5S = min(heartbeatInterval PT5S + requestTimeout PT10S, "
+					+ "leaseValidity PT13.5S) because a leader whose session is destroyed behind its back notices only "
+					+ "at its next renewal, a heartbeat plus a round trip later, and stops claiming leadership after "
+					+ "leaseValidity at the latest; a shorter delay lets another node lead meanwhile)");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> ConsulLeaderElection.builder().settings(defaults).lockDelay(Duration.ZERO).build())
+			.withMessageStartingWith("lockDelay: PT0S (expected: >= PT13.5S");
+		ConsulLeaderElection enough = ConsulLeaderElection.builder()
+			.settings(defaults)
+			.lockDelay(Duration.ofMillis(13_500))
+			.build();
+		assertThat(enough.lockDelay()).isEqualTo(Duration.ofMillis(13_500));
+		enough.close();
+	}
+
+	@Test
 	void builderRejectsBadValuesNamingTheSetting() {
 		assertThatIllegalArgumentException().isThrownBy(() -> ConsulLeaderElection.builder().lockDelay(Duration.ofSeconds(61)))
 			.withMessage("lockDelay: PT1M1S (expected: >= 0 and <= PT1M, Consul's maximum)");
@@ -212,26 +252,36 @@ class ConsulLeaderElectionTests {
 		assertThat(ConsulLeaderElection.ttl(Duration.ofMillis(15_001))).isEqualTo(Duration.ofSeconds(16));
 	}
 
-	private ConsulLeaderElection start(String nodeId, Duration lockDelay) {
-		ConsulLeaderElection election = ConsulLeaderElection.builder()
-			.connection(ConsulConnection.builder()
-				.host("127.0.0.1")
-				.port(this.agent.port())
-				.token(TOKEN)
-				.requestTimeout(Duration.ofSeconds(2))
-				.build())
-			.lockDelay(lockDelay)
-			.settings(LeaderElectionSettings.builder()
-				.nodeId(nodeId)
-				.address("127.0.0.1:" + nodeId)
-				.heartbeatInterval(HEARTBEAT)
-				.electionTimeout(ELECTION_TIMEOUT)
-				.build())
-			.build();
+	private ConsulLeaderElection start(String nodeId, @Nullable Duration lockDelay) {
+		ConsulLeaderElection.Builder builder = ConsulLeaderElection.builder()
+			.connection(connection(Duration.ofSeconds(2)))
+			.settings(settings(nodeId));
+		if (lockDelay != null) {
+			builder.lockDelay(lockDelay);
+		}
+		ConsulLeaderElection election = builder.build();
 		election.addListener(this.events::add);
 		this.nodes.add(election);
 		election.join();
 		return election;
+	}
+
+	private ConsulConnection connection(Duration requestTimeout) {
+		return ConsulConnection.builder()
+			.host("127.0.0.1")
+			.port(this.agent.port())
+			.token(TOKEN)
+			.requestTimeout(requestTimeout)
+			.build();
+	}
+
+	private static LeaderElectionSettings settings(String nodeId) {
+		return LeaderElectionSettings.builder()
+			.nodeId(nodeId)
+			.address("127.0.0.1:" + nodeId)
+			.heartbeatInterval(HEARTBEAT)
+			.electionTimeout(ELECTION_TIMEOUT)
+			.build();
 	}
 
 	private ConsulLeaderElection awaitSingleLeader() {

@@ -79,7 +79,7 @@ class EtcdLeaderElectionTests {
 							org.assertj.core.groups.Tuple.tuple("n2", MemberStatus.ALIVE));
 			}
 		});
-		assertThat(leader.election.clusterInfo().fencingToken())
+		assertThat(leader.election.clusterInfo().ownFencingToken())
 			.isEqualTo(leader.election.leadership().orElseThrow().fencingToken());
 
 		// The member key holds JSON, bound to a lease.

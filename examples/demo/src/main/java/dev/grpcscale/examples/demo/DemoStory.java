@@ -302,8 +302,9 @@ final class DemoStory {
 		throw new IllegalStateException("No product-service leader within " + AWAIT.toSeconds() + " s");
 	}
 
+	/** The product's own leadership token ({@code 0} when it does not lead), as its status reports it. */
 	private long fencingToken(String product) throws Exception {
-		return this.landscape.status(product).path("cluster").path("fencingToken").asLong();
+		return this.landscape.status(product).path("cluster").path("ownFencingToken").asLong();
 	}
 
 	private void oneTraceAcrossServices(UserServiceGrpc.UserServiceBlockingStub users) {
