@@ -49,6 +49,22 @@ public final class TestServices {
 	/** Names of servers that answer UNAVAILABLE while listed. */
 	public static final java.util.Set<String> FAILING = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+	/**
+	 * The distinct answers (server names) of {@code count} calls, each with a 5 s deadline.
+	 * @param stub the stub to call with
+	 * @param count how many calls
+	 * @return the names that answered
+	 */
+	public static java.util.Set<String> answers(SimpleServiceGrpc.SimpleServiceBlockingStub stub, int count) {
+		java.util.Set<String> answers = new java.util.HashSet<>();
+		for (int i = 0; i < count; i++) {
+			answers.add(stub.withDeadlineAfter(java.time.Duration.ofSeconds(5))
+				.unaryRpc(SimpleRequest.getDefaultInstance())
+				.getResponseMessage());
+		}
+		return answers;
+	}
+
 	public static String uniqueNamespace() {
 		return "test-" + UUID.randomUUID();
 	}

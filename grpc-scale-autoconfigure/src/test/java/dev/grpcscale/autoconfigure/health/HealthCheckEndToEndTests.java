@@ -2,14 +2,11 @@ package dev.grpcscale.autoconfigure.health;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -124,18 +121,18 @@ class HealthCheckEndToEndTests {
 			// with a 150 ms probe timeout a cold JVM's first probe (connection set-up included) may fail
 			// once; it does not matter here, both instances are up again at the next probe
 			await().atMost(Duration.ofSeconds(10))
-				.until(() -> manager.discoverServices("product-service").size() == 2 && answers(stub, 4).size() == 2);
+				.until(() -> manager.discoverServices("product-service").size() == 2 && TestServices.answers(stub, 4).size() == 2);
 
 			b.getBean(HealthStatusManager.class).setStatus("", ServingStatus.NOT_SERVING);
 			await().atMost(Duration.ofSeconds(5)).until(() -> manager.discoverServices("product-service").size() == 1);
 			assertThat(manager.discoverServices("product-service")).extracting(ServiceInstance::port)
 				.containsExactly(port(this.contexts.get(0)));
-			assertThat(answers(stub, 10)).containsExactly("a");
+			assertThat(TestServices.answers(stub, 10)).containsExactly("a");
 			assertThat(manager.getEnhancedServiceStatus().health().instances())
 				.anySatisfy((health) -> assertThat(health.isUp()).isFalse());
 
 			b.getBean(HealthStatusManager.class).setStatus("", ServingStatus.SERVING);
-			await().atMost(Duration.ofSeconds(5)).until(() -> answers(stub, 4).size() == 2);
+			await().atMost(Duration.ofSeconds(5)).until(() -> TestServices.answers(stub, 4).size() == 2);
 			assertThat(manager.getEnhancedServiceStatus().health().instances()).allMatch(InstanceHealth::isUp);
 		}
 		finally {
@@ -145,16 +142,6 @@ class HealthCheckEndToEndTests {
 
 	private static int port(ConfigurableApplicationContext context) {
 		return Integer.parseInt(context.getEnvironment().getProperty("local.grpc.server.port"));
-	}
-
-	private static Set<String> answers(SimpleServiceGrpc.SimpleServiceBlockingStub stub, int count) {
-		Set<String> answers = new HashSet<>();
-		for (int i = 0; i < count; i++) {
-			answers.add(stub.withDeadlineAfter(Duration.ofSeconds(5))
-				.unaryRpc(SimpleRequest.getDefaultInstance())
-				.getResponseMessage());
-		}
-		return answers;
 	}
 
 }

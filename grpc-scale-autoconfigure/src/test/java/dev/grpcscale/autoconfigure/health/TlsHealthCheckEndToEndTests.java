@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 import io.grpc.ManagedChannel;
 import io.grpc.testing.protobuf.SimpleRequest;
@@ -121,7 +119,7 @@ class TlsHealthCheckEndToEndTests {
 		ManagedChannel channel = caller.getBean(GrpcChannelFactory.class).createChannel("users");
 		SimpleServiceGrpc.SimpleServiceBlockingStub stub = SimpleServiceGrpc.newBlockingStub(channel);
 
-		await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> answers(stub, 6).size() == 2);
+		await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> TestServices.answers(stub, 6).size() == 2);
 		// several probe intervals, each instance probed successfully more than `retries` times
 		await().atMost(Duration.ofSeconds(20))
 			.until(() -> manager.getHealthMonitor().snapshot("user-service").size() == 2
@@ -141,7 +139,7 @@ class TlsHealthCheckEndToEndTests {
 			.allMatch(InstanceHealth::lastCheckSucceeded);
 		assertThat(manager.discoverServices("user-service")).extracting(ServiceInstance::serviceName)
 			.containsExactly("user-service", "user-service");
-		assertThat(answers(stub, 6)).containsExactlyInAnyOrder("a", "b");
+		assertThat(TestServices.answers(stub, 6)).containsExactlyInAnyOrder("a", "b");
 		return namespace;
 	}
 
@@ -159,16 +157,6 @@ class TlsHealthCheckEndToEndTests {
 					"spring.ssl.bundle.jks.client.keystore.type=PKCS12"));
 		}
 		return properties;
-	}
-
-	private static Set<String> answers(SimpleServiceGrpc.SimpleServiceBlockingStub stub, int count) {
-		Set<String> answers = new HashSet<>();
-		for (int i = 0; i < count; i++) {
-			answers.add(stub.withDeadlineAfter(Duration.ofSeconds(5))
-				.unaryRpc(SimpleRequest.getDefaultInstance())
-				.getResponseMessage());
-		}
-		return answers;
 	}
 
 }
