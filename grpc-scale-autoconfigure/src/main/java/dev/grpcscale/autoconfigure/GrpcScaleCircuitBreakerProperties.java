@@ -7,29 +7,16 @@ import java.util.List;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
-import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.context.EnvironmentAware;
-import org.springframework.core.env.Environment;
-import org.springframework.validation.Errors;
-import org.springframework.validation.Validator;
 
 /**
  * Circuit breaking of outgoing calls and of executeWithEnhancements operations, bound from
  * {@code grpc.scale.circuit-breaker.*} and mapped onto resilience4j {@code CircuitBreakerConfig}s.
  *
- * <p>Validated once, as Boot's binder binds it: the object is a Spring {@link Validator} of its own type,
- * which {@code @ConfigurationProperties} binding applies without any Bean Validation provider. A bad value
- * stops the application with a {@code BindValidationException} that
- * {@link InvalidGrpcScalePropertiesFailureAnalyzer} reports with the key, the value, where it was set and
- * what is expected.
+ * <p>Validated once, as Boot's binder binds it ({@link SelfValidatingProperties}).
  */
 @ConfigurationProperties("grpc.scale.circuit-breaker")
-public class GrpcScaleCircuitBreakerProperties implements Validator, EnvironmentAware, BeanClassLoaderAware {
-
-	private @Nullable Environment environment;
-
-	private @Nullable ClassLoader classLoader;
+public class GrpcScaleCircuitBreakerProperties extends SelfValidatingProperties {
 
 	/** Whether circuit breaking is enabled. */
 	private boolean enabled = true;
@@ -142,30 +129,8 @@ public class GrpcScaleCircuitBreakerProperties implements Validator, Environment
 	}
 
 	@Override
-	public void setEnvironment(Environment environment) {
-		this.environment = environment;
-	}
-
-	@Override
-	public void setBeanClassLoader(ClassLoader classLoader) {
-		this.classLoader = classLoader;
-	}
-
-	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
-	@Override
-	public boolean supports(Class<?> type) {
-		return GrpcScaleCircuitBreakerProperties.class == type;
-	}
-
-	/**
-	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
-	 * after its key relative to {@code grpc.scale.circuit-breaker}, with what is expected as its only argument.
-	 */
-	@Override
-	public void validate(Object target, Errors errors) {
-		ClassLoader loader = (this.classLoader != null) ? this.classLoader : getClass().getClassLoader();
-		GrpcScalePropertiesValidator.validate((GrpcScaleCircuitBreakerProperties) target,
-				GrpcScalePropertiesValidator.context(this.environment, loader, errors));
+	void validateWith(GrpcScalePropertiesValidator validator) {
+		GrpcScalePropertiesValidator.validate(this, validator);
 	}
 
 	/** Overrides for one breaker; an unset key keeps the inherited value. */

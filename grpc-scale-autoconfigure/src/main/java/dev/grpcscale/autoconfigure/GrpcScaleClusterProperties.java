@@ -5,29 +5,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
-import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.Environment;
-import org.springframework.validation.Errors;
-import org.springframework.validation.Validator;
 
 /**
  * Clustering and leader election, bound from {@code grpc.scale.cluster.*}.
  *
- * <p>Validated once, as Boot's binder binds it: the object is a Spring {@link Validator} of its own type,
- * which {@code @ConfigurationProperties} binding applies without any Bean Validation provider. A bad value
- * stops the application with a {@code BindValidationException} that
- * {@link InvalidGrpcScalePropertiesFailureAnalyzer} reports with the key, the value, where it was set and
- * what is expected.
+ * <p>Validated once, as Boot's binder binds it ({@link SelfValidatingProperties}).
  */
 @ConfigurationProperties("grpc.scale.cluster")
-public class GrpcScaleClusterProperties implements Validator, EnvironmentAware, BeanClassLoaderAware {
-
-	private @Nullable Environment environment;
-
-	private @Nullable ClassLoader classLoader;
+public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 
 	/** Whether this application joins a cluster. */
 	private boolean enabled = true;
@@ -186,30 +174,8 @@ public class GrpcScaleClusterProperties implements Validator, EnvironmentAware, 
 	}
 
 	@Override
-	public void setEnvironment(Environment environment) {
-		this.environment = environment;
-	}
-
-	@Override
-	public void setBeanClassLoader(ClassLoader classLoader) {
-		this.classLoader = classLoader;
-	}
-
-	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
-	@Override
-	public boolean supports(Class<?> type) {
-		return GrpcScaleClusterProperties.class == type;
-	}
-
-	/**
-	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
-	 * after its key relative to {@code grpc.scale.cluster}, with what is expected as its only argument.
-	 */
-	@Override
-	public void validate(Object target, Errors errors) {
-		ClassLoader loader = (this.classLoader != null) ? this.classLoader : getClass().getClassLoader();
-		GrpcScalePropertiesValidator.validate((GrpcScaleClusterProperties) target,
-				GrpcScalePropertiesValidator.context(this.environment, loader, errors));
+	void validateWith(GrpcScalePropertiesValidator validator) {
+		GrpcScalePropertiesValidator.validate(this, validator);
 	}
 
 	/**

@@ -8,12 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
-import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.context.EnvironmentAware;
-import org.springframework.core.env.Environment;
-import org.springframework.validation.Errors;
-import org.springframework.validation.Validator;
 
 import dev.grpcscale.discovery.consul.ConsulCheckType;
 
@@ -22,18 +17,10 @@ import dev.grpcscale.discovery.consul.ConsulCheckType;
  * looked up, and how the etcd and Consul backends are reached (the cluster's backend settings take each
  * key they do not set from here).
  *
- * <p>Validated once, as Boot's binder binds it: the object is a Spring {@link Validator} of its own type,
- * which {@code @ConfigurationProperties} binding applies without any Bean Validation provider. A bad value
- * stops the application with a {@code BindValidationException} that
- * {@link InvalidGrpcScalePropertiesFailureAnalyzer} reports with the key, the value, where it was set and
- * what is expected.
+ * <p>Validated once, as Boot's binder binds it ({@link SelfValidatingProperties}).
  */
 @ConfigurationProperties("grpc.scale.service-discovery")
-public class GrpcScaleDiscoveryProperties implements Validator, EnvironmentAware, BeanClassLoaderAware {
-
-	private @Nullable Environment environment;
-
-	private @Nullable ClassLoader classLoader;
+public class GrpcScaleDiscoveryProperties extends SelfValidatingProperties {
 
 	/** Whether service discovery, the 'discovery:///' name resolver and registration are enabled. */
 	private boolean enabled = true;
@@ -91,30 +78,8 @@ public class GrpcScaleDiscoveryProperties implements Validator, EnvironmentAware
 	}
 
 	@Override
-	public void setEnvironment(Environment environment) {
-		this.environment = environment;
-	}
-
-	@Override
-	public void setBeanClassLoader(ClassLoader classLoader) {
-		this.classLoader = classLoader;
-	}
-
-	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
-	@Override
-	public boolean supports(Class<?> type) {
-		return GrpcScaleDiscoveryProperties.class == type;
-	}
-
-	/**
-	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
-	 * after its key relative to {@code grpc.scale.service-discovery}, with what is expected as its only argument.
-	 */
-	@Override
-	public void validate(Object target, Errors errors) {
-		ClassLoader loader = (this.classLoader != null) ? this.classLoader : getClass().getClassLoader();
-		GrpcScalePropertiesValidator.validate((GrpcScaleDiscoveryProperties) target,
-				GrpcScalePropertiesValidator.context(this.environment, loader, errors));
+	void validateWith(GrpcScalePropertiesValidator validator) {
+		GrpcScalePropertiesValidator.validate(this, validator);
 	}
 
 	/** The in-JVM backend. */

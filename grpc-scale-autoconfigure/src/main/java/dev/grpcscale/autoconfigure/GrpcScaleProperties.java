@@ -7,10 +7,6 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.context.EnvironmentAware;
-import org.springframework.core.env.Environment;
-import org.springframework.validation.Errors;
-import org.springframework.validation.Validator;
 
 /**
  * The services this application registers, bound from {@code grpc.scale.services}. Each feature has a
@@ -19,14 +15,10 @@ import org.springframework.validation.Validator;
  * {@link GrpcScaleHealthCheckProperties} ({@code grpc.scale.health-check}), {@link GrpcScaleTracingProperties}
  * ({@code grpc.scale.tracing}) and {@link GrpcScaleClusterProperties} ({@code grpc.scale.cluster}).
  *
- * <p>Validated once, as Boot's binder binds it: the object is a Spring {@link Validator} of its own type,
- * which {@code @ConfigurationProperties} binding applies without any Bean Validation provider. A bad value
- * stops the application with a {@code BindValidationException} that
- * {@link InvalidGrpcScalePropertiesFailureAnalyzer} reports with the key, the value, where it was set and
- * what is expected.
+ * <p>Validated once, as Boot's binder binds it ({@link SelfValidatingProperties}).
  */
 @ConfigurationProperties("grpc.scale")
-public class GrpcScaleProperties implements Validator, EnvironmentAware {
+public class GrpcScaleProperties extends SelfValidatingProperties {
 
 	/**
 	 * The services this application registers with discovery once its gRPC server has started. When
@@ -34,27 +26,9 @@ public class GrpcScaleProperties implements Validator, EnvironmentAware {
 	 */
 	private List<Service> services = new ArrayList<>();
 
-	private @Nullable Environment environment;
-
 	@Override
-	public void setEnvironment(Environment environment) {
-		this.environment = environment;
-	}
-
-	/** Validates this type only: the binder calls {@link #validate} once, on the whole tree. */
-	@Override
-	public boolean supports(Class<?> type) {
-		return GrpcScaleProperties.class == type;
-	}
-
-	/**
-	 * Validates the bound values, reporting every invalid one to {@code errors} as a field error named
-	 * after its key relative to {@code grpc.scale}, with what is expected as its only argument.
-	 */
-	@Override
-	public void validate(Object target, Errors errors) {
-		GrpcScalePropertiesValidator.validate((GrpcScaleProperties) target,
-				GrpcScalePropertiesValidator.context(this.environment, getClass().getClassLoader(), errors));
+	void validateWith(GrpcScalePropertiesValidator validator) {
+		GrpcScalePropertiesValidator.validate(this, validator);
 	}
 
 	public List<Service> getServices() {

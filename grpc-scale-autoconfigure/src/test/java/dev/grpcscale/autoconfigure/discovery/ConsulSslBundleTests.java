@@ -1,13 +1,7 @@
 package dev.grpcscale.autoconfigure.discovery;
 
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
-
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +28,7 @@ class ConsulSslBundleTests {
 	void httpsAgentIsReachedThroughTheBundleWithTheTokenInItsHeader() throws Exception {
 		TestCertificates certificates = TestCertificates.create(this.directory);
 		TestCertificates.Identity server = certificates.issue("consul", "127.0.0.1", "localhost");
-		try (FakeConsulAgent agent = new FakeConsulAgent(serverContext(server))) {
+		try (FakeConsulAgent agent = new FakeConsulAgent(server.sslContext())) {
 			agent.serveRegisteredServicesAsPassing();
 			new ApplicationContextRunner()
 				.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, GrpcScaleAutoConfiguration.class,
@@ -60,18 +54,6 @@ class ConsulSslBundleTests {
 							.containsExactly("bundle-token"));
 				});
 		}
-	}
-
-	private static SSLContext serverContext(TestCertificates.Identity server) throws Exception {
-		KeyStore store = KeyStore.getInstance("PKCS12");
-		try (InputStream in = Files.newInputStream(server.keyStore())) {
-			store.load(in, TestCertificates.PASSWORD.toCharArray());
-		}
-		KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-		keys.init(store, TestCertificates.PASSWORD.toCharArray());
-		SSLContext context = SSLContext.getInstance("TLS");
-		context.init(keys.getKeyManagers(), null, null);
-		return context;
 	}
 
 }

@@ -274,16 +274,27 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 	/** Deletes every owned key, revokes the lease and stops the keep-alive. Idempotent. */
 	@Override
 	public void close() {
+		CompletableFuture<Void> pendingRecovery;
 		this.lock.lock();
 		try {
 			if (this.closed) {
 				return;
 			}
 			this.closed = true;
-			if (this.recovery != null) {
-				this.recovery.cancel(false);
-				this.recovery = null;
-			}
+			pendingRecovery = this.recovery;
+			this.recovery = null;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		// Outside the lock: cancelling waits for Failsafe's hold on the future, which an attempt running on
+		// the scheduler keeps while it waits for this lock (a deadlock seen in a test run). Once closed, an
+		// attempt that gets the lock returns at once.
+		if (pendingRecovery != null) {
+			pendingRecovery.cancel(false);
+		}
+		this.lock.lock();
+		try {
 			CloseableClient current = this.keepAlive;
 			this.keepAlive = null;
 			if (current != null) {

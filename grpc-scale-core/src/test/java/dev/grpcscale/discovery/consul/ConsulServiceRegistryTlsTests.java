@@ -1,16 +1,11 @@
 package dev.grpcscale.discovery.consul;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,45 +17,28 @@ import dev.grpcscale.discovery.DiscoveryException;
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.test.consul.FakeConsulAgent;
+import dev.grpcscale.test.tls.TestCertificates;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * {@link ConsulServiceRegistry} over HTTPS to {@link FakeConsulAgent}, with a self-signed certificate the
- * JDK's {@code keytool} makes for {@code 127.0.0.1}.
+ * {@link ConsulServiceRegistry} over HTTPS to {@link FakeConsulAgent}, with a certificate for
+ * {@code 127.0.0.1} made for the run ({@link TestCertificates}).
  */
 class ConsulServiceRegistryTlsTests {
-
-	private static final char[] PASSWORD = "changeit".toCharArray();
 
 	@TempDir
 	Path directory;
 
-	private KeyStore serverKeys;
+	private TestCertificates certificates;
 
 	private FakeConsulAgent agent;
 
 	@BeforeEach
 	void startHttpsAgent() throws Exception {
-		Path file = this.directory.resolve("agent.p12");
-		Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-				"-genkeypair", "-alias", "agent", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
-				"CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore",
-				file.toString(), "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD))
-			.redirectErrorStream(true)
-			.start();
-		String output = new String(keytool.getInputStream().readAllBytes());
-		assertThat(keytool.waitFor()).as(output).isZero();
-		this.serverKeys = KeyStore.getInstance("PKCS12");
-		try (InputStream in = Files.newInputStream(file)) {
-			this.serverKeys.load(in, PASSWORD);
-		}
-		KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-		keys.init(this.serverKeys, PASSWORD);
-		SSLContext serverContext = SSLContext.getInstance("TLS");
-		serverContext.init(keys.getKeyManagers(), null, null);
-		this.agent = new FakeConsulAgent(serverContext);
+		this.certificates = TestCertificates.create(this.directory);
+		this.agent = new FakeConsulAgent(this.certificates.issue("agent", "127.0.0.1").sslContext());
 	}
 
 	@AfterEach
@@ -70,9 +48,7 @@ class ConsulServiceRegistryTlsTests {
 
 	@Test
 	void trustStoreWithTheAgentCertificateGivesHttpsRegistrationAndDiscovery() throws Exception {
-		KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-		trust.load(null, null);
-		trust.setCertificateEntry("agent", this.serverKeys.getCertificate("agent"));
+		KeyStore trust = this.certificates.loadTrustStore();
 		this.agent.setHealth("svc", 4, "[{\"Node\": {\"Address\": \"10.9.9.9\"}, "
 				+ "\"Service\": {\"ID\": \"i-1\", \"Service\": \"svc\", \"Address\": \"10.0.0.5\", \"Port\": 9090}}]");
 		try (ConsulServiceRegistry consul = builder(connection().trustStore(trust)).build()) {

@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -233,6 +235,43 @@ public final class EtcdCluster implements AutoCloseable {
 	/** {@code SIGCONT} of a member paused by {@link #pause(int)}. */
 	public void resume(int member) {
 		signal(member, "CONT");
+	}
+
+	/**
+	 * The member that is the raft leader now, as the running members report it ({@code /v3/maintenance/status}).
+	 * @return its index, or {@code -1} when no running member names a leader among them
+	 */
+	public int leader() {
+		Pattern memberId = Pattern.compile("\"member_id\"\\s*:\\s*\"?(\\d+)");
+		Pattern leaderId = Pattern.compile("\"leader\"\\s*:\\s*\"?(\\d+)");
+		String leader = null;
+		java.util.Map<String, Integer> indexes = new java.util.HashMap<>();
+		for (int i = 0; i < this.members.size(); i++) {
+			if (!isRunning(i)) {
+				continue;
+			}
+			HttpRequest request = HttpRequest.newBuilder(URI.create(this.members.get(i).clientUrl() + "/v3/maintenance/status"))
+				.timeout(Duration.ofSeconds(1))
+				.POST(HttpRequest.BodyPublishers.ofString("{}"))
+				.build();
+			try {
+				String body = this.http.send(request, HttpResponse.BodyHandlers.ofString()).body();
+				Matcher member = memberId.matcher(body);
+				Matcher named = leaderId.matcher(body);
+				if (member.find() && named.find()) {
+					indexes.put(member.group(1), i);
+					leader = named.group(1);
+				}
+			}
+			catch (IOException ex) {
+				// a paused or starting member: the others tell
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
+		}
+		return (leader != null) ? indexes.getOrDefault(leader, -1) : -1;
 	}
 
 	/**

@@ -12,6 +12,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
 /**
  * A certificate authority made for one test run with the JDK's {@code keytool}, and the server and client
  * certificates it signs, each as a PKCS12 key store and as PEM files. Every key store and key has the
@@ -157,6 +160,46 @@ public final class TestCertificates {
 	 * @param privateKey the key, unencrypted PKCS#8 PEM
 	 */
 	public record Identity(Path keyStore, Path certificateChain, Path privateKey) {
+
+		/**
+		 * An {@link SSLContext} that presents this certificate, for a test server (or a client presenting it),
+		 * trusting the JVM's default authorities.
+		 * @return the context
+		 * @throws IOException if the key store cannot be read
+		 */
+		public SSLContext sslContext() throws IOException {
+			try {
+				KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+				keys.init(load(this.keyStore), PASSWORD.toCharArray());
+				SSLContext context = SSLContext.getInstance("TLS");
+				context.init(keys.getKeyManagers(), null, null);
+				return context;
+			}
+			catch (java.security.GeneralSecurityException ex) {
+				throw new IOException("Cannot use " + this.keyStore, ex);
+			}
+		}
+
+	}
+
+	/**
+	 * The {@link #trustStore()}, loaded.
+	 * @return a key store holding the CA certificate
+	 * @throws IOException if it cannot be read
+	 */
+	public KeyStore loadTrustStore() throws IOException {
+		return load(this.trustStore);
+	}
+
+	private static KeyStore load(Path file) throws IOException {
+		try (var in = Files.newInputStream(file)) {
+			KeyStore store = KeyStore.getInstance("PKCS12");
+			store.load(in, PASSWORD.toCharArray());
+			return store;
+		}
+		catch (java.security.GeneralSecurityException ex) {
+			throw new IOException("Cannot read " + file, ex);
+		}
 	}
 
 }

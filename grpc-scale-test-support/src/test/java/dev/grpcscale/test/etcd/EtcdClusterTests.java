@@ -15,13 +15,30 @@ class EtcdClusterTests {
 	private final HttpClient http = HttpClient.newHttpClient();
 
 	@Test
-	void threeMemberClusterSurvivesKillAndRestartOfOneMember() throws Exception {
+	void threeMemberClusterNamesItsLeaderAndElectsAnotherWhenItIsKilled() throws Exception {
 		try (EtcdCluster etcd = EtcdCluster.start(3)) {
 			assertThat(etcd.clientEndpoints()).hasSize(3).allMatch((url) -> url.startsWith("http://127.0.0.1:"));
 			assertThat(health(etcd.clientEndpoint(1))).contains("true");
+			int leader = etcd.leader();
+			assertThat(leader).isBetween(0, 2);
+			etcd.kill(leader);
+			assertThat(etcd.isRunning(leader)).isFalse();
+			// the survivors elect a leader among themselves
+			etcd.awaitHealthy((leader + 1) % 3);
+			org.awaitility.Awaitility.await()
+				.atMost(java.time.Duration.ofSeconds(10))
+				.until(() -> etcd.leader() >= 0 && etcd.leader() != leader);
+			etcd.restart(leader);
+			assertThat(etcd.isRunning(leader)).isTrue();
+			assertThat(health(etcd.clientEndpoint(leader))).contains("true");
+		}
+	}
+
+	@Test
+	void memberKilledAndRestartedAnswersHealthAgain() throws Exception {
+		try (EtcdCluster etcd = EtcdCluster.start(3)) {
 			etcd.kill(0);
 			assertThat(etcd.isRunning(0)).isFalse();
-			// the survivors elect a leader among themselves (the killed member may have led)
 			etcd.awaitHealthy(2);
 			etcd.restart(0);
 			assertThat(etcd.isRunning(0)).isTrue();
