@@ -264,10 +264,31 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 				}
 			}
 			if (!older) {
-				result.complete(mine);
+				confirmStanding(session, key, mine, result);
 				return;
 			}
 			watchCandidates(get.getHeader().getRevision() + 1, () -> awaitOldest(session, key, result));
+		});
+	}
+
+	/**
+	 * Completes {@code result} with {@code revision} once a second read shows the candidacy key still standing
+	 * on this session's lease, as etcd's own {@code Campaign} result was checked: the lease may have been lost
+	 * meanwhile (etcd 3.4 can expire a lease early around a paused member's return).
+	 */
+	private void confirmStanding(EtcdSession session, ByteSequence key, long revision, CompletableFuture<Long> result) {
+		this.client.getKVClient().get(key).whenComplete((get, ex) -> {
+			if (ex != null) {
+				result.completeExceptionally(ex);
+				return;
+			}
+			KeyValue kv = get.getKvs().isEmpty() ? null : get.getKvs().get(0);
+			if (kv == null || kv.getLease() != session.leaseId() || kv.getCreateRevision() != revision) {
+				result.completeExceptionally(
+						new IllegalStateException("elected, but the candidacy key " + string(key) + " no longer stands"));
+				return;
+			}
+			result.complete(revision);
 		});
 	}
 
