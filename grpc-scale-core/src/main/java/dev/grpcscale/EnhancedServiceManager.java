@@ -15,8 +15,6 @@ import java.util.function.Supplier;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.circuitbreaker.CircuitBreakerMetrics;
 import dev.grpcscale.circuitbreaker.CircuitBreakerOpenException;
@@ -45,8 +43,6 @@ import dev.grpcscale.tracing.OperationObservations;
  * <p>Thread-safe.
  */
 public class EnhancedServiceManager {
-
-	private static final Logger logger = LoggerFactory.getLogger(EnhancedServiceManager.class);
 
 	private final LocalInstance localInstance;
 

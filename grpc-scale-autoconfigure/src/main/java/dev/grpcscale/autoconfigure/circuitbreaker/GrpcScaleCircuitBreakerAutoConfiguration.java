@@ -21,11 +21,11 @@ import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
 
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
 import dev.grpcscale.autoconfigure.GrpcScaleCircuitBreakerProperties;
+import dev.grpcscale.autoconfigure.discovery.DiscoveryChannels;
 import dev.grpcscale.circuitbreaker.CircuitBreakerClientInterceptor;
 import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
 import dev.grpcscale.circuitbreaker.CircuitBreakerSettings;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
-import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 
 /**
  * Auto-configuration of circuit breaking: {@code grpc.scale.circuit-breaker.*} as resilience4j
@@ -104,9 +104,7 @@ public final class GrpcScaleCircuitBreakerAutoConfiguration {
 			Set<String> named = Set.copyOf(properties.getChannels());
 			List<String> excluded = List.copyOf(properties.getExcludedMethods());
 			return (requested, builder) -> {
-				String target = environment.getProperty("spring.grpc.client.channel." + requested + ".target",
-						requested);
-				boolean discovery = DiscoveryNameResolverProvider.serviceName(target) != null;
+				boolean discovery = DiscoveryChannels.serviceName(environment, requested) != null;
 				if (discovery || named.contains(requested)) {
 					builder.setNameResolverArg(GrpcCircuitBreakers.NAME_RESOLVER_ARG, breakers);
 					builder.intercept(CircuitBreakerClientInterceptor.builder(breakers).excludedMethods(excluded).build());

@@ -130,8 +130,7 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 			DiscoveryNameResolverProvider.registerDefault();
 			return (requested, builder) -> {
 				DiscoveryNameResolverProvider.configure(builder, discovery.getObject());
-				String service = DiscoveryNameResolverProvider.serviceName(
-						environment.getProperty("spring.grpc.client.channel." + requested + ".target", requested));
+				String service = DiscoveryChannels.serviceName(environment, requested);
 				if (service != null) {
 					// the default service config, its policy wrapped below, applies instead of the resolver's
 					builder.disableServiceConfigLookUp();
@@ -164,9 +163,7 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 					Environment environment, ObjectProvider<GrpcClientProperties> clientProperties) {
 				CircuitBreakerLoadBalancerProvider.registerDefault();
 				return (requested, serviceConfig) -> {
-					String target = environment.getProperty("spring.grpc.client.channel." + requested + ".target",
-							requested);
-					if (DiscoveryNameResolverProvider.serviceName(target) == null) {
+					if (DiscoveryChannels.serviceName(environment, requested) == null) {
 						return;
 					}
 					Map<String, Object> wrapped = CircuitBreakerLoadBalancerProvider.wrapServiceConfig(serviceConfig,
