@@ -34,12 +34,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Setters reject bad values at once with an {@link IllegalArgumentException} naming the setting
  * ({@code endpoints}, {@code username}, {@code password}, {@code caFile}, {@code clientCertificate},
- * {@code clientKey}), the value and what is expected; a password is never shown. The caller owns and
- * closes the client.
+ * {@code clientKey}, {@code maxInboundMessageSize}), the value and what is expected; a password is never
+ * shown. The caller owns and closes the client.
+ *
+ * <p>The client accepts responses of up to {@link #DEFAULT_MAX_INBOUND_MESSAGE_SIZE} (16 MiB) instead of
+ * gRPC's 4 MiB, so that one page of a range read or one watch response with large values still fits;
+ * discovery reads in pages well below either.
  */
 public final class EtcdClients {
 
 	private static final Logger logger = LoggerFactory.getLogger(EtcdClients.class);
+
+	/** Default bound on one message the client receives from etcd: 16 MiB (gRPC's own default is 4 MiB). */
+	public static final int DEFAULT_MAX_INBOUND_MESSAGE_SIZE = 16 * 1024 * 1024;
+
+	/** Smallest accepted bound on one inbound message: 1 MiB. */
+	public static final int MIN_MAX_INBOUND_MESSAGE_SIZE = 1024 * 1024;
 
 	private EtcdClients() {
 	}
@@ -69,6 +79,8 @@ public final class EtcdClients {
 		private @Nullable KeyManagerFactory keyManagers;
 
 		private @Nullable TrustManagerFactory trustManagers;
+
+		private int maxInboundMessageSize = DEFAULT_MAX_INBOUND_MESSAGE_SIZE;
 
 		private Builder() {
 		}
@@ -200,14 +212,29 @@ public final class EtcdClients {
 			return file;
 		}
 
+		/**
+		 * Bound on one message received from etcd (a range page, a watch response), in bytes. Default
+		 * {@link EtcdClients#DEFAULT_MAX_INBOUND_MESSAGE_SIZE} (16 MiB).
+		 * @throws IllegalArgumentException if below {@link EtcdClients#MIN_MAX_INBOUND_MESSAGE_SIZE} (1 MiB)
+		 */
+		public Builder maxInboundMessageSize(int bytes) {
+			if (bytes < MIN_MAX_INBOUND_MESSAGE_SIZE) {
+				throw new IllegalArgumentException(
+						"maxInboundMessageSize: " + bytes + " (expected: >= " + MIN_MAX_INBOUND_MESSAGE_SIZE + " bytes, 1 MiB)");
+			}
+			this.maxInboundMessageSize = bytes;
+			return this;
+		}
+
 		/** The endpoints set so far, normalised to {@code scheme://host:port}. */
 		public List<String> endpoints() {
 			return List.copyOf(this.endpoints);
 		}
 
-		/** Whether any endpoint, credential or TLS setting was given. */
+		/** Whether any endpoint, credential, TLS or message size setting was given. */
 		public boolean isConfigured() {
-			return !this.endpoints.isEmpty() || this.username != null || this.password != null || this.tls;
+			return !this.endpoints.isEmpty() || this.username != null || this.password != null || this.tls
+					|| this.maxInboundMessageSize != DEFAULT_MAX_INBOUND_MESSAGE_SIZE;
 		}
 
 		/**
@@ -239,7 +266,8 @@ public final class EtcdClients {
 						"endpoints: " + this.endpoints + " (expected: https:// endpoints when TLS is configured)");
 			}
 			ClientBuilder clientBuilder = Client.builder()
-				.endpoints(this.endpoints.stream().map(URI::create).toArray(URI[]::new));
+				.endpoints(this.endpoints.stream().map(URI::create).toArray(URI[]::new))
+				.maxInboundMessageSize(this.maxInboundMessageSize);
 			if (this.username != null && this.password != null) {
 				clientBuilder.user(ByteSequence.from(this.username, StandardCharsets.UTF_8))
 					.password(ByteSequence.from(this.password, StandardCharsets.UTF_8));

@@ -56,18 +56,32 @@ import dev.grpcscale.discovery.ServiceRegistry;
  * {@link dev.grpcscale.discovery.DiscoveryException}; an instance whose registration failed is not
  * retried later.
  *
- * <p><b>Discovery.</b> The first read (or {@link #watch}) loads every instance under
- * {@code <namespace>/services/} into a local cache and starts one prefix watch at the read's revision + 1;
- * reads are then served from the cache without a request. After any watch failure or compaction the cache
- * is rebuilt from a fresh read and the watch restarts from that read's revision, retried with backoff; in
- * between, and while etcd is unreachable, the last known instances keep being served and
- * {@link #status()} reports {@code reachable=false}. Watch listeners are called only when the list of UP
- * instances changed, on a jetcd or registry thread, and must not block. A key under the prefix that is
- * not a valid instance document is skipped with one warning per key. Until the first load succeeds, a
- * read waits for it at most {@code requestTimeout} after the cache started, then returns what is known.
+ * <p><b>Discovery.</b> A client holds and watches only the services it reads. The first
+ * {@link #getInstances}, {@link #getAllInstances} or {@link #watch} of a service loads its instances
+ * ({@code <namespace>/services/<service>/}) into a local cache with a paginated range read (pages of
+ * 1,000 keys, all at the revision of the first page, so the result is a consistent snapshot) and starts a
+ * watch on that prefix at the read's revision + 1; reads are then served from the cache without a request.
+ * A service with no watcher that was not read for {@code serviceIdleTimeout} (default 5 minutes) is dropped
+ * and its watch closed; its next read loads it again. The first read of a service waits for its load, at
+ * most {@code requestTimeout}, then returns what is known. {@link #getServiceNames()} lists the namespace
+ * with a keys-only paginated read and holds nothing.
  *
- * <p><b>Limits.</b> The cache holds every service of the namespace (one watch for all, not one per
- * service). Credentials are never logged nor shown by {@link #status()} or {@link #toString()}. TLS is
+ * <p>Watches require an etcd leader: when the member the client talks to is cut off from its peers, etcd
+ * cancels the watch ("no leader") instead of leaving it silently stale. After any watch failure or
+ * compaction the service is rebuilt from a fresh read and the watch restarts from that read's revision,
+ * retried with backoff; in between, and while etcd is unreachable, the last known instances keep being
+ * served and {@link #status()} reports {@code reachable=false}. Watch listeners are called only when the
+ * list of UP instances changed, on a jetcd or registry thread, and must not block.
+ *
+ * <p><b>Validation on read.</b> A key under the prefix is skipped with a warning naming it (once per key
+ * until it is fixed or deleted; at most 20 warnings per 10 s) when it does not follow the layout, its value is larger
+ * than 64 KiB or larger than the client's inbound message limit, or the value is not a valid instance
+ * document: JSON with the key's service name and instance id, a host name or IP literal (no scheme, path,
+ * port or spaces) and a port in 1..65535. A skipped key never keeps the others from loading.
+ *
+ * <p><b>Limits.</b> The client accepts messages of up to 16 MiB from etcd
+ * ({@link EtcdClients.Builder#maxInboundMessageSize(int)}); pages shrink on their own when one would not
+ * fit. Credentials are never logged nor shown by {@link #status()} or {@link #toString()}. TLS is
  * configured with a CA file (and optionally a client certificate); endpoints then use {@code https://}.
  * Threads: jetcd's own (Vert.x event loop) and, unless a scheduler is given, a scheduler of two daemon
  * threads named {@code grpc-scale-etcd-registry-N}, shut down by {@link #close()}.
@@ -86,6 +100,11 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 
 	/** Default bound on each request the registry makes: 5 s. */
 	public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+	/**
+	 * Default time a service without watchers stays loaded and watched after its last read: 5 minutes.
+	 */
+	public static final Duration DEFAULT_SERVICE_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
 	private static final Pattern NAMESPACE = Pattern.compile("(/[A-Za-z0-9._-]+)+");
 
@@ -134,8 +153,8 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		EtcdKeys keys = new EtcdKeys(this.namespace);
 		this.registrations = new EtcdLeasedRegistrations(client, keys, builder.leaseTtl, this.requestTimeout,
 				this.scheduler, retryPolicy, this.state);
-		this.cache = new EtcdDiscoveryCache(client, keys, this.requestTimeout, this.scheduler, retryPolicy,
-				this.state);
+		this.cache = new EtcdDiscoveryCache(client, keys, this.requestTimeout, builder.serviceIdleTimeout,
+				EtcdDiscoveryCache.DEFAULT_PAGE_SIZE, this.scheduler, retryPolicy, this.state);
 	}
 
 	/** Starts a builder; see {@link Builder} for the settings and their defaults. */
@@ -195,9 +214,24 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		return this.cache.getAllInstances(serviceName);
 	}
 
+	/**
+	 * The services with at least one key in the namespace, from a keys-only paginated read bounded by
+	 * {@code requestTimeout} (the services this client holds when etcd does not answer). Loads no service:
+	 * call it sparingly, it is a request to etcd each time.
+	 */
 	@Override
 	public Set<String> getServiceNames() {
 		return this.cache.getServiceNames();
+	}
+
+	/** The services this client holds (loaded and watched) now. For tests and diagnostics. */
+	Set<String> heldServiceNames() {
+		return this.cache.heldServiceNames();
+	}
+
+	/** The number of service watches open now. For tests and diagnostics. */
+	int openWatchCount() {
+		return this.cache.openWatchCount();
 	}
 
 	/**
@@ -218,7 +252,8 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 	/**
 	 * The backend state. {@code reachable} is what the last request, keep-alive or watch answer showed; if
 	 * nothing was sent yet, one read (bounded by {@code requestTimeout}) is made to find out. Details:
-	 * {@code endpoints}, {@code namespace}, {@code services} and {@code instances} in the cache,
+	 * {@code endpoints}, {@code namespace}, {@code services} and {@code instances} in the cache (the services
+	 * this client reads, not the whole namespace),
 	 * {@code registered} (instances owned), {@code leaseId} (hex, empty when none), {@code revision},
 	 * {@code lastError} (when unreachable). Never credentials.
 	 */
@@ -314,6 +349,8 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 
 		private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
 
+		private Duration serviceIdleTimeout = DEFAULT_SERVICE_IDLE_TIMEOUT;
+
 		private @Nullable Client client;
 
 		private @Nullable ScheduledExecutorService scheduler;
@@ -386,6 +423,30 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 				throw new IllegalArgumentException("requestTimeout: " + requestTimeout + " (expected: > 0)");
 			}
 			this.requestTimeout = requestTimeout;
+			return this;
+		}
+
+		/**
+		 * How long a service without watchers stays loaded and watched after its last read; then its watch is
+		 * closed and its instances dropped, and its next read loads it again. Default 5 minutes.
+		 * @throws IllegalArgumentException if not positive
+		 */
+		public Builder serviceIdleTimeout(Duration serviceIdleTimeout) {
+			Objects.requireNonNull(serviceIdleTimeout, "serviceIdleTimeout");
+			if (serviceIdleTimeout.isNegative() || serviceIdleTimeout.isZero()) {
+				throw new IllegalArgumentException("serviceIdleTimeout: " + serviceIdleTimeout + " (expected: > 0)");
+			}
+			this.serviceIdleTimeout = serviceIdleTimeout;
+			return this;
+		}
+
+		/**
+		 * Bound on one message received from etcd, in bytes; see
+		 * {@link EtcdClients.Builder#maxInboundMessageSize(int)}. Default 16 MiB.
+		 * @throws IllegalArgumentException if below 1 MiB
+		 */
+		public Builder maxInboundMessageSize(int bytes) {
+			this.connection.maxInboundMessageSize(bytes);
 			return this;
 		}
 
@@ -474,7 +535,7 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 			if (this.client != null) {
 				if (this.connection.isConfigured()) {
 					throw new IllegalArgumentException(
-							"client: given together with endpoints, credentials or TLS (expected: configure the given client instead)");
+							"client: given together with endpoints, credentials or TLS (or maxInboundMessageSize) (expected: configure the given client instead)");
 				}
 				return new EtcdServiceRegistry(this, this.client, false);
 			}
