@@ -5,6 +5,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -20,11 +21,17 @@ import dev.grpcscale.discovery.ServiceInstance;
  * {"serviceName":"orders","instanceId":"i-1","host":"10.0.0.7","port":9090,
  *  "metadata":{"zone":"a"},"status":"UP","registrationTime":"2025-01-01T00:00:00Z"}
  * }</pre>
- * Reading is strict: a document that another writer got wrong is rejected with a reason, never guessed at.
+ * Reading is strict: a document that another writer got wrong is rejected with a reason, never guessed at;
+ * the host must be a host name or an IP literal (no scheme, port, path or spaces).
  */
 final class EtcdInstanceCodec {
 
 	private static final JsonMapper MAPPER = JsonMapper.shared();
+
+	private static final Pattern HOST_NAME = Pattern
+		.compile("[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?");
+
+	private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}(%[A-Za-z0-9_.-]+)?");
 
 	private EtcdInstanceCodec() {
 	}
@@ -72,6 +79,10 @@ final class EtcdInstanceCodec {
 					+ serviceName + "/" + instanceId + "'");
 		}
 		String host = requiredString(node, "host");
+		if (!isHost(host)) {
+			throw new IllegalArgumentException("host: '" + host
+					+ "' (expected: a host name or an IP literal, without scheme, port, path or spaces)");
+		}
 		JsonNode port = node.get("port");
 		if (port == null || !port.isInt()) {
 			throw new IllegalArgumentException("port: " + port + " (expected: an integer 1..65535)");
@@ -109,6 +120,17 @@ final class EtcdInstanceCodec {
 		// the record validates host and port range and throws IllegalArgumentException with the field
 		return new ServiceInstance(serviceName, instanceId, host, port.intValue(),
 				shareMetadata.apply(Map.copyOf(metadata)), status, registrationTime);
+	}
+
+	/**
+	 * Whether {@code host} is a DNS name (labels of letters, digits, {@code -} and {@code _}, at most 253
+	 * characters), an IPv4 literal or an IPv6 literal (unbracketed, optionally with a zone).
+	 */
+	static boolean isHost(String host) {
+		if (host.indexOf(':') >= 0) {
+			return IPV6.matcher(host).matches();
+		}
+		return host.length() <= 253 && HOST_NAME.matcher(host).matches();
 	}
 
 	private static String requiredString(JsonNode node, String field) {
