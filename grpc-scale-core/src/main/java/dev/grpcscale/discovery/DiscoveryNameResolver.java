@@ -3,8 +3,14 @@ package dev.grpcscale.discovery;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 
 import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
@@ -12,12 +18,19 @@ import io.grpc.NameResolver;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.Subscription;
 
 /**
  * Feeds one channel with the instances of one service, from a discovery watch. Every callback of the
  * channel runs in its {@link SynchronizationContext}.
+ *
+ * <p>Hosts that are IP literals become addresses at once. A list with host names is resolved (blocking DNS)
+ * on the channel's offload executor, never on the thread that delivered the watch event, and handed to
+ * the channel only if no newer list was handed over meanwhile. An instance whose host does not resolve is
+ * left out with a warning, once per host until it resolves again.
  */
 final class DiscoveryNameResolver extends NameResolver {
 
@@ -31,6 +44,10 @@ final class DiscoveryNameResolver extends NameResolver {
 	 */
 	private static final Map<String, ?> ROUND_ROBIN = Map.of("loadBalancingConfig",
 			List.of(Map.of("grpc_scale_round_robin", Map.of()), Map.of("round_robin", Map.of())));
+
+	private static final Logger logger = LoggerFactory.getLogger(DiscoveryNameResolver.class);
+
+	private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
 	private final URI target;
 
@@ -50,6 +67,18 @@ final class DiscoveryNameResolver extends NameResolver {
 
 	private List<ServiceInstance> latest = List.of();
 
+	/** Executor for DNS lookups; {@code null} when the channel gave none (they then run on the caller). */
+	private final @Nullable Executor offloadExecutor;
+
+	/** Numbers each list received, so a list resolved late never replaces a newer one. */
+	private final AtomicLong received = new AtomicLong();
+
+	/** Number of the list handed to the channel last; read and written in the synchronization context. */
+	private long applied;
+
+	/** Hosts warned about as unresolvable, until they resolve again or leave; in the synchronization context. */
+	private final Set<String> unresolvedHosts = new HashSet<>();
+
 	DiscoveryNameResolver(URI target, @Nullable String serviceName, @Nullable ServiceDiscovery discovery,
 			boolean instanceHostAuthority, Args args) {
 		this.target = target;
@@ -58,6 +87,7 @@ final class DiscoveryNameResolver extends NameResolver {
 		this.discovery = discovery;
 		this.syncContext = args.getSynchronizationContext();
 		this.serviceConfig = args.getServiceConfigParser().parseServiceConfig(ROUND_ROBIN);
+		this.offloadExecutor = args.getOffloadExecutor();
 	}
 
 	@Override
@@ -80,8 +110,7 @@ final class DiscoveryNameResolver extends NameResolver {
 			return;
 		}
 		try {
-			this.subscription = this.discovery.watch(this.serviceName,
-					(instances) -> this.syncContext.execute(() -> update(instances)));
+			this.subscription = this.discovery.watch(this.serviceName, this::received);
 		}
 		catch (RuntimeException ex) {
 			// a resolver never throws from its gateway methods: the channel gets the reason instead
@@ -96,7 +125,7 @@ final class DiscoveryNameResolver extends NameResolver {
 		// The watch pushes every change; a refresh (asked after a connection failure or an error) only
 		// re-publishes the latest list so the channel retries it.
 		if (this.listener != null && this.subscription != null) {
-			this.syncContext.execute(() -> update(this.latest));
+			received(this.latest);
 		}
 	}
 
@@ -109,30 +138,78 @@ final class DiscoveryNameResolver extends NameResolver {
 		}
 	}
 
-	private void update(List<ServiceInstance> instances) {
-		Listener2 current = this.listener;
-		if (current == null || this.subscription == null) {
+	/** A list from the watch (any thread) or a refresh: resolved, then handed over in the sync context. */
+	private void received(List<ServiceInstance> instances) {
+		long number = this.received.incrementAndGet();
+		Executor executor = this.offloadExecutor;
+		if (executor == null || instances.stream().allMatch((instance) -> isIpLiteral(instance.host()))) {
+			List<Resolved> resolved = resolve(instances);
+			this.syncContext.execute(() -> update(number, instances, resolved));
 			return;
 		}
-		this.latest = instances;
-		List<EquivalentAddressGroup> groups = new ArrayList<>(instances.size());
+		try {
+			executor.execute(() -> {
+				List<Resolved> resolved = resolve(instances);
+				this.syncContext.execute(() -> update(number, instances, resolved));
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			// the channel is shutting down: nothing to feed
+		}
+	}
+
+	/** Resolves every host; literals without a lookup, names with blocking DNS on the calling thread. */
+	private static List<Resolved> resolve(List<ServiceInstance> instances) {
+		List<Resolved> resolved = new ArrayList<>(instances.size());
 		for (ServiceInstance instance : instances) {
 			InetSocketAddress address = new InetSocketAddress(instance.host(), instance.port());
-			if (address.isUnresolved()) {
+			resolved.add(new Resolved(instance, address.isUnresolved() ? null : address));
+		}
+		return resolved;
+	}
+
+	static boolean isIpLiteral(String host) {
+		return IPV4.matcher(host).matches() || host.indexOf(':') >= 0;
+	}
+
+	private void update(long number, List<ServiceInstance> instances, List<Resolved> resolved) {
+		Listener2 current = this.listener;
+		if (current == null || this.subscription == null || number <= this.applied) {
+			return;
+		}
+		this.applied = number;
+		this.latest = instances;
+		List<EquivalentAddressGroup> groups = new ArrayList<>(resolved.size());
+		Set<String> hosts = new HashSet<>();
+		for (Resolved entry : resolved) {
+			ServiceInstance instance = entry.instance();
+			hosts.add(instance.host());
+			InetSocketAddress address = entry.address();
+			if (address == null) {
+				if (this.unresolvedHosts.add(instance.host())) {
+					logger.warn("Leaving instance '{}' of '{}' out of the channel: its host '{}' does not resolve",
+							instance.instanceId(), instance.serviceName(), instance.host());
+				}
 				continue;
 			}
+			this.unresolvedHosts.remove(instance.host());
 			Attributes.Builder attributes = Attributes.newBuilder().set(INSTANCE, instance);
 			if (this.instanceHostAuthority) {
 				attributes.set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, instance.host());
 			}
 			groups.add(new EquivalentAddressGroup(address, attributes.build()));
 		}
+		this.unresolvedHosts.retainAll(hosts);
 		// an empty list too: grpc_scale_round_robin then fails new calls fast, naming the service; a policy
 		// that cannot take an empty list gets it as a resolution error from the channel
 		current.onResult(ResolutionResult.newBuilder()
 			.setAddresses(groups)
 			.setServiceConfig(this.serviceConfig)
 			.build());
+	}
+
+	/** An instance and its address, {@code null} when its host did not resolve. */
+	private record Resolved(ServiceInstance instance, @Nullable InetSocketAddress address) {
 	}
 
 }

@@ -6,6 +6,14 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -21,6 +29,7 @@ import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -112,6 +121,59 @@ class DiscoveryNameResolverProviderTests {
 		await().atMost(Duration.ofSeconds(5)).until(() -> new HashSet<>(call(stub, 4)).size() == 2);
 		this.registry.register(a.withStatus(InstanceStatus.DOWN));
 		assertThat(new HashSet<>(call(stub, 6))).containsExactly("b");
+	}
+
+	@Test
+	void hostNamesAreResolvedOnTheChannelsOffloadExecutorAndUnresolvableOnesAreLeftOutWithAWarning()
+			throws Exception {
+		ListAppender<ILoggingEvent> warnings = new ListAppender<>();
+		warnings.start();
+		Logger resolverLogger = (Logger) LoggerFactory.getLogger(DiscoveryNameResolver.class);
+		resolverLogger.addAppender(warnings);
+		ExecutorService offload = Executors.newSingleThreadExecutor();
+		CountDownLatch release = new CountDownLatch(1);
+		AtomicInteger lookups = new AtomicInteger();
+		try {
+			ServiceInstance a = start("svc", "a");
+			this.registry.register(new ServiceInstance("svc", "a", "localhost", a.port(), a.metadata(), a.status(),
+					a.registrationTime()));
+			this.registry.register(new ServiceInstance("svc", "gone", "no-such-host.invalid", 9, a.metadata(),
+					a.status(), a.registrationTime()));
+			ManagedChannel channel = DiscoveryNameResolverProvider
+				.configure(ManagedChannelBuilder.forTarget("discovery:///svc").usePlaintext(), this.registry)
+				.offloadExecutor((task) -> offload.execute(() -> {
+					lookups.incrementAndGet();
+					try {
+						release.await();
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+					task.run();
+				}))
+				.build();
+			this.channels.add(channel);
+			SimpleServiceGrpc.SimpleServiceBlockingStub stub = SimpleServiceGrpc.newBlockingStub(channel);
+			channel.getState(true);
+			await().atMost(Duration.ofSeconds(5)).until(() -> lookups.get() >= 1);
+
+			// the lookup is held on the offload executor: the thread delivering the watch event is not
+			this.registry.register(new ServiceInstance("svc", "b", "localhost", a.port(), a.metadata(), a.status(),
+					a.registrationTime()));
+			assertThat(release.getCount()).isOne();
+
+			release.countDown();
+			assertThat(set(call(stub, 4))).containsExactly("a");
+			assertThat(warnings.list).extracting(ILoggingEvent::getFormattedMessage)
+				.filteredOn((message) -> message.contains("no-such-host.invalid"))
+				.hasSize(1)
+				.allSatisfy((message) -> assertThat(message).contains("'gone'").contains("does not resolve"));
+		}
+		finally {
+			release.countDown();
+			resolverLogger.detachAppender(warnings);
+			offload.shutdownNow();
+		}
 	}
 
 	@Test
