@@ -263,11 +263,7 @@ public class EnhancedServiceManager {
 		EnhancedServiceStatus.Discovery discoverySection = null;
 		if (this.discovery != null) {
 			ServiceDiscovery backend = (this.healthMonitor != null) ? this.healthMonitor.delegate() : this.discovery;
-			Map<String, Integer> counts = new TreeMap<>();
-			for (String name : backend.getServiceNames()) {
-				counts.put(name, backend.getInstances(name).size());
-			}
-			discoverySection = new EnhancedServiceStatus.Discovery(backend.status(), counts);
+			discoverySection = new EnhancedServiceStatus.Discovery(backend.status(), backend.instanceCounts());
 		}
 		EnhancedServiceStatus.CircuitBreakers circuitBreakerSection = null;
 		if (this.circuitBreakers != null) {

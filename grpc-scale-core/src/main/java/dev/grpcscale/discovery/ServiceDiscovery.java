@@ -1,7 +1,9 @@
 package dev.grpcscale.discovery;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 import dev.grpcscale.Subscription;
@@ -31,6 +33,21 @@ public interface ServiceDiscovery {
 
 	/** The names of the services with at least one known instance. */
 	Set<String> getServiceNames();
+
+	/**
+	 * The number of {@link InstanceStatus#UP} instances of each service this discovery holds, for status
+	 * views. By default every name of {@link #getServiceNames()} with the size of
+	 * {@link #getInstances(String)}; a backend that holds only the services it was asked about (etcd)
+	 * answers for those, without loading the others.
+	 * @return service name to count, sorted by name
+	 */
+	default Map<String, Integer> instanceCounts() {
+		Map<String, Integer> counts = new TreeMap<>();
+		for (String name : getServiceNames()) {
+			counts.put(name, getInstances(name).size());
+		}
+		return counts;
+	}
 
 	/**
 	 * Follows the instances of a service. The listener is called once with the current instances (those

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -197,6 +198,17 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 	/** Names of the services held (loaded and watched) now. */
 	Set<String> heldServiceNames() {
 		return Set.copyOf(new TreeSet<>(this.services.keySet()));
+	}
+
+	/** UP instance counts of the services held, by name. */
+	Map<String, Integer> instanceCounts() {
+		Map<String, Integer> counts = new TreeMap<>();
+		this.services.forEach((name, service) -> {
+			if (!service.snapshot.all().isEmpty()) {
+				counts.put(name, service.snapshot.up().size());
+			}
+		});
+		return counts;
 	}
 
 	/** Number of services held whose watch is open now. */

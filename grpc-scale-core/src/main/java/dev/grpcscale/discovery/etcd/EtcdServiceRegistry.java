@@ -224,6 +224,15 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		return this.cache.getServiceNames();
 	}
 
+	/**
+	 * The UP instance counts of the services this client holds (reads or watches) now; the others of the
+	 * namespace are neither listed nor loaded.
+	 */
+	@Override
+	public Map<String, Integer> instanceCounts() {
+		return this.cache.instanceCounts();
+	}
+
 	/** The services this client holds (loaded and watched) now. For tests and diagnostics. */
 	Set<String> heldServiceNames() {
 		return this.cache.heldServiceNames();

@@ -119,9 +119,11 @@ class EtcdPerServiceWatchTests {
 		raw.delete(key(service(500), "extra"));
 		raw.delete(key(service(42), "i3"));
 
-		// listing the namespace reads names only and holds nothing more
+		// listing the namespace reads names only, and status counts only what is held: neither loads more
 		assertThat(client.getServiceNames()).hasSize(SERVICES).contains(service(0), service(999));
+		assertThat(client.instanceCounts()).containsExactly(Map.entry(service(17), 3), Map.entry(service(42), 3));
 		assertThat(client.heldServiceNames()).containsExactlyInAnyOrder(service(17), service(42));
+		assertThat(client.openWatchCount()).isEqualTo(2);
 	}
 
 	@Test
