@@ -40,6 +40,7 @@ public final class EtcdConnections {
 		map.from(etcd::getUsername).to(builder::username);
 		map.from(etcd::getPassword).to(builder::password);
 		map.from(etcd.getTls()::isEnabled).to(builder::tls);
+		map.from(etcd::getMaxInboundMessageSize).as((size) -> (int) size.toBytes()).to(builder::maxInboundMessageSize);
 		map.from(etcd.getTls()::getCaFile).to(builder::caFile);
 		if (etcd.getTls().getCertFile() != null || etcd.getTls().getKeyFile() != null) {
 			if (etcd.getTls().getCertFile() == null || etcd.getTls().getKeyFile() == null) {
@@ -52,7 +53,8 @@ public final class EtcdConnections {
 	}
 
 	/**
-	 * Whether two trees have the same connection settings (endpoints, credentials, TLS), so that one client
+	 * Whether two trees have the same connection settings (endpoints, credentials, TLS, inbound message
+	 * limit), so that one client
 	 * serves both; namespace, lease TTL and request timeout do not count.
 	 * @param first one tree
 	 * @param second another
@@ -61,6 +63,7 @@ public final class EtcdConnections {
 	public static boolean sameConnection(GrpcScaleDiscoveryProperties.EtcdConnection first,
 			GrpcScaleDiscoveryProperties.EtcdConnection second) {
 		return first.getEndpoints().equals(second.getEndpoints())
+				&& Objects.equals(first.getMaxInboundMessageSize(), second.getMaxInboundMessageSize())
 				&& Objects.equals(first.getUsername(), second.getUsername())
 				&& Objects.equals(first.getPassword(), second.getPassword())
 				&& first.getTls().isEnabled() == second.getTls().isEnabled()

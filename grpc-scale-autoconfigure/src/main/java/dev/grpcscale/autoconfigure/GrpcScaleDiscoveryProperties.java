@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 import dev.grpcscale.discovery.consul.ConsulCheckType;
 
@@ -116,7 +117,21 @@ public class GrpcScaleDiscoveryProperties extends SelfValidatingProperties {
 		/** Password for etcd authentication. Never logged nor shown in status. */
 		private @Nullable String password;
 
+		/**
+		 * Largest message the etcd client accepts (a page of a range read, a watch response); at least 1MB.
+		 * Discovery reads in pages and shrinks a page that would not fit.
+		 */
+		private DataSize maxInboundMessageSize = DataSize.ofMegabytes(16);
+
 		private final Tls tls = new Tls();
+
+		public DataSize getMaxInboundMessageSize() {
+			return this.maxInboundMessageSize;
+		}
+
+		public void setMaxInboundMessageSize(DataSize maxInboundMessageSize) {
+			this.maxInboundMessageSize = maxInboundMessageSize;
+		}
 
 		public List<String> getEndpoints() {
 			return this.endpoints;
@@ -227,6 +242,20 @@ public class GrpcScaleDiscoveryProperties extends SelfValidatingProperties {
 
 		/** Bound on each request to etcd; registration retries across an etcd leader change for up to this long. */
 		private Duration requestTimeout = Duration.ofSeconds(5);
+
+		/**
+		 * How long a service that this client reads but nobody watches stays loaded and watched after its last
+		 * read; then its watch is closed and its next read loads it again.
+		 */
+		private Duration serviceIdleTimeout = Duration.ofMinutes(5);
+
+		public Duration getServiceIdleTimeout() {
+			return this.serviceIdleTimeout;
+		}
+
+		public void setServiceIdleTimeout(Duration serviceIdleTimeout) {
+			this.serviceIdleTimeout = serviceIdleTimeout;
+		}
 
 		public Duration getLeaseTtl() {
 			return this.leaseTtl;

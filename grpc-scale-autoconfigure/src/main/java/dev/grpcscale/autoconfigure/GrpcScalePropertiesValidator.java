@@ -27,6 +27,7 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyS
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.BindingResult;
 import org.springframework.validation.Errors;
 import org.springframework.validation.FieldError;
@@ -203,6 +204,7 @@ final class GrpcScalePropertiesValidator {
 				problem(prefix + "etcd.lease-ttl", ttl, "whole seconds");
 			}
 			positive(prefix + "etcd.request-timeout", etcd.getRequestTimeout());
+			positive(prefix + "etcd.service-idle-timeout", etcd.getServiceIdleTimeout());
 		}
 		if (clusterProvider == GrpcScaleClusterProperties.Provider.CONSUL) {
 			consulConnection(prefix + "consul.", discovery.getConsul());
@@ -260,6 +262,7 @@ final class GrpcScalePropertiesValidator {
 		if (etcd.getPassword() != null && etcd.getPassword().isEmpty()) {
 			problem(prefix + "password", "(empty)", "not empty");
 		}
+		maxInboundMessageSize(prefix, etcd);
 		GrpcScaleDiscoveryProperties.EtcdConnection.Tls tls = etcd.getTls();
 		if ((tls.getCertFile() == null) != (tls.getKeyFile() == null)) {
 			String missing = (tls.getCertFile() == null) ? "tls.cert-file" : "tls.key-file";
@@ -515,9 +518,19 @@ final class GrpcScalePropertiesValidator {
 			problem(prefix + "namespace", etcd.getNamespace(),
 					"/segment[/segment...] of letters, digits, '.', '_' or '-', no trailing '/'");
 		}
+		maxInboundMessageSize(prefix, etcd);
 		readable(prefix + "tls.ca-file", etcd.getTls().getCaFile());
 		readable(prefix + "tls.cert-file", etcd.getTls().getCertFile());
 		readable(prefix + "tls.key-file", etcd.getTls().getKeyFile());
+	}
+
+	private void maxInboundMessageSize(String prefix, GrpcScaleDiscoveryProperties.EtcdConnection etcd) {
+		DataSize size = etcd.getMaxInboundMessageSize();
+		// EtcdClients.MIN_MAX_INBOUND_MESSAGE_SIZE, without loading jetcd's classes
+		if (size == null || size.toBytes() < 1024 * 1024
+				|| size.toBytes() > Integer.MAX_VALUE) {
+			problem(prefix + "max-inbound-message-size", size, ">= 1MB and < 2GB");
+		}
 	}
 
 	/** Rejects keys that were bound but never used, naming what to set instead. */

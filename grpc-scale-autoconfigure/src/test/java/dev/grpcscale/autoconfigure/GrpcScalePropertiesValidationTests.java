@@ -81,6 +81,23 @@ class GrpcScalePropertiesValidationTests {
 	}
 
 	@Test
+	void etcdInboundMessageLimitBelowOneMegabyteIsRejected() {
+		assertFailure(new String[] { "grpc.scale.service-discovery.provider=etcd",
+				"grpc.scale.service-discovery.etcd.max-inbound-message-size=512KB" },
+				"grpc.scale.service-discovery.etcd.max-inbound-message-size", "524288B", ">= 1MB and < 2GB");
+		assertFailure(new String[] { "grpc.scale.cluster.provider=etcd",
+				"grpc.scale.cluster.etcd.max-inbound-message-size=100KB" },
+				"grpc.scale.cluster.etcd.max-inbound-message-size", "102400B", ">= 1MB and < 2GB");
+	}
+
+	@Test
+	void zeroEtcdServiceIdleTimeoutIsRejected() {
+		assertFailure(new String[] { "grpc.scale.service-discovery.provider=etcd",
+				"grpc.scale.service-discovery.etcd.service-idle-timeout=0s" },
+				"grpc.scale.service-discovery.etcd.service-idle-timeout", "PT0S", "a duration > 0");
+	}
+
+	@Test
 	void removedClusterEtcdKeysAreRejectedNamingTheKeyToSet() {
 		assertFailure("grpc.scale.cluster.etcd.lease-ttl=20s", "grpc.scale.cluster.etcd.lease-ttl", "20s",
 				"no value: the key was removed, set grpc.scale.cluster.election-timeout");

@@ -32,6 +32,7 @@ final class EtcdRegistryFactory {
 		map.from(etcd::getNamespace).to(builder::namespace);
 		map.from(etcd::getLeaseTtl).to(builder::leaseTtl);
 		map.from(etcd::getRequestTimeout).to(builder::requestTimeout);
+		map.from(etcd::getServiceIdleTimeout).to(builder::serviceIdleTimeout);
 		return builder.build();
 	}
 
