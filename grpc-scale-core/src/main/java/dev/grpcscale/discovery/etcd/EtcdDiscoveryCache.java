@@ -548,13 +548,16 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 
 		/** Closes this service when it has no watcher and was not read for the idle timeout. */
 		boolean closeIfIdle(long now) {
+			Closing closing;
 			synchronized (this.lock) {
 				if (this.closed || !this.watchers.isEmpty()
 						|| now - this.lastReadNanos < EtcdDiscoveryCache.this.idleTimeout.toNanos()) {
 					return false;
 				}
+				// marked closed together with the check, so no watcher can be added in between
+				closing = markClosed();
 			}
-			close();
+			release(closing);
 			return true;
 		}
 
@@ -782,24 +785,33 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 		}
 
 		void close() {
-			Watch.Watcher current;
-			CompletableFuture<Void> pending;
+			Closing closing;
 			synchronized (this.lock) {
 				if (this.closed) {
 					return;
 				}
-				this.closed = true;
-				this.generation++;
-				current = this.watcher;
-				this.watcher = null;
-				pending = this.resync;
-				this.resync = null;
+				closing = markClosed();
 			}
-			if (pending != null) {
-				pending.cancel(false);
+			release(closing);
+		}
+
+		/** Marks this service closed; called under {@link #lock}. */
+		private Closing markClosed() {
+			this.closed = true;
+			this.generation++;
+			Closing closing = new Closing(this.watcher, this.resync);
+			this.watcher = null;
+			this.resync = null;
+			return closing;
+		}
+
+		/** Stops the watch and the rebuild of a service marked closed; called without {@link #lock}. */
+		private void release(Closing closing) {
+			if (closing.resync() != null) {
+				closing.resync().cancel(false);
 			}
-			if (current != null) {
-				current.close();
+			if (closing.watcher() != null) {
+				closing.watcher().close();
 			}
 			this.watchers.forEach(VersionedListener::cancel);
 			this.watchers.clear();
@@ -842,6 +854,9 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 			this.service.requestResync(this.watchGeneration, new IllegalStateException("watch completed"));
 		}
 
+	}
+
+	private record Closing(Watch.@Nullable Watcher watcher, @Nullable CompletableFuture<Void> resync) {
 	}
 
 	private record Snapshot(long version, List<ServiceInstance> all, List<ServiceInstance> up) {
