@@ -155,7 +155,7 @@ class EtcdDiscoveryScaleTests {
 
 	@Test
 	@Order(Integer.MAX_VALUE) // last: it changes the data, then restores it
-	void aRunningCacheRebuildsAllTwentyThousandInstancesAfterCompaction() throws Exception {
+	void aRunningCacheCutOffWhileEtcdCompactedRebuildsAllTwentyThousandInstances() throws Exception {
 		URI endpoint = URI.create(etcd.clientEndpoint(0));
 		TcpProxy proxy = track(TcpProxy.start(endpoint.getHost(), endpoint.getPort()));
 		EtcdServiceRegistry client = track(EtcdServiceRegistry.builder()
@@ -206,6 +206,48 @@ class EtcdDiscoveryScaleTests {
 		putInBatches(restore);
 		for (int i = 0; i < 100; i++) {
 			raw.getKVClient().delete(bytes(key("new-" + i))).get(10, TimeUnit.SECONDS);
+		}
+	}
+
+	@Test
+	@Order(Integer.MAX_VALUE - 1)
+	void aWatchThatFellBehindACompactionIsCancelledByEtcdAndTheServiceIsReloadedInPages() throws Exception {
+		ListAppender<ILoggingEvent> logs = captureWarnings();
+		try {
+			URI endpoint = URI.create(etcd.clientEndpoint(0));
+			TcpProxy proxy = track(TcpProxy.start(endpoint.getHost(), endpoint.getPort()));
+			EtcdServiceRegistry client = track(EtcdServiceRegistry.builder()
+				.endpoints("http://" + proxy.hostAndPort())
+				.namespace(NAMESPACE)
+				.requestTimeout(Duration.ofSeconds(20))
+				.build());
+			List<Integer> sizes = new CopyOnWriteArrayList<>();
+			client.watch("orders", (instances) -> sizes.add(instances.size()));
+			await().atMost(Duration.ofSeconds(60)).until(() -> sizes.contains(INSTANCES));
+			int resyncsBefore = client.cacheResyncs();
+
+			// the connection stays open but carries nothing: etcd's send buffers fill, the watch falls behind
+			proxy.blackhole();
+			for (int round = 1; round <= 2; round++) {
+				List<ByteSequence[]> rewrites = new ArrayList<>();
+				for (int i = 0; i < INSTANCES; i++) {
+					rewrites.add(new ByteSequence[] { bytes(key(id(i))), bytes(json(id(i), 30_000 + round)) });
+				}
+				putInBatches(rewrites);
+			}
+			long last = raw.getKVClient().get(bytes(key(id(1)))).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+			raw.getKVClient().compact(last).get(10, TimeUnit.SECONDS);
+
+			proxy.heal();
+			await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(client.getInstances("orders"))
+				.hasSize(INSTANCES).allMatch((instance) -> instance.port() == 30_002));
+			assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+				.anyMatch((message) -> message.contains("fell behind a compaction"));
+			assertThat(client.cacheResyncs()).isGreaterThan(resyncsBefore);
+			assertThat(sizes).allMatch((size) -> size == INSTANCES);
+		}
+		finally {
+			stopCapturing(logs);
 		}
 	}
 
