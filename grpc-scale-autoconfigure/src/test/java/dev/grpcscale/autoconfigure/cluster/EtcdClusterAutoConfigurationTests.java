@@ -16,6 +16,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.mock.env.MockEnvironment;
+import org.springframework.util.unit.DataSize;
 
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
@@ -104,6 +105,7 @@ class EtcdClusterAutoConfigurationTests {
 			.withProperty("grpc.scale.service-discovery.etcd.username", "discovery")
 			.withProperty("grpc.scale.service-discovery.etcd.password", "discovery-secret")
 			.withProperty("grpc.scale.service-discovery.etcd.namespace", "/shop")
+			.withProperty("grpc.scale.service-discovery.etcd.max-inbound-message-size", "32MB")
 			.withProperty("grpc.scale.cluster.etcd.username", "cluster")
 			.withProperty("grpc.scale.cluster.etcd.password", "cluster-secret");
 		GrpcScaleDiscoveryProperties.EtcdConnection effective = ClusterEtcdClient.effectiveSettings(environment);
@@ -111,12 +113,14 @@ class EtcdClusterAutoConfigurationTests {
 		assertThat(effective.getNamespace()).isEqualTo("/shop");
 		assertThat(effective.getUsername()).isEqualTo("cluster");
 		assertThat(effective.getPassword()).isEqualTo("cluster-secret");
+		assertThat(effective.getMaxInboundMessageSize()).isEqualTo(DataSize.ofMegabytes(32));
 
 		GrpcScaleDiscoveryProperties.EtcdConnection defaults = ClusterEtcdClient.effectiveSettings(new MockEnvironment()
 			.withProperty("grpc.scale.cluster.etcd.endpoints", "http://10.0.0.3:2379"));
 		assertThat(defaults.getEndpoints()).containsExactly("http://10.0.0.3:2379");
 		assertThat(defaults.getNamespace()).isEqualTo("/grpc-scale");
 		assertThat(defaults.getUsername()).isNull();
+		assertThat(defaults.getMaxInboundMessageSize()).isEqualTo(DataSize.ofMegabytes(16));
 	}
 
 	@Test
