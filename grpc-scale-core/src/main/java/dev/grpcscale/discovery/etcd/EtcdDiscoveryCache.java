@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -127,14 +128,16 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 	/** Guarded by {@link #sweepLock}. */
 	private boolean closed;
 
-	/** Guarded by {@link #warnedKeys}'s monitor: start of the current warning window and warnings in it. */
+	private final Object warningLock = new Object();
+
+	/** Guarded by {@link #warningLock}: start of the current warning window, warnings in it, and skipped ones. */
 	private long warningWindowStart;
 
 	private int warningsInWindow;
 
 	private int suppressedWarnings;
 
-	private volatile int resyncs;
+	private final AtomicInteger resyncs = new AtomicInteger();
 
 	EtcdDiscoveryCache(Client client, EtcdKeys keys, Duration requestTimeout, Duration idleTimeout, int pageSize,
 			ScheduledExecutorService scheduler, RetryPolicy<Object> retryPolicy, EtcdConnectionState state) {
@@ -251,7 +254,7 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 
 	/** Number of completed rebuilds from a fresh read, first loads included. */
 	int resyncCount() {
-		return this.resyncs;
+		return this.resyncs.get();
 	}
 
 	Subscription watch(String serviceName, Consumer<List<ServiceInstance>> listener) {
@@ -405,7 +408,7 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 			return;
 		}
 		int suppressed;
-		synchronized (this.warnedKeys) {
+		synchronized (this.warningLock) {
 			long now = this.nanoTime.getAsLong();
 			if (now - this.warningWindowStart >= WARNING_WINDOW_NANOS) {
 				this.warningWindowStart = now;
@@ -694,7 +697,7 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 			if (stale) {
 				started.close();
 			}
-			EtcdDiscoveryCache.this.resyncs++;
+			EtcdDiscoveryCache.this.resyncs.incrementAndGet();
 			if (published != null) {
 				publish(published);
 			}
