@@ -15,7 +15,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("grpc.scale.tracing")
 public class GrpcScaleTracingProperties extends SelfValidatingProperties {
 
-	/** Whether grpc-scale's own spans (executeWithEnhancements) are recorded. */
+	/**
+	 * Whether tracing is on. When false, no span is recorded or exported (neither grpc-scale's
+	 * executeWithEnhancements spans nor Boot's gRPC spans) and no trace context is propagated.
+	 */
 	private boolean enabled = true;
 
 	/** Service name in traces. Defaults to 'spring.application.name'. */
