@@ -167,7 +167,7 @@ class StarterTracingTests {
 	}
 
 	/** Calls product-service through discovery inside executeWithEnhancements("get-product"). */
-	private static String callProductService(ConfigurableApplicationContext caller) throws Exception {
+	static String callProductService(ConfigurableApplicationContext caller) throws Exception {
 		ManagedChannel channel = caller.getBean(GrpcChannelFactory.class).createChannel("discovery:///product-service");
 		try {
 			return caller.getBean(EnhancedServiceManager.class)
