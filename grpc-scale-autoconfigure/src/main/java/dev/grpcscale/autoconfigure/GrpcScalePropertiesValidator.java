@@ -359,6 +359,10 @@ final class GrpcScalePropertiesValidator {
 						"a full gRPC method name 'package.Service/Method' or 'package.Service/*'");
 			}
 		}
+		Duration retention = breaker.getInstanceRetention();
+		if (retention == null || retention.isNegative()) {
+			problem(prefix + "instance-retention", retention, ">= 0");
+		}
 		breaker.getInstances().forEach((name, instance) -> {
 			if (name.isBlank()) {
 				problem(prefix + "instances", name, "a breaker name");

@@ -305,14 +305,13 @@ public final class GrpcCircuitBreakers {
 	 * holder {@link #release released} it and the retention has passed.
 	 */
 	Entry hold(String name) {
-		Entry held = this.entries.compute(name, (key, entry) -> {
+		sweep();
+		return this.entries.compute(name, (key, entry) -> {
 			Entry current = (entry != null) ? entry : create(key, CircuitBreakerKind.INSTANCE);
 			current.holders++;
 			this.released.remove(key, current);
 			return current;
 		});
-		sweep();
-		return held;
 	}
 
 	/** Lets go of an instance breaker held by {@link #hold}; it is retained from now on. */
@@ -488,7 +487,11 @@ public final class GrpcCircuitBreakers {
 		if (name.isBlank()) {
 			throw new IllegalArgumentException("name: '" + name + "' (expected: a non-blank breaker name)");
 		}
-		Entry created = this.entries.computeIfAbsent(name, (key) -> {
+		if (kind == CircuitBreakerKind.INSTANCE) {
+			// before creating: a breaker is never swept the moment it is handed out
+			sweep();
+		}
+		return this.entries.computeIfAbsent(name, (key) -> {
 			Entry fresh = create(key, kind);
 			if (kind == CircuitBreakerKind.INSTANCE) {
 				fresh.releasedAt = this.clock.millis();
@@ -496,10 +499,6 @@ public final class GrpcCircuitBreakers {
 			}
 			return fresh;
 		});
-		if (kind == CircuitBreakerKind.INSTANCE) {
-			sweep();
-		}
-		return created;
 	}
 
 	private Entry create(String name, CircuitBreakerKind kind) {
