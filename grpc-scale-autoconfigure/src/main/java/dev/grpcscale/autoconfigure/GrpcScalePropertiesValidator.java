@@ -227,6 +227,7 @@ final class GrpcScalePropertiesValidator {
 			if (wait == null || wait.isZero() || wait.isNegative() || wait.compareTo(MAX_BLOCKING_QUERY_WAIT) > 0) {
 				problem(prefix + "consul.blocking-query-wait", wait, "> 0 and <= " + MAX_BLOCKING_QUERY_WAIT);
 			}
+			positive(prefix + "consul.watch-idle-timeout", consul.getWatchIdleTimeout());
 		}
 	}
 
