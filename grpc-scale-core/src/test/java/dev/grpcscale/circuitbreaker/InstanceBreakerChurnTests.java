@@ -25,6 +25,7 @@ import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.inprocess.InProcessSocketAddress;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleResponse;
@@ -39,6 +40,8 @@ import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.health.HealthCheckOptions;
+import dev.grpcscale.health.HealthCheckingServiceDiscovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -46,7 +49,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Months of downstream deploys in a few seconds: 5,000 rolling restarts of the one instance of a service, each
  * under a new instance id, behind a {@code discovery:///} channel with per-instance breakers bound to
- * Micrometer as the starter binds them. Each instance is an in-process server of its own; a resolver of a
+ * Micrometer as the starter binds them, and health checking between discovery and the channel as the
+ * starter has it. Each instance is an in-process server of its own; a resolver of a
  * test scheme passes the discovery resolver's result on with the instances' in-process addresses.
  */
 class InstanceBreakerChurnTests {
@@ -60,6 +64,14 @@ class InstanceBreakerChurnTests {
 	private static final String SERVER_NAME = InProcessServerBuilder.generateName();
 
 	private final InMemoryServiceRegistry discovery = InMemoryServiceRegistry.create();
+
+	/** Probes each instance once as it joins (the interval is longer than the test). */
+	private final HealthCheckingServiceDiscovery health = HealthCheckingServiceDiscovery.builder(this.discovery)
+		.options(HealthCheckOptions.builder().interval(Duration.ofHours(1)).build())
+		.channelFactory((instance) -> InProcessChannelBuilder.forName(serverName(instance.instanceId()))
+			.directExecutor()
+			.build())
+		.build();
 
 	private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 
@@ -79,6 +91,7 @@ class InstanceBreakerChurnTests {
 	private void startServer(String instanceId) throws Exception {
 		Server server = InProcessServerBuilder.forName(serverName(instanceId))
 			.directExecutor()
+			.addService(new HealthStatusManager().getHealthService())
 			.addService(new SimpleServiceGrpc.SimpleServiceImplBase() {
 
 				@Override
@@ -106,6 +119,7 @@ class InstanceBreakerChurnTests {
 		if (this.channel != null) {
 			this.channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
 		}
+		this.health.close();
 		for (String id : List.copyOf(this.servers.keySet())) {
 			stopServer(id);
 		}
@@ -122,7 +136,7 @@ class InstanceBreakerChurnTests {
 			.instanceRetention(RETENTION)
 			.build();
 		this.channel = breakers.configure(DiscoveryNameResolverProvider
-			.configure(InProcessChannelBuilder.forTarget(SCHEME + ":///svc").directExecutor(), this.discovery)).build();
+			.configure(InProcessChannelBuilder.forTarget(SCHEME + ":///svc").directExecutor(), this.health)).build();
 		SimpleServiceGrpc.SimpleServiceBlockingStub stub = SimpleServiceGrpc.newBlockingStub(this.channel);
 
 		List<Footprint> footprints = new ArrayList<>();
@@ -168,6 +182,8 @@ class InstanceBreakerChurnTests {
 		assertThat(late.breakerMeters()).as("meters tagged with an instance breaker at cycle %d", CYCLES)
 			.isLessThanOrEqualTo(early.breakerMeters() + 20);
 		assertThat(late.meters()).as("meters at cycle %d", CYCLES).isLessThanOrEqualTo(early.meters() + 20);
+		assertThat(late.probedInstances()).as("instances with health state at cycle %d", CYCLES)
+			.isLessThanOrEqualTo(2);
 		assertThat(late.threads()).as("live threads at cycle %d", CYCLES).isLessThanOrEqualTo(early.threads() + 5);
 		// the objects retained are counted exactly above (and the departed breakers are shown collected); heap
 		// after a full GC also moves with what the JVM does besides (class loading, JIT, buffers), so its
@@ -214,11 +230,12 @@ class InstanceBreakerChurnTests {
 		Runtime runtime = Runtime.getRuntime();
 		long used = runtime.totalMemory() - runtime.freeMemory();
 		return new Footprint(breakers.states().size(), registry.getAllCircuitBreakers().size(),
-				this.meters.getMeters().size(), breakerMeters, ManagementFactory.getThreadMXBean().getThreadCount(),
-				used);
+				this.meters.getMeters().size(), breakerMeters, this.health.snapshot().size(),
+				ManagementFactory.getThreadMXBean().getThreadCount(), used);
 	}
 
-	private record Footprint(int breakers, int registryEntries, int meters, int breakerMeters, int threads,
+	private record Footprint(int breakers, int registryEntries, int meters, int breakerMeters, int probedInstances,
+			int threads,
 			long usedHeap) {
 	}
 
