@@ -592,7 +592,7 @@ public final class GrpcCircuitBreakers {
 		private final TransitionSink transitions;
 
 		/** How many channels hold this (instance) breaker; changed under the entries map's lock of its name. */
-		int holders;
+		volatile int holders;
 
 		/** When the last holder released it, in the clock's milliseconds. */
 		volatile long releasedAt;
