@@ -314,6 +314,11 @@ public final class GrpcCircuitBreakers {
 		});
 	}
 
+	/** The entry of a breaker name if there is one; creates nothing. */
+	@Nullable Entry existing(String name) {
+		return this.entries.get(name);
+	}
+
 	/** Lets go of an instance breaker held by {@link #hold}; it is retained from now on. */
 	void release(Entry held) {
 		long now = this.clock.millis();
