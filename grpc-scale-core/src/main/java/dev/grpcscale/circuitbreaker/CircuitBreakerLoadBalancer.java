@@ -1,5 +1,6 @@
 package dev.grpcscale.circuitbreaker;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -49,6 +50,9 @@ import dev.grpcscale.discovery.ServiceInstance;
  * of health checks and of methods the interceptor excludes.
  */
 final class CircuitBreakerLoadBalancer extends LoadBalancer {
+
+	/** The longest instance retention a sweep is scheduled for on the channel's timer. */
+	private static final Duration MAX_SWEEP_DELAY = Duration.ofDays(1);
 
 	private final Helper helper;
 
@@ -336,7 +340,12 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 			}
 			this.released = true;
 			this.breakers.release(this.entry);
-			long delay = this.breakers.instanceRetention().toMillis() + 1;
+			Duration retention = this.breakers.instanceRetention();
+			if (retention.compareTo(MAX_SWEEP_DELAY) > 0) {
+				// a sweep that far ahead would only hold the timer: creations and releases sweep meanwhile
+				return;
+			}
+			long delay = retention.toMillis() + 1;
 			try {
 				CircuitBreakerLoadBalancer.this.timer.schedule(this.breakers::removeExpiredInstanceBreakers, delay,
 						TimeUnit.MILLISECONDS);

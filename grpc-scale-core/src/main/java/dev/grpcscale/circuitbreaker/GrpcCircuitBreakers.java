@@ -135,7 +135,9 @@ public final class GrpcCircuitBreakers {
 		this.overrides = Map.copyOf(builder.overrides);
 		this.clock = builder.clock;
 		this.instanceRetention = builder.instanceRetention;
-		this.retentionMillis = builder.instanceRetention.toMillis();
+		// a retention too long for a long of milliseconds is for ever
+		this.retentionMillis = (builder.instanceRetention.getSeconds() >= Long.MAX_VALUE / 1000) ? Long.MAX_VALUE
+				: builder.instanceRetention.toMillis();
 		this.sweepIntervalMillis = Math.min(this.retentionMillis / 4, 1000);
 		this.listeners.addAll(builder.listeners);
 	}
