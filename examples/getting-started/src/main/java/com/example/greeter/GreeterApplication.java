@@ -6,8 +6,8 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 @SpringBootApplication
 public class GreeterApplication {
 
-	public static void main(String[] args) {
-		SpringApplication.run(GreeterApplication.class, args);
-	}
+    public static void main(String[] args) {
+        SpringApplication.run(GreeterApplication.class, args);
+    }
 
 }

@@ -11,18 +11,18 @@ import org.springframework.stereotype.Component;
 @ImportGrpcClients(target = "discovery:///greeter", types = GreeterGrpc.GreeterBlockingStub.class)
 public class GreeterClient {
 
-	private final GreeterGrpc.GreeterBlockingStub greeter;
+    private final GreeterGrpc.GreeterBlockingStub greeter;
 
-	private final EnhancedServiceManager manager;
+    private final EnhancedServiceManager manager;
 
-	public GreeterClient(GreeterGrpc.GreeterBlockingStub greeter, EnhancedServiceManager manager) {
-		this.greeter = greeter;
-		this.manager = manager;
-	}
+    public GreeterClient(GreeterGrpc.GreeterBlockingStub greeter, EnhancedServiceManager manager) {
+        this.greeter = greeter;
+        this.manager = manager;
+    }
 
-	public String greet(String name) {
-		return this.manager.executeWithEnhancements(
-				() -> this.greeter.sayHello(HelloRequest.newBuilder().setName(name).build()).getMessage(), "greet");
-	}
+    public String greet(String name) {
+        return this.manager.executeWithEnhancements(
+                () -> this.greeter.sayHello(HelloRequest.newBuilder().setName(name).build()).getMessage(), "greet");
+    }
 
 }

@@ -10,10 +10,10 @@ import org.springframework.stereotype.Service;
 @Service
 public class GreeterService extends GreeterGrpc.GreeterImplBase {
 
-	@Override
-	public void sayHello(HelloRequest request, StreamObserver<HelloReply> responseObserver) {
-		responseObserver.onNext(HelloReply.newBuilder().setMessage("Hello, " + request.getName()).build());
-		responseObserver.onCompleted();
-	}
+    @Override
+    public void sayHello(HelloRequest request, StreamObserver<HelloReply> responseObserver) {
+        responseObserver.onNext(HelloReply.newBuilder().setMessage("Hello, " + request.getName()).build());
+        responseObserver.onCompleted();
+    }
 
 }

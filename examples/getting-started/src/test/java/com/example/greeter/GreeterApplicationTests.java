@@ -10,16 +10,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(properties = "spring.grpc.server.port=0")
 class GreeterApplicationTests {
 
-	@Autowired
-	GreeterClient client;
+    @Autowired
+    GreeterClient client;
 
-	@Autowired
-	EnhancedServiceManager manager;
+    @Autowired
+    EnhancedServiceManager manager;
 
-	@Test
-	void greeterIsRegisteredAndCalledThroughDiscovery() {
-		assertThat(this.manager.discoverServices("greeter")).hasSize(1);
-		assertThat(this.client.greet("Ada")).isEqualTo("Hello, Ada");
-	}
+    @Test
+    void greeterIsRegisteredAndCalledThroughDiscovery() {
+        assertThat(this.manager.discoverServices("greeter")).hasSize(1);
+        assertThat(this.client.greet("Ada")).isEqualTo("Hello, Ada");
+    }
 
 }
