@@ -194,11 +194,11 @@ public class EnhancedServiceManager {
 	 * @param operation what to run
 	 * @param operationName the breaker's name
 	 * @param <T> the result type
+	 * @param <E> the checked exception the operation may throw, inferred from a lambda's body:
+	 * {@link RuntimeException} (nothing to catch) when it throws none
 	 * @return what the operation returned
 	 * @throws CircuitBreakerOpenException if the breaker did not permit the call
 	 * @throws E what the operation threw, unchanged
-	 * @param <E> the checked exception the operation may throw, inferred from a lambda's body:
-	 * {@link RuntimeException} (nothing to catch) when it throws none
 	 */
 	public <T, E extends Exception> T executeWithEnhancements(ThrowingSupplier<T, E> operation, String operationName)
 			throws E {
