@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -23,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * whole, or the regions between {@code tag::<tag>[]} and {@code end::<tag>[]} in it, dedented and joined by
  * a blank line. Every Java block must be such a snippet: the sources live in this module's
  * {@code dev.grpcscale.docs.snippets} (compiled here) and in {@code examples/getting-started} (built and
- * tested by the reactor). To rewrite the pages after changing a source, run
+ * tested by the reactor). A dependency block naming a version of grpc-scale, jetcd or resilience4j names
+ * the one the root pom builds with. To rewrite the pages after changing a source, run
  * {@code ./mvnw -q -o -pl grpc-scale-docs-tests -am test -Dtest='DocsSnippetsTests' -Dsurefire.failIfNoSpecifiedTests=false -Dgrpcscale.update-docs=true}.
  */
 class DocsSnippetsTests {
@@ -104,6 +106,39 @@ class DocsSnippetsTests {
 		assertThat(userPom).contains("<artifactId>spring-boot-starter-parent</artifactId>")
 			.contains("<artifactId>protoc-gen-grpc-java</artifactId>\n              <version>"
 					+ element(rootPom, "protoc-gen-grpc-java.version") + "</version>");
+	}
+
+	@Test
+	void everyVersionAPageGivesIsTheOneThisProjectBuildsWith() {
+		String rootPom = MarkdownBlocks.read(MarkdownBlocks.ROOT.resolve("pom.xml"));
+		Map<String, String> expected = Map.of("dev.grpcscale:", projectVersion(rootPom), "io.etcd:jetcd-",
+				element(rootPom, "jetcd.version"), "io.github.resilience4j:", element(rootPom, "resilience4j.version"));
+		Pattern dependency = Pattern.compile(
+				"<groupId>([^<]+)</groupId>\\s*<artifactId>([^<]+)</artifactId>\\s*<version>([^<]+)</version>");
+		List<String> wrong = new ArrayList<>();
+		int checked = 0;
+		for (Path page : MarkdownBlocks.pages()) {
+			for (Block block : MarkdownBlocks.blocks(page)) {
+				if (!block.language().equals("xml") || block.marker() != null) {
+					continue;
+				}
+				Matcher matcher = dependency.matcher(block.body());
+				while (matcher.find()) {
+					String coordinates = matcher.group(1) + ":" + matcher.group(2);
+					for (Map.Entry<String, String> entry : expected.entrySet()) {
+						if (coordinates.startsWith(entry.getKey())) {
+							checked++;
+							if (!matcher.group(3).equals(entry.getValue())) {
+								wrong.add(block.where() + ": " + coordinates + ":" + matcher.group(3) + " (built with "
+										+ entry.getValue() + ")");
+							}
+						}
+					}
+				}
+			}
+		}
+		assertThat(checked).isGreaterThanOrEqualTo(3);
+		assertThat(wrong).isEmpty();
 	}
 
 	/** Renders {@code path} or {@code path#tag,tag}. */
