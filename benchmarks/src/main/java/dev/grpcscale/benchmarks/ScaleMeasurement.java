@@ -59,6 +59,8 @@ import dev.grpcscale.health.HealthCheckingServiceDiscovery;
  * <li>a unary call on a channel balancing ({@code grpc_scale_round_robin} with instance breakers, and the
  * service breaker interceptor) over 10,000 subchannels, 1 % of them in {@code TRANSIENT_FAILURE}.</li>
  * </ol>
+ * Cases b and c also run on a bare channel beside it (grpc's {@code round_robin}, no breakers, its own
+ * copy of the registry so that its events reach it alone): what grpc-java costs at the same size.
  *
  * <p>Every instance is its own in-process server, all serving the same echo service, so the balancer
  * holds one real, {@code READY} subchannel per instance without 10,000 sockets (a loopback variant would
@@ -80,6 +82,16 @@ public final class ScaleMeasurement {
 	private static final String SCHEME = "scale-bench";
 
 	private static final String OBSERVED_POLICY = "grpc_scale_bench_observed";
+
+	private static final String OBSERVED_BARE_POLICY = "grpc_scale_bench_observed_bare";
+
+	/** Prefix of the in-process server names the resolver maps instances to. */
+	private static final NameResolver.Args.Key<String> ADDRESS_PREFIX = NameResolver.Args.Key
+		.create("dev.grpcscale.benchmarks.scale.prefix");
+
+	/** The observed policy the resolver chooses. */
+	private static final NameResolver.Args.Key<String> POLICY = NameResolver.Args.Key
+		.create("dev.grpcscale.benchmarks.scale.policy");
 
 	/** Address-list sizes the observed balancer last accepted, per channel authority. */
 	private static final Map<String, AtomicInteger> ACCEPTED = new ConcurrentHashMap<>();
@@ -111,7 +123,8 @@ public final class ScaleMeasurement {
 		register();
 		List<Case> cases = List.of(new Case("a. getInstances, health filtering", "ns/op"),
 				new Case("a. discoverServices, health filtering", "ns/op"), new Case("b. watch event to balancer", "us/event"),
-				new Case("c. unary call over the channel", "ns/op"));
+				new Case("b. same, bare grpc round_robin", "us/event"), new Case("c. unary call over the channel", "ns/op"),
+				new Case("c. same, bare grpc round_robin", "ns/op"));
 		long started = System.nanoTime();
 		try (Fixture small = new Fixture(10); Fixture large = new Fixture(10_000)) {
 			List<Fixture> fixtures = List.of(small, large);
@@ -119,8 +132,10 @@ public final class ScaleMeasurement {
 				// warm-up: JIT of every path at both sizes
 				fixture.measureReads(fixture.health::getInstances, WARMUP);
 				fixture.measureReads(fixture.manager::discoverServices, WARMUP);
-				fixture.measureEvents(WARMUP);
-				fixture.measureCalls(WARMUP);
+				fixture.measureEvents(fixture.registry, fixture.authority, WARMUP);
+				fixture.measureEvents(fixture.bareRegistry, fixture.bareAuthority, WARMUP);
+				fixture.measureCalls(fixture.stub, WARMUP);
+				fixture.measureCalls(fixture.bareStub, WARMUP);
 			}
 			for (int round = 0; round < rounds; round++) {
 				List<Fixture> order = (round % 2 == 0) ? fixtures : List.of(large, small);
@@ -128,15 +143,18 @@ public final class ScaleMeasurement {
 					int index = (fixture == small) ? 0 : 1;
 					cases.get(0).add(index, fixture.measureReads(fixture.health::getInstances, MEASURE));
 					cases.get(1).add(index, fixture.measureReads(fixture.manager::discoverServices, MEASURE));
-					cases.get(2).add(index, fixture.measureEvents(MEASURE));
-					cases.get(3).add(index, fixture.measureCalls(MEASURE));
+					cases.get(2).add(index, fixture.measureEvents(fixture.registry, fixture.authority, MEASURE));
+					cases.get(3).add(index, fixture.measureEvents(fixture.bareRegistry, fixture.bareAuthority, MEASURE));
+					cases.get(4).add(index, fixture.measureCalls(fixture.stub, MEASURE));
+					cases.get(5).add(index, fixture.measureCalls(fixture.bareStub, MEASURE));
 				}
 			}
 			System.out.printf(Locale.ROOT, "%d rounds, %d s, %d cores, load average %.1f at the end%n", rounds,
 					(System.nanoTime() - started) / 1_000_000_000L, Runtime.getRuntime().availableProcessors(),
 					OS.getSystemLoadAverage());
-			System.out.printf(Locale.ROOT, "down: %d of %d and %d of %d; subchannels READY: %d and %d%n",
-					small.down, small.size, large.down, large.size, small.readyCalls(), large.readyCalls());
+			System.out.printf(Locale.ROOT, "down: %d of %d and %d of %d; subchannels READY: %d and %d (bare: %d and %d)%n",
+					small.down, small.size, large.down, large.size, small.readyCalls(small.stub),
+					large.readyCalls(large.stub), small.readyCalls(small.bareStub), large.readyCalls(large.bareStub));
 		}
 		for (Case measured : cases) {
 			measured.print();
@@ -229,13 +247,18 @@ public final class ScaleMeasurement {
 
 		final InMemoryServiceRegistry registry = InMemoryServiceRegistry.create();
 
+		/** The same instances for the bare channel, so that its events reach it alone. */
+		final InMemoryServiceRegistry bareRegistry = InMemoryServiceRegistry.create();
+
 		final HealthCheckingServiceDiscovery health;
 
 		final EnhancedServiceManager manager;
 
 		private final String prefix;
 
-		private final String authority;
+		final String authority;
+
+		final String bareAuthority;
 
 		private final List<Server> servers = new ArrayList<>();
 
@@ -247,7 +270,11 @@ public final class ScaleMeasurement {
 
 		private final ManagedChannel channel;
 
-		private final SimpleServiceGrpc.SimpleServiceBlockingStub stub;
+		final SimpleServiceGrpc.SimpleServiceBlockingStub stub;
+
+		private final ManagedChannel bareChannel;
+
+		final SimpleServiceGrpc.SimpleServiceBlockingStub bareStub;
 
 		private final ServiceInstance extra;
 
@@ -256,11 +283,13 @@ public final class ScaleMeasurement {
 			this.down = Math.max(1, size / 100);
 			this.prefix = "scale-" + size + "-";
 			this.authority = SERVICE + "-" + size;
+			this.bareAuthority = this.authority + "-bare";
 			List<ServiceInstance> instances = DiscoveryCacheBenchmark.instances(SERVICE, size + 1);
 			this.extra = instances.remove(size);
 			for (int i = 0; i < size; i++) {
 				ServiceInstance instance = instances.get(i);
 				this.registry.register(instance);
+				this.bareRegistry.register(instance);
 				if (!isDown(instance)) {
 					this.servers.add(echoServer(address(instance)));
 				}
@@ -284,17 +313,27 @@ public final class ScaleMeasurement {
 				.serviceDiscovery(this.health)
 				.build();
 			awaitTrue(() -> this.health.getInstances(SERVICE).size() == size - this.down, "health checks of " + size);
-			ACCEPTED.put(this.authority, new AtomicInteger(-1));
-			InProcessChannelBuilder builder = InProcessChannelBuilder.forTarget(SCHEME + ":///" + this.authority)
-				.directExecutor()
-				.setNameResolverArg(DiscoveryNameResolverProvider.SERVICE_DISCOVERY, this.registry);
-			this.breakers.configure(builder);
-			this.channel = builder.build();
+			this.channel = this.breakers.configure(channelBuilder(this.authority, this.registry, OBSERVED_POLICY)).build();
 			this.stub = SimpleServiceGrpc.newBlockingStub(this.channel);
-			this.channel.getState(true); // leave idle: start the resolver and the balancer
-			awaitTrue(() -> accepted() == size, "balancer of " + size);
+			this.bareChannel = channelBuilder(this.bareAuthority, this.bareRegistry, OBSERVED_BARE_POLICY).build();
+			this.bareStub = SimpleServiceGrpc.newBlockingStub(this.bareChannel);
+			for (ManagedChannel started : List.of(this.channel, this.bareChannel)) {
+				started.getState(true); // leave idle: start the resolver and the balancer
+			}
+			awaitTrue(() -> accepted(this.authority) == size && accepted(this.bareAuthority) == size,
+					"balancers of " + size);
 			// every reachable subchannel connects: round robin then spreads calls over all of them
-			awaitTrue(() -> readyCalls() == size - this.down, "subchannels of " + size);
+			awaitTrue(() -> readyCalls(this.stub) == size - this.down && readyCalls(this.bareStub) == size - this.down,
+					"subchannels of " + size);
+		}
+
+		private InProcessChannelBuilder channelBuilder(String target, ServiceDiscovery discovery, String policy) {
+			ACCEPTED.put(target, new AtomicInteger(-1));
+			return InProcessChannelBuilder.forTarget(SCHEME + ":///" + target)
+				.directExecutor()
+				.setNameResolverArg(DiscoveryNameResolverProvider.SERVICE_DISCOVERY, discovery)
+				.setNameResolverArg(ADDRESS_PREFIX, this.prefix)
+				.setNameResolverArg(POLICY, policy);
 		}
 
 		private boolean isDown(ServiceInstance instance) {
@@ -306,16 +345,16 @@ public final class ScaleMeasurement {
 			return this.prefix + instance.instanceId();
 		}
 
-		private int accepted() {
-			return ACCEPTED.get(this.authority).get();
+		private static int accepted(String authority) {
+			return ACCEPTED.get(authority).get();
 		}
 
 		/** Distinct servers answering size calls: the READY subchannels round robin cycles through. */
-		int readyCalls() {
+		int readyCalls(SimpleServiceGrpc.SimpleServiceBlockingStub stub) {
 			java.util.Set<String> seen = new java.util.HashSet<>();
 			for (int i = 0; i < this.size; i++) {
 				try {
-					seen.add(this.stub.withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
+					seen.add(stub.withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
 						.unaryRpc(SimpleRequest.newBuilder().setRequestMessage("who").build())
 						.getResponseMessage());
 				}
@@ -343,23 +382,23 @@ public final class ScaleMeasurement {
 			return sample;
 		}
 
-		Sample measureEvents(Duration budget) {
+		Sample measureEvents(InMemoryServiceRegistry events, String authority, Duration budget) {
 			long deadline = System.nanoTime() + budget.toNanos();
-			int events = 0;
+			int count = 0;
 			Meter meter = Meter.now();
-			while (System.nanoTime() < deadline || events == 0) {
-				this.registry.register(this.extra);
-				awaitAccepted(this.size + 1);
-				this.registry.deregister(SERVICE, this.extra.instanceId());
-				awaitAccepted(this.size);
-				events += 2;
+			while (System.nanoTime() < deadline || count == 0) {
+				events.register(this.extra);
+				awaitAccepted(authority, this.size + 1);
+				events.deregister(SERVICE, this.extra.instanceId());
+				awaitAccepted(authority, this.size);
+				count += 2;
 			}
-			return meter.per(events);
+			return meter.per(count);
 		}
 
-		private void awaitAccepted(int count) {
+		private void awaitAccepted(String authority, int count) {
 			long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-			while (accepted() != count) {
+			while (accepted(authority) != count) {
 				if (System.nanoTime() > deadline) {
 					throw new IllegalStateException("balancer of " + this.size + " did not get " + count + " addresses");
 				}
@@ -367,7 +406,7 @@ public final class ScaleMeasurement {
 			}
 		}
 
-		Sample measureCalls(Duration budget) {
+		Sample measureCalls(SimpleServiceGrpc.SimpleServiceBlockingStub stub, Duration budget) {
 			SimpleRequest request = SimpleRequest.newBuilder().setRequestMessage("x").build();
 			long deadline = System.nanoTime() + budget.toNanos();
 			long total = 0;
@@ -375,7 +414,7 @@ public final class ScaleMeasurement {
 			Meter meter = Meter.now();
 			while (System.nanoTime() < deadline) {
 				for (int i = 0; i < 64; i++) {
-					total += this.stub.unaryRpc(request).getSerializedSize();
+					total += stub.unaryRpc(request).getSerializedSize();
 				}
 				operations += 64;
 			}
@@ -387,12 +426,15 @@ public final class ScaleMeasurement {
 		@Override
 		public void close() {
 			this.channel.shutdownNow();
+			this.bareChannel.shutdownNow();
+			this.bareRegistry.close();
 			this.health.close();
 			this.registry.close();
 			this.servers.forEach(Server::shutdownNow);
 			this.healthy.shutdownNow();
 			this.sick.shutdownNow();
 			ACCEPTED.remove(this.authority);
+			ACCEPTED.remove(this.bareAuthority);
 		}
 
 		private static Server echoServer(String name) throws Exception {
@@ -436,7 +478,9 @@ public final class ScaleMeasurement {
 			NameResolverRegistry.getDefaultRegistry().register(new InProcessDiscoveryResolverProvider());
 		}
 		if (LoadBalancerRegistry.getDefaultRegistry().getProvider(OBSERVED_POLICY) == null) {
-			LoadBalancerRegistry.getDefaultRegistry().register(new ObservedPolicyProvider());
+			LoadBalancerRegistry.getDefaultRegistry()
+				.register(new ObservedPolicyProvider(OBSERVED_POLICY, CircuitBreakerLoadBalancerProvider.POLICY_NAME));
+			LoadBalancerRegistry.getDefaultRegistry().register(new ObservedPolicyProvider(OBSERVED_BARE_POLICY, "round_robin"));
 		}
 	}
 
@@ -452,11 +496,11 @@ public final class ScaleMeasurement {
 				return null;
 			}
 			String authority = targetUri.getPath().substring(1);
-			String prefix = "scale-" + authority.substring(SERVICE.length() + 1) + "-";
+			String prefix = args.getArg(ADDRESS_PREFIX);
 			ServiceDiscovery discovery = args.getArg(DiscoveryNameResolverProvider.SERVICE_DISCOVERY);
 			SynchronizationContext context = args.getSynchronizationContext();
 			NameResolver.ConfigOrError config = args.getServiceConfigParser()
-				.parseServiceConfig(Map.of("loadBalancingConfig", List.of(Map.of(OBSERVED_POLICY, Map.of()))));
+				.parseServiceConfig(Map.of("loadBalancingConfig", List.of(Map.of(args.getArg(POLICY), Map.of()))));
 			return new NameResolver() {
 
 				private @Nullable Subscription subscription;
@@ -510,8 +554,17 @@ public final class ScaleMeasurement {
 
 	}
 
-	/** {@code grpc_scale_round_robin}, reporting the size of each address list it has taken. */
+	/** A policy ({@code grpc_scale_round_robin} or grpc's {@code round_robin}) reporting the size of each address list it has taken. */
 	static final class ObservedPolicyProvider extends LoadBalancerProvider {
+
+		private final String name;
+
+		private final String childPolicy;
+
+		ObservedPolicyProvider(String name, String childPolicy) {
+			this.name = name;
+			this.childPolicy = childPolicy;
+		}
 
 		@Override
 		public boolean isAvailable() {
@@ -525,13 +578,12 @@ public final class ScaleMeasurement {
 
 		@Override
 		public String getPolicyName() {
-			return OBSERVED_POLICY;
+			return this.name;
 		}
 
 		@Override
 		public LoadBalancer newLoadBalancer(LoadBalancer.Helper helper) {
-			LoadBalancerProvider provider = LoadBalancerRegistry.getDefaultRegistry()
-				.getProvider(CircuitBreakerLoadBalancerProvider.POLICY_NAME);
+			LoadBalancerProvider provider = LoadBalancerRegistry.getDefaultRegistry().getProvider(this.childPolicy);
 			LoadBalancer child = provider.newLoadBalancer(helper);
 			Object childConfig = provider.parseLoadBalancingPolicyConfig(Map.of()).getConfig();
 			AtomicInteger accepted = ACCEPTED.computeIfAbsent(helper.getAuthority(), (key) -> new AtomicInteger(-1));
