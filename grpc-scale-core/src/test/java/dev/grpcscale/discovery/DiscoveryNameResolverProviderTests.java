@@ -164,7 +164,7 @@ class DiscoveryNameResolverProviderTests {
 
 			release.countDown();
 			assertThat(set(call(stub, 4))).containsExactly("a");
-			assertThat(warnings.list).extracting(ILoggingEvent::getFormattedMessage)
+			assertThat(events(warnings)).extracting(ILoggingEvent::getFormattedMessage)
 				.filteredOn((message) -> message.contains("no-such-host.invalid"))
 				.hasSize(1)
 				.allSatisfy((message) -> assertThat(message).contains("'gone'").contains("does not resolve"));
@@ -245,6 +245,13 @@ class DiscoveryNameResolverProviderTests {
 
 	static Set<String> set(List<String> list) {
 		return new HashSet<>(list);
+	}
+
+	private static List<ILoggingEvent> events(ListAppender<ILoggingEvent> appender) {
+		// the appender adds under its own lock, from other threads
+		synchronized (appender) {
+			return List.copyOf(appender.list);
+		}
 	}
 
 }

@@ -145,7 +145,7 @@ class EtcdDiscoveryScaleTests {
 				.build());
 
 			assertThat(client.getInstances("orders")).hasSize(INSTANCES);
-			assertThat(warnings.list).filteredOn((event) -> event.getFormattedMessage().contains(key(junkId(0))))
+			assertThat(events(warnings)).filteredOn((event) -> event.getFormattedMessage().contains(key(junkId(0))))
 				.anySatisfy((event) -> assertThat(event.getFormattedMessage()).contains("inbound message limit"));
 		}
 		finally {
@@ -241,7 +241,7 @@ class EtcdDiscoveryScaleTests {
 			proxy.heal();
 			await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(client.getInstances("orders"))
 				.hasSize(INSTANCES).allMatch((instance) -> instance.port() == 30_002));
-			assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+			assertThat(events(logs)).extracting(ILoggingEvent::getFormattedMessage)
 				.anyMatch((message) -> message.contains("fell behind a compaction"));
 			assertThat(client.cacheResyncs()).isGreaterThan(resyncsBefore);
 			assertThat(sizes).allMatch((size) -> size == INSTANCES);
@@ -294,7 +294,7 @@ class EtcdDiscoveryScaleTests {
 
 	private static Set<String> warnedKeys(ListAppender<ILoggingEvent> warnings) {
 		Set<String> keys = new HashSet<>();
-		for (ILoggingEvent event : warnings.list) {
+		for (ILoggingEvent event : events(warnings)) {
 			if (event.getLevel() == Level.WARN && event.getArgumentArray() != null
 					&& event.getArgumentArray().length > 0) {
 				keys.add(String.valueOf(event.getArgumentArray()[0]));
@@ -314,6 +314,13 @@ class EtcdDiscoveryScaleTests {
 	private static void stopCapturing(ListAppender<ILoggingEvent> appender) {
 		Logger logger = (Logger) LoggerFactory.getLogger(EtcdDiscoveryCache.class);
 		logger.detachAppender(appender);
+	}
+
+	private static List<ILoggingEvent> events(ListAppender<ILoggingEvent> appender) {
+		// the appender adds under its own lock, from other threads
+		synchronized (appender) {
+			return List.copyOf(appender.list);
+		}
 	}
 
 }

@@ -116,7 +116,12 @@ class EtcdReadValidationTests {
 	}
 
 	private List<String> messages() {
-		return this.warnings.list.stream()
+		List<ILoggingEvent> events;
+		// the appender adds under its own lock, from the registry's threads
+		synchronized (this.warnings) {
+			events = List.copyOf(this.warnings.list);
+		}
+		return events.stream()
 			.map(ILoggingEvent::getFormattedMessage)
 			.filter((message) -> message.contains(this.namespace + "/"))
 			.toList();
