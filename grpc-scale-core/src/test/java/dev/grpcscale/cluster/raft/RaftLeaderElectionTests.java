@@ -25,6 +25,8 @@ import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeadershipEvent;
 import dev.grpcscale.cluster.MemberStatus;
 
+import dev.grpcscale.test.net.FreePorts;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -232,10 +234,8 @@ class RaftLeaderElectionTests {
 		return Optional.ofNullable(found);
 	}
 
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-			return socket.getLocalPort();
-		}
+	private static int freePort() {
+		return FreePorts.next();
 	}
 
 }
