@@ -27,7 +27,7 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 	/**
 	 * The cluster's nodes, this one included. Each entry is a node id, shown beside the live members in the
 	 * status, or 'id=host:port', the form provider 'raft' requires: the members of the Raft group and the
-	 * address of each one's Raft server (not the gRPC port). Every node must list the same entries.
+	 * address of each one's Raft server (not the gRPC port). Every node lists the same node ids.
 	 */
 	private List<String> nodes = new ArrayList<>();
 
