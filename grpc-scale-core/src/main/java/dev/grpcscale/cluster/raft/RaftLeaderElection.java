@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -137,6 +138,8 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 
 	private final Object lifecycle = new Object();
 
+	private final ScheduledFuture<?> handOverCheck;
+
 	private volatile boolean joined;
 
 	private volatile boolean serverClosed;
@@ -194,8 +197,8 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 		this.server = built;
 		logger.info("Node {} started its Raft server on {}:{} (group {}, storage {})", self.nodeId(), bindAddress,
 				self.port(), this.group.getGroupId(), storageDir);
-		scheduler().scheduleWithFixedDelay(this::handOverUnwantedLeadership, heartbeat.toNanos(),
-				heartbeat.toNanos() / 2, TimeUnit.NANOSECONDS);
+		this.handOverCheck = scheduler().scheduleWithFixedDelay(this::handOverUnwantedLeadership,
+				heartbeat.toNanos(), heartbeat.toNanos() / 2, TimeUnit.NANOSECONDS);
 	}
 
 	/** Starts a builder; see {@link Builder} for the defaults. */
@@ -257,6 +260,7 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 			super.close();
 		}
 		finally {
+			this.handOverCheck.cancel(false);
 			synchronized (this.lifecycle) {
 				if (!this.serverClosed) {
 					this.serverClosed = true;
