@@ -15,7 +15,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("grpc.scale.tracing")
 public class GrpcScaleTracingProperties extends SelfValidatingProperties {
 
-	/** Whether grpc-scale's own spans (executeWithEnhancements) are recorded. */
+	/**
+	 * Whether tracing is on. When false, no span is recorded or exported (neither grpc-scale's
+	 * executeWithEnhancements spans nor Boot's gRPC spans) and no trace context is propagated.
+	 */
 	private boolean enabled = true;
 
 	/** Service name in traces. Defaults to 'spring.application.name'. */
@@ -24,7 +27,10 @@ public class GrpcScaleTracingProperties extends SelfValidatingProperties {
 	/** Fraction of traces sampled, 0.0 to 1.0. */
 	private double samplingRate = 0.1;
 
-	/** OTLP endpoint traces are exported to, for example http://localhost:4318/v1/traces (Jaeger's OTLP port). */
+	/**
+	 * OTLP endpoint traces are exported to, for example http://localhost:4318 (Jaeger's OTLP/HTTP port;
+	 * '/v1/traces' is added to a URL without a path). Without one, no span is exported.
+	 */
 	private @Nullable String jaegerEndpoint;
 
 	/** Tags added to every span's resource. */

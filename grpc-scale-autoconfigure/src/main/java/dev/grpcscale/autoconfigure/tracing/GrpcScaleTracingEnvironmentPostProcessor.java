@@ -31,6 +31,10 @@ import dev.grpcscale.autoconfigure.GrpcScaleTracingProperties;
  * receiver on another port).</li>
  * </ul>
  *
+ * {@code enabled: false} maps instead onto {@code management.tracing.sampling.probability=0.0} and
+ * {@code management.tracing.export.enabled=false}: no span is recorded or exported and no trace context is
+ * propagated (grpc-scale's own operation spans are left out as well, by its auto-configuration).
+ * <p>
  * The mapped values form the property source of lowest precedence: a Boot property set anywhere (file,
  * environment, command line) wins over the grpc-scale one it would map to. Invalid values are left out
  * here or mapped as they are, and reported by grpc-scale's start-up validation, which stops the
@@ -45,6 +49,8 @@ public class GrpcScaleTracingEnvironmentPostProcessor implements EnvironmentPost
 	public static final int ORDER = ConfigDataEnvironmentPostProcessor.ORDER + 1;
 
 	private static final String RESOURCE_ATTRIBUTES = "management.opentelemetry.resource-attributes.";
+
+	private static final String SAMPLING_PROBABILITY = "management.tracing.sampling.probability";
 
 	private static final String TRANSPORT = "management.opentelemetry.tracing.export.otlp.transport";
 
@@ -76,9 +82,15 @@ public class GrpcScaleTracingEnvironmentPostProcessor implements EnvironmentPost
 
 	static Map<String, Object> map(GrpcScaleTracingProperties tracing, @Nullable String explicitTransport) {
 		Map<String, Object> mapped = new LinkedHashMap<>();
+		if (!tracing.isEnabled()) {
+			// off: no span recorded, none exported, no trace context propagated
+			mapped.put(SAMPLING_PROBABILITY, 0.0);
+			mapped.put("management.tracing.export.enabled", false);
+			return mapped;
+		}
 		double rate = tracing.getSamplingRate();
 		if (rate >= 0.0 && rate <= 1.0) {
-			mapped.put("management.tracing.sampling.probability", rate);
+			mapped.put(SAMPLING_PROBABILITY, rate);
 		}
 		tracing.getTags().forEach((key, value) -> mapped.put(RESOURCE_ATTRIBUTES + key, value));
 		String serviceName = tracing.getServiceName();

@@ -27,6 +27,18 @@ class GrpcScaleTracingEnvironmentPostProcessorTests {
 	}
 
 	@Test
+	void disabledRecordsNoSpanAndTurnsExportAndPropagationOff() {
+		GrpcScaleTracingProperties tracing = new GrpcScaleTracingProperties();
+		tracing.setEnabled(false);
+		tracing.setSamplingRate(1.0);
+		tracing.setJaegerEndpoint("http://jaeger:4318");
+		assertThat(GrpcScaleTracingEnvironmentPostProcessor.map(tracing, null))
+			.containsEntry("management.tracing.sampling.probability", 0.0)
+			.containsEntry("management.tracing.export.enabled", false)
+			.doesNotContainKey("management.opentelemetry.tracing.export.otlp.endpoint");
+	}
+
+	@Test
 	void jaegerOtlpHttpPortGetsTracesPathAndHttpTransport() {
 		GrpcScaleTracingProperties tracing = new GrpcScaleTracingProperties();
 		tracing.setJaegerEndpoint("http://jaeger:4318");
