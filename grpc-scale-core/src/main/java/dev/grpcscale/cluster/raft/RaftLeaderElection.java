@@ -275,16 +275,48 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 		}
 	}
 
+	/**
+	 * The nodes of the Raft group, each with its Raft role as this node knows it: its own from Ratis; on the
+	 * leader, its followers'; on a follower, the leader's, and the other followers' as of the leader's last
+	 * heartbeat entry. A node never heard from is {@code DEAD} with no role.
+	 */
 	@Override
 	public List<ClusterMember> members() {
+		Map<String, String> roles = roles();
 		Map<String, ClusterMember> byId = new TreeMap<>();
 		for (ClusterMember member : super.members()) {
-			byId.put(member.nodeId(), member);
+			byId.put(member.nodeId(), new ClusterMember(member.nodeId(), member.address(), member.lastHeartbeat(),
+					member.status(), (member.lastHeartbeat() != null) ? roles.get(member.nodeId()) : null));
 		}
 		for (RaftNode node : this.nodes) {
 			byId.putIfAbsent(node.nodeId(), new ClusterMember(node.nodeId(), "", null, MemberStatus.DEAD));
 		}
 		return List.copyOf(byId.values());
+	}
+
+	private Map<String, String> roles() {
+		Map<String, String> roles = new LinkedHashMap<>();
+		DivisionInfo info = info();
+		if (info == null) {
+			return roles;
+		}
+		roles.put(this.self.nodeId(), info.getCurrentRole().name());
+		RoleInfoProto role = info.getRoleInfoProto();
+		if (role.hasLeaderInfo()) {
+			for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
+				roles.putIfAbsent(follower.getId().getId().toStringUtf8(), "FOLLOWER");
+			}
+			return roles;
+		}
+		RaftPeerId leader = info.getLeaderId();
+		if (leader != null) {
+			roles.putIfAbsent(leader.toString(), "LEADER");
+			LeaderStateMachine.Heartbeat heartbeat = this.stateMachine.lastHeartbeat();
+			if (heartbeat != null && heartbeat.leaderId().equals(leader.toString())) {
+				heartbeat.silenceMillis().keySet().forEach((id) -> roles.putIfAbsent(id, "FOLLOWER"));
+			}
+		}
+		return roles;
 	}
 
 	@Override

@@ -81,10 +81,18 @@ class RaftLeaderElectionTests {
 					assertThat(info.leader().fencingToken()).isEqualTo(leader.ownFencingToken());
 					assertThat(info.nodes()).extracting(ClusterMember::nodeId).containsExactly("a", "b", "c");
 					assertThat(info.nodes()).extracting(ClusterMember::status).containsOnly(MemberStatus.ALIVE);
+					assertThat(info.nodes()).filteredOn((member) -> member.nodeId().equals(leader.settings().nodeId()))
+						.extracting(ClusterMember::role)
+						.containsExactly("LEADER");
+					assertThat(info.nodes()).filteredOn((member) -> !member.nodeId().equals(leader.settings().nodeId()))
+						.extracting(ClusterMember::role)
+						.containsOnly("FOLLOWER");
 				});
 			}
 		}
 		assertThat(leader.clusterInfo().nodes()).extracting(ClusterMember::status).containsOnly(MemberStatus.ALIVE);
+		assertThat(leader.clusterInfo().nodes()).extracting(ClusterMember::role)
+			.containsExactlyInAnyOrder("LEADER", "FOLLOWER", "FOLLOWER");
 	}
 
 	@Test
