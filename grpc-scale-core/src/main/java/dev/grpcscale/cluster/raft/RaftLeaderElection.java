@@ -560,7 +560,8 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 			if (ex != null || answer == null || !answer.isSuccess()) {
 				logger.info("Node {}: handing Raft leadership over to {} failed: {}", this.self.nodeId(),
 						target.get(), (ex != null) ? ex.toString() : (answer != null) ? answer.getException() : "");
-				this.yieldedTerm = Math.min(this.yieldedTerm, term - 1);
+				// try again after a heartbeat interval, not at every poll
+				schedule(() -> this.yieldedTerm = Math.min(this.yieldedTerm, term - 1), settings().heartbeatInterval());
 			}
 			return null;
 		});
@@ -633,6 +634,7 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 				TimeDuration.valueOf(timeout, TimeUnit.MILLISECONDS));
 		RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
 		RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, SNAPSHOT_THRESHOLD);
+		RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
 		RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
 		RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("1MB"));
 		RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf("64KB"));
