@@ -50,6 +50,13 @@ public class GrpcScaleCircuitBreakerProperties extends SelfValidatingProperties 
 	private List<String> channels = new ArrayList<>();
 
 	/**
+	 * How long the breaker of an instance that left discovery (no channel balances over it any more) is kept,
+	 * with its state and meters, before it is removed: an instance back within that time finds its breaker
+	 * as it left it, one back later gets a fresh one. 0 removes it at once.
+	 */
+	private Duration instanceRetention = Duration.ofMinutes(5);
+
+	/**
 	 * Settings of one breaker, by name: a service name ('product-service'), an instance
 	 * ('product-service/<instanceId>'), or an executeWithEnhancements operation name. Unset keys
 	 * inherit the defaults above; an instance inherits its service's entry.
@@ -118,6 +125,14 @@ public class GrpcScaleCircuitBreakerProperties extends SelfValidatingProperties 
 
 	public void setChannels(List<String> channels) {
 		this.channels = channels;
+	}
+
+	public Duration getInstanceRetention() {
+		return this.instanceRetention;
+	}
+
+	public void setInstanceRetention(Duration instanceRetention) {
+		this.instanceRetention = instanceRetention;
 	}
 
 	public Map<String, Instance> getInstances() {

@@ -388,6 +388,12 @@ public class GrpcScaleDiscoveryProperties extends SelfValidatingProperties {
 		/** 'wait' of the blocking queries that watch services, above 0 and at most 10m. */
 		private Duration blockingQueryWait = Duration.ofSeconds(55);
 
+		/**
+		 * How long the watch (blocking-query loop) of a service that no channel or listener watches keeps
+		 * running after its last read before it is stopped; the next read or watch starts it again.
+		 */
+		private Duration watchIdleTimeout = Duration.ofMinutes(5);
+
 		public @Nullable String getDatacenter() {
 			return this.datacenter;
 		}
@@ -442,6 +448,14 @@ public class GrpcScaleDiscoveryProperties extends SelfValidatingProperties {
 
 		public void setBlockingQueryWait(Duration blockingQueryWait) {
 			this.blockingQueryWait = blockingQueryWait;
+		}
+
+		public Duration getWatchIdleTimeout() {
+			return this.watchIdleTimeout;
+		}
+
+		public void setWatchIdleTimeout(Duration watchIdleTimeout) {
+			this.watchIdleTimeout = watchIdleTimeout;
 		}
 
 	}

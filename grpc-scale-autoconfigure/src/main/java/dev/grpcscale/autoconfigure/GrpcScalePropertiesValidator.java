@@ -230,6 +230,7 @@ final class GrpcScalePropertiesValidator {
 			if (wait == null || wait.isZero() || wait.isNegative() || wait.compareTo(MAX_BLOCKING_QUERY_WAIT) > 0) {
 				problem(prefix + "consul.blocking-query-wait", wait, "> 0 and <= " + MAX_BLOCKING_QUERY_WAIT);
 			}
+			positive(prefix + "consul.watch-idle-timeout", consul.getWatchIdleTimeout());
 		}
 	}
 
@@ -361,6 +362,10 @@ final class GrpcScalePropertiesValidator {
 				problem(prefix + "excluded-methods[" + i + "]", method,
 						"a full gRPC method name 'package.Service/Method' or 'package.Service/*'");
 			}
+		}
+		Duration retention = breaker.getInstanceRetention();
+		if (retention == null || retention.isNegative()) {
+			problem(prefix + "instance-retention", retention, ">= 0");
 		}
 		breaker.getInstances().forEach((name, instance) -> {
 			if (name.isBlank()) {

@@ -1,5 +1,6 @@
 package dev.grpcscale.circuitbreaker;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -49,6 +50,9 @@ import dev.grpcscale.discovery.ServiceInstance;
  * of health checks and of methods the interceptor excludes.
  */
 final class CircuitBreakerLoadBalancer extends LoadBalancer {
+
+	/** The longest instance retention a sweep is scheduled for on the channel's timer. */
+	private static final Duration MAX_SWEEP_DELAY = Duration.ofDays(1);
 
 	private final Helper helper;
 
@@ -188,8 +192,9 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 	public void shutdown() {
 		this.shutdown = true;
 		this.subscription.cancel();
-		for (InstanceTracker tracker : this.trackers.values()) {
+		for (InstanceTracker tracker : List.copyOf(this.trackers.values())) {
 			tracker.cancelProbeTimer();
+			tracker.release();
 		}
 		this.trackers.clear();
 		try {
@@ -262,7 +267,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 				return subchannel;
 			}
 			InstanceTracker tracker = CircuitBreakerLoadBalancer.this.trackers.computeIfAbsent(name,
-					(key) -> new InstanceTracker(key, source.entry(key, CircuitBreakerKind.INSTANCE)));
+					(key) -> new InstanceTracker(key, source, source.hold(key)));
 			BreakerSubchannel wrapped = new BreakerSubchannel(subchannel, tracker);
 			tracker.subchannels.add(wrapped);
 			tracker.reconcile();
@@ -297,6 +302,11 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 
 		final GrpcCircuitBreakers.Entry entry;
 
+		/** Where {@link #entry} is held while this tracker lives. */
+		private final GrpcCircuitBreakers breakers;
+
+		private boolean released;
+
 		final Set<BreakerSubchannel> subchannels = new LinkedHashSet<>();
 
 		/** Out of the rotation: the breaker is not closed. */
@@ -313,9 +323,36 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 		/** The breaker state the last reconcile saw. */
 		private CircuitBreaker.@Nullable State seen;
 
-		InstanceTracker(String name, GrpcCircuitBreakers.Entry entry) {
+		InstanceTracker(String name, GrpcCircuitBreakers breakers, GrpcCircuitBreakers.Entry entry) {
 			this.name = name;
+			this.breakers = breakers;
 			this.entry = entry;
+		}
+
+		/**
+		 * Lets go of the instance's breaker, once: no subchannel of this channel uses the instance any more.
+		 * The breaker is removed once its retention has passed; a sweep is scheduled for then, in case nothing
+		 * else creates or lets go of a breaker meanwhile.
+		 */
+		void release() {
+			if (this.released) {
+				return;
+			}
+			this.released = true;
+			this.breakers.release(this.entry);
+			Duration retention = this.breakers.instanceRetention();
+			if (retention.compareTo(MAX_SWEEP_DELAY) > 0) {
+				// a sweep that far ahead would only hold the timer: creations and releases sweep meanwhile
+				return;
+			}
+			long delay = retention.toMillis() + 1;
+			try {
+				CircuitBreakerLoadBalancer.this.timer.schedule(this.breakers::removeExpiredInstanceBreakers, delay,
+						TimeUnit.MILLISECONDS);
+			}
+			catch (RuntimeException ex) {
+				// the channel's timer is gone: the next breaker created or let go sweeps
+			}
 		}
 
 		void reconcile() {
@@ -414,6 +451,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 			if (this.subchannels.remove(subchannel) && this.subchannels.isEmpty()) {
 				cancelProbeTimer();
 				CircuitBreakerLoadBalancer.this.trackers.remove(this.name, this);
+				release();
 			}
 		}
 

@@ -76,7 +76,20 @@ import dev.grpcscale.Subscription;
  * {@link #metrics()}. Calls made directly on the resilience4j breaker are in its window but not in these
  * counts.
  *
- * <p>Thread-safe. Breakers live as long as this object; nothing is started, so there is nothing to close.
+ * <p><b>Retention of instance breakers.</b> Instance ids are new on every restart of a downstream
+ * instance, so instance breakers are not kept for ever: an instance breaker is held while a channel balances
+ * over its instance (the {@code grpc_scale_round_robin} policy holds it from the first subchannel of the
+ * instance to the last one's shutdown, that is until the instance leaves discovery or the channel shuts
+ * down), and kept for {@link Builder#instanceRetention(Duration) instanceRetention} (default
+ * {@value #DEFAULT_INSTANCE_RETENTION_MINUTES} minutes) after the last holder let it go, so an instance that
+ * flaps back within that time finds its breaker as it left it. Past it, the breaker is removed from this
+ * object and from the registry, whose {@code entryRemoved} event makes resilience4j-micrometer remove its
+ * meters; an instance that comes back later gets a fresh breaker. An instance breaker only ever asked for
+ * through {@link #instanceBreaker} is retained for that time after its last such call. Expired breakers are
+ * removed on the next breaker created or let go, on the channel's timer once the retention has passed, or
+ * by {@link #removeExpiredInstanceBreakers()}. Service and operation breakers are never removed.
+ *
+ * <p>Thread-safe. Nothing is started, so there is nothing to close.
  */
 public final class GrpcCircuitBreakers {
 
@@ -86,6 +99,9 @@ public final class GrpcCircuitBreakers {
 	 */
 	public static final NameResolver.Args.Key<GrpcCircuitBreakers> NAME_RESOLVER_ARG = NameResolver.Args.Key
 		.create("dev.grpcscale.circuitBreakers");
+
+	/** The default {@link Builder#instanceRetention(Duration)}, in minutes. */
+	public static final long DEFAULT_INSTANCE_RETENTION_MINUTES = 5;
 
 	private static final Logger logger = LoggerFactory.getLogger(GrpcCircuitBreakers.class);
 
@@ -97,7 +113,19 @@ public final class GrpcCircuitBreakers {
 
 	private final Clock clock;
 
+	private final Duration instanceRetention;
+
+	private final long retentionMillis;
+
+	/** The least time between two sweeps of {@link #released} not asked for explicitly. */
+	private final long sweepIntervalMillis;
+
 	private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+	/** Instance entries no channel holds, by name; a subset of {@link #entries}. */
+	private final Map<String, Entry> released = new ConcurrentHashMap<>();
+
+	private volatile long nextSweepMillis;
 
 	private final List<CircuitBreakerListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -106,6 +134,11 @@ public final class GrpcCircuitBreakers {
 		this.defaults = builder.defaults;
 		this.overrides = Map.copyOf(builder.overrides);
 		this.clock = builder.clock;
+		this.instanceRetention = builder.instanceRetention;
+		// a retention too long for a long of milliseconds is for ever
+		this.retentionMillis = (builder.instanceRetention.getSeconds() >= Long.MAX_VALUE / 1000) ? Long.MAX_VALUE
+				: builder.instanceRetention.toMillis();
+		this.sweepIntervalMillis = Math.min(this.retentionMillis / 4, 1000);
 		this.listeners.addAll(builder.listeners);
 	}
 
@@ -145,7 +178,12 @@ public final class GrpcCircuitBreakers {
 	 * @return the breaker named {@code <serviceName>/<instanceId>}
 	 */
 	public CircuitBreaker instanceBreaker(String serviceName, String instanceId) {
-		return entry(instanceBreakerName(serviceName, instanceId), CircuitBreakerKind.INSTANCE).breaker;
+		Entry entry = entry(instanceBreakerName(serviceName, instanceId), CircuitBreakerKind.INSTANCE);
+		if (entry.holders == 0) {
+			// not held by a channel: retained from this last use
+			entry.releasedAt = this.clock.millis();
+		}
+		return entry.breaker;
 	}
 
 	/**
@@ -201,6 +239,99 @@ public final class GrpcCircuitBreakers {
 	/** The clock the breakers read time from. */
 	public Clock clock() {
 		return this.clock;
+	}
+
+	/**
+	 * How long an instance breaker no channel holds any more is kept before it is removed (see the class
+	 * description).
+	 */
+	public Duration instanceRetention() {
+		return this.instanceRetention;
+	}
+
+	/**
+	 * Removes now the instance breakers that no channel has held for {@link #instanceRetention()}, from this
+	 * object and from the registry (which removes their resilience4j-micrometer meters). This also happens
+	 * on its own; see the class description.
+	 * @return how many breakers were removed
+	 */
+	public int removeExpiredInstanceBreakers() {
+		long now = this.clock.millis();
+		this.nextSweepMillis = now + this.sweepIntervalMillis;
+		int removed = 0;
+		for (Entry candidate : this.released.values()) {
+			if (removeIfExpired(candidate, now)) {
+				removed++;
+			}
+		}
+		return removed;
+	}
+
+	/** Sweeps unless one ran within the sweep interval. */
+	private void sweep() {
+		if (!this.released.isEmpty() && this.clock.millis() >= this.nextSweepMillis) {
+			removeExpiredInstanceBreakers();
+		}
+	}
+
+	private boolean removeIfExpired(Entry candidate, long now) {
+		boolean[] removed = new boolean[1];
+		// under the map's lock of this name: hold() of the same name waits, and a new breaker of the name is
+		// created in the registry only after the old one left it
+		this.entries.computeIfPresent(candidate.name, (name, entry) -> {
+			if (entry != candidate) {
+				return entry;
+			}
+			if (entry.holders > 0 || now - entry.releasedAt < this.retentionMillis) {
+				return entry;
+			}
+			this.released.remove(name, entry);
+			this.registry.find(name)
+				.filter((breaker) -> breaker == entry.breaker)
+				.ifPresent((breaker) -> this.registry.remove(name));
+			removed[0] = true;
+			return null;
+		});
+		if (!removed[0] && !this.entries.containsKey(candidate.name)) {
+			this.released.remove(candidate.name, candidate);
+		}
+		if (removed[0]) {
+			logger.debug("Circuit breaker '{}' removed: its instance left load balancing more than {} ago",
+					candidate.name, this.instanceRetention);
+		}
+		return removed[0];
+	}
+
+	/**
+	 * Holds the breaker of an instance for a channel balancing over it: it is not removed until every
+	 * holder {@link #release released} it and the retention has passed.
+	 */
+	Entry hold(String name) {
+		sweep();
+		return this.entries.compute(name, (key, entry) -> {
+			Entry current = (entry != null) ? entry : create(key, CircuitBreakerKind.INSTANCE);
+			current.holders++;
+			this.released.remove(key, current);
+			return current;
+		});
+	}
+
+	/** The entry of a breaker name if there is one; creates nothing. */
+	@Nullable Entry existing(String name) {
+		return this.entries.get(name);
+	}
+
+	/** Lets go of an instance breaker held by {@link #hold}; it is retained from now on. */
+	void release(Entry held) {
+		long now = this.clock.millis();
+		this.entries.computeIfPresent(held.name, (key, entry) -> {
+			if (entry == held && entry.holders > 0 && --entry.holders == 0) {
+				entry.releasedAt = now;
+				this.released.put(key, entry);
+			}
+			return entry;
+		});
+		sweep();
 	}
 
 	/**
@@ -363,7 +494,18 @@ public final class GrpcCircuitBreakers {
 		if (name.isBlank()) {
 			throw new IllegalArgumentException("name: '" + name + "' (expected: a non-blank breaker name)");
 		}
-		return this.entries.computeIfAbsent(name, (key) -> create(key, kind));
+		if (kind == CircuitBreakerKind.INSTANCE) {
+			// before creating: a breaker is never swept the moment it is handed out
+			sweep();
+		}
+		return this.entries.computeIfAbsent(name, (key) -> {
+			Entry fresh = create(key, kind);
+			if (kind == CircuitBreakerKind.INSTANCE) {
+				fresh.releasedAt = this.clock.millis();
+				this.released.put(key, fresh);
+			}
+			return fresh;
+		});
 	}
 
 	private Entry create(String name, CircuitBreakerKind kind) {
@@ -455,6 +597,12 @@ public final class GrpcCircuitBreakers {
 		private final AtomicReference<CircuitBreaker.State> observed;
 
 		private final TransitionSink transitions;
+
+		/** How many channels hold this (instance) breaker; changed under the entries map's lock of its name. */
+		volatile int holders;
+
+		/** When the last holder released it, in the clock's milliseconds. */
+		volatile long releasedAt;
 
 		Entry(String name, CircuitBreakerKind kind, CircuitBreaker breaker, CircuitBreakerConfig config,
 				TransitionSink transitions) {
@@ -625,7 +773,27 @@ public final class GrpcCircuitBreakers {
 
 		private final List<CircuitBreakerListener> listeners = new ArrayList<>();
 
+		private Duration instanceRetention = Duration.ofMinutes(DEFAULT_INSTANCE_RETENTION_MINUTES);
+
 		private Builder() {
+		}
+
+		/**
+		 * How long the breaker of an instance that no channel balances over any more (it left discovery) is
+		 * kept, with its state and meters, before it is removed; an instance back within that time finds its
+		 * breaker as it left it, one back later gets a fresh one. Default
+		 * {@value GrpcCircuitBreakers#DEFAULT_INSTANCE_RETENTION_MINUTES} minutes; zero removes it at once.
+		 * @param instanceRetention the retention
+		 * @return this builder
+		 * @throws IllegalArgumentException if it is negative
+		 */
+		public Builder instanceRetention(Duration instanceRetention) {
+			Objects.requireNonNull(instanceRetention, "instanceRetention");
+			if (instanceRetention.isNegative()) {
+				throw new IllegalArgumentException("instanceRetention: " + instanceRetention + " (expected: >= 0)");
+			}
+			this.instanceRetention = instanceRetention;
+			return this;
 		}
 
 		/**

@@ -259,7 +259,9 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 
 	/**
 	 * The delegate's {@code UP} instances of a service, minus those marked down by health checks. Starts
-	 * probing the service if it was not yet.
+	 * probing the service if it was not yet. The filtered list is kept per service and computed again
+	 * only when the delegate's list (a new list object) or the health view changed, so a read costs the
+	 * delegate's read and a lookup, not a pass over the instances.
 	 */
 	@Override
 	public List<ServiceInstance> getInstances(String serviceName) {
@@ -268,12 +270,7 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 		if (tracker == null) {
 			return instances;
 		}
-		View view = tracker.view;
-		Set<String> down = view.down();
-		if (down.isEmpty() || view.panic()) {
-			return instances;
-		}
-		return instances.stream().filter((instance) -> !down.contains(key(instance))).toList();
+		return tracker.passing(instances);
 	}
 
 	/**
@@ -477,6 +474,21 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 
 		static final View INITIAL = new View(0, List.of(), Set.of(), false);
 
+		/** The instances of a list of the delegate's this view lets through. */
+		List<ServiceInstance> filter(List<ServiceInstance> instances) {
+			if (this.down.isEmpty() || this.panic) {
+				return instances;
+			}
+			return instances.stream().filter((instance) -> !this.down.contains(key(instance))).toList();
+		}
+
+	}
+
+	/** {@link #getInstances}'s last answer for a service: a list of the delegate's as one view filtered it. */
+	private record Filtered(List<ServiceInstance> source, View view, List<ServiceInstance> passing) {
+
+		static final Filtered NONE = new Filtered(List.of(), View.INITIAL, List.of());
+
 	}
 
 	/**
@@ -500,6 +512,9 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 		private List<ServiceInstance> discovered = List.of();
 
 		private volatile View view = View.INITIAL;
+
+		/** Replaced, never changed: readers racing on it at worst compute the same list twice. */
+		private volatile Filtered filtered = Filtered.NONE;
 
 		private @Nullable Subscription delegateSubscription;
 
@@ -532,6 +547,18 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 				watcher.cancelled = true;
 				this.watchers.remove(watcher);
 			};
+		}
+
+		/** The delegate's list as the current view filters it, computed once per list and view. */
+		List<ServiceInstance> passing(List<ServiceInstance> instances) {
+			View current = this.view;
+			Filtered last = this.filtered;
+			if (last.source() == instances && last.view() == current) {
+				return last.passing();
+			}
+			List<ServiceInstance> passing = current.filter(instances);
+			this.filtered = new Filtered(instances, current, passing);
+			return passing;
 		}
 
 		List<InstanceHealth> snapshot() {

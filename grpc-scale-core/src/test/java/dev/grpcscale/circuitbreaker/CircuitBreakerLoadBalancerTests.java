@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -75,9 +76,12 @@ class CircuitBreakerLoadBalancerTests {
 	}
 
 	private GrpcCircuitBreakers connect(Duration recoveryTimeout) {
-		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
+		return connect(GrpcCircuitBreakers.builder()
 			.defaults(CircuitBreakerSettings.builder().failureThreshold(3).recoveryTimeout(recoveryTimeout).build())
-			.build();
+			.build());
+	}
+
+	private GrpcCircuitBreakers connect(GrpcCircuitBreakers breakers) {
 		this.channel = breakers.configure(DiscoveryNameResolverProvider
 			.configure(NettyChannelBuilder.forTarget("discovery:///svc").usePlaintext(), this.registry)).build();
 		// every instance answers once, so that all three are in the rotation
@@ -138,6 +142,66 @@ class CircuitBreakerLoadBalancerTests {
 			call();
 		}
 		assertThat(sick.served.get() - sickServedAfterRecovery).as("i2 back in the rotation").isGreaterThanOrEqualTo(2);
+	}
+
+	@Test
+	void instanceFlappingBackWithinRetentionKeepsItsOpenBreakerAndOneBackLaterStartsAfresh() {
+		MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+		GrpcCircuitBreakers breakers = connect(GrpcCircuitBreakers.builder()
+			.defaults(CircuitBreakerSettings.builder().failureThreshold(3).recoveryTimeout(Duration.ofHours(1)).build())
+			.clock(clock)
+			.instanceRetention(Duration.ofMinutes(1))
+			.build());
+		Backend sick = this.backends.get(1);
+		ServiceInstance i2 = this.registry.getInstances("svc").get(1);
+		assertThat(i2.instanceId()).isEqualTo("i2");
+		sick.answer.set(Status.UNAVAILABLE.withDescription("i2 is sick"));
+		await().atMost(Duration.ofSeconds(10)).until(() -> {
+			try {
+				call();
+			}
+			catch (StatusRuntimeException ex) {
+				assertThat(ex.getStatus().getDescription()).isEqualTo("i2 is sick");
+			}
+			return breakers.instanceBreaker("svc", "i2").getState() == State.OPEN;
+		});
+		CircuitBreaker open = breakers.instanceBreaker("svc", "i2");
+
+		// a flap: i2 leaves discovery, the channel lets its breaker go, i2 is back 30 s later
+		this.registry.deregister("svc", "i2");
+		await().atMost(Duration.ofSeconds(10)).until(() -> holders(breakers, "svc/i2") == 0);
+		clock.advance(Duration.ofSeconds(30));
+		this.registry.register(i2);
+		await().atMost(Duration.ofSeconds(10)).until(() -> holders(breakers, "svc/i2") == 1);
+		assertThat(breakers.instanceBreaker("svc", "i2")).isSameAs(open);
+		assertThat(open.getState()).isEqualTo(State.OPEN);
+		int sickServed = sick.served.get();
+		for (int i = 0; i < 9; i++) {
+			call();
+		}
+		assertThat(sick.served.get()).as("i2 still out of the rotation").isEqualTo(sickServed);
+
+		// gone for longer than the retention: its breaker is removed, and it comes back with a fresh one
+		this.registry.deregister("svc", "i2");
+		await().atMost(Duration.ofSeconds(10)).until(() -> holders(breakers, "svc/i2") == 0);
+		clock.advance(Duration.ofMinutes(2));
+		assertThat(breakers.removeExpiredInstanceBreakers()).isOne();
+		assertThat(breakers.states()).doesNotContainKey("svc/i2");
+		assertThat(breakers.registry().find("svc/i2")).isEmpty();
+		sick.answer.set(Status.OK);
+		this.registry.register(i2);
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			call();
+			assertThat(sick.served.get()).isGreaterThan(sickServed);
+		});
+		assertThat(breakers.instanceBreaker("svc", "i2")).isNotSameAs(open);
+		assertThat(breakers.instanceBreaker("svc", "i2").getState()).isEqualTo(State.CLOSED);
+	}
+
+	/** How many channels hold an instance breaker, read without creating it. */
+	private static int holders(GrpcCircuitBreakers breakers, String name) {
+		GrpcCircuitBreakers.Entry entry = breakers.existing(name);
+		return (entry != null) ? entry.holders : -1;
 	}
 
 	@Test

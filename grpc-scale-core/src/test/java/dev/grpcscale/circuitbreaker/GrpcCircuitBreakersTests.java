@@ -474,4 +474,104 @@ class GrpcCircuitBreakersTests {
 		});
 	}
 
+	@Test
+	void departedInstanceBreakerKeepsItsStateWhenTheInstanceFlapsBackWithinRetention() {
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
+			.clock(this.clock)
+			.instanceRetention(Duration.ofMinutes(2))
+			.build();
+		GrpcCircuitBreakers.Entry held = breakers.hold("svc/i1");
+		held.breaker.transitionToOpenState();
+		breakers.release(held);
+		this.clock.advance(Duration.ofSeconds(119));
+		breakers.removeExpiredInstanceBreakers();
+
+		GrpcCircuitBreakers.Entry back = breakers.hold("svc/i1");
+		assertThat(back).isSameAs(held);
+		assertThat(back.breaker.getState()).isEqualTo(State.OPEN);
+		// held again: no retention runs while a channel balances over the instance
+		this.clock.advance(Duration.ofHours(1));
+		assertThat(breakers.removeExpiredInstanceBreakers()).isZero();
+		assertThat(breakers.states()).containsKey("svc/i1");
+	}
+
+	@Test
+	void departedInstanceBreakerIsRemovedFromRegistryAfterRetentionAndComesBackFresh() {
+		CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+		List<String> removed = new CopyOnWriteArrayList<>();
+		registry.getEventPublisher().onEntryRemoved((event) -> removed.add(event.getRemovedEntry().getName()));
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
+			.registry(registry)
+			.clock(this.clock)
+			.instanceRetention(Duration.ofMinutes(2))
+			.build();
+		CircuitBreaker service = breakers.serviceBreaker("svc");
+		GrpcCircuitBreakers.Entry first = breakers.hold("svc/i1");
+		GrpcCircuitBreakers.Entry second = breakers.hold("svc/i1");
+		first.breaker.transitionToOpenState();
+		breakers.release(first);
+		this.clock.advance(Duration.ofMinutes(5));
+		assertThat(breakers.removeExpiredInstanceBreakers()).as("still held by another channel").isZero();
+		breakers.release(second);
+		this.clock.advance(Duration.ofSeconds(121));
+
+		assertThat(breakers.removeExpiredInstanceBreakers()).isOne();
+		assertThat(breakers.states()).containsOnlyKeys("svc");
+		assertThat(registry.find("svc/i1")).isEmpty();
+		assertThat(removed).containsExactly("svc/i1");
+		assertThat(registry.find("svc")).containsSame(service);
+		GrpcCircuitBreakers.Entry fresh = breakers.hold("svc/i1");
+		assertThat(fresh).isNotSameAs(first);
+		assertThat(fresh.breaker.getState()).isEqualTo(State.CLOSED);
+		assertThat(registry.find("svc/i1")).containsSame(fresh.breaker);
+	}
+
+	@Test
+	void expiredInstanceBreakersAreSweptWhenTheNextOneIsLetGo() {
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
+			.clock(this.clock)
+			.instanceRetention(Duration.ofSeconds(30))
+			.build();
+		for (int i = 0; i < 100; i++) {
+			breakers.release(breakers.hold("svc/i" + i));
+			this.clock.advance(Duration.ofSeconds(10));
+		}
+		// the last three (and the one released exactly 30 s ago, swept at the next release) are retained
+		assertThat(breakers.states()).hasSizeLessThanOrEqualTo(4).containsKey("svc/i99");
+	}
+
+	@Test
+	void instanceBreakerAskedForDirectlyIsRetainedFromItsLastUse() {
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder()
+			.clock(this.clock)
+			.instanceRetention(Duration.ofMinutes(1))
+			.build();
+		CircuitBreaker breaker = breakers.instanceBreaker("svc", "i1");
+		this.clock.advance(Duration.ofSeconds(50));
+		assertThat(breakers.instanceBreaker("svc", "i1")).isSameAs(breaker);
+		this.clock.advance(Duration.ofSeconds(50));
+		assertThat(breakers.removeExpiredInstanceBreakers()).isZero();
+		this.clock.advance(Duration.ofSeconds(11));
+		assertThat(breakers.removeExpiredInstanceBreakers()).isOne();
+		assertThat(breakers.instanceBreaker("svc", "i1")).isNotSameAs(breaker);
+	}
+
+	@Test
+	void operationAndServiceBreakersAreNeverRemoved() throws Exception {
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder().clock(this.clock).instanceRetention(Duration.ZERO).build();
+		breakers.serviceBreaker("svc");
+		succeed(breakers, OP);
+		this.clock.advance(Duration.ofDays(30));
+		breakers.release(breakers.hold("svc/i1"));
+		assertThat(breakers.removeExpiredInstanceBreakers()).isZero();
+		assertThat(breakers.states()).containsOnlyKeys("svc", OP);
+	}
+
+	@Test
+	void negativeInstanceRetentionIsRejected() {
+		assertThatThrownBy(() -> GrpcCircuitBreakers.builder().instanceRetention(Duration.ofSeconds(-1)))
+			.isInstanceOf(IllegalArgumentException.class)
+			.hasMessage("instanceRetention: PT-1S (expected: >= 0)");
+	}
+
 }

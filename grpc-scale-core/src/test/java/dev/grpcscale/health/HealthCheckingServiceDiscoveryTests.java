@@ -138,6 +138,34 @@ class HealthCheckingServiceDiscoveryTests {
 	}
 
 	@Test
+	void readsWhileAnInstanceIsDownShareOneFilteredListUntilDiscoveryOrHealthChanges() throws IOException {
+		ControllableHealthService a = start("a");
+		start("b");
+		HealthCheckingServiceDiscovery discovery = discovery(
+				HealthCheckOptions.builder().interval(Duration.ofMillis(30)).retries(1).build());
+		discovery.watch("svc", (instances) -> {
+		});
+		a.mode = Mode.NOT_SERVING;
+		await().atMost(AWAIT).until(() -> ids(discovery.getInstances("svc")).equals(List.of("b")));
+
+		List<ServiceInstance> filtered = discovery.getInstances("svc");
+		for (int i = 0; i < 100; i++) {
+			assertThat(discovery.getInstances("svc")).as("no filtering pass per read").isSameAs(filtered);
+		}
+
+		// a discovery change: computed again, once
+		start("c");
+		await().atMost(AWAIT).until(() -> ids(discovery.getInstances("svc")).equals(List.of("b", "c")));
+		List<ServiceInstance> afterJoin = discovery.getInstances("svc");
+		assertThat(discovery.getInstances("svc")).isSameAs(afterJoin);
+
+		// a health transition: computed again
+		a.mode = Mode.SERVING;
+		await().atMost(AWAIT).until(() -> ids(discovery.getInstances("svc")).equals(List.of("a", "b", "c")));
+		assertThat(discovery.getInstances("svc")).isSameAs(this.registry.getInstances("svc"));
+	}
+
+	@Test
 	void panicThresholdKeepsEveryInstanceWhileTooFewPassAndPanicModeOffKeepsNone() throws IOException {
 		ControllableHealthService a = start("a");
 		start("b");

@@ -40,7 +40,8 @@ import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
  * channels named in {@code grpc.scale.circuit-breaker.channels}) guarded by a service breaker and, through the
  * {@code grpc_scale_round_robin} policy, a breaker per instance; state changes published as
  * {@link CircuitBreakerStateChangedEvent}s; resilience4j's Micrometer metrics when a
- * {@link MeterRegistry} exists.
+ * {@link MeterRegistry} exists. The breaker of an instance that left discovery is removed from the registry,
+ * and so are its meters, {@code grpc.scale.circuit-breaker.instance-retention} after the last channel let it go.
  */
 @AutoConfiguration(before = GrpcScaleAutoConfiguration.class,
 		beforeName = "org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration",
@@ -67,7 +68,10 @@ public final class GrpcScaleCircuitBreakerAutoConfiguration {
 	GrpcCircuitBreakers grpcCircuitBreakers(GrpcScaleCircuitBreakerProperties breaker, CircuitBreakerRegistry registry,
 			ObjectProvider<GrpcCircuitBreakersCustomizer> customizers, ApplicationEventPublisher publisher) {
 		CircuitBreakerSettings defaults = CircuitBreakerSettingsMapper.defaults(breaker);
-		GrpcCircuitBreakers.Builder builder = GrpcCircuitBreakers.builder().registry(registry).defaults(defaults);
+		GrpcCircuitBreakers.Builder builder = GrpcCircuitBreakers.builder()
+			.registry(registry)
+			.defaults(defaults)
+			.instanceRetention(breaker.getInstanceRetention());
 		breaker.getInstances().forEach((name, instance) -> {
 			CircuitBreakerConfig config = CircuitBreakerSettingsMapper.override(defaults, name, instance).toConfig();
 			builder.override(name, config);

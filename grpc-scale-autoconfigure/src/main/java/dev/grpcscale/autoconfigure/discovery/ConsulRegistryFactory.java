@@ -36,6 +36,7 @@ final class ConsulRegistryFactory {
 		map.from(consul::getDeregisterCriticalAfter).to(builder::deregisterCriticalAfter);
 		map.from(consul::getTags).to(builder::tags);
 		map.from(consul::getBlockingQueryWait).to(builder::blockingQueryWait);
+		map.from(consul::getWatchIdleTimeout).to(builder::watchIdleTimeout);
 		return builder.build();
 	}
 

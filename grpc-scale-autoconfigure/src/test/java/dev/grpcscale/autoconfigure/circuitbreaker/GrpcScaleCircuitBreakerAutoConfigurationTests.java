@@ -200,6 +200,29 @@ class GrpcScaleCircuitBreakerAutoConfigurationTests {
 	}
 
 	@Test
+	void departedInstanceBreakerAndItsMetersAreRemovedAfterTheInstanceRetention() {
+		this.runner.withUserConfiguration(Meters.class).run((context) -> {
+			assertThat(context.getBean(GrpcCircuitBreakers.class).instanceRetention()).isEqualTo(Duration.ofMinutes(5));
+		});
+		this.runner.withUserConfiguration(Meters.class)
+			.withPropertyValues("grpc.scale.circuit-breaker.instance-retention=0s")
+			.run((context) -> {
+				GrpcCircuitBreakers breakers = context.getBean(GrpcCircuitBreakers.class);
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				context.getBean(io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics.class)
+					.bindTo(registry);
+				breakers.instanceBreaker("svc", "i-1");
+				assertThat(registry.find("resilience4j.circuitbreaker.state").tag("name", "svc/i-1").meters())
+					.isNotEmpty();
+
+				assertThat(breakers.removeExpiredInstanceBreakers()).isOne();
+				assertThat(breakers.registry().find("svc/i-1")).isEmpty();
+				assertThat(registry.getMeters())
+					.noneMatch((meter) -> "svc/i-1".equals(meter.getId().getTag("name")));
+			});
+	}
+
+	@Test
 	void badValuesStopStartUpNamingTheProperty() {
 		this.runner.withPropertyValues("grpc.scale.circuit-breaker.failure-rate-threshold=150").run((context) -> {
 			assertThat(context).hasFailed();
@@ -215,6 +238,9 @@ class GrpcScaleCircuitBreakerAutoConfigurationTests {
 		this.runner.withPropertyValues("grpc.scale.circuit-breaker.excluded-methods=Ping")
 			.run((context) -> assertThat(context.getStartupFailure())
 				.hasStackTraceContaining("grpc.scale.circuit-breaker.excluded-methods[0]: 'Ping'"));
+		this.runner.withPropertyValues("grpc.scale.circuit-breaker.instance-retention=-1s")
+			.run((context) -> assertThat(context.getStartupFailure())
+				.hasStackTraceContaining("grpc.scale.circuit-breaker.instance-retention: 'PT-1S' (expected: >= 0)"));
 	}
 
 	@Test

@@ -147,6 +147,24 @@ class ConsulDiscoveryAutoConfigurationTests {
 			assertThat(context.getStartupFailure()).hasStackTraceContaining(
 					"grpc.scale.service-discovery.consul.blocking-query-wait: 'PT11M' (expected: > 0 and <= PT10M)");
 		});
+		this.runner.withPropertyValues("grpc.scale.service-discovery.consul.watch-idle-timeout=0s").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).hasStackTraceContaining(
+					"grpc.scale.service-discovery.consul.watch-idle-timeout: 'PT0S' (expected: a duration > 0");
+		});
+	}
+
+	@Test
+	void unwatchedServiceStopsBeingQueriedAfterTheWatchIdleTimeout() {
+		this.runner.withPropertyValues("grpc.scale.service-discovery.consul.watch-idle-timeout=300ms",
+				"grpc.scale.service-discovery.consul.blocking-query-wait=1s")
+			.run((context) -> {
+				ConsulServiceRegistry registry = context.getBean(ConsulServiceRegistry.class);
+				registry.getInstances("inventory");
+				assertThat(registry.status().details()).containsEntry("watchedServices", 1);
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> registry.status().details().get("watchedServices").equals(0));
+			});
 	}
 
 	@Test

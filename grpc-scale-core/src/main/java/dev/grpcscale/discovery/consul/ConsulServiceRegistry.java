@@ -64,7 +64,11 @@ import dev.grpcscale.discovery.ServiceRegistry;
  * {@code GET /v1/health/service/<name>?passing=true}, each answer starting the next query (no thread per
  * watch); a failed query is restarted with jittered exponential backoff ({@link Builder#retryBackoff});
  * reads are then served from its cache. While the agent is unreachable the last known instances keep
- * being served and {@link #status()} reports {@code reachable=false}.
+ * being served and {@link #status()} reports {@code reachable=false}. A service's loop stops once it has no
+ * watcher and was not read for {@link Builder#watchIdleTimeout} (default 5m; checked every half of it, at
+ * most every 30s), so services an application asked about once do not keep a query (and an HTTP
+ * connection) open for ever; the next read or watch starts it again, the read waiting for a fresh answer
+ * as a first read does.
  *
  * <pre>{@code
  * try (ConsulServiceRegistry consul = ConsulServiceRegistry.builder()
@@ -76,9 +80,9 @@ import dev.grpcscale.discovery.ServiceRegistry;
  * }</pre>
  *
  * <p><b>Limits.</b> Only passing instances are read, so {@link #getAllInstances} returns the same list as
- * {@link #getInstances}. {@link #getServiceNames()} names the services this registry has read or
- * watched, not the whole catalog. Each service read or watched keeps one HTTP connection
- * until {@link #close()}. Instance ids are Consul service IDs, which must be unique per agent. Consul
+ * {@link #getInstances}. {@link #getServiceNames()} names the services this registry reads or watches
+ * (whose loop runs), not the whole catalog. Each such service keeps one HTTP connection while its loop
+ * runs. Instance ids are Consul service IDs, which must be unique per agent. Consul
  * does not record a registration time: discovered instances carry the time this registry first saw
  * them. Metadata must satisfy Consul's {@code Meta} rules (checked by {@link #register}). The JDK's
  * {@code HttpClient} keeps a selector thread of its own name until it is garbage collected (Java 17 has
@@ -142,6 +146,10 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 
 	private final ScheduledFuture<?> maintenance;
 
+	private final long watchIdleNanos;
+
+	private final ScheduledFuture<?> watchReclaim;
+
 	/** Instances this registry registered, by instance id (the Consul service ID). */
 	private final Map<String, ServiceInstance> owned = new ConcurrentHashMap<>();
 
@@ -176,6 +184,10 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 				: Executors.newSingleThreadScheduledExecutor(threadFactory("grpc-scale-consul-registrar-"));
 		long period = maintenancePeriod().toNanos();
 		this.maintenance = this.scheduler.scheduleWithFixedDelay(this::maintain, 0, period, TimeUnit.NANOSECONDS);
+		this.watchIdleNanos = builder.watchIdleTimeout.toNanos();
+		long reclaimPeriod = Math.min(this.watchIdleNanos / 2, TimeUnit.SECONDS.toNanos(30));
+		this.watchReclaim = this.scheduler.scheduleWithFixedDelay(this::reclaimIdleWatches, reclaimPeriod,
+				Math.max(reclaimPeriod, 1), TimeUnit.NANOSECONDS);
 	}
 
 	/** Starts a builder; every setting has a default, see {@link Builder}. */
@@ -258,6 +270,11 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 			return List.of();
 		}
 		ConsulServiceWatch watch = watchOf(serviceName);
+		while (!watch.markRead()) {
+			// retired as it was looked up: start a new one
+			this.watches.remove(serviceName, watch);
+			watch = watchOf(serviceName);
+		}
 		watch.awaitFirstAttempt(this.requestTimeout);
 		return watch.instances();
 	}
@@ -291,7 +308,15 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	public Subscription watch(String serviceName, Consumer<List<ServiceInstance>> listener) {
 		ServiceInstance.checkName("serviceName", serviceName);
 		Objects.requireNonNull(listener, "listener");
-		return watchOf(serviceName).addWatcher(listener);
+		while (true) {
+			ConsulServiceWatch watch = watchOf(serviceName);
+			Subscription subscription = watch.addWatcher(listener);
+			if (subscription != null) {
+				return subscription;
+			}
+			// retired as it was looked up: start a new one
+			this.watches.remove(serviceName, watch);
+		}
 	}
 
 	/**
@@ -327,6 +352,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 			return;
 		}
 		this.maintenance.cancel(false);
+		this.watchReclaim.cancel(false);
 		synchronized (this.registrationLock) {
 			for (ServiceInstance instance : List.copyOf(this.owned.values())) {
 				try {
@@ -369,6 +395,23 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 			ensureOpen();
 		}
 		return watch;
+	}
+
+	/** Stops the watches without a watcher that nobody read for the idle timeout; on the scheduler. */
+	private void reclaimIdleWatches() {
+		try {
+			long now = System.nanoTime();
+			this.watches.forEach((name, watch) -> {
+				if (watch.retireIfIdle(now, this.watchIdleNanos)) {
+					this.watches.remove(name, watch);
+					logger.debug("Stopped the watch of service '{}': no watcher and no read for {}", name,
+							Duration.ofNanos(this.watchIdleNanos));
+				}
+			});
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Reclaiming idle Consul watches failed", ex);
+		}
 	}
 
 	private void stopWatches() {
@@ -653,7 +696,19 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 
 		private @Nullable ScheduledExecutorService scheduler;
 
+		private Duration watchIdleTimeout = Duration.ofMinutes(5);
+
 		private Builder() {
+		}
+
+		/**
+		 * How long the blocking-query loop of a service with no watcher keeps running after its last read
+		 * (or after its last watcher left) before it is stopped; the next read or watch starts it again,
+		 * a read then waiting for the first answer as the first read of a service does. Default 5m.
+		 */
+		public Builder watchIdleTimeout(Duration watchIdleTimeout) {
+			this.watchIdleTimeout = positive("watchIdleTimeout", watchIdleTimeout);
+			return this;
 		}
 
 		/**

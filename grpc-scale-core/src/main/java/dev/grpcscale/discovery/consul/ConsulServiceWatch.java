@@ -43,6 +43,9 @@ import dev.grpcscale.discovery.internal.VersionedListener;
  * blocks. Queries pass a token bucket ({@link QueryRateLimiter}); a failed query is restarted with jittered
  * exponential backoff ({@link ConsulClient#retryUntilSuccess}), reset by the next success. The cache is only
  * replaced by a successful read, so an outage keeps the last known instances.
+ *
+ * <p>The registry retires a watch that has no watcher and was not read for its idle timeout
+ * ({@link #retireIfIdle}); a retired watch takes no watcher and no read, and the registry starts a new one.
  */
 final class ConsulServiceWatch {
 
@@ -75,6 +78,14 @@ final class ConsulServiceWatch {
 	private volatile boolean stopped;
 
 	private volatile @Nullable Future<?> pending;
+
+	/** Guards {@link #retired} against a watcher or a read arriving as the watch is retired. */
+	private final Object useLock = new Object();
+
+	private boolean retired;
+
+	/** When the watch was last read, or its last watcher left ({@link System#nanoTime()}). */
+	private volatile long lastUsedNanos = System.nanoTime();
 
 	// the fields below belong to the chain of queries: one step at a time, each after the previous one
 
@@ -136,9 +147,48 @@ final class ConsulServiceWatch {
 		return this.snapshot.instances();
 	}
 
-	Subscription addWatcher(Consumer<List<ServiceInstance>> listener) {
+	/**
+	 * Counts a read: the idle time starts again.
+	 * @return {@code false} if the watch is retired (read a new one)
+	 */
+	boolean markRead() {
+		synchronized (this.useLock) {
+			if (this.retired) {
+				return false;
+			}
+			this.lastUsedNanos = System.nanoTime();
+			return true;
+		}
+	}
+
+	/**
+	 * Stops the watch if it has no watcher and was neither read nor left by its last watcher for the idle
+	 * timeout.
+	 * @return whether it was stopped
+	 */
+	boolean retireIfIdle(long nowNanos, long idleNanos) {
+		synchronized (this.useLock) {
+			if (this.retired || !this.watchers.isEmpty() || nowNanos - this.lastUsedNanos < idleNanos) {
+				return false;
+			}
+			this.retired = true;
+		}
+		stop();
+		return true;
+	}
+
+	/**
+	 * Adds a watcher.
+	 * @return its subscription, or {@code null} if the watch is retired (watch a new one)
+	 */
+	@Nullable Subscription addWatcher(Consumer<List<ServiceInstance>> listener) {
 		VersionedListener watcher = new VersionedListener(logger, this.serviceName, listener, false);
-		this.watchers.add(watcher);
+		synchronized (this.useLock) {
+			if (this.retired) {
+				return null;
+			}
+			this.watchers.add(watcher);
+		}
 		Snapshot current = this.snapshot;
 		if (current.version() > 0) {
 			// may race with the chain's delivery: the version check keeps the newer list
@@ -146,7 +196,11 @@ final class ConsulServiceWatch {
 		}
 		return () -> {
 			watcher.cancel();
-			this.watchers.remove(watcher);
+			synchronized (this.useLock) {
+				if (this.watchers.remove(watcher)) {
+					this.lastUsedNanos = System.nanoTime();
+				}
+			}
 		};
 	}
 

@@ -461,6 +461,57 @@ class ConsulServiceRegistryTests {
 		}
 	}
 
+	@Test
+	void watchesOfServicesNobodyWatchesOrReadsStopAfterTheIdleTimeoutAndRestartOnTheNextRead() {
+		for (int i = 0; i < 10; i++) {
+			this.agent.setHealth("svc-" + i, 3, health(entryOf("svc-" + i, "i-" + i)));
+		}
+		try (ConsulServiceRegistry consul = consul().watchIdleTimeout(Duration.ofMillis(600)).build()) {
+			for (int i = 0; i < 10; i++) {
+				assertThat(consul.getInstances("svc-" + i)).extracting(ServiceInstance::instanceId)
+					.containsExactly("i-" + i);
+			}
+			Subscription watched = consul.watch("svc-0", (instances) -> {
+			});
+			assertThat(consul.status().details()).containsEntry("watchedServices", 10);
+
+			await().atMost(Duration.ofSeconds(10)).until(() -> watchedServices(consul) == 1);
+			assertThat(consul.getServiceNames()).containsExactly("svc-0");
+			// the idle services' loops stopped; the watched one goes on (a query per second's blocking wait)
+			int idleQueries = this.agent.requests("GET", "/v1/health/service/svc-5").size();
+			int watchedQueries = this.agent.requests("GET", "/v1/health/service/svc-0").size();
+			await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(5))
+				.until(() -> this.agent.requests("GET", "/v1/health/service/svc-5").size() == idleQueries);
+			assertThat(this.agent.requests("GET", "/v1/health/service/svc-0")).hasSizeGreaterThan(watchedQueries);
+
+			// the next read starts the watch again and waits for its answer, as a first read does
+			this.agent.setHealth("svc-5", 4, health(entryOf("svc-5", "i-5b")));
+			assertThat(consul.getInstances("svc-5")).extracting(ServiceInstance::instanceId).containsExactly("i-5b");
+			assertThat(this.agent.requests("GET", "/v1/health/service/svc-5")).hasSize(idleQueries + 1);
+			assertThat(consul.status().details()).containsEntry("watchedServices", 2);
+
+			// a watched service is reclaimed the idle timeout after its last watcher left
+			watched.cancel();
+			await().atMost(Duration.ofSeconds(10)).until(() -> watchedServices(consul) == 0);
+		}
+	}
+
+	@Test
+	void watchIdleTimeoutMustBePositive() {
+		assertThatIllegalArgumentException().isThrownBy(() -> ConsulServiceRegistry.builder().watchIdleTimeout(Duration.ZERO))
+			.withMessage("watchIdleTimeout: PT0S (expected: > 0)");
+	}
+
+	private static int watchedServices(ConsulServiceRegistry consul) {
+		return (Integer) consul.status().details().get("watchedServices");
+	}
+
+	private ObjectNode entryOf(String service, String id) {
+		ObjectNode entry = entry(id, "10.0.0.5", 9090, "10.9.9.9", Map.of());
+		((ObjectNode) entry.get("Service")).put("Service", service);
+		return entry;
+	}
+
 	// ---- outages ----
 
 	@Test
