@@ -194,6 +194,31 @@ public class EnhancedServiceManager {
 	 * @param operation what to run
 	 * @param operationName the breaker's name
 	 * @param <T> the result type
+	 * @param <E> the checked exception the operation may throw, inferred from a lambda's body:
+	 * {@link RuntimeException} (nothing to catch) when it throws none
+	 * @return what the operation returned
+	 * @throws CircuitBreakerOpenException if the breaker did not permit the call
+	 * @throws E what the operation threw, unchanged
+	 */
+	public <T, E extends Exception> T executeWithEnhancements(ThrowingSupplier<T, E> operation, String operationName)
+			throws E {
+		Objects.requireNonNull(operation, "operation");
+		try {
+			return executeWithEnhancements((Callable<T>) operation, operationName);
+		}
+		catch (Exception ex) {
+			// the breaker and the observation rethrow what the operation threw unchanged: an E or unchecked
+			throw EnhancedServiceManager.<E>rethrow(ex);
+		}
+	}
+
+	/**
+	 * Runs an operation as {@link #executeWithEnhancements(ThrowingSupplier, String)} does; kept for callers
+	 * that hold a {@link Callable} (a lambda picks the {@link ThrowingSupplier} form, which needs no
+	 * {@code catch (Exception)} when the operation throws no checked exception).
+	 * @param operation what to run
+	 * @param operationName the breaker's name
+	 * @param <T> the result type
 	 * @return what the operation returned
 	 * @throws CircuitBreakerOpenException if the breaker did not permit the call
 	 * @throws Exception what the operation threw, unchanged
@@ -229,6 +254,11 @@ public class EnhancedServiceManager {
 			return this.observations.observeAsync(operationName, () -> guardAsync(operation, operationName));
 		}
 		return guardAsync(operation, operationName);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <E extends Exception> E rethrow(Exception ex) throws E {
+		throw (E) ex;
 	}
 
 	private <T> CompletionStage<T> guardAsync(Supplier<? extends CompletionStage<T>> operation, String operationName) {

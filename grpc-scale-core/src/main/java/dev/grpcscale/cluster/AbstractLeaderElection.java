@@ -147,7 +147,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 			this.ownListenerExecutor = executor;
 		}
 		this.context = new SynchronizationContext((thread, ex) -> logger.error(
-				"Unexpected failure in leader election '{}' of node {}", settings.electionName(), settings.nodeId(),
+				"Unexpected failure in leader election '{}' of node {}", settings.qualifiedName(), settings.nodeId(),
 				ex));
 	}
 
@@ -246,7 +246,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 		}
 		catch (ExecutionException | TimeoutException ex) {
 			logger.warn("Node {} left election '{}' without the backend's acknowledgement; its lease expires on its own",
-					this.settings.nodeId(), this.settings.electionName(), ex);
+					this.settings.nodeId(), this.settings.qualifiedName(), ex);
 		}
 		if (this.delivering.get() == null) {
 			// Listeners have been told (REVOKED queued before the backend call): wait for them, within the bound.
@@ -355,7 +355,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 	@Override
 	public String toString() {
 		return getClass().getSimpleName() + "[node=" + this.settings.nodeId() + ", election="
-				+ this.settings.namespace() + "/" + this.settings.electionName() + "]";
+				+ this.settings.qualifiedName() + "]";
 	}
 
 	// ---- state machine, in the context ----
@@ -370,8 +370,8 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 				this.scheduler);
 		this.viewTask = this.context.scheduleWithFixedDelay(this::refresh, Duration.ZERO, heartbeat.dividedBy(2),
 				this.scheduler);
-		logger.info("Node {} joins election '{}/{}' on {}", this.settings.nodeId(), this.settings.namespace(),
-				this.settings.electionName(), provider());
+		logger.info("Node {} joins election '{}' on {}", this.settings.nodeId(), this.settings.qualifiedName(),
+				provider());
 		startSession();
 	}
 
@@ -387,8 +387,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 		this.viewTask = null;
 		this.retryTask = null;
 		SessionState session = this.current;
-		logger.info("Node {} leaves election '{}/{}'", this.settings.nodeId(), this.settings.namespace(),
-				this.settings.electionName());
+		logger.info("Node {} leaves election '{}'", this.settings.nodeId(), this.settings.qualifiedName());
 		return (session != null) ? endSession(session, "left the election") : CompletableFuture.completedFuture(null);
 	}
 
@@ -405,7 +404,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 			}
 			if (ex != null || handle == null) {
 				logger.warn("Node {} could not open a session for election '{}'; retrying in {}",
-						this.settings.nodeId(), this.settings.electionName(), this.retryDelay, ex);
+						this.settings.nodeId(), this.settings.qualifiedName(), this.retryDelay, ex);
 				this.current = null;
 				this.retryTask = this.context.schedule(() -> {
 					if (this.joined && this.current == null) {
@@ -433,7 +432,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 			}
 			if (ex != null || token == null) {
 				logger.warn("Node {}: campaign in election '{}' failed; retrying in {}", this.settings.nodeId(),
-						this.settings.electionName(), this.retryDelay, ex);
+						this.settings.qualifiedName(), this.retryDelay, ex);
 				this.context.schedule(() -> {
 					if (this.current == session) {
 						campaign(session);
@@ -458,7 +457,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 		this.leadership = granted;
 		scheduleExpiryCheck(session);
 		logger.info("Node {} is leader of election '{}' with fencing token {}", this.settings.nodeId(),
-				this.settings.electionName(), token);
+				this.settings.qualifiedName(), token);
 		fire(new LeadershipEvent(LeadershipEvent.Type.GRANTED, this.settings.nodeId(), token, now, validUntil));
 	}
 
@@ -570,7 +569,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 		if (held != null) {
 			this.leadership = null;
 			logger.info("Node {} is no longer leader of election '{}' (fencing token {}): {}", this.settings.nodeId(),
-					this.settings.electionName(), held.fencingToken(), reason);
+					this.settings.qualifiedName(), held.fencingToken(), reason);
 			fire(new LeadershipEvent(LeadershipEvent.Type.REVOKED, this.settings.nodeId(), held.fencingToken(),
 					nanoTime(), held.validUntilNanos()));
 		}
@@ -612,7 +611,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 		for (ListenerQueue queue : this.listeners) {
 			if (!queue.awaitIdle(deadlineNanos)) {
 				logger.warn("Node {} left election '{}'; leadership listener {} has not returned within {}",
-						this.settings.nodeId(), this.settings.electionName(), queue.listener,
+						this.settings.nodeId(), this.settings.qualifiedName(), queue.listener,
 						this.settings.electionTimeout());
 				return;
 			}

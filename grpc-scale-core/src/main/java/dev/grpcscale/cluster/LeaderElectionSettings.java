@@ -157,6 +157,15 @@ public final class LeaderElectionSettings {
 		return this.electionName;
 	}
 
+	/**
+	 * The election's name as every log line of grpc-scale gives it: {@code <namespace>/<electionName>}, for
+	 * example {@code grpc-scale/quote-service} ({@link #electionName()} alone when the namespace is empty).
+	 * @return the qualified name
+	 */
+	public String qualifiedName() {
+		return this.namespace.isEmpty() ? this.electionName : this.namespace + "/" + this.electionName;
+	}
+
 	/** The monotonic ticker in nanoseconds that leases are counted on; default {@link System#nanoTime()}. */
 	public LongSupplier ticker() {
 		return this.ticker;

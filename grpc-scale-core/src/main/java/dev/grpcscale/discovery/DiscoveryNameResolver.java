@@ -69,7 +69,9 @@ final class DiscoveryNameResolver extends NameResolver {
 	public void start(Listener2 listener) {
 		this.listener = listener;
 		if (this.serviceName == null) {
-			listener.onError(Status.INVALID_ARGUMENT.withDescription("Target '" + this.target
+			// UNAVAILABLE, gRPC's code for a resolution failure: grpc-java would turn INVALID_ARGUMENT from a
+			// resolver into INTERNAL "Inappropriate status code from control plane" (gRFC A54)
+			listener.onError(Status.UNAVAILABLE.withDescription("Target '" + this.target
 					+ "' names no service (expected: discovery:///<service>, one name of letters, digits, '.', '_' or '-')"));
 			return;
 		}

@@ -43,7 +43,7 @@ import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
  * Boot auto-configuration does both for every {@code discovery:///} channel it guards. Each address group
  * carries the {@link #INSTANCE} attribute.
  * A target without a {@code ServiceDiscovery} argument, or whose path is not one valid service name,
- * resolves to an {@code UNAVAILABLE} / {@code INVALID_ARGUMENT} error rather than throwing.
+ * resolves to an {@code UNAVAILABLE} error naming the reason rather than throwing.
  */
 public final class DiscoveryNameResolverProvider extends NameResolverProvider {
 

@@ -134,10 +134,17 @@ class DiscoveryNameResolverProviderTests {
 	}
 
 	@Test
-	void targetWithSeveralPathSegmentsFailsWithInvalidArgument() {
+	void targetWithSeveralPathSegmentsFailsCallsWithUnavailableNamingTheExpectedForm() {
+		// grpc-java turns a resolver's INVALID_ARGUMENT into INTERNAL ("Inappropriate status code from control
+		// plane"); the caller is to see the resolver's own code and reason
 		SimpleServiceGrpc.SimpleServiceBlockingStub stub = stub("discovery:///a/b");
 		assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> call(stub, 1))
-			.satisfies((ex) -> assertThat(ex.getStatus().getDescription()).contains("names no service"));
+			.satisfies((ex) -> {
+				assertThat(ex.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+				assertThat(ex.getStatus().getDescription())
+					.isEqualTo("Target 'discovery:///a/b' names no service (expected: discovery:///<service>,"
+							+ " one name of letters, digits, '.', '_' or '-')");
+			});
 	}
 
 	private ServiceInstance start(String service, String name) throws IOException {

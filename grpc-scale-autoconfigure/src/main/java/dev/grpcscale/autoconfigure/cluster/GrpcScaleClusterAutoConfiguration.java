@@ -176,7 +176,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 	@ConditionalOnBean(LeaderElection.class)
 	LeadershipEventPublisher leadershipEventPublisher(LeaderElection election, ApplicationEventPublisher publisher,
 			GrpcScaleClusterProperties properties, Environment environment) {
-		logger.info("Leader election '" + election.settings().electionName() + "' runs on "
+		logger.info("Leader election '" + election.settings().qualifiedName() + "' runs on "
 				+ election.getClass().getSimpleName() + ((properties.getProvider() != null)
 						? " (grpc.scale.cluster.provider)"
 						: " (grpc.scale.cluster.provider unset: " + describeDefault(environment) + ")"));

@@ -18,6 +18,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 import dev.grpcscale.discovery.DiscoveryStatus;
@@ -121,11 +125,34 @@ class GrpcScaleActuatorTests {
 					"grpc.scale.service-discovery.memory.namespace=" + namespace)
 			.run()) {
 			String port = context.getEnvironment().getProperty("local.server.port");
+			EnhancedServiceManager manager = context.getBean(EnhancedServiceManager.class);
+			assertThat(manager.executeWithEnhancements(() -> "priced", "load-prices")).isEqualTo("priced");
+			assertThat(manager.discoverServices("orders")).hasSize(1);
 			HttpClient http = HttpClient.newHttpClient();
 			HttpResponse<String> status = http.send(
 					HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/grpcscale")).build(),
 					HttpResponse.BodyHandlers.ofString());
 			assertThat(status.statusCode()).isEqualTo(200);
+			// the six sections and their fields, as docs/operations.md lists them
+			JsonNode json = JsonMapper.builder().build().readTree(status.body());
+			assertThat(json.propertyNames()).containsExactly("services", "discovery", "cluster", "circuitBreaker",
+					"health", "shuttingDown");
+			assertThat(json.get("services").get(0).propertyNames()).containsExactlyInAnyOrder("serviceName",
+					"instanceId", "host", "port", "metadata", "status", "registrationTime", "up");
+			assertThat(json.get("discovery").propertyNames()).containsExactly("backend", "instances");
+			assertThat(json.get("discovery").get("backend").propertyNames()).containsExactly("provider", "reachable",
+					"details");
+			assertThat(json.get("cluster").propertyNames()).containsExactlyInAnyOrder("provider", "nodeId", "nodes",
+					"leader", "isLeader", "ownFencingToken", "highestFencingTokenSeen");
+			assertThat(json.get("cluster").get("nodes").get(0).propertyNames()).containsExactlyInAnyOrder("nodeId",
+					"address", "lastHeartbeat", "status");
+			assertThat(json.get("cluster").get("leader").propertyNames()).containsExactlyInAnyOrder("nodeId",
+					"address", "fencingToken");
+			assertThat(json.get("circuitBreaker").propertyNames()).containsExactly("breakers", "openCircuits");
+			assertThat(json.get("circuitBreaker").get("breakers").get("load-prices").asString()).isEqualTo("CLOSED");
+			assertThat(json.get("health").propertyNames()).containsExactly("options", "instances", "panicServices");
+			assertThat(json.get("health").get("options").propertyNames()).containsExactlyInAnyOrder("interval",
+					"timeout", "retries", "endpoint", "panicMode", "panicThreshold");
 			assertThat(status.headers().firstValue("Content-Type")).hasValueSatisfying(
 					(type) -> assertThat(type).contains("json"));
 			assertThat(status.body()).contains("\"serviceName\":\"orders\"")

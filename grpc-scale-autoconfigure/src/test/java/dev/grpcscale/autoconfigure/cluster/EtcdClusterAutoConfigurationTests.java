@@ -93,7 +93,7 @@ class EtcdClusterAutoConfigurationTests {
 				assertThat(a.isLeader() || b.isLeader()).isTrue();
 				assertThat(a.clusterInfo().leader().nodeId()).isEqualTo(b.clusterInfo().leader().nodeId());
 			}));
-		assertThat(output.getAll()).contains("Leader election 'orders' runs on EtcdLeaderElection "
+		assertThat(output.getAll()).contains("Leader election '" + namespace + "/orders' runs on EtcdLeaderElection "
 				+ "(grpc.scale.cluster.provider unset: the discovery backend, etcd)");
 	}
 

@@ -10,11 +10,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.grpc.server.GrpcServerFactory;
@@ -39,6 +42,7 @@ import dev.grpcscale.discovery.ServiceInstance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+@ExtendWith(OutputCaptureExtension.class)
 class GrpcScaleClusterAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -182,6 +186,21 @@ class GrpcScaleClusterAutoConfigurationTests {
 			assertThat(context.getStartupFailure()).hasStackTraceContaining(
 					"grpc.scale.cluster.election-name: 'order service' (expected: letters, digits");
 		});
+	}
+
+	@Test
+	void everyLogLineNamesTheElectionTheSameWay(CapturedOutput output) {
+		String name = "e-" + UUID.randomUUID();
+		this.runner.withPropertyValues("grpc.scale.cluster.election-name=" + name).run((context) -> {
+			EnhancedServiceManager manager = context.getBean(EnhancedServiceManager.class);
+			await().atMost(Duration.ofSeconds(5)).until(manager::isLeader);
+		});
+		List<String> lines = output.getAll().lines().filter((line) -> line.contains(name)).toList();
+		assertThat(lines).anySatisfy((line) -> assertThat(line).contains("Leader election 'grpc-scale/" + name + "' runs on"))
+			.anySatisfy((line) -> assertThat(line).contains("joins election 'grpc-scale/" + name + "'"))
+			.anySatisfy((line) -> assertThat(line).contains("is leader of election 'grpc-scale/" + name + "'"))
+			.anySatisfy((line) -> assertThat(line).contains("leaves election 'grpc-scale/" + name + "'"))
+			.allSatisfy((line) -> assertThat(line).doesNotContain("'" + name + "'"));
 	}
 
 	@Test

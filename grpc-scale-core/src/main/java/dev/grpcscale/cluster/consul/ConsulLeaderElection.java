@@ -165,7 +165,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		this.membersPrefix = this.prefix + "members/";
 		this.memberKey = this.membersPrefix + settings.nodeId();
 		this.records = new ElectionRecords(logger,
-				"Node " + settings.nodeId() + " of election '" + this.prefix + "'");
+				"Node " + settings.nodeId() + " of election '" + settings.qualifiedName() + "'");
 	}
 
 	/** Starts a builder; see {@link Builder} for the defaults. */

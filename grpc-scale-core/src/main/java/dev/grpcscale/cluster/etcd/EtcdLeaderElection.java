@@ -111,7 +111,7 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 		this.membersPrefix = this.prefix + "members/";
 		this.memberKey = bytes(this.membersPrefix + settings.nodeId());
 		this.records = new ElectionRecords(logger,
-				"Node " + settings.nodeId() + " of election '" + this.prefix + "'");
+				"Node " + settings.nodeId() + " of election '" + settings.qualifiedName() + "'");
 	}
 
 	/**

@@ -78,10 +78,6 @@ public class UserServiceApplication {
 					responseObserver.onError(Status.UNAVAILABLE.withDescription(ex.getMessage()).asRuntimeException());
 					return;
 				}
-				catch (Exception ex) {
-					responseObserver.onError(Status.INTERNAL.withCause(ex).asRuntimeException());
-					return;
-				}
 				responseObserver.onNext(profile.build());
 				responseObserver.onCompleted();
 			}
