@@ -1,13 +1,13 @@
 package dev.grpcscale.autoconfigure;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -32,6 +32,8 @@ final class LocalServiceDefinitions {
 
 	private final String applicationName;
 
+	private final Supplier<Optional<String>> machineAddress;
+
 	private final Map<String, String> instanceIds = new ConcurrentHashMap<>();
 
 	/**
@@ -40,8 +42,20 @@ final class LocalServiceDefinitions {
 	 * @param applicationName the default service name
 	 */
 	LocalServiceDefinitions(List<GrpcScaleProperties.Service> services, String applicationName) {
+		this(services, applicationName, LocalNetworkAddress::ofThisMachine);
+	}
+
+	/**
+	 * Creates the definitions with the source of this machine's routable address.
+	 * @param services the configured services
+	 * @param applicationName the default service name
+	 * @param machineAddress this machine's routable address for a wildcard bind, empty when it has none
+	 */
+	LocalServiceDefinitions(List<GrpcScaleProperties.Service> services, String applicationName,
+			Supplier<Optional<String>> machineAddress) {
 		this.services = List.copyOf(services);
 		this.applicationName = applicationName;
+		this.machineAddress = machineAddress;
 	}
 
 	/**
@@ -54,7 +68,7 @@ final class LocalServiceDefinitions {
 		if (boundPort <= 0) {
 			return List.of();
 		}
-		String host = advertisedHost(boundAddress);
+		String host = advertisedHost(boundAddress, this.machineAddress);
 		if (this.services.isEmpty()) {
 			return List.of(definition(this.applicationName, null, host, boundPort, Map.of()));
 		}
@@ -88,7 +102,7 @@ final class LocalServiceDefinitions {
 		if (boundPort <= 0) {
 			return null;
 		}
-		String host = advertisedHost(boundAddress);
+		String host = advertisedHost(boundAddress, this.machineAddress);
 		for (GrpcScaleProperties.Service service : this.services) {
 			if (service.isEnabled()) {
 				return hostAndPort(host(service, host), port(service, boundPort));
@@ -128,9 +142,10 @@ final class LocalServiceDefinitions {
 	 * The host to register for a server bound to {@code boundAddress}, as Boot reports it: a socket
 	 * address such as {@code /127.0.0.1:9090}, {@code localhost/127.0.0.1:9090} or
 	 * {@code /[0:0:0:0:0:0:0:0]:9090}, or a list of them ({@code [/127.0.0.1:9090]}), of which the first
-	 * counts. A wildcard address is replaced by this machine's address.
+	 * counts. A wildcard address (or none) is replaced by this machine's routable address
+	 * ({@link LocalNetworkAddress}), or {@code 127.0.0.1} with a warning when it has none.
 	 */
-	static String advertisedHost(@Nullable String boundAddress) {
+	static String advertisedHost(@Nullable String boundAddress, Supplier<Optional<String>> machineAddress) {
 		String address = (boundAddress != null) ? boundAddress.trim() : "";
 		if (address.startsWith("[") && address.endsWith("]") && address.contains("/")) {
 			address = address.substring(1, address.length() - 1).split(",")[0].trim();
@@ -151,14 +166,14 @@ final class LocalServiceDefinitions {
 		if (!WILDCARDS.contains(address)) {
 			return address;
 		}
-		try {
-			return InetAddress.getLocalHost().getHostAddress();
+		Optional<String> routable = machineAddress.get();
+		if (routable.isPresent()) {
+			return routable.get();
 		}
-		catch (UnknownHostException ex) {
-			logger.warn("Cannot determine this host's address; registering 127.0.0.1. "
-					+ "Set grpc.scale.services[*].host to the address clients should dial.");
-			return "127.0.0.1";
-		}
+		logger.warn("The gRPC server is bound to a wildcard address and this machine has no network address but "
+				+ "loopback; registering 127.0.0.1, which only this machine can dial. "
+				+ "Set grpc.scale.services[*].host to the address clients should dial.");
+		return "127.0.0.1";
 	}
 
 }

@@ -1,7 +1,8 @@
 package dev.grpcscale.autoconfigure;
 
-import java.net.InetAddress;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
 
@@ -11,23 +12,44 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class LocalServiceDefinitionsTests {
 
+	private static final Supplier<Optional<String>> MACHINE = () -> Optional.of("10.20.30.40");
+
 	@Test
 	void advertisedHostIsTheBoundAddressWithoutPortOrHostName() {
-		assertThat(LocalServiceDefinitions.advertisedHost("/127.0.0.1:9090")).isEqualTo("127.0.0.1");
-		assertThat(LocalServiceDefinitions.advertisedHost("localhost/127.0.0.1:9090")).isEqualTo("127.0.0.1");
-		assertThat(LocalServiceDefinitions.advertisedHost("/[0:0:0:0:0:0:0:1]:9090")).isEqualTo("0:0:0:0:0:0:0:1");
-		assertThat(LocalServiceDefinitions.advertisedHost("10.1.2.3")).isEqualTo("10.1.2.3");
-		assertThat(LocalServiceDefinitions.advertisedHost("[/127.0.0.1:9090, /10.0.0.1:9090]")).isEqualTo("127.0.0.1");
-		assertThat(LocalServiceDefinitions.advertisedHost("::1")).isEqualTo("::1");
+		assertThat(LocalServiceDefinitions.advertisedHost("/127.0.0.1:9090", MACHINE)).isEqualTo("127.0.0.1");
+		assertThat(LocalServiceDefinitions.advertisedHost("localhost/127.0.0.1:9090", MACHINE)).isEqualTo("127.0.0.1");
+		assertThat(LocalServiceDefinitions.advertisedHost("/[0:0:0:0:0:0:0:1]:9090", MACHINE)).isEqualTo("0:0:0:0:0:0:0:1");
+		assertThat(LocalServiceDefinitions.advertisedHost("10.1.2.3", MACHINE)).isEqualTo("10.1.2.3");
+		assertThat(LocalServiceDefinitions.advertisedHost("[/127.0.0.1:9090, /10.0.0.1:9090]", MACHINE)).isEqualTo("127.0.0.1");
+		assertThat(LocalServiceDefinitions.advertisedHost("::1", MACHINE)).isEqualTo("::1");
 	}
 
 	@Test
-	void advertisedHostOfWildcardIsThisMachinesAddress() throws Exception {
-		String local = InetAddress.getLocalHost().getHostAddress();
-		assertThat(LocalServiceDefinitions.advertisedHost("/0.0.0.0:9090")).isEqualTo(local);
-		assertThat(LocalServiceDefinitions.advertisedHost("/[0:0:0:0:0:0:0:0]:9090")).isEqualTo(local);
-		assertThat(LocalServiceDefinitions.advertisedHost("*")).isEqualTo(local);
-		assertThat(LocalServiceDefinitions.advertisedHost(null)).isEqualTo(local);
+	void advertisedHostOfAWildcardBindIsThisMachinesRoutableAddress() {
+		String local = "10.20.30.40";
+		assertThat(LocalServiceDefinitions.advertisedHost("/0.0.0.0:9090", MACHINE)).isEqualTo(local);
+		assertThat(LocalServiceDefinitions.advertisedHost("/[0:0:0:0:0:0:0:0]:9090", MACHINE)).isEqualTo(local);
+		assertThat(LocalServiceDefinitions.advertisedHost("*", MACHINE)).isEqualTo(local);
+		assertThat(LocalServiceDefinitions.advertisedHost(null, MACHINE)).isEqualTo(local);
+	}
+
+	@Test
+	void advertisedHostOfAWildcardBindIsLoopbackOnlyWhenTheMachineHasNoOtherAddress() {
+		assertThat(LocalServiceDefinitions.advertisedHost("/0.0.0.0:9090", Optional::empty)).isEqualTo("127.0.0.1");
+	}
+
+	@Test
+	void aServicesConfiguredHostIsRegisteredForAWildcardBind() {
+		GrpcScaleProperties.Service orders = new GrpcScaleProperties.Service();
+		orders.setHost("orders.internal");
+		LocalServiceDefinitions definitions = new LocalServiceDefinitions(List.of(orders), "orders", Optional::empty);
+		assertThat(definitions.forServer("/0.0.0.0:9090", 9090)).singleElement()
+			.extracting(ServiceDefinition::host)
+			.isEqualTo("orders.internal");
+		assertThat(new LocalServiceDefinitions(List.of(), "orders", MACHINE).forServer("/[::]:9090", 9090))
+			.singleElement()
+			.extracting(ServiceDefinition::host)
+			.isEqualTo("10.20.30.40");
 	}
 
 	@Test

@@ -9,13 +9,26 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 import dev.failsafe.Failsafe;
 import dev.failsafe.RetryPolicy;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.common.exception.ClosedClientException;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
@@ -30,11 +43,21 @@ import dev.grpcscale.discovery.ServiceInstance;
  * The registration side of {@link EtcdServiceRegistry}: every owned instance is a key bound to one lease
  * that jetcd keeps alive.
  *
- * <p>When the lease is lost (keep-alive error or completion, which jetcd reports when no keep-alive was
- * answered within the TTL, or a {@code TTL 0} answer for an expired lease), a new lease is granted and
- * every owned instance is written again under it, retried with backoff while etcd is unreachable. The old
- * lease is then revoked, best effort: etcd restores leases after a restart, and keys already moved to the
- * new lease are not touched by the revoke.
+ * <p><b>Lease loss only on a real loss.</b> A keep-alive stream error (a member restarting, a connection
+ * reset, no leader for a moment) is transient: jetcd re-opens its keep-alive stream for the same lease
+ * and this class only records etcd as unreachable. When jetcd gives up on the lease (no answer within
+ * the TTL on its wall clock, reported as completion), etcd is asked for the lease's remaining TTL: a live
+ * lease gets its keep-alive re-opened. Only when etcd says the lease is gone (a keep-alive answer with
+ * {@code TTL 0}, which jetcd reports as {@code NOT_FOUND}, or a time-to-live of {@code -1}), or when etcd
+ * cannot be asked and the TTL has certainly passed on the monotonic clock since the last renewal, is a new
+ * lease granted and every owned instance written again under it, retried with backoff while etcd is
+ * unreachable. The old lease is then revoked, best effort: etcd restores leases after a restart, and keys
+ * already moved to the new lease are not touched by the revoke.
+ *
+ * <p><b>Own keys only.</b> The revision of every put is recorded; deregistration and close delete a key in
+ * a transaction that compares its modification revision with ours, so a registration another process
+ * made under the same instance id since (a successor reusing the id) is left alone. A lease grant that
+ * answers after its caller gave up is revoked when it answers, not left behind.
  *
  * <p>Locking: {@link #lock} serialises register, deregister, recovery and close, and is held during their
  * etcd requests (each bounded by the request timeout). jetcd's keep-alive callbacks never take it: they
@@ -64,13 +87,16 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 
 	private final EtcdConnectionState state;
 
+	/** Monotonic nanoseconds, {@link System#nanoTime()} outside tests. */
+	private final LongSupplier ticker;
+
 	/** Retries one idempotent request on transient failures for up to the request timeout. */
 	private final RetryPolicy<Object> requestRetry;
 
 	private final ReentrantLock lock = new ReentrantLock();
 
-	/** Guarded by {@link #lock}. */
-	private final Map<String, ServiceInstance> owned = new LinkedHashMap<>();
+	/** Owned instances and the revision of our last put of each. Guarded by {@link #lock}. */
+	private final Map<String, Owned> owned = new LinkedHashMap<>();
 
 	/** Leases lost and replaced, to revoke once their keys moved. Guarded by {@link #lock}. */
 	private final Set<Long> lostLeases = new LinkedHashSet<>();
@@ -78,16 +104,31 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 	/** The current lease, 0 when none. Guarded by {@link #lock}, read without it by status. */
 	private volatile long leaseId;
 
+	/**
+	 * {@link #ticker} time of the last answer that renewed (or granted) the current lease. etcd renewed it
+	 * before we received that answer, so the lease has certainly expired once a TTL passed since, unless
+	 * an etcd leader change extended it, which makes a re-grant only redundant, never wrong.
+	 */
+	private volatile long lastRenewalNanos;
+
 	private @Nullable CloseableClient keepAlive;
 
 	private @Nullable CompletableFuture<Void> recovery;
 
 	private volatile int leaseGrants;
 
+	private volatile int lateGrantsRevoked;
+
 	private boolean closed;
 
 	EtcdLeasedRegistrations(Client client, EtcdKeys keys, Duration leaseTtl, Duration requestTimeout,
 			ScheduledExecutorService scheduler, RetryPolicy<Object> retryPolicy, EtcdConnectionState state) {
+		this(client, keys, leaseTtl, requestTimeout, scheduler, retryPolicy, state, System::nanoTime);
+	}
+
+	EtcdLeasedRegistrations(Client client, EtcdKeys keys, Duration leaseTtl, Duration requestTimeout,
+			ScheduledExecutorService scheduler, RetryPolicy<Object> retryPolicy, EtcdConnectionState state,
+			LongSupplier ticker) {
 		this.client = client;
 		this.keys = keys;
 		this.ttlSeconds = leaseTtl.toSeconds();
@@ -96,6 +137,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		this.scheduler = scheduler;
 		this.retryPolicy = retryPolicy;
 		this.state = state;
+		this.ticker = ticker;
 		this.requestRetry = RetryPolicy.builder()
 			.handle(EtcdRequests.EtcdRequestException.class)
 			.withBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
@@ -110,8 +152,8 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		try {
 			ensureOpen();
 			// a put is idempotent: retried when a member fails over under it
-			Failsafe.with(this.requestRetry).run(() -> put(instance, ensureLease()));
-			this.owned.put(name, instance);
+			long revision = Failsafe.with(this.requestRetry).get(() -> put(instance, ensureLease()));
+			this.owned.put(name, new Owned(instance, revision));
 		}
 		catch (EtcdRequests.EtcdRequestException ex) {
 			this.state.failed(ex);
@@ -127,12 +169,18 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		this.lock.lock();
 		try {
 			ensureOpen();
-			if (!this.owned.containsKey(name)) {
+			Owned registration = this.owned.get(name);
+			if (registration == null) {
 				return false;
 			}
-			Failsafe.with(this.requestRetry)
-				.run(() -> EtcdRequests.await(this.client.getKVClient().delete(this.keys.key(serviceName, instanceId)),
-						this.attemptTimeout, "delete of " + name));
+			// a retry after a lost answer finds the key gone (revision 0) and deletes nothing: safe to repeat
+			boolean deleted = Failsafe.with(this.requestRetry)
+				.get(() -> EtcdRequests.await(deleteIfOurs(registration), this.attemptTimeout, "delete of " + name)
+					.isSucceeded());
+			if (!deleted) {
+				logger.debug("etcd key of '{}' was written by another registration since ours (revision {}); left alone",
+						name, registration.revision());
+			}
 			this.owned.remove(name);
 			this.state.succeeded();
 			return true;
@@ -145,6 +193,16 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		finally {
 			this.lock.unlock();
 		}
+	}
+
+	/** Deletes the key only if its last write is still our put: a successor's registration survives. */
+	private CompletableFuture<TxnResponse> deleteIfOurs(Owned registration) {
+		ByteSequence key = this.keys.key(registration.instance().serviceName(), registration.instance().instanceId());
+		return this.client.getKVClient()
+			.txn()
+			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(registration.revision())))
+			.Then(Op.delete(key, DeleteOption.DEFAULT))
+			.commit();
 	}
 
 	int ownedCount() {
@@ -166,71 +224,177 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		return this.leaseGrants;
 	}
 
+	/** Number of lease grants that answered after their caller gave up, and were revoked then. */
+	int lateGrantsRevoked() {
+		return this.lateGrantsRevoked;
+	}
+
 	/** Grants a lease and starts its keep-alive unless one is current; under {@link #lock}. */
 	private long ensureLease() {
 		long current = this.leaseId;
 		if (current != 0) {
 			return current;
 		}
-		long granted = EtcdRequests.await(this.client.getLeaseClient().grant(this.ttlSeconds), this.attemptTimeout,
-				"lease grant").getID();
+		long granted = grant();
 		this.state.succeeded();
 		this.leaseId = granted;
+		this.lastRenewalNanos = this.ticker.getAsLong();
 		this.leaseGrants++;
-		this.keepAlive = this.client.getLeaseClient().keepAlive(granted, new KeepAliveObserver(granted));
+		this.keepAlive = openKeepAlive(granted);
 		logger.debug("Granted etcd lease {} (TTL {}s)", Long.toHexString(granted), this.ttlSeconds);
 		return granted;
 	}
 
-	private void put(ServiceInstance instance, long lease) {
-		ByteSequence key = this.keys.key(instance.serviceName(), instance.instanceId());
-		EtcdRequests.await(this.client.getKVClient()
-			.put(key, ByteSequence.from(EtcdInstanceCodec.encode(instance)),
-					PutOption.builder().withLeaseId(lease).build()),
-				this.attemptTimeout, "put of " + EtcdKeys.text(key));
-		this.state.succeeded();
+	/**
+	 * Grants a lease, waiting at most one attempt's timeout. A grant that answers later (a request held
+	 * by a partition, or a slow leader) is revoked when it does: nobody will keep it alive or use it.
+	 */
+	private long grant() {
+		CompletableFuture<LeaseGrantResponse> grant = this.client.getLeaseClient().grant(this.ttlSeconds);
+		try {
+			// wait on a copy: cancelling it on timeout leaves the request's own future to report a late grant
+			return EtcdRequests.await(grant.copy(), this.attemptTimeout, "lease grant").getID();
+		}
+		catch (EtcdRequests.EtcdRequestException ex) {
+			grant.thenAccept((late) -> {
+				this.lateGrantsRevoked++;
+				logger.debug("etcd lease {} granted after its request timed out; revoking it",
+						Long.toHexString(late.getID()));
+				revokeQuietly(late.getID(), "late-granted");
+			});
+			throw ex;
+		}
 	}
 
-	/** Called on the scheduler when a lease's keep-alive reported an error or completion. */
-	private void onLeaseLost(long lostLease, Throwable cause) {
+	private CloseableClient openKeepAlive(long lease) {
+		return this.client.getLeaseClient().keepAlive(lease, new KeepAliveObserver(lease));
+	}
+
+	private long put(ServiceInstance instance, long lease) {
+		ByteSequence key = this.keys.key(instance.serviceName(), instance.instanceId());
+		long revision = EtcdRequests.await(this.client.getKVClient()
+			.put(key, ByteSequence.from(EtcdInstanceCodec.encode(instance)),
+					PutOption.builder().withLeaseId(lease).build()),
+				this.attemptTimeout, "put of " + EtcdKeys.text(key))
+			.getHeader()
+			.getRevision();
+		this.state.succeeded();
+		return revision;
+	}
+
+	/**
+	 * Called on the scheduler when jetcd stopped keeping the lease alive without etcd saying it is gone
+	 * (no answer within the TTL). Asks etcd: a live lease gets its keep-alive back; a missing one, or one
+	 * whose TTL certainly passed while etcd could not be asked, is replaced.
+	 */
+	private void verifyLease(long lease) {
+		this.lock.lock();
+		try {
+			if (this.closed || this.leaseId != lease) {
+				return;
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		LeaseTimeToLiveResponse answer = null;
+		Throwable failure = null;
+		try {
+			answer = EtcdRequests.await(this.client.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT),
+					this.attemptTimeout, "time-to-live of lease " + Long.toHexString(lease));
+		}
+		catch (EtcdRequests.EtcdRequestException ex) {
+			failure = ex;
+		}
+		this.lock.lock();
+		try {
+			if (this.closed || this.leaseId != lease) {
+				return;
+			}
+			if (answer != null && answer.getTTL() <= 0) {
+				leaseLost(lease, new IllegalStateException("etcd reports lease " + Long.toHexString(lease)
+						+ " not found (time-to-live " + answer.getTTL() + ")"));
+				return;
+			}
+			if (answer != null) {
+				this.state.succeeded();
+				// etcd answered before now that the lease had answer.getTTL() seconds left: it expires no
+				// later than that many seconds from now
+				this.lastRenewalNanos = Math.max(this.lastRenewalNanos,
+						this.ticker.getAsLong() + TimeUnit.SECONDS.toNanos(answer.getTTL() - this.ttlSeconds));
+				logger.info("etcd lease {} is alive ({}s left) after its keep-alive lapsed; keeping it alive again",
+						Long.toHexString(lease), answer.getTTL());
+			}
+			else {
+				this.state.failed(failure);
+				if (certainlyExpired()) {
+					leaseLost(lease, failure);
+					return;
+				}
+				logger.debug("Could not ask etcd about lease {} ({}); keeping it alive again, its TTL has not passed",
+						Long.toHexString(lease), failure.getMessage());
+			}
+			CloseableClient current = this.keepAlive;
+			if (current != null) {
+				current.close();
+			}
+			this.keepAlive = openKeepAlive(lease);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/** Whether a whole TTL passed on the monotonic clock since etcd last certainly renewed the lease. */
+	private boolean certainlyExpired() {
+		return this.ticker.getAsLong() - this.lastRenewalNanos > TimeUnit.SECONDS.toNanos(this.ttlSeconds);
+	}
+
+	/** Called on the scheduler when etcd said the lease is gone. */
+	private void onLeaseNotFound(long lostLease, Throwable cause) {
 		this.lock.lock();
 		try {
 			if (this.closed || this.leaseId != lostLease) {
 				return;
 			}
-			this.state.failed(cause);
-			logger.warn("etcd lease {} lost ({}); granting a new one and registering {} instance(s) again",
-					Long.toHexString(lostLease), EtcdRequests.unwrap(cause).toString(), this.owned.size());
-			this.leaseId = 0;
-			this.lostLeases.add(lostLease);
-			CloseableClient current = this.keepAlive;
-			this.keepAlive = null;
-			if (current != null) {
-				current.close();
-			}
-			// A recovery still retrying may have granted the lease just lost: start over with a fresh one.
-			if (this.recovery != null) {
-				this.recovery.cancel(false);
-			}
-			CompletableFuture<Void> future = Failsafe.with(this.retryPolicy)
-				.with(this.scheduler)
-				.runAsync(this::recoverOnce);
-			this.recovery = future;
-			future.whenComplete((result, failure) -> {
-				this.lock.lock();
-				try {
-					if (this.recovery == future) {
-						this.recovery = null;
-					}
-				}
-				finally {
-					this.lock.unlock();
-				}
-			});
+			leaseLost(lostLease, cause);
 		}
 		finally {
 			this.lock.unlock();
 		}
+	}
+
+	/** Replaces a lost lease: grants another and writes every owned instance again; under {@link #lock}. */
+	private void leaseLost(long lostLease, Throwable cause) {
+		this.state.failed(cause);
+		logger.warn("etcd lease {} lost ({}); granting a new one and registering {} instance(s) again",
+				Long.toHexString(lostLease), EtcdRequests.unwrap(cause).toString(), this.owned.size());
+		this.leaseId = 0;
+		this.lostLeases.add(lostLease);
+		CloseableClient current = this.keepAlive;
+		this.keepAlive = null;
+		if (current != null) {
+			current.close();
+		}
+		// A recovery still retrying may have granted the lease just lost: start over with a fresh one.
+		if (this.recovery != null) {
+			this.recovery.cancel(false);
+		}
+		CompletableFuture<Void> future = Failsafe.with(this.retryPolicy)
+			.with(this.scheduler)
+			.runAsync(this::recoverOnce);
+		this.recovery = future;
+		future.whenComplete((result, failure) -> {
+			this.lock.lock();
+			try {
+				if (this.recovery == future) {
+					this.recovery = null;
+				}
+			}
+			finally {
+				this.lock.unlock();
+			}
+		});
 	}
 
 	private void recoverOnce() {
@@ -243,8 +407,9 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 			if (!this.owned.isEmpty()) {
 				try {
 					long lease = ensureLease();
-					for (ServiceInstance instance : this.owned.values()) {
-						put(instance, lease);
+					for (Map.Entry<String, Owned> entry : this.owned.entrySet()) {
+						ServiceInstance instance = entry.getValue().instance();
+						entry.setValue(new Owned(instance, put(instance, lease)));
 					}
 				}
 				catch (RuntimeException ex) {
@@ -262,16 +427,20 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 			this.lock.unlock();
 		}
 		for (long lease : toRevoke) {
-			this.client.getLeaseClient().revoke(lease).whenComplete((response, failure) -> {
-				if (failure != null) {
-					logger.debug("Revoke of replaced etcd lease {} failed (it expires by itself): {}",
-							Long.toHexString(lease), EtcdRequests.unwrap(failure).toString());
-				}
-			});
+			revokeQuietly(lease, "replaced");
 		}
 	}
 
-	/** Deletes every owned key, revokes the lease and stops the keep-alive. Idempotent. */
+	private void revokeQuietly(long lease, String what) {
+		this.client.getLeaseClient().revoke(lease).whenComplete((response, failure) -> {
+			if (failure != null) {
+				logger.debug("Revoke of {} etcd lease {} failed (it expires by itself): {}", what,
+						Long.toHexString(lease), EtcdRequests.unwrap(failure).toString());
+			}
+		});
+	}
+
+	/** Deletes every owned key still ours, revokes the lease and stops the keep-alive. Idempotent. */
 	@Override
 	public void close() {
 		CompletableFuture<Void> pendingRecovery;
@@ -301,8 +470,8 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 				current.close();
 			}
 			List<CompletableFuture<?>> deletes = new ArrayList<>();
-			for (ServiceInstance instance : this.owned.values()) {
-				deletes.add(this.client.getKVClient().delete(this.keys.key(instance.serviceName(), instance.instanceId())));
+			for (Owned registration : this.owned.values()) {
+				deletes.add(deleteIfOurs(registration));
 			}
 			int count = this.owned.size();
 			this.owned.clear();
@@ -331,7 +500,11 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		}
 	}
 
-	/** Hands keep-alive events to the scheduler; never blocks jetcd's threads. */
+	/** An owned instance and the revision our last put of it created. */
+	private record Owned(ServiceInstance instance, long revision) {
+	}
+
+	/** Hands keep-alive events to the scheduler; never blocks jetcd's threads nor takes {@link #lock}. */
 	private final class KeepAliveObserver implements StreamObserver<LeaseKeepAliveResponse> {
 
 		private final long lease;
@@ -342,23 +515,40 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 
 		@Override
 		public void onNext(LeaseKeepAliveResponse response) {
-			EtcdLeasedRegistrations.this.state.succeeded();
+			EtcdLeasedRegistrations registrations = EtcdLeasedRegistrations.this;
+			if (response.getTTL() > 0 && registrations.leaseId == this.lease) {
+				registrations.lastRenewalNanos = registrations.ticker.getAsLong();
+			}
+			registrations.state.succeeded();
 		}
 
 		@Override
 		public void onError(Throwable throwable) {
-			schedule(throwable);
+			EtcdLeasedRegistrations registrations = EtcdLeasedRegistrations.this;
+			Throwable cause = EtcdRequests.unwrap(throwable);
+			if (cause instanceof ClosedClientException) {
+				return; // the client is closing
+			}
+			if (cause instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.NOT_FOUND) {
+				// a keep-alive answered TTL 0: the lease is gone; jetcd dropped it
+				schedule(() -> registrations.onLeaseNotFound(this.lease, cause));
+				return;
+			}
+			// a stream failure (member restarting, connection reset, no leader): jetcd keeps the lease and
+			// re-opens its stream; if no renewal succeeds within the TTL it reports completion
+			registrations.state.failed(cause);
+			logger.debug("etcd keep-alive stream of lease {} failed ({}); jetcd reconnects and keeps the lease",
+					Long.toHexString(this.lease), cause.toString());
 		}
 
 		@Override
 		public void onCompleted() {
-			schedule(new IllegalStateException("keep-alive of lease " + Long.toHexString(this.lease)
-					+ " completed: no answer within the TTL"));
+			schedule(() -> verifyLease(this.lease));
 		}
 
-		private void schedule(Throwable cause) {
+		private void schedule(Runnable task) {
 			try {
-				EtcdLeasedRegistrations.this.scheduler.execute(() -> onLeaseLost(this.lease, cause));
+				EtcdLeasedRegistrations.this.scheduler.execute(task);
 			}
 			catch (java.util.concurrent.RejectedExecutionException ex) {
 				// the registry is closing

@@ -47,9 +47,14 @@ import dev.grpcscale.discovery.ServiceRegistry;
  *
  * <p><b>Registration.</b> All instances of one registry share one lease of {@code leaseTtl}, kept alive by
  * jetcd (a keep-alive every third of the TTL). When the process dies, its keys vanish when the lease
- * expires, so within {@code leaseTtl}. When the lease is lost (etcd unreachable for longer than the TTL, a
- * keep-alive error, a revoked lease), a new lease is granted and every owned instance is written again,
- * retried with exponential backoff (100 ms to 2 s, 20 % jitter) until etcd answers. {@link #register} and
+ * expires, so within {@code leaseTtl}. A keep-alive stream error (a member restarting, a connection reset)
+ * keeps the lease: the stream is re-opened for the same lease. Only when the lease is really lost (etcd
+ * says it is not found, for example revoked or expired, or etcd was unreachable for longer than the TTL
+ * since the last renewal) is a new lease granted and every owned instance written again, retried with
+ * exponential backoff (100 ms to 2 s, 20 % jitter) until etcd answers. {@link #deregister} and
+ * {@link #close()} delete a key only while it still holds this registry's last write of it (a revision
+ * compared in a transaction), so a successor that re-registered the same instance id keeps its
+ * registration. A lease grant answered after its request timed out is revoked, not left behind. {@link #register} and
  * {@link #deregister} are synchronous: each attempt is bounded by half of {@code requestTimeout} and
  * retried on failure (a member or the leader failing over) for up to {@code requestTimeout}, so they take
  * at most 1.5 times {@code requestTimeout} before throwing
@@ -260,6 +265,11 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 	/** Leases granted so far; more than one means a lost lease was replaced. For tests and diagnostics. */
 	int leaseGrants() {
 		return this.registrations.leaseGrants();
+	}
+
+	/** Lease grants that answered after their request timed out, revoked then. For tests and diagnostics. */
+	int lateGrantsRevoked() {
+		return this.registrations.lateGrantsRevoked();
 	}
 
 	/** Rebuilds of the discovery cache from a fresh read, the first load included. */

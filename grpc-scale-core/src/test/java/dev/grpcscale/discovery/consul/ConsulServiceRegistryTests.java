@@ -487,7 +487,8 @@ class ConsulServiceRegistryTests {
 			// the next read starts the watch again and waits for its answer, as a first read does
 			this.agent.setHealth("svc-5", 4, health(entryOf("svc-5", "i-5b")));
 			assertThat(consul.getInstances("svc-5")).extracting(ServiceInstance::instanceId).containsExactly("i-5b");
-			assertThat(this.agent.requests("GET", "/v1/health/service/svc-5")).hasSize(idleQueries + 1);
+			// its first query was answered; the loop's next (blocking) query may already be on its way
+			assertThat(this.agent.requests("GET", "/v1/health/service/svc-5")).hasSizeGreaterThan(idleQueries);
 			assertThat(consul.status().details()).containsEntry("watchedServices", 2);
 
 			// a watched service is reclaimed the idle timeout after its last watcher left
