@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 
@@ -23,7 +24,11 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 	/** This node's id. Defaults to a random id. */
 	private @Nullable String nodeId;
 
-	/** The node ids expected in the cluster, shown beside the live members in the status. */
+	/**
+	 * The cluster's nodes, this one included. Each entry is a node id, shown beside the live members in the
+	 * status, or 'id=host:port', the form provider 'raft' requires: the members of the Raft group and the
+	 * address of each one's Raft server (not the gRPC port). Every node lists the same node ids.
+	 */
 	private List<String> nodes = new ArrayList<>();
 
 	/** Whether this node campaigns for leadership. */
@@ -36,8 +41,10 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 	private Duration electionTimeout = Duration.ofSeconds(15);
 
 	/**
-	 * Cluster backend: 'memory' (in this JVM), 'etcd' or 'consul'. Unset: the discovery backend when it
-	 * is shared by the fleet (etcd, consul), else memory.
+	 * Cluster backend: 'memory' (in this JVM), 'etcd', 'consul' or 'raft' (a Raft group of the nodes listed
+	 * in 'nodes', no coordinator). Unset: the discovery backend when it is shared by the fleet (etcd, consul);
+	 * else 'raft' when 'nodes' lists another node than this one and every entry is 'id=host:port'; else
+	 * memory.
 	 */
 	private @Nullable Provider provider;
 
@@ -68,6 +75,9 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 	 * grpc.scale.service-discovery.consul (lock-delay excepted, which only the cluster has).
 	 */
 	private final Consul consul = new Consul();
+
+	/** Raft for provider 'raft': where this node keeps Raft's durable state, and the address it binds. */
+	private final Raft raft = new Raft();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -128,7 +138,9 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 	/**
 	 * The backend the election runs on: {@code grpc.scale.cluster.provider} if set; otherwise that of
 	 * enabled discovery when the fleet shares it ({@code etcd}, {@code consul}), so that one election spans
-	 * every instance; otherwise {@code memory}.
+	 * every instance; otherwise {@code raft} when {@code nodes} lists another node than {@code node-id} and every
+	 * entry has the {@code id=host:port} form (entries of plain ids keep the memory election they always
+	 * had); otherwise {@code memory}.
 	 * @param environment where the properties are read
 	 * @return the backend
 	 */
@@ -138,15 +150,22 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 		if (configured != null) {
 			return configured;
 		}
-		if (!binder.bind("grpc.scale.service-discovery.enabled", Boolean.class).orElse(true)) {
-			return Provider.MEMORY;
+		if (binder.bind("grpc.scale.service-discovery.enabled", Boolean.class).orElse(true)) {
+			switch (binder.bind("grpc.scale.service-discovery.provider", GrpcScaleDiscoveryProperties.Provider.class)
+				.orElse(GrpcScaleDiscoveryProperties.Provider.MEMORY)) {
+				case ETCD:
+					return Provider.ETCD;
+				case CONSUL:
+					return Provider.CONSUL;
+				default:
+					break;
+			}
 		}
-		return switch (binder.bind("grpc.scale.service-discovery.provider", GrpcScaleDiscoveryProperties.Provider.class)
-			.orElse(GrpcScaleDiscoveryProperties.Provider.MEMORY)) {
-			case ETCD -> Provider.ETCD;
-			case CONSUL -> Provider.CONSUL;
-			default -> Provider.MEMORY;
-		};
+		List<String> nodes = binder.bind("grpc.scale.cluster.nodes", Bindable.listOf(String.class)).orElse(List.of());
+		String nodeId = binder.bind("grpc.scale.cluster.node-id", String.class).orElse(null);
+		boolean others = nodes.stream().anyMatch((node) -> node != null && !nodeId(node).equals(nodeId));
+		boolean addressed = nodes.stream().allMatch((node) -> node != null && node.indexOf('=') > 0);
+		return (others && addressed) ? Provider.RAFT : Provider.MEMORY;
 	}
 
 	public @Nullable String getElectionName() {
@@ -171,6 +190,10 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 
 	public Consul getConsul() {
 		return this.consul;
+	}
+
+	public Raft getRaft() {
+		return this.raft;
 	}
 
 	@Override
@@ -202,6 +225,51 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 
 	}
 
+	/**
+	 * The node id of a {@code nodes} entry: the entry itself, or what precedes {@code =} in
+	 * {@code id=host:port}.
+	 * @param entry the entry
+	 * @return the node id
+	 */
+	public static String nodeId(String entry) {
+		int equals = entry.indexOf('=');
+		return ((equals >= 0) ? entry.substring(0, equals) : entry).trim();
+	}
+
+	/** Raft settings of this node, for provider 'raft'. */
+	public static class Raft {
+
+		/**
+		 * Directory of this node's Raft state (term, vote, log, snapshots); created if missing, and must be
+		 * writable. A node restarted on the same directory rejoins with its identity. Defaults to
+		 * 'grpc-scale-raft/<node-id>' under the working directory.
+		 */
+		private String storageDir = "";
+
+		/**
+		 * Address this node's Raft server binds to, for example 0.0.0.0. Defaults to the host of this node's
+		 * entry in grpc.scale.cluster.nodes; the port is always that entry's.
+		 */
+		private String bindAddress = "";
+
+		public String getStorageDir() {
+			return this.storageDir;
+		}
+
+		public void setStorageDir(String storageDir) {
+			this.storageDir = storageDir;
+		}
+
+		public String getBindAddress() {
+			return this.bindAddress;
+		}
+
+		public void setBindAddress(String bindAddress) {
+			this.bindAddress = bindAddress;
+		}
+
+	}
+
 	/** The cluster (leader election) backends. */
 	public enum Provider {
 
@@ -212,7 +280,10 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 		ETCD,
 
 		/** Consul sessions and KV acquire. */
-		CONSUL
+		CONSUL,
+
+		/** A Raft group of the listed nodes, through Apache Ratis (org.apache.ratis:ratis-server, ratis-grpc). */
+		RAFT
 
 	}
 

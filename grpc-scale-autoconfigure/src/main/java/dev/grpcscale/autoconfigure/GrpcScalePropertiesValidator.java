@@ -54,7 +54,10 @@ final class GrpcScalePropertiesValidator {
 	/** The libraries a backend needs beyond the starter: class name to dependency. */
 	private static final Map<String, Map<String, String>> BACKEND_CLASSES = Map.of("etcd",
 			Map.of(ETCD_CLIENT, "io.etcd:jetcd-core", JSON, "tools.jackson.core:jackson-databind"), "consul",
-			Map.of(JSON, "tools.jackson.core:jackson-databind"));
+			Map.of(JSON, "tools.jackson.core:jackson-databind"), "raft",
+			Map.of("org.apache.ratis.server.RaftServer", "org.apache.ratis:ratis-server",
+					"org.apache.ratis.grpc.GrpcFactory", "org.apache.ratis:ratis-grpc",
+					"org.apache.ratis.metrics.impl.MetricRegistriesImpl", "org.apache.ratis:ratis-metrics-default"));
 
 	/** Keys of the cluster that were bound but never used, and what to set instead. */
 	private static final Map<String, String> REMOVED_CLUSTER_KEYS = Map.of("etcd.lease-ttl",
@@ -473,9 +476,54 @@ final class GrpcScalePropertiesValidator {
 			problem(prefix + "node-id", nodeId, NAME_EXPECTED);
 		}
 		List<String> nodes = cluster.getNodes();
+		boolean raft = effective == GrpcScaleClusterProperties.Provider.RAFT;
+		Set<String> ids = new HashSet<>();
 		for (int i = 0; i < nodes.size(); i++) {
-			if (nodes.get(i) == null || !NAME.matcher(nodes.get(i)).matches()) {
-				problem(prefix + "nodes[" + i + "]", nodes.get(i), "a node id: " + NAME_EXPECTED);
+			String node = nodes.get(i);
+			String key = prefix + "nodes[" + i + "]";
+			if (node == null || node.indexOf('=') < 0) {
+				if (raft) {
+					problem(key, node, "id=host:port with provider raft (the node id, then the address of its Raft "
+							+ "server), for example orders-1=10.0.0.7:9871");
+				}
+				else if (node == null || !NAME.matcher(node).matches()) {
+					problem(key, node, "a node id: " + NAME_EXPECTED);
+				}
+				else {
+					ids.add(node);
+				}
+				continue;
+			}
+			String id = GrpcScaleClusterProperties.nodeId(node);
+			String address = node.substring(node.indexOf('=') + 1).trim();
+			if (!NAME.matcher(id).matches()) {
+				problem(key, node, "id=host:port, the id: " + NAME_EXPECTED);
+			}
+			else if (!isHostPort(address)) {
+				problem(key, node, "id=host:port, the port 1 to 65535");
+			}
+			else if (!ids.add(id) && raft) {
+				problem(key, node, "unique node ids; '" + id + "' is listed twice");
+			}
+		}
+		if (raft) {
+			if (nodes.isEmpty()) {
+				problem(prefix + "nodes", "[]", "the Raft group's members as id=host:port, this node included, "
+						+ "with provider raft");
+			}
+			else if (nodeId == null) {
+				problem(prefix + "node-id", null, "this node's id, one of those in grpc.scale.cluster.nodes, with "
+						+ "provider raft");
+			}
+			else if (NAME.matcher(nodeId).matches() && !ids.contains(nodeId)) {
+				problem(prefix + "node-id", nodeId, "one of the ids in grpc.scale.cluster.nodes " + ids
+						+ " with provider raft");
+			}
+			String bindAddress = cluster.getRaft().getBindAddress();
+			boolean hostPort = bindAddress.chars().filter((c) -> c == ':').count() == 1;
+			if (!bindAddress.isEmpty() && (bindAddress.isBlank() || hostPort)) {
+				problem(prefix + "raft.bind-address", bindAddress,
+						"a host name or IP literal without port (the port is that of this node's nodes entry)");
 			}
 		}
 		if (effective == GrpcScaleClusterProperties.Provider.ETCD) {
@@ -563,6 +611,20 @@ final class GrpcScalePropertiesValidator {
 						+ provider + "'");
 			}
 		});
+	}
+
+	private static boolean isHostPort(String address) {
+		int colon = address.lastIndexOf(':');
+		if (colon <= 0 || colon == address.length() - 1) {
+			return false;
+		}
+		try {
+			int port = Integer.parseInt(address.substring(colon + 1));
+			return port >= 1 && port <= 65535 && !address.substring(0, colon).isBlank();
+		}
+		catch (NumberFormatException ex) {
+			return false;
+		}
 	}
 
 	private boolean positive(String key, @Nullable Duration value) {

@@ -64,8 +64,8 @@ class GrpcScalePropertiesValidationTests {
 
 	@Test
 	void unknownClusterProviderIsRejectedListingTheProviders() {
-		assertAnalysis("grpc.scale.cluster.provider=raft", "grpc.scale.cluster.provider", "raft",
-				"one of memory, etcd, consul");
+		assertAnalysis("grpc.scale.cluster.provider=zookeeper", "grpc.scale.cluster.provider", "zookeeper",
+				"one of memory, etcd, consul, raft");
 	}
 
 	@Test

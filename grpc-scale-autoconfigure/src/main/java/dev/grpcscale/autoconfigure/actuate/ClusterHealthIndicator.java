@@ -57,6 +57,9 @@ public class ClusterHealthIndicator extends AbstractHealthIndicator {
 			details.put("address", member.address());
 			details.put("status", member.status().name());
 			details.put("lastHeartbeat", (member.lastHeartbeat() != null) ? member.lastHeartbeat().toString() : "");
+			if (member.role() != null) {
+				details.put("role", member.role());
+			}
 			return details;
 		}).toList();
 	}

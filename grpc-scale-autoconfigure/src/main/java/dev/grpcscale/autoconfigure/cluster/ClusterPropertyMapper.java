@@ -47,7 +47,9 @@ final class ClusterPropertyMapper {
 		else {
 			builder.address(cluster.getAddress());
 		}
-		map.from(cluster::getNodes).to(builder::nodes);
+		map.from(cluster::getNodes)
+			.as((nodes) -> nodes.stream().map(GrpcScaleClusterProperties::nodeId).distinct().toList())
+			.to(builder::nodes);
 		map.from(cluster::isLeaderElection).to(builder::leaderElection);
 		map.from(cluster::getHeartbeatInterval).to(builder::heartbeatInterval);
 		map.from(cluster::getElectionTimeout).to(builder::electionTimeout);

@@ -29,6 +29,7 @@ import dev.grpcscale.cluster.LeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.consul.ConsulLeaderElection;
 import dev.grpcscale.cluster.etcd.EtcdLeaderElection;
+import dev.grpcscale.cluster.raft.RaftLeaderElection;
 import dev.grpcscale.consul.ConsulClient;
 
 /**
@@ -64,6 +65,9 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 	/** Namespace of memory elections: their JVM-wide group is {@code grpc-scale/<election name>}. */
 	static final String MEMORY_NAMESPACE = "grpc-scale";
+
+	/** Namespace of Raft elections: with the election name, it makes the Raft group id. */
+	static final String RAFT_NAMESPACE = "grpc-scale";
 
 	private static final Log logger = LogFactory.getLog(GrpcScaleClusterAutoConfiguration.class);
 
@@ -146,6 +150,27 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 	}
 
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = { "org.apache.ratis.server.RaftServer", "org.apache.ratis.grpc.GrpcFactory" })
+	@ConditionalOnClusterProvider(Provider.RAFT)
+	static class RaftClusterConfiguration {
+
+		/**
+		 * A Raft group of the nodes in {@code grpc.scale.cluster.nodes}; its Raft server starts with the bean (the
+		 * port is bound and the storage opened then), so a port in use or an unwritable storage directory stops
+		 * start-up, reported by {@code RaftClusterFailureAnalyzer}.
+		 */
+		@Bean(destroyMethod = "close")
+		@ConditionalOnMissingBean(LeaderElection.class)
+		RaftLeaderElection raftLeaderElection(GrpcScaleClusterProperties properties, GrpcServerAddress serverAddress,
+				Environment environment) {
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
+					RAFT_NAMESPACE, "provider", environment.getProperty("spring.application.name"));
+			return ClusterRaftElectionFactory.create(properties, settings);
+		}
+
+	}
+
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(LeaderElection.class)
@@ -160,6 +185,9 @@ public final class GrpcScaleClusterAutoConfiguration {
 
 	private static String describeDefault(Environment environment) {
 		Provider provider = GrpcScaleClusterProperties.effectiveProvider(environment);
+		if (provider == Provider.RAFT) {
+			return "raft, since grpc.scale.cluster.nodes lists other nodes as id=host:port";
+		}
 		return (provider == Provider.MEMORY) ? "memory, one election per JVM, since discovery is not shared"
 				: "the discovery backend, " + provider.name().toLowerCase(java.util.Locale.ROOT);
 	}

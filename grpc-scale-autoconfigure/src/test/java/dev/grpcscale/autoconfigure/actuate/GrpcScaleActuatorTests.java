@@ -144,8 +144,9 @@ class GrpcScaleActuatorTests {
 					"details");
 			assertThat(json.get("cluster").propertyNames()).containsExactlyInAnyOrder("provider", "nodeId", "nodes",
 					"leader", "isLeader", "ownFencingToken", "highestFencingTokenSeen");
+			// role: the member's Raft role with provider raft, null on the others
 			assertThat(json.get("cluster").get("nodes").get(0).propertyNames()).containsExactlyInAnyOrder("nodeId",
-					"address", "lastHeartbeat", "status");
+					"address", "lastHeartbeat", "status", "role");
 			assertThat(json.get("cluster").get("leader").propertyNames()).containsExactlyInAnyOrder("nodeId",
 					"address", "fencingToken");
 			assertThat(json.get("circuitBreaker").propertyNames()).containsExactly("breakers", "openCircuits");

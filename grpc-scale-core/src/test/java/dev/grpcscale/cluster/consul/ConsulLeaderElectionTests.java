@@ -3,6 +3,7 @@ package dev.grpcscale.cluster.consul;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import ch.qos.logback.classic.Logger;
@@ -154,9 +155,11 @@ class ConsulLeaderElectionTests {
 		this.agent.failRenewals(session, true);
 		long failingSince = System.nanoTime();
 		await().atMost(Duration.ofSeconds(30)).until(() -> !leader.isLeader());
-		LeadershipEvent revoked = this.events.stream()
-			.filter((event) -> event.type() == Type.REVOKED && event.fencingToken() == token)
-			.findFirst()
+		// listeners run off the election thread: the REVOKED event may arrive just after isLeader() turns false
+		LeadershipEvent revoked = await().atMost(Duration.ofSeconds(10))
+			.until(() -> this.events.stream()
+				.filter((event) -> event.type() == Type.REVOKED && event.fencingToken() == token)
+				.findFirst(), Optional::isPresent)
 			.orElseThrow();
 		LeaderElectionSettings settings = leader.settings();
 		// The lease ran out on the ticker: electionTimeout - margin after the last confirmed renewal was sent,
