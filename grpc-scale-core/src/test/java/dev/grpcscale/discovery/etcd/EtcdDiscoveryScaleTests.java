@@ -24,17 +24,18 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.test.etcd.EtcdCluster;
+import dev.grpcscale.test.junit.CloseAfterEach;
 import dev.grpcscale.test.net.TcpProxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,7 +61,8 @@ class EtcdDiscoveryScaleTests {
 
 	private static Client raw;
 
-	private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
+	@RegisterExtension
+	final CloseAfterEach resources = new CloseAfterEach();
 
 	@BeforeAll
 	static void startEtcd() throws Exception {
@@ -94,23 +96,11 @@ class EtcdDiscoveryScaleTests {
 		}
 	}
 
-	@AfterEach
-	void closeResources() throws Exception {
-		for (int i = this.resources.size() - 1; i >= 0; i--) {
-			this.resources.get(i).close();
-		}
-	}
-
-	private <T extends AutoCloseable> T track(T resource) {
-		this.resources.add(resource);
-		return resource;
-	}
-
 	@Test
 	void aFreshClientLoadsTwentyThousandInstancesPastGrpcsDefaultMessageLimitAndSkipsJunkNamingEachKey() {
 		ListAppender<ILoggingEvent> warnings = captureWarnings();
 		try {
-			EtcdServiceRegistry client = track(EtcdServiceRegistry.builder()
+			EtcdServiceRegistry client = this.resources.track(EtcdServiceRegistry.builder()
 				.endpoints(etcd.clientEndpoints())
 				.namespace(NAMESPACE)
 				.requestTimeout(Duration.ofSeconds(20))
@@ -137,7 +127,7 @@ class EtcdDiscoveryScaleTests {
 	void aSingleValueLargerThanTheInboundLimitIsSkippedWithoutBlockingTheRest() {
 		ListAppender<ILoggingEvent> warnings = captureWarnings();
 		try {
-			EtcdServiceRegistry client = track(EtcdServiceRegistry.builder()
+			EtcdServiceRegistry client = this.resources.track(EtcdServiceRegistry.builder()
 				.endpoints(etcd.clientEndpoints())
 				.namespace(NAMESPACE)
 				.requestTimeout(Duration.ofSeconds(20))
@@ -157,8 +147,8 @@ class EtcdDiscoveryScaleTests {
 	@Order(Integer.MAX_VALUE) // last: it changes the data, then restores it
 	void aRunningCacheCutOffWhileEtcdCompactedRebuildsAllTwentyThousandInstances() throws Exception {
 		URI endpoint = URI.create(etcd.clientEndpoint(0));
-		TcpProxy proxy = track(TcpProxy.start(endpoint.getHost(), endpoint.getPort()));
-		EtcdServiceRegistry client = track(EtcdServiceRegistry.builder()
+		TcpProxy proxy = this.resources.track(TcpProxy.start(endpoint.getHost(), endpoint.getPort()));
+		EtcdServiceRegistry client = this.resources.track(EtcdServiceRegistry.builder()
 			.endpoints("http://" + proxy.hostAndPort())
 			.namespace(NAMESPACE)
 			.requestTimeout(Duration.ofSeconds(20))
@@ -215,8 +205,8 @@ class EtcdDiscoveryScaleTests {
 		ListAppender<ILoggingEvent> logs = captureWarnings();
 		try {
 			URI endpoint = URI.create(etcd.clientEndpoint(0));
-			TcpProxy proxy = track(TcpProxy.start(endpoint.getHost(), endpoint.getPort()));
-			EtcdServiceRegistry client = track(EtcdServiceRegistry.builder()
+			TcpProxy proxy = this.resources.track(TcpProxy.start(endpoint.getHost(), endpoint.getPort()));
+			EtcdServiceRegistry client = this.resources.track(EtcdServiceRegistry.builder()
 				.endpoints("http://" + proxy.hostAndPort())
 				.namespace(NAMESPACE)
 				.requestTimeout(Duration.ofSeconds(20))

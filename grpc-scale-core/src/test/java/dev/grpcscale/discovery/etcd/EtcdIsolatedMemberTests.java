@@ -7,12 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.test.etcd.EtcdCluster;
+import dev.grpcscale.test.junit.CloseAfterEach;
 
 import static dev.grpcscale.discovery.etcd.EtcdServiceRegistryTests.ids;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,27 +24,16 @@ class EtcdIsolatedMemberTests {
 
 	private static final String NAMESPACE = "/isolated";
 
-	private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
-
-	@AfterEach
-	void closeResources() throws Exception {
-		for (int i = this.resources.size() - 1; i >= 0; i--) {
-			this.resources.get(i).close();
-		}
-	}
-
-	private <T extends AutoCloseable> T track(T resource) {
-		this.resources.add(resource);
-		return resource;
-	}
+	@RegisterExtension
+	final CloseAfterEach resources = new CloseAfterEach();
 
 	@Test
 	void aWatchOnAMemberWithoutLeaderIsReportedUnreachableKeepsServingAndCatchesUpWhenTheClusterHeals()
 			throws Exception {
-		EtcdCluster etcd = track(EtcdCluster.start(3));
-		EtcdTestClients others = track(new EtcdTestClients(List.of(etcd.clientEndpoint(1), etcd.clientEndpoint(2))));
+		EtcdCluster etcd = this.resources.track(EtcdCluster.start(3));
+		EtcdTestClients others = this.resources.track(new EtcdTestClients(List.of(etcd.clientEndpoint(1), etcd.clientEndpoint(2))));
 		others.put(key("a"), json("a", 9090));
-		EtcdServiceRegistry client = track(EtcdServiceRegistry.builder()
+		EtcdServiceRegistry client = this.resources.track(EtcdServiceRegistry.builder()
 			.endpoints(etcd.clientEndpoint(0))
 			.namespace(NAMESPACE)
 			.requestTimeout(Duration.ofSeconds(2))

@@ -11,12 +11,13 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.test.etcd.EtcdCluster;
+import dev.grpcscale.test.junit.CloseAfterEach;
 
 import static dev.grpcscale.discovery.etcd.EtcdServiceRegistryTests.ids;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,34 +30,23 @@ class EtcdLeaseKeepAliveTests {
 
 	private static final int RESTARTS = 20;
 
-	private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
-
-	@AfterEach
-	void closeResources() throws Exception {
-		for (int i = this.resources.size() - 1; i >= 0; i--) {
-			this.resources.get(i).close();
-		}
-	}
-
-	private <T extends AutoCloseable> T track(T resource) {
-		this.resources.add(resource);
-		return resource;
-	}
+	@RegisterExtension
+	final CloseAfterEach resources = new CloseAfterEach();
 
 	@Test
 	void restartingEachMemberOfAThreeMemberClusterTwentyTimesKeepsTheOneLeaseAndTheInstanceNeverDisappears()
 			throws Exception {
-		EtcdCluster etcd = track(EtcdCluster.start(3));
-		EtcdServiceRegistry server = track(EtcdServiceRegistry.builder()
+		EtcdCluster etcd = this.resources.track(EtcdCluster.start(3));
+		EtcdServiceRegistry server = this.resources.track(EtcdServiceRegistry.builder()
 			.endpoints(etcd.clientEndpoints())
 			.namespace(NAMESPACE)
 			.leaseTtl(Duration.ofSeconds(5))
 			.build());
-		EtcdServiceRegistry client = track(EtcdServiceRegistry.builder()
+		EtcdServiceRegistry client = this.resources.track(EtcdServiceRegistry.builder()
 			.endpoints(etcd.clientEndpoints())
 			.namespace(NAMESPACE)
 			.build());
-		EtcdTestClients raw = track(new EtcdTestClients(etcd.clientEndpoints()));
+		EtcdTestClients raw = this.resources.track(new EtcdTestClients(etcd.clientEndpoints()));
 		server.register(new ServiceInstance("orders", "a", "10.0.0.7", 9090, Map.of(), InstanceStatus.UP,
 				Instant.parse("2025-01-01T00:00:00Z")));
 		String key = NAMESPACE + "/services/orders/a";
@@ -67,7 +57,7 @@ class EtcdLeaseKeepAliveTests {
 		Watch.Watcher watcher = raw.client.getWatchClient()
 			.watch(EtcdTestClients.bytes(key), WatchOption.builder().withRevision(registered.getModRevision() + 1).build(),
 					(response) -> response.getEvents().forEach((event) -> events.add(event.getEventType())));
-		track(watcher::close);
+		this.resources.track(watcher::close);
 		await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains(List.of("a")));
 
 		for (int restart = 0; restart < RESTARTS; restart++) {

@@ -10,20 +10,20 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.etcd.jetcd.KeyValue;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.grpcscale.discovery.DiscoveryException;
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.test.etcd.EtcdCluster;
+import dev.grpcscale.test.junit.CloseAfterEach;
 import dev.grpcscale.test.net.TcpProxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,7 +44,8 @@ class EtcdLeaseOwnershipTests {
 
 	private static EtcdTestClients raw;
 
-	private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
+	@RegisterExtension
+	final CloseAfterEach resources = new CloseAfterEach();
 
 	@BeforeAll
 	static void startEtcd() {
@@ -62,20 +63,8 @@ class EtcdLeaseOwnershipTests {
 		}
 	}
 
-	@AfterEach
-	void closeResources() throws Exception {
-		for (int i = this.resources.size() - 1; i >= 0; i--) {
-			this.resources.get(i).close();
-		}
-	}
-
-	private <T extends AutoCloseable> T track(T resource) {
-		this.resources.add(resource);
-		return resource;
-	}
-
 	private EtcdServiceRegistry registry(String namespace, List<String> endpoints, Duration requestTimeout) {
-		return track(EtcdServiceRegistry.builder()
+		return this.resources.track(EtcdServiceRegistry.builder()
 			.endpoints(endpoints)
 			.namespace(namespace)
 			.leaseTtl(Duration.ofSeconds(30))
@@ -127,7 +116,7 @@ class EtcdLeaseOwnershipTests {
 	@Test
 	void leaseGrantAnsweredAfterItsRequestTimedOutIsRevokedNotLeftBehind() throws Exception {
 		Set<Long> before = leases();
-		TcpProxy proxy = track(TcpProxy.start("127.0.0.1", URI.create(etcd.clientEndpoint(0)).getPort()));
+		TcpProxy proxy = this.resources.track(TcpProxy.start("127.0.0.1", URI.create(etcd.clientEndpoint(0)).getPort()));
 		EtcdServiceRegistry registry = registry("/ownership-late-grant", List.of("http://" + proxy.hostAndPort()),
 				Duration.ofSeconds(1));
 		// a connection is up, then the network silently holds every byte

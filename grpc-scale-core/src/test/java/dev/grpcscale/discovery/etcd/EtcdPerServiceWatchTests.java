@@ -21,14 +21,15 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.test.etcd.EtcdCluster;
+import dev.grpcscale.test.junit.CloseAfterEach;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -49,7 +50,8 @@ class EtcdPerServiceWatchTests {
 
 	private static EtcdTestClients raw;
 
-	private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
+	@RegisterExtension
+	final CloseAfterEach resources = new CloseAfterEach();
 
 	@BeforeAll
 	static void startEtcd() throws Exception {
@@ -77,20 +79,13 @@ class EtcdPerServiceWatchTests {
 		}
 	}
 
-	@AfterEach
-	void closeResources() throws Exception {
-		for (int i = this.resources.size() - 1; i >= 0; i--) {
-			this.resources.get(i).close();
-		}
-	}
-
 	private EtcdServiceRegistry registry(Duration serviceIdleTimeout) {
 		EtcdServiceRegistry registry = EtcdServiceRegistry.builder()
 			.endpoints(etcd.clientEndpoints())
 			.namespace(NAMESPACE)
 			.serviceIdleTimeout(serviceIdleTimeout)
 			.build();
-		this.resources.add(registry);
+		this.resources.track(registry);
 		return registry;
 	}
 

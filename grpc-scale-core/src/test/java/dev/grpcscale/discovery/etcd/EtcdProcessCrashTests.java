@@ -24,11 +24,13 @@ import io.grpc.testing.protobuf.SimpleResponse;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.test.etcd.EtcdCluster;
+import dev.grpcscale.test.junit.CloseAfterEach;
 
 import static dev.grpcscale.discovery.etcd.EtcdServiceRegistryTests.ids;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,7 +46,8 @@ class EtcdProcessCrashTests {
 
 	private static final long CHILD_LEASE_TTL_SECONDS = 2;
 
-	private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
+	@RegisterExtension
+	final CloseAfterEach resources = new CloseAfterEach();
 
 	private Process child;
 
@@ -53,36 +56,33 @@ class EtcdProcessCrashTests {
 		if (this.child != null) {
 			this.child.destroyForcibly().waitFor();
 		}
-		for (int i = this.resources.size() - 1; i >= 0; i--) {
-			this.resources.get(i).close();
-		}
 	}
 
 	@Test
 	void instanceOfAKilledProcessLeavesWatchersAndChannelsWithinItsLeaseTtl() throws Exception {
 		EtcdCluster etcd = EtcdCluster.startSingle();
-		this.resources.add(etcd);
+		this.resources.track(etcd);
 		Server serverA = startServer("a");
 		Server serverB = startServer("b");
 		EtcdServiceRegistry local = EtcdServiceRegistry.builder().endpoints(etcd.clientEndpoints()).namespace(NAMESPACE).build();
-		this.resources.add(local);
+		this.resources.track(local);
 		local.register(new ServiceInstance("orders", "a", "127.0.0.1", serverA.getPort(), Map.of(), InstanceStatus.UP,
 				Instant.now()));
 		this.child = startChild(etcd.clientEndpoint(0), "b", serverB.getPort());
 		EtcdTestClients raw = new EtcdTestClients(etcd.clientEndpoints());
-		this.resources.add(raw);
+		this.resources.track(raw);
 		String childKey = NAMESPACE + "/services/orders/b";
 		await().atMost(Duration.ofSeconds(60)).until(() -> raw.exists(childKey));
 
 		EtcdServiceRegistry discovery = EtcdServiceRegistry.builder().endpoints(etcd.clientEndpoints()).namespace(NAMESPACE).build();
-		this.resources.add(discovery);
+		this.resources.track(discovery);
 		List<List<String>> seen = new CopyOnWriteArrayList<>();
 		discovery.watch("orders", (instances) -> seen.add(ids(instances)));
 		DiscoveryNameResolverProvider.registerDefault();
 		ManagedChannel channel = DiscoveryNameResolverProvider
 			.configure(NettyChannelBuilder.forTarget("discovery:///orders").usePlaintext(), discovery)
 			.build();
-		this.resources.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+		this.resources.track(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
 		SimpleServiceGrpc.SimpleServiceBlockingStub stub = SimpleServiceGrpc.newBlockingStub(channel);
 		Set<String> answered = ConcurrentHashMap.newKeySet();
 		await().atMost(Duration.ofSeconds(10)).until(() -> {
@@ -131,7 +131,7 @@ class EtcdProcessCrashTests {
 			})
 			.build()
 			.start();
-		this.resources.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+		this.resources.track(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
 		return server;
 	}
 

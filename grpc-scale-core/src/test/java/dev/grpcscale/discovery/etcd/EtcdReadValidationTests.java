@@ -12,10 +12,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.test.etcd.EtcdCluster;
+import dev.grpcscale.test.junit.CloseAfterEach;
 
 import static dev.grpcscale.discovery.etcd.EtcdServiceRegistryTests.ids;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,7 +32,8 @@ class EtcdReadValidationTests {
 
 	private static int namespaces;
 
-	private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
+	@RegisterExtension
+	final CloseAfterEach resources = new CloseAfterEach();
 
 	private final ListAppender<ILoggingEvent> warnings = new ListAppender<>();
 
@@ -62,9 +65,6 @@ class EtcdReadValidationTests {
 	@AfterEach
 	void closeResources() throws Exception {
 		((Logger) LoggerFactory.getLogger(EtcdDiscoveryCache.class)).detachAppender(this.warnings);
-		for (int i = this.resources.size() - 1; i >= 0; i--) {
-			this.resources.get(i).close();
-		}
 	}
 
 	private EtcdServiceRegistry registry() {
@@ -72,7 +72,7 @@ class EtcdReadValidationTests {
 			.endpoints(etcd.clientEndpoints())
 			.namespace(this.namespace)
 			.build();
-		this.resources.add(registry);
+		this.resources.track(registry);
 		return registry;
 	}
 

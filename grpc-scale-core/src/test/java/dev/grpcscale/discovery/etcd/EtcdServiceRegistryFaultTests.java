@@ -8,12 +8,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import io.etcd.jetcd.KeyValue;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.test.etcd.EtcdCluster;
+import dev.grpcscale.test.junit.CloseAfterEach;
 
 import static dev.grpcscale.discovery.etcd.EtcdServiceRegistryTests.ids;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,22 +25,11 @@ class EtcdServiceRegistryFaultTests {
 
 	private static final String NAMESPACE = "/faults";
 
-	private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
-
-	@AfterEach
-	void closeResources() throws Exception {
-		for (int i = this.resources.size() - 1; i >= 0; i--) {
-			this.resources.get(i).close();
-		}
-	}
-
-	private <T extends AutoCloseable> T track(T resource) {
-		this.resources.add(resource);
-		return resource;
-	}
+	@RegisterExtension
+	final CloseAfterEach resources = new CloseAfterEach();
 
 	private EtcdServiceRegistry registry(List<String> endpoints, Duration leaseTtl) {
-		return track(EtcdServiceRegistry.builder()
+		return this.resources.track(EtcdServiceRegistry.builder()
 			.endpoints(endpoints)
 			.namespace(NAMESPACE)
 			.leaseTtl(leaseTtl)
@@ -68,7 +58,7 @@ class EtcdServiceRegistryFaultTests {
 	@Test
 	void singleNodeKilledAndRestartedGetsRegistrationsBackAndTheWatchResumesWithoutEverServingNothing()
 			throws Exception {
-		EtcdCluster etcd = track(EtcdCluster.startSingle());
+		EtcdCluster etcd = this.resources.track(EtcdCluster.startSingle());
 		EtcdServiceRegistry server = registry(etcd.clientEndpoints(), Duration.ofSeconds(2));
 		EtcdServiceRegistry client = registry(etcd.clientEndpoints(), Duration.ofSeconds(2));
 		server.register(instance("a", 9090));
@@ -113,7 +103,7 @@ class EtcdServiceRegistryFaultTests {
 
 	@Test
 	void threeMemberClusterLosingAndRegainingAMemberKeepsWatchesAndRegistrations() throws Exception {
-		EtcdCluster etcd = track(EtcdCluster.start(3));
+		EtcdCluster etcd = this.resources.track(EtcdCluster.start(3));
 		EtcdServiceRegistry server = registry(etcd.clientEndpoints(), Duration.ofSeconds(3));
 		EtcdServiceRegistry client = registry(etcd.clientEndpoints(), Duration.ofSeconds(3));
 		server.register(instance("a", 9090));
@@ -144,7 +134,7 @@ class EtcdServiceRegistryFaultTests {
 
 	@Test
 	void changesMadeWhileTheWatchersOnlyMemberIsDownAreSeenAfterItReturns() throws Exception {
-		EtcdCluster etcd = track(EtcdCluster.start(3));
+		EtcdCluster etcd = this.resources.track(EtcdCluster.start(3));
 		EtcdServiceRegistry client = registry(List.of(etcd.clientEndpoint(0)), Duration.ofSeconds(3));
 		try (EtcdTestClients others = new EtcdTestClients(List.of(etcd.clientEndpoint(1), etcd.clientEndpoint(2)))) {
 			others.put(key("a"), json("a", 9090));
@@ -169,7 +159,7 @@ class EtcdServiceRegistryFaultTests {
 
 	@Test
 	void compactionPastTheWatchersRevisionRebuildsACorrectCache() throws Exception {
-		EtcdCluster etcd = track(EtcdCluster.start(3));
+		EtcdCluster etcd = this.resources.track(EtcdCluster.start(3));
 		EtcdServiceRegistry client = registry(List.of(etcd.clientEndpoint(0)), Duration.ofSeconds(3));
 		try (EtcdTestClients others = new EtcdTestClients(List.of(etcd.clientEndpoint(1), etcd.clientEndpoint(2)))) {
 			for (int i = 0; i < 10; i++) {
