@@ -1,8 +1,6 @@
 package dev.grpcscale.cluster.raft;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.grpcscale.cluster.ChaosHistoryTail;
 import dev.grpcscale.cluster.LeadershipHistoryChecker;
 import dev.grpcscale.test.net.FreePorts;
 import dev.grpcscale.test.net.TcpProxy;
@@ -77,12 +76,12 @@ class RaftLeaderElectionChaosTests {
 
 	private Path historyFile;
 
-	private Tail tail;
+	private ChaosHistoryTail tail;
 
 	@AfterEach
 	void stopEverything() {
 		for (Process process : this.processes.values()) {
-			signal(process.pid(), "CONT");
+			ChaosHistoryTail.signal(process.pid(), "CONT");
 			process.destroyForcibly();
 		}
 		for (Process process : this.processes.values()) {
@@ -101,7 +100,7 @@ class RaftLeaderElectionChaosTests {
 		long started = System.nanoTime();
 		this.historyFile = this.dir.resolve("history.log");
 		Files.createFile(this.historyFile);
-		this.tail = new Tail(this.historyFile);
+		this.tail = new ChaosHistoryTail(this.historyFile);
 		for (String node : NODES) {
 			this.ports.put(node, FreePorts.next());
 		}
@@ -118,33 +117,33 @@ class RaftLeaderElectionChaosTests {
 		List<String> done = new ArrayList<>();
 		for (int round = 0; round < ROUNDS; round++) {
 			// the first round waits for three node JVMs to start, slow on a loaded machine
-			Leader leader = awaitLeader(Duration.ofSeconds((round == 0) ? 60 : 15));
+			ChaosHistoryTail.Leader leader = awaitLeader(Duration.ofSeconds((round == 0) ? 60 : 15));
 			awaitAllUp(Duration.ofSeconds(30));
 			// a deliberate pause, not a wait for a condition: the leader renews and logs probes first
 			Thread.sleep(300);
 			leader = awaitLeader(Duration.ofSeconds(15));
-			Process process = this.processes.get(leader.node);
+			Process process = this.processes.get(leader.node());
 			String kind = KINDS[round % KINDS.length];
 			switch (kind) {
 				case "KILL" -> {
-					fault(kind, leader.node);
+					fault(kind, leader.node());
 					process.destroyForcibly();
 					process.waitFor(10, TimeUnit.SECONDS);
-					awaitLeaderAfter(leader.token, Duration.ofSeconds(15));
-					startNode(leader.node);
+					this.tail.awaitLeaderAfter(leader.token(), Duration.ofSeconds(15));
+					startNode(leader.node());
 				}
 				case "STOP" -> {
-					fault(kind, leader.node);
-					signal(process.pid(), "STOP");
+					fault(kind, leader.node());
+					ChaosHistoryTail.signal(process.pid(), "STOP");
 					Thread.sleep(ELECTION_TIMEOUT.multipliedBy(18).dividedBy(10).toMillis());
-					signal(process.pid(), "CONT");
-					fault("CONT", leader.node);
-					awaitLeaderAfter(leader.token, Duration.ofSeconds(15));
+					ChaosHistoryTail.signal(process.pid(), "CONT");
+					fault("CONT", leader.node());
+					this.tail.awaitLeaderAfter(leader.token(), Duration.ofSeconds(15));
 				}
 				case "PARTITION_DROP", "PARTITION_BLACKHOLE" -> {
 					long cut = System.nanoTime();
-					fault(kind, leader.node);
-					List<TcpProxy> cutOff = proxiesOf(leader.node);
+					fault(kind, leader.node());
+					List<TcpProxy> cutOff = proxiesOf(leader.node());
 					for (TcpProxy proxy : cutOff) {
 						if (kind.equals("PARTITION_DROP")) {
 							proxy.drop();
@@ -153,17 +152,17 @@ class RaftLeaderElectionChaosTests {
 							proxy.blackhole();
 						}
 					}
-					awaitLeaderAfter(leader.token, Duration.ofSeconds(15));
+					this.tail.awaitLeaderAfter(leader.token(), Duration.ofSeconds(15));
 					sleepUntil(cut + PARTITION.toNanos());
 					cutOff.forEach(TcpProxy::heal);
-					fault("HEAL", leader.node);
+					fault("HEAL", leader.node());
 				}
 				default -> {
-					fault(kind, leader.node);
+					fault(kind, leader.node());
 					process.destroy();
-					awaitLeaderAfter(leader.token, Duration.ofSeconds(15));
+					this.tail.awaitLeaderAfter(leader.token(), Duration.ofSeconds(15));
 					process.waitFor(15, TimeUnit.SECONDS);
-					startNode(leader.node);
+					startNode(leader.node());
 				}
 			}
 			done.add(round + ":" + kind);
@@ -258,113 +257,8 @@ class RaftLeaderElectionChaosTests {
 			});
 	}
 
-	private Leader awaitLeader(Duration atMost) {
-		return awaitLeaderAfter(Long.MIN_VALUE, atMost);
-	}
-
-	/** Waits until some node holds a leadership with a token above {@code token}, as its log shows. */
-	private Leader awaitLeaderAfter(long token, Duration atMost) {
-		try {
-			return org.awaitility.Awaitility.await()
-				.atMost(atMost)
-				.pollInterval(Duration.ofMillis(10))
-				.until(() -> this.tail.currentLeader(System.nanoTime()),
-						(leader) -> leader != null && leader.token > token);
-		}
-		catch (org.awaitility.core.ConditionTimeoutException ex) {
-			throw new AssertionError("no leader with a token above " + token + " within " + atMost + "; see "
-					+ this.dir, ex);
-		}
-	}
-
-	private static void signal(long pid, String signal) {
-		try {
-			new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor();
-		}
-		catch (IOException ex) {
-			throw new java.io.UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-	}
-
-	private record Leader(String node, long token) {
-	}
-
-	/** Follows the history file: the latest lease each node logged, and which nodes are up. */
-	private static final class Tail {
-
-		private final File file;
-
-		private long offset;
-
-		private final Map<String, long[]> latest = new HashMap<>();
-
-		private final Map<String, Boolean> up = new HashMap<>();
-
-		private final StringBuilder partial = new StringBuilder();
-
-		Tail(Path file) {
-			this.file = file.toFile();
-		}
-
-		synchronized void down(String node) throws IOException {
-			currentLeader(System.nanoTime());
-			this.up.put(node, false);
-		}
-
-		synchronized boolean allUp(String[] nodes) {
-			for (String node : nodes) {
-				if (!this.up.getOrDefault(node, false)) {
-					return false;
-				}
-			}
-			return true;
-		}
-
-		/** A node whose latest logged leadership is not revoked and still valid at {@code now}. */
-		synchronized Leader currentLeader(long now) throws IOException {
-			try (RandomAccessFile in = new RandomAccessFile(this.file, "r")) {
-				in.seek(this.offset);
-				byte[] bytes = new byte[(int) (in.length() - this.offset)];
-				in.readFully(bytes);
-				this.offset += bytes.length;
-				this.partial.append(new String(bytes, StandardCharsets.UTF_8));
-			}
-			int newline;
-			while ((newline = this.partial.indexOf("\n")) >= 0) {
-				String[] event = this.partial.substring(0, newline).trim().split("\\s+");
-				this.partial.delete(0, newline + 1);
-				switch (event[0]) {
-					case "UP" -> this.up.put(event[1], true);
-					case "GRANTED", "RENEWED" -> {
-						long token = Long.parseLong(event[2]);
-						long[] known = this.latest.get(event[1]);
-						if (known == null || token >= known[0]) {
-							this.latest.put(event[1], new long[] { token, Long.parseLong(event[4]) });
-						}
-					}
-					case "REVOKED" -> {
-						long[] known = this.latest.get(event[1]);
-						if (known != null && known[0] == Long.parseLong(event[2])) {
-							this.latest.remove(event[1]);
-						}
-					}
-					default -> {
-					}
-				}
-			}
-			Leader best = null;
-			for (Map.Entry<String, long[]> entry : this.latest.entrySet()) {
-				long[] lease = entry.getValue();
-				if (now - lease[1] < 0 && (best == null || lease[0] > best.token)) {
-					best = new Leader(entry.getKey(), lease[0]);
-				}
-			}
-			return best;
-		}
-
+	private ChaosHistoryTail.Leader awaitLeader(Duration atMost) {
+		return this.tail.awaitLeaderAfter(Long.MIN_VALUE, atMost);
 	}
 
 }
