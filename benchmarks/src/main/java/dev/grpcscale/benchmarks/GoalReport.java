@@ -21,8 +21,9 @@ import dev.grpcscale.test.etcd.EtcdCluster;
 
 /**
  * Runs every case (a to e) beside its baseline and prints one line per goal:
- * {@code case: ratio=... goal=... PASS|FAIL | raw numbers}. It reports and always exits 0: a missed goal on
- * a shared machine is a figure to look at, not a broken build.
+ * {@code case: ratio=... goal=... PASS|FAIL | raw numbers}, then a last line {@code goals: N passed, M failed}.
+ * It exits 1 when a goal failed and 0 when all passed, so a script can check the result; it is not part of
+ * the build, where a missed goal on a shared machine would fail tests on noise.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.GoalReport quick   # under 3 minutes
@@ -98,6 +99,21 @@ public final class GoalReport {
 		for (CaseResult result : results) {
 			System.out.println(result.line());
 		}
+		System.out.println(verdict(results));
+		if (exitStatus(results) != 0) {
+			System.exit(exitStatus(results));
+		}
+	}
+
+	/** The report's last line: how many goals passed and failed. */
+	static String verdict(List<CaseResult> results) {
+		long failed = results.stream().filter((result) -> !result.pass()).count();
+		return "goals: " + (results.size() - failed) + " passed, " + failed + " failed";
+	}
+
+	/** 1 when a goal failed, else 0. */
+	static int exitStatus(List<CaseResult> results) {
+		return results.stream().allMatch(CaseResult::pass) ? 0 : 1;
 	}
 
 	private static Collection<RunResult> jmh(String include, boolean full) throws RunnerException {

@@ -34,6 +34,15 @@ class GoalReportTests {
 	}
 
 	@Test
+	void aFailedGoalMakesTheReportExitWithOneAndItsLastLineCountsPassedAndFailed() {
+		CaseResult passed = CaseResult.atMost("b", 1, 1, "x", 1.5, "");
+		CaseResult failed = CaseResult.atMost("b", 2, 1, "x", 1.5, "");
+		assertThat(GoalReport.exitStatus(List.of(passed, passed))).isZero();
+		assertThat(GoalReport.exitStatus(List.of(passed, failed))).isEqualTo(1);
+		assertThat(GoalReport.verdict(List.of(passed, failed, failed))).isEqualTo("goals: 1 passed, 2 failed");
+	}
+
+	@Test
 	void ratioOverANonPositiveBaselineIsNotANumber() {
 		assertThat(CaseResult.atMost("b", 1, 0, "x", 1.5, "").line()).startsWith("b: ratio=n/a");
 	}
