@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
-import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancerProvider;
@@ -24,7 +23,6 @@ import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.SynchronizationContext;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -36,7 +34,6 @@ import io.grpc.util.ForwardingLoadBalancer;
 import org.jspecify.annotations.Nullable;
 
 import dev.grpcscale.EnhancedServiceManager;
-import dev.grpcscale.Subscription;
 import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
@@ -485,8 +482,9 @@ public final class ScaleMeasurement {
 	}
 
 	/**
-	 * {@code scale-bench:///<authority>}: the discovery resolver's update with in-process addresses named
-	 * {@code scale-<n>-<instanceId>}, choosing the observed {@code grpc_scale_round_robin}.
+	 * {@code scale-bench:///<authority>}: grpc-scale's own {@code discovery:///} resolver for the benchmark's
+	 * service, its addresses swapped for in-process ones named {@code scale-<n>-<instanceId>} (one pass over
+	 * the list, the only work production does not do) and its policy for the observed one.
 	 */
 	static final class InProcessDiscoveryResolverProvider extends NameResolverProvider {
 
@@ -497,13 +495,11 @@ public final class ScaleMeasurement {
 			}
 			String authority = targetUri.getPath().substring(1);
 			String prefix = args.getArg(ADDRESS_PREFIX);
-			ServiceDiscovery discovery = args.getArg(DiscoveryNameResolverProvider.SERVICE_DISCOVERY);
-			SynchronizationContext context = args.getSynchronizationContext();
 			NameResolver.ConfigOrError config = args.getServiceConfigParser()
 				.parseServiceConfig(Map.of("loadBalancingConfig", List.of(Map.of(args.getArg(POLICY), Map.of()))));
+			NameResolver delegate = new DiscoveryNameResolverProvider()
+				.newNameResolver(URI.create(DiscoveryNameResolverProvider.SCHEME + ":///" + SERVICE), args);
 			return new NameResolver() {
-
-				private @Nullable Subscription subscription;
 
 				@Override
 				public String getServiceAuthority() {
@@ -512,24 +508,48 @@ public final class ScaleMeasurement {
 
 				@Override
 				public void start(Listener2 listener) {
-					this.subscription = discovery.watch(SERVICE, (instances) -> context.execute(() -> {
-						List<EquivalentAddressGroup> groups = new ArrayList<>(instances.size());
-						for (ServiceInstance instance : instances) {
-							groups.add(new EquivalentAddressGroup(new InProcessSocketAddress(prefix + instance.instanceId()),
-									Attributes.newBuilder().set(DiscoveryNameResolverProvider.INSTANCE, instance).build()));
+					delegate.start(new Listener2() {
+
+						@Override
+						public void onResult(ResolutionResult result) {
+							listener.onResult(inProcess(result, prefix, config));
 						}
-						listener.onResult(ResolutionResult.newBuilder().setAddresses(groups).setServiceConfig(config).build());
-					}));
+
+						@Override
+						public Status onResult2(ResolutionResult result) {
+							return listener.onResult2(inProcess(result, prefix, config));
+						}
+
+						@Override
+						public void onError(Status error) {
+							listener.onError(error);
+						}
+
+					});
+				}
+
+				@Override
+				public void refresh() {
+					delegate.refresh();
 				}
 
 				@Override
 				public void shutdown() {
-					if (this.subscription != null) {
-						this.subscription.cancel();
-					}
+					delegate.shutdown();
 				}
 
 			};
+		}
+
+		private static NameResolver.ResolutionResult inProcess(NameResolver.ResolutionResult result, String prefix,
+				NameResolver.ConfigOrError config) {
+			List<EquivalentAddressGroup> groups = new ArrayList<>();
+			for (EquivalentAddressGroup group : result.getAddressesOrError().getValue()) {
+				ServiceInstance instance = group.getAttributes().get(DiscoveryNameResolverProvider.INSTANCE);
+				groups.add(new EquivalentAddressGroup(new InProcessSocketAddress(prefix + instance.instanceId()),
+						group.getAttributes()));
+			}
+			return result.toBuilder().setAddresses(groups).setServiceConfig(config).build();
 		}
 
 		@Override
