@@ -133,6 +133,35 @@ public final class ChaosHistoryTail {
 	}
 
 	/**
+	 * Waits until a leader logs a renewal of the leadership it holds: its lease valid beyond what was logged
+	 * when this was called (at once when that leadership is no longer logged as held).
+	 * @param leader the leader
+	 * @param atMost how long to wait
+	 * @throws IOException when the file cannot be read
+	 * @throws AssertionError naming the history file when no renewal comes in time
+	 */
+	public void awaitRenewal(Leader leader, Duration atMost) throws IOException {
+		long[] before = lease(leader);
+		try {
+			await().atMost(atMost).pollInterval(Duration.ofMillis(10)).until(() -> {
+				long[] now = lease(leader);
+				// no lease logged, or the leadership ended meanwhile: nothing to wait for
+				return before == null || now == null || now[1] - before[1] > 0;
+			});
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError(leader + " logged no renewal within " + atMost + "; see " + this.file.getParent(),
+					ex);
+		}
+	}
+
+	private synchronized long @Nullable [] lease(Leader leader) throws IOException {
+		currentLeader(System.nanoTime());
+		long[] lease = this.latest.get(leader.node());
+		return (lease != null && lease[0] == leader.token()) ? lease.clone() : null;
+	}
+
+	/**
 	 * Sends a signal to a process, as {@code kill -<signal> <pid>}.
 	 * @param pid the process id
 	 * @param signal the signal's name: {@code STOP}, {@code CONT}, {@code KILL}, {@code TERM}

@@ -71,6 +71,9 @@ class EtcdLeaderElectionChaosTests {
 
 	private static final Duration ETCD_PAUSE = Duration.ofSeconds(2);
 
+	/** How long a killed etcd member stays down before its restart: a fault's length, not a wait. */
+	private static final Duration ETCD_MEMBER_DOWN = Duration.ofMillis(500);
+
 	private static final String[] KINDS = { "KILL", "STOP", "PARTITION_DROP", "QUORUM_LOSS", "PARTITION_BLACKHOLE",
 			"ETCD_STOP", "TERM", "ETCD_KILL" };
 
@@ -216,7 +219,7 @@ class EtcdLeaderElectionChaosTests {
 					int member = (cycle + 2) % this.etcd.size();
 					fault(kind, "m" + member);
 					this.etcd.kill(member);
-					Thread.sleep(500);
+					Thread.sleep(ETCD_MEMBER_DOWN.toMillis());
 					healed(kind, "m" + member);
 					this.etcd.restart(member);
 				}

@@ -119,8 +119,8 @@ class RaftLeaderElectionChaosTests {
 			// the first round waits for three node JVMs to start, slow on a loaded machine
 			ChaosHistoryTail.Leader leader = awaitLeader(Duration.ofSeconds((round == 0) ? 60 : 15));
 			awaitAllUp(Duration.ofSeconds(30));
-			// a deliberate pause, not a wait for a condition: the leader renews and logs probes first
-			Thread.sleep(300);
+			// the leader renews (and logs its probes) before the fault
+			this.tail.awaitRenewal(leader, Duration.ofSeconds(15));
 			leader = awaitLeader(Duration.ofSeconds(15));
 			Process process = this.processes.get(leader.node());
 			String kind = KINDS[round % KINDS.length];
