@@ -1,0 +1,80 @@
+package dev.grpcscale.discovery.kubernetes;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * EndpointSlices as Kubernetes' EndpointSlice controller writes them, for tests: a slice of a Service with
+ * named ports and endpoints pointing at pods.
+ */
+final class EndpointSlices {
+
+	private final KubernetesClient client;
+
+	private final String namespace;
+
+	EndpointSlices(KubernetesClient client, String namespace) {
+		this.client = client;
+		this.namespace = namespace;
+	}
+
+	/** A ready endpoint of a pod on 127.0.0.1. */
+	static Endpoint pod(String podName) {
+		return endpoint(podName, "127.0.0.1", true, false, false);
+	}
+
+	static Endpoint endpoint(String podName, String address, boolean ready, boolean serving, boolean terminating) {
+		return new EndpointBuilder().withAddresses(address)
+			.withNewConditions()
+			.withReady(ready)
+			.withServing(serving || ready)
+			.withTerminating(terminating)
+			.endConditions()
+			.withNewTargetRef()
+			.withKind("Pod")
+			.withName(podName)
+			.withNamespace("shop")
+			.withUid("uid-" + podName)
+			.endTargetRef()
+			.withNodeName("node-1")
+			.withZone("zone-a")
+			.build();
+	}
+
+	static EndpointPort port(String name, int port) {
+		return new EndpointPortBuilder().withName(name).withPort(port).withProtocol("TCP").build();
+	}
+
+	/** Creates or replaces slice {@code sliceName} of Service {@code service}. */
+	EndpointSlice put(String service, String sliceName, List<EndpointPort> ports, Endpoint... endpoints) {
+		EndpointSlice slice = new EndpointSliceBuilder().withNewMetadata()
+			.withName(sliceName)
+			.withNamespace(this.namespace)
+			.addToLabels(EndpointSliceWatch.SERVICE_NAME_LABEL, service)
+			.endMetadata()
+			.withAddressType("IPv4")
+			.withPorts(ports)
+			.withEndpoints(new ArrayList<>(List.of(endpoints)))
+			.build();
+		var slices = this.client.discovery().v1().endpointSlices().inNamespace(this.namespace);
+		EndpointSlice existing = slices.withName(sliceName).get();
+		if (existing == null) {
+			return slices.resource(slice).create();
+		}
+		slice.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+		return slices.resource(slice).update();
+	}
+
+	void delete(String sliceName) {
+		this.client.discovery().v1().endpointSlices().inNamespace(this.namespace).withName(sliceName).delete();
+	}
+
+}
