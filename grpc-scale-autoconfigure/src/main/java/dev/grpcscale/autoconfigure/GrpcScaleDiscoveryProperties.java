@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.util.unit.DataSize;
 
 import dev.grpcscale.discovery.consul.ConsulCheckType;
@@ -26,7 +27,7 @@ public class GrpcScaleDiscoveryProperties extends SelfValidatingProperties {
 	/** Whether service discovery, the 'discovery:///' name resolver and registration are enabled. */
 	private boolean enabled = true;
 
-	/** Discovery backend: 'memory' (in this JVM), 'etcd' or 'consul'. */
+	/** Discovery backend: 'memory' (in this JVM), 'etcd', 'consul' or 'kubernetes' (EndpointSlices). */
 	private Provider provider = Provider.MEMORY;
 
 	private final Memory memory = new Memory();
@@ -34,6 +35,9 @@ public class GrpcScaleDiscoveryProperties extends SelfValidatingProperties {
 	private final Etcd etcd = new Etcd();
 
 	private final Consul consul = new Consul();
+
+	@NestedConfigurationProperty
+	private final KubernetesDiscoveryProperties kubernetes = new KubernetesDiscoveryProperties();
 
 	/**
 	 * Authority (the TLS server name checked against the server's certificate) of the 'discovery:///<service>'
@@ -68,6 +72,10 @@ public class GrpcScaleDiscoveryProperties extends SelfValidatingProperties {
 
 	public Consul getConsul() {
 		return this.consul;
+	}
+
+	public KubernetesDiscoveryProperties getKubernetes() {
+		return this.kubernetes;
 	}
 
 	public Map<String, String> getAuthority() {
@@ -499,7 +507,10 @@ public class GrpcScaleDiscoveryProperties extends SelfValidatingProperties {
 		ETCD,
 
 		/** A Consul agent, over its HTTP API. */
-		CONSUL
+		CONSUL,
+
+		/** The EndpointSlices of Kubernetes Services, through io.fabric8:kubernetes-client. */
+		KUBERNETES
 
 	}
 

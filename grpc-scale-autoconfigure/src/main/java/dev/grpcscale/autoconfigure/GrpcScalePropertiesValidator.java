@@ -57,7 +57,15 @@ final class GrpcScalePropertiesValidator {
 			Map.of(JSON, "tools.jackson.core:jackson-databind"), "raft",
 			Map.of("org.apache.ratis.server.RaftServer", "org.apache.ratis:ratis-server",
 					"org.apache.ratis.grpc.GrpcFactory", "org.apache.ratis:ratis-grpc",
-					"org.apache.ratis.metrics.impl.MetricRegistriesImpl", "org.apache.ratis:ratis-metrics-default"));
+					"org.apache.ratis.metrics.impl.MetricRegistriesImpl", "org.apache.ratis:ratis-metrics-default"),
+			"kubernetes", Map.of("io.fabric8.kubernetes.client.KubernetesClientBuilder", "io.fabric8:kubernetes-client"));
+
+	/** What fabric8 loads its HTTP client implementation from (jdk, okhttp, vert.x). */
+	private static final String KUBERNETES_HTTP_CLIENTS = "META-INF/services/io.fabric8.kubernetes.client.http.HttpClient$Factory";
+
+	private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+	private static final String DNS_LABEL_EXPECTED = "a DNS label: lower-case letters, digits and '-', at most 63 characters";
 
 	/** Keys of the cluster that were bound but never used, and what to set instead. */
 	private static final Map<String, String> REMOVED_CLUSTER_KEYS = Map.of("etcd.lease-ttl",
@@ -209,6 +217,9 @@ final class GrpcScalePropertiesValidator {
 			positive(prefix + "etcd.request-timeout", etcd.getRequestTimeout());
 			positive(prefix + "etcd.service-idle-timeout", etcd.getServiceIdleTimeout());
 		}
+		if (discovery.getProvider() == GrpcScaleDiscoveryProperties.Provider.KUBERNETES) {
+			kubernetes(prefix + "kubernetes.", discovery.getKubernetes());
+		}
 		if (clusterProvider == GrpcScaleClusterProperties.Provider.CONSUL) {
 			consulConnection(prefix + "consul.", discovery.getConsul());
 		}
@@ -233,6 +244,33 @@ final class GrpcScalePropertiesValidator {
 				problem(prefix + "consul.blocking-query-wait", wait, "> 0 and <= " + MAX_BLOCKING_QUERY_WAIT);
 			}
 			positive(prefix + "consul.watch-idle-timeout", consul.getWatchIdleTimeout());
+		}
+	}
+
+	private void kubernetes(String prefix, KubernetesDiscoveryProperties kubernetes) {
+		dnsLabel(prefix + "namespace", kubernetes.getNamespace());
+		if (kubernetes.getPortName() == null || kubernetes.getPortName().isBlank()) {
+			problem(prefix + "port-name", kubernetes.getPortName(), "the name of the Service port that carries gRPC");
+		}
+		positive(prefix + "request-timeout", kubernetes.getRequestTimeout());
+		positive(prefix + "service-idle-timeout", kubernetes.getServiceIdleTimeout());
+		kubernetes.getServices().forEach((service, mapping) -> {
+			if (!NAME.matcher(service).matches()) {
+				problem(prefix + "services", service, "grpc-scale service names: " + NAME_EXPECTED);
+			}
+			dnsLabel(prefix + "services." + service + ".service-name", mapping.getServiceName());
+			dnsLabel(prefix + "services." + service + ".namespace", mapping.getNamespace());
+			if (mapping.getServiceName() == null && !DNS_LABEL.matcher(service).matches()) {
+				problem(prefix + "services." + service + ".service-name", null,
+						"the Kubernetes Service's name: '" + service + "' is not " + DNS_LABEL_EXPECTED);
+			}
+		});
+	}
+
+	/** A DNS label, or unset. */
+	private void dnsLabel(String key, @Nullable String value) {
+		if (value != null && !DNS_LABEL.matcher(value).matches()) {
+			problem(key, value, DNS_LABEL_EXPECTED);
 		}
 	}
 
@@ -611,6 +649,10 @@ final class GrpcScalePropertiesValidator {
 						+ provider + "'");
 			}
 		});
+		if ("kubernetes".equals(provider) && this.classLoader.getResource(KUBERNETES_HTTP_CLIENTS) == null) {
+			problem(key, provider, "a fabric8 HTTP client on the classpath for provider 'kubernetes', for example "
+					+ "io.fabric8:kubernetes-httpclient-jdk");
+		}
 	}
 
 	private static boolean isHostPort(String address) {

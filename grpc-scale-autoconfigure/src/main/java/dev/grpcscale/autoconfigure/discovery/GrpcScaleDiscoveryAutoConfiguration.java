@@ -3,6 +3,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.etcd.jetcd.Client;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.LoadBalancerRegistry;
 import io.grpc.ManagedChannelBuilder;
@@ -33,11 +34,13 @@ import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceRegistry;
 import dev.grpcscale.discovery.consul.ConsulServiceRegistry;
 import dev.grpcscale.discovery.etcd.EtcdServiceRegistry;
+import dev.grpcscale.discovery.kubernetes.KubernetesServiceDiscovery;
 
 /**
  * Auto-configuration of service discovery: the backend named by
  * {@code grpc.scale.service-discovery.provider} ({@code memory}, {@code etcd} with
- * {@code io.etcd:jetcd-core} on the classpath, or {@code consul} with Jackson 3 on the classpath), as a {@link ServiceRegistry} and {@link ServiceDiscovery}
+ * {@code io.etcd:jetcd-core} on the classpath, {@code consul} with Jackson 3 on the classpath, or {@code kubernetes}
+ * with {@code io.fabric8:kubernetes-client} on the classpath), as a {@link ServiceRegistry} and {@link ServiceDiscovery}
  * bean (etcd and Consul on the application's one backend client, a {@code Client} bean
  * {@code grpcScaleEtcdClient} or a {@code ConsulClient} bean {@code grpcScaleConsulClient}, which the cluster's
  * election of the same backend shares; define your own bean of that type to replace it), and, with Boot's gRPC
@@ -105,6 +108,25 @@ public final class GrpcScaleDiscoveryAutoConfiguration {
 		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
 		ConsulServiceRegistry consulServiceRegistry(GrpcScaleDiscoveryProperties properties, ConsulClient consulClient) {
 			return ConsulRegistryFactory.create(properties.getConsul(), consulClient);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.fabric8.kubernetes.client.KubernetesClient")
+	@ConditionalOnProperty(name = "grpc.scale.service-discovery.provider", havingValue = "kubernetes")
+	static class KubernetesDiscoveryConfiguration {
+
+		/**
+		 * Discovery from EndpointSlices on the application's {@code KubernetesClient}
+		 * ({@code GrpcScaleKubernetesAutoConfiguration}); also the {@link ServiceRegistry}, which registers
+		 * nothing: the pod's readiness does.
+		 */
+		@Bean(destroyMethod = "close")
+		@ConditionalOnMissingBean({ ServiceRegistry.class, ServiceDiscovery.class })
+		KubernetesServiceDiscovery kubernetesServiceDiscovery(GrpcScaleDiscoveryProperties properties,
+				KubernetesClient kubernetesClient) {
+			return KubernetesDiscoveryFactory.create(properties.getKubernetes(), kubernetesClient);
 		}
 
 	}

@@ -103,6 +103,8 @@ public final class KubernetesServiceDiscovery implements ServiceDiscovery, Servi
 
 	private final AtomicBoolean registrationLogged = new AtomicBoolean();
 
+	private final Set<String> unresolvable = ConcurrentHashMap.newKeySet();
+
 	private final Object lifecycle = new Object();
 
 	/** Guarded by {@link #lifecycle}. */
@@ -142,7 +144,11 @@ public final class KubernetesServiceDiscovery implements ServiceDiscovery, Servi
 		return builder(client).build();
 	}
 
-	private static String clientNamespace(KubernetesClient client) {
+	/**
+	 * The namespace a discovery on this client uses unless told otherwise: the client's (in a pod, the pod's
+	 * own), else {@code default}.
+	 */
+	public static String clientNamespace(KubernetesClient client) {
 		String namespace = client.getNamespace();
 		return (namespace != null && !namespace.isBlank()) ? namespace : "default";
 	}
@@ -171,6 +177,9 @@ public final class KubernetesServiceDiscovery implements ServiceDiscovery, Servi
 	}
 
 	private @Nullable EndpointSliceWatch read(String serviceName) {
+		if (!resolvable(serviceName)) {
+			return null;
+		}
 		EndpointSliceWatch service = acquire(serviceName);
 		if (service == null) {
 			return null;
@@ -211,6 +220,10 @@ public final class KubernetesServiceDiscovery implements ServiceDiscovery, Servi
 	@Override
 	public Subscription watch(String serviceName, Consumer<List<ServiceInstance>> listener) {
 		VersionedListener watcher = new VersionedListener(logger, serviceName, listener, true);
+		if (!resolvable(serviceName)) {
+			watcher.deliver(1, List.of());
+			return watcher::cancel;
+		}
 		while (true) {
 			EndpointSliceWatch service = acquire(serviceName);
 			if (service == null) {
@@ -226,12 +239,26 @@ public final class KubernetesServiceDiscovery implements ServiceDiscovery, Servi
 		}
 	}
 
+	/**
+	 * Whether the service has a Kubernetes Service to look in: mapped, or a name that is a DNS label. Other
+	 * names have no instances, with one warning each.
+	 */
+	private boolean resolvable(String serviceName) {
+		if (this.mapped.containsKey(serviceName) || KubernetesService.isDnsLabel(serviceName)) {
+			return true;
+		}
+		if (this.unresolvable.add(serviceName)) {
+			logger.warn("'{}' cannot be the name of a Kubernetes Service (expected: a DNS label: lower-case letters, "
+					+ "digits and '-'); it has no instances until it is mapped to a Service", serviceName);
+		}
+		return false;
+	}
+
 	private @Nullable EndpointSliceWatch acquire(String serviceName) {
 		EndpointSliceWatch service = this.services.get(serviceName);
 		if (service != null && !service.isClosed()) {
 			return service;
 		}
-		ServiceInstance.checkName("serviceName", serviceName);
 		KubernetesService target = target(serviceName);
 		boolean[] created = new boolean[1];
 		synchronized (this.lifecycle) {

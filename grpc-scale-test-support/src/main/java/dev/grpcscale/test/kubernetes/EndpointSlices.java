@@ -1,4 +1,4 @@
-package dev.grpcscale.discovery.kubernetes;
+package dev.grpcscale.test.kubernetes;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,25 +13,42 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * EndpointSlices as Kubernetes' EndpointSlice controller writes them, for tests: a slice of a Service with
- * named ports and endpoints pointing at pods.
+ * named ports and endpoints pointing at pods (node {@code node-1}, zone {@code zone-a}, uid {@code uid-<pod>}).
  */
-final class EndpointSlices {
+public final class EndpointSlices {
+
+	/** The label Kubernetes puts on the EndpointSlices of a Service. */
+	public static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
 	private final KubernetesClient client;
 
 	private final String namespace;
 
-	EndpointSlices(KubernetesClient client, String namespace) {
+	/**
+	 * Writes the slices of a namespace.
+	 * @param client the client to write with
+	 * @param namespace the namespace
+	 */
+	public EndpointSlices(KubernetesClient client, String namespace) {
 		this.client = client;
 		this.namespace = namespace;
 	}
 
 	/** A ready endpoint of a pod on 127.0.0.1. */
-	static Endpoint pod(String podName) {
+	public static Endpoint pod(String podName) {
 		return endpoint(podName, "127.0.0.1", true, false, false);
 	}
 
-	static Endpoint endpoint(String podName, String address, boolean ready, boolean serving, boolean terminating) {
+	/**
+	 * An endpoint of a pod with the given conditions (serving is also set when ready).
+	 * @param podName the pod's name, its targetRef
+	 * @param address its IP address
+	 * @param ready whether ready
+	 * @param serving whether serving
+	 * @param terminating whether terminating
+	 * @return the endpoint
+	 */
+	public static Endpoint endpoint(String podName, String address, boolean ready, boolean serving, boolean terminating) {
 		return new EndpointBuilder().withAddresses(address)
 			.withNewConditions()
 			.withReady(ready)
@@ -49,16 +66,17 @@ final class EndpointSlices {
 			.build();
 	}
 
-	static EndpointPort port(String name, int port) {
+	/** A named TCP port. */
+	public static EndpointPort port(String name, int port) {
 		return new EndpointPortBuilder().withName(name).withPort(port).withProtocol("TCP").build();
 	}
 
 	/** Creates or replaces slice {@code sliceName} of Service {@code service}. */
-	EndpointSlice put(String service, String sliceName, List<EndpointPort> ports, Endpoint... endpoints) {
+	public EndpointSlice put(String service, String sliceName, List<EndpointPort> ports, Endpoint... endpoints) {
 		EndpointSlice slice = new EndpointSliceBuilder().withNewMetadata()
 			.withName(sliceName)
 			.withNamespace(this.namespace)
-			.addToLabels(EndpointSliceWatch.SERVICE_NAME_LABEL, service)
+			.addToLabels(SERVICE_NAME_LABEL, service)
 			.endMetadata()
 			.withAddressType("IPv4")
 			.withPorts(ports)
@@ -73,7 +91,8 @@ final class EndpointSlices {
 		return slices.resource(slice).update();
 	}
 
-	void delete(String sliceName) {
+	/** Deletes a slice. */
+	public void delete(String sliceName) {
 		this.client.discovery().v1().endpointSlices().inNamespace(this.namespace).withName(sliceName).delete();
 	}
 
