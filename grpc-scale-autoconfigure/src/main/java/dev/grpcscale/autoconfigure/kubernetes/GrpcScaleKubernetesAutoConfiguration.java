@@ -8,7 +8,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
 
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 
@@ -33,6 +35,23 @@ public final class GrpcScaleKubernetesAutoConfiguration {
 	@ConditionalOnMissingBean
 	KubernetesClient grpcScaleKubernetesClient() {
 		return new KubernetesClientBuilder().build();
+	}
+
+	/**
+	 * With discovery from EndpointSlices, the pod's readiness is its registration: Boot's readiness state
+	 * follows grpc-scale's {@code NOT_SERVING} before the drain ({@link GrpcServingReadiness}).
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.grpc.server.lifecycle.GrpcServerShutdownEvent")
+	@ConditionalOnProperty(name = "grpc.scale.service-discovery.provider", havingValue = "kubernetes")
+	static class ReadinessConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		GrpcServingReadiness grpcServingReadiness(ApplicationContext context) {
+			return new GrpcServingReadiness(context);
+		}
+
 	}
 
 	/** Discovery's or the cluster's provider is {@code kubernetes}. */

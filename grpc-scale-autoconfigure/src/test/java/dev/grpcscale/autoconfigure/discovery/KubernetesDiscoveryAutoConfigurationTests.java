@@ -15,6 +15,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.io.ClassPathResource;
 import org.springframework.grpc.client.GrpcChannelFactory;
 
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
@@ -116,6 +117,19 @@ class KubernetesDiscoveryAutoConfigurationTests {
 				assertThat(context.getStartupFailure()).hasStackTraceContaining(
 						"grpc.scale.service-discovery.provider: 'kubernetes' (expected: io.fabric8:kubernetes-client "
 								+ "on the classpath");
+			});
+	}
+
+	@Test
+	void withoutAFabric8HttpClientStartupFailsNamingOne() {
+		this.runner.withPropertyValues("grpc.scale.service-discovery.provider=kubernetes")
+			.withClassLoader(new FilteredClassLoader(
+					new ClassPathResource("META-INF/services/io.fabric8.kubernetes.client.http.HttpClient$Factory")))
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).hasStackTraceContaining(
+						"grpc.scale.service-discovery.provider: 'kubernetes' (expected: a fabric8 HTTP client on the "
+								+ "classpath for provider 'kubernetes', for example io.fabric8:kubernetes-httpclient-jdk)");
 			});
 	}
 
