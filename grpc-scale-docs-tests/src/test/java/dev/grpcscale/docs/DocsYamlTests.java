@@ -56,6 +56,8 @@ class DocsYamlTests {
 
 	private static final String NOT_SPRING = "not spring configuration";
 
+	private static final Set<String> SPRING_ROOTS = Set.of("grpc", "spring", "management", "server", "logging");
+
 	private static final ConfigurationPropertyName GRPC_SCALE = ConfigurationPropertyName.of("grpc.scale");
 
 	private static final List<Supplier<? extends Validator>> PROPERTIES = List.of(GrpcScaleProperties::new,
@@ -73,6 +75,7 @@ class DocsYamlTests {
 					continue;
 				}
 				if (block.marker() != null && block.marker().startsWith(NOT_SPRING)) {
+					problems.addAll(springKeysIn(block));
 					continue;
 				}
 				problems.addAll(check(block, metadata));
@@ -99,6 +102,35 @@ class DocsYamlTests {
 			.contains("spring.grpc.client.channels.products.target");
 		assertThat(check(yaml("spring.grpc.client.channel.products.target: discovery:///products"), metadata))
 			.isEmpty();
+		// the marker for Kubernetes manifests exempts no application properties
+		Block marked = new Block(MarkdownBlocks.ROOT.resolve("inline.md"), 1, "yaml", NOT_SPRING + ": a manifest",
+				"kind: Service\nmetadata:\n  name: users\n---\ngrpc:\n  scale:\n    health-check:\n      retries: 0");
+		assertThat(springKeysIn(marked)).singleElement().asString().contains("grpc.scale.health-check.retries");
+	}
+
+	/**
+	 * The keys of a block marked as not Spring configuration that are Spring configuration all the same (under
+	 * {@code grpc}, {@code spring}, {@code management}, {@code server} or {@code logging}): the marker exempts a
+	 * Kubernetes manifest from binding, never application properties.
+	 */
+	private static List<String> springKeysIn(Block block) {
+		List<PropertySource<?>> documents;
+		try {
+			documents = new YamlPropertySourceLoader().load(block.where(),
+					new ByteArrayResource(block.body().getBytes(StandardCharsets.UTF_8)));
+		}
+		catch (IOException | RuntimeException ex) {
+			return List.of(block.where() + ": not YAML: " + ex.getMessage());
+		}
+		List<String> problems = new ArrayList<>();
+		for (PropertySource<?> document : documents) {
+			for (String key : ((EnumerablePropertySource<?>) document).getPropertyNames()) {
+				if (SPRING_ROOTS.contains(key.split("[.\\[]", 2)[0])) {
+					problems.add(block.where() + ": Spring configuration in a block marked '" + NOT_SPRING + "': " + key);
+				}
+			}
+		}
+		return problems;
 	}
 
 	private static List<java.nio.file.Path> pages() {
