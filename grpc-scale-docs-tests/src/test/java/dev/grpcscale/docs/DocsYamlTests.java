@@ -114,15 +114,8 @@ class DocsYamlTests {
 	 * Kubernetes manifest from binding, never application properties.
 	 */
 	private static List<String> springKeysIn(Block block) {
-		List<PropertySource<?>> documents;
-		try {
-			documents = new YamlPropertySourceLoader().load(block.where(),
-					new ByteArrayResource(block.body().getBytes(StandardCharsets.UTF_8)));
-		}
-		catch (IOException | RuntimeException ex) {
-			return List.of(block.where() + ": not YAML: " + ex.getMessage());
-		}
 		List<String> problems = new ArrayList<>();
+		List<PropertySource<?>> documents = documents(block, problems);
 		for (PropertySource<?> document : documents) {
 			for (String key : ((EnumerablePropertySource<?>) document).getPropertyNames()) {
 				if (SPRING_ROOTS.contains(key.split("[.\\[]", 2)[0])) {
@@ -131,6 +124,18 @@ class DocsYamlTests {
 			}
 		}
 		return problems;
+	}
+
+	/** The YAML documents of a block; none, with a problem, when it is not YAML. */
+	private static List<PropertySource<?>> documents(Block block, List<String> problems) {
+		try {
+			return new YamlPropertySourceLoader().load(block.where(),
+					new ByteArrayResource(block.body().getBytes(StandardCharsets.UTF_8)));
+		}
+		catch (IOException | RuntimeException ex) {
+			problems.add(block.where() + ": not YAML: " + ex.getMessage());
+			return List.of();
+		}
 	}
 
 	private static List<java.nio.file.Path> pages() {
@@ -142,15 +147,8 @@ class DocsYamlTests {
 	}
 
 	private static List<String> check(Block block, Map<String, String> metadata) {
-		List<PropertySource<?>> documents;
-		try {
-			documents = new YamlPropertySourceLoader().load(block.where(),
-					new ByteArrayResource(block.body().getBytes(StandardCharsets.UTF_8)));
-		}
-		catch (IOException | RuntimeException ex) {
-			return List.of(block.where() + ": not YAML: " + ex.getMessage());
-		}
 		List<String> problems = new ArrayList<>();
+		List<PropertySource<?>> documents = documents(block, problems);
 		for (PropertySource<?> document : documents) {
 			StandardEnvironment environment = new StandardEnvironment();
 			environment.getPropertySources().addFirst(document);
