@@ -36,6 +36,8 @@ final class EndpointSliceWatch implements ResourceEventHandler<EndpointSlice> {
 
 	private static final Logger logger = LoggerFactory.getLogger(EndpointSliceWatch.class);
 
+	private static final long NOT_SET = Long.MIN_VALUE;
+
 	private final String name;
 
 	private final KubernetesService target;
@@ -60,6 +62,9 @@ final class EndpointSliceWatch implements ResourceEventHandler<EndpointSlice> {
 	private volatile long lastReadNanos;
 
 	private volatile @Nullable String lastError;
+
+	/** {@code nanoTime} since which the watch was seen down after the first list, or {@link #NOT_SET}. */
+	private volatile long notWatchingSince = NOT_SET;
 
 	private final long startedAtNanos;
 
@@ -121,13 +126,44 @@ final class EndpointSliceWatch implements ResourceEventHandler<EndpointSlice> {
 		this.lastReadNanos = this.nanoTime.getAsLong();
 	}
 
-	/** Whether the informer has listed and its watch is open now. */
-	boolean isWatching() {
-		return this.informer.hasSynced() && this.informer.isWatching();
+	/**
+	 * Notes whether the watch is open now; called every second, so that a watch down for a while is told
+	 * from one being re-opened.
+	 * @param now the current {@code nanoTime}
+	 */
+	void checkWatch(long now) {
+		if (this.informer.isWatching()) {
+			this.notWatchingSince = NOT_SET;
+			this.lastError = null;
+		}
+		else if (this.notWatchingSince == NOT_SET && this.informer.hasSynced()) {
+			this.notWatchingSince = now;
+		}
 	}
 
-	@Nullable String lastError() {
-		return this.lastError;
+	/**
+	 * Whether the API server is reachable for this service: unless its watch is open, not after a failure,
+	 * nor once the watch has been down for {@code graceNanos} (fabric8 re-opens a dropped watch by itself,
+	 * without reporting it). A service being listed for the first time is reachable.
+	 */
+	boolean isReachable(long now, long graceNanos) {
+		checkWatch(now);
+		if (this.informer.isWatching()) {
+			return true;
+		}
+		long since = this.notWatchingSince;
+		return this.lastError == null && (since == NOT_SET || now - since < graceNanos);
+	}
+
+	/** Why this service is unreachable: the last failure, else how long its watch has been down. */
+	String failure(long now) {
+		String error = this.lastError;
+		long since = this.notWatchingSince;
+		if (error != null || since == NOT_SET) {
+			return String.valueOf(error);
+		}
+		return "the EndpointSlice watch of " + this.target + " has been down for "
+				+ TimeUnit.NANOSECONDS.toSeconds(now - since) + "s";
 	}
 
 	/** Waits for the first list, at most {@code timeout} after this watch started. */

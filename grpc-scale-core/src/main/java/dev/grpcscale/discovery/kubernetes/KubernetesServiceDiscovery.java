@@ -56,8 +56,10 @@ import dev.grpcscale.discovery.internal.VersionedListener;
  * {@code NOT_SERVING} at the start of shutdown and a readiness probe on it, the pod leaves the endpoints
  * before it drains.
  *
- * <p><b>Status:</b> reachable while every followed service's informer has listed and its watch is open (and,
- * with no service followed, until a failure is seen).
+ * <p><b>Status:</b> unreachable while a followed service's informer has failed (listing or watching) and its
+ * watch is not open again, or its watch has been down for {@link Builder#requestTimeout} (fabric8 re-opens a
+ * dropped watch without reporting it; a watch is checked every second); a service being listed for the first
+ * time is not unreachable.
  *
  * <p>Threads: fabric8's own, and one daemon {@code grpc-scale-k8s-discovery} thread for the idle sweep unless
  * a scheduler is given; {@link #close()} stops the informers and that thread.
@@ -109,6 +111,9 @@ public final class KubernetesServiceDiscovery implements ServiceDiscovery, Servi
 
 	/** Guarded by {@link #lifecycle}. */
 	private @Nullable ScheduledFuture<?> sweep;
+
+	/** Guarded by {@link #lifecycle}. */
+	private @Nullable ScheduledFuture<?> watchCheck;
 
 	/** Guarded by {@link #lifecycle}. */
 	private boolean closed;
@@ -268,6 +273,7 @@ public final class KubernetesServiceDiscovery implements ServiceDiscovery, Servi
 			if (this.sweep == null) {
 				long period = Math.max(this.idleTimeout.toNanos() / 2, TimeUnit.MILLISECONDS.toNanos(100));
 				this.sweep = this.scheduler.scheduleWithFixedDelay(this::stopIdle, period, period, TimeUnit.NANOSECONDS);
+				this.watchCheck = this.scheduler.scheduleWithFixedDelay(this::checkWatches, 1, 1, TimeUnit.SECONDS);
 			}
 			service = this.services.compute(serviceName, (name, old) -> {
 				if (old != null && !old.isClosed()) {
@@ -282,6 +288,11 @@ public final class KubernetesServiceDiscovery implements ServiceDiscovery, Servi
 			service.start();
 		}
 		return service;
+	}
+
+	private void checkWatches() {
+		long now = this.nanoTime.getAsLong();
+		this.services.values().forEach((service) -> service.checkWatch(now));
 	}
 
 	private void stopIdle() {
@@ -320,6 +331,7 @@ public final class KubernetesServiceDiscovery implements ServiceDiscovery, Servi
 		details.put("namespace", this.namespace);
 		details.put("portName", this.portName);
 		details.put("registration", REGISTRATION);
+		long now = this.nanoTime.getAsLong();
 		Map<String, String> followed = new TreeMap<>();
 		boolean reachable = true;
 		String lastError = null;
@@ -327,9 +339,9 @@ public final class KubernetesServiceDiscovery implements ServiceDiscovery, Servi
 		for (EndpointSliceWatch service : this.services.values()) {
 			followed.put(service.name(), service.target().toString());
 			instances += service.all().size();
-			if (!service.isWatching()) {
+			if (!service.isReachable(now, this.requestTimeout.toNanos())) {
 				reachable = false;
-				lastError = (service.lastError() != null) ? service.lastError() : lastError;
+				lastError = service.failure(now);
 			}
 		}
 		details.put("services", followed);
@@ -343,17 +355,20 @@ public final class KubernetesServiceDiscovery implements ServiceDiscovery, Servi
 	/** Stops every informer and the sweep; the client is left open. Idempotent. */
 	@Override
 	public void close() {
-		ScheduledFuture<?> pending;
+		List<@Nullable ScheduledFuture<?>> pending;
 		synchronized (this.lifecycle) {
 			if (this.closed) {
 				return;
 			}
 			this.closed = true;
-			pending = this.sweep;
+			pending = java.util.Arrays.asList(this.sweep, this.watchCheck);
 			this.sweep = null;
+			this.watchCheck = null;
 		}
-		if (pending != null) {
-			pending.cancel(false);
+		for (ScheduledFuture<?> task : pending) {
+			if (task != null) {
+				task.cancel(false);
+			}
 		}
 		this.services.values().forEach(EndpointSliceWatch::close);
 		this.services.clear();

@@ -9,7 +9,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -17,9 +20,8 @@ import io.fabric8.mockwebserver.MockWebServer;
 
 /**
  * fabric8's Kubernetes API mock server in CRUD mode on 127.0.0.1 and a free port: it stores what it is sent
- * and serves gets, lists and watches of it (label selectors, resourceVersions), over plain HTTP.
- * {@link #stop()} and {@link #restart()} cut and restore the API for clients that keep the same address; a
- * restarted server starts empty and counts resourceVersions from 1 again.
+ * and serves gets, lists and watches of it (label selectors, resourceVersions), over plain HTTP. To cut a
+ * client off, give it a {@link #client(String) URL} through a {@code TcpProxy}.
  *
  * <pre>{@code
  * KubernetesApiServer api = this.resources.track(KubernetesApiServer.start());
@@ -32,7 +34,7 @@ public final class KubernetesApiServer implements AutoCloseable {
 
 	private final int port;
 
-	private volatile KubernetesMockServer server;
+	private final KubernetesMockServer server;
 
 	private KubernetesApiServer(KubernetesMockServer server) {
 		this.server = server;
@@ -56,9 +58,27 @@ public final class KubernetesApiServer implements AutoCloseable {
 		return "http://127.0.0.1:" + this.port + "/";
 	}
 
+	/** The server's port. */
+	public int port() {
+		return this.port;
+	}
+
 	/** A new client of this server, closed with it. */
 	public KubernetesClient client() {
 		KubernetesClient client = this.server.createClient();
+		this.clients.add(client);
+		return client;
+	}
+
+	/**
+	 * A new client of this server reached at another URL (a proxy in front of it), closed with it.
+	 * @param url the URL, for example {@code http://127.0.0.1:<proxy port>/}
+	 * @return the client
+	 */
+	public KubernetesClient client(String url) {
+		KubernetesClient client = new KubernetesClientBuilder()
+			.withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(url).build())
+			.build();
 		this.clients.add(client);
 		return client;
 	}
@@ -98,10 +118,6 @@ public final class KubernetesApiServer implements AutoCloseable {
 		}
 	}
 
-	/** Stops answering: open watches end and new connections are refused. */
-	public void stop() {
-		destroy(this.server);
-	}
 
 	/**
 	 * Destroys a server. Its Vert.x server is given 10 s to close, which a machine busy with other builds can
@@ -114,11 +130,6 @@ public final class KubernetesApiServer implements AutoCloseable {
 		catch (IllegalStateException ex) {
 			System.err.println("KubernetesApiServer: " + ex.getMessage() + " within 10 s; it goes on closing");
 		}
-	}
-
-	/** Starts an empty server on the same port again. */
-	public void restart() {
-		this.server = serve(this.port);
 	}
 
 	@Override
