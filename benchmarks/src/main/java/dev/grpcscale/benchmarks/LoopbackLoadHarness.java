@@ -30,8 +30,11 @@ import io.grpc.stub.StreamObserver;
 import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleResponse;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
 import io.micrometer.core.instrument.binder.grpc.ObservationGrpcServerInterceptor;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
 
@@ -64,7 +67,7 @@ import dev.grpcscale.health.InstanceHealth;
  * measurement).</li>
  * </ul>
  * Every server, bare or not, serves {@code grpc.health.v1.Health} too.
- * {@code --variants breakers,tracing,discovery} adds parts of the scale stack, each on servers of its own
+ * {@code --variants breakers,tracing,discovery,meters} adds parts of the scale stack, each on servers of its own
  * (see {@link Variant}), to split its cost in the same run; every round rotates which stack goes first and
  * prints each stack's ratios to bare in that round. Before the first round every stack runs one unrecorded
  * warm-up, so the JIT's work on the code all stacks share does not fall on whichever stack goes first.
@@ -325,16 +328,22 @@ public final class LoopbackLoadHarness {
 	public enum Variant {
 
 		/** {@code discovery:///} with health checks, the breakers and tracing: the stack case a measures. */
-		SCALE("scale", true, true, true, true),
+		SCALE("scale", true, true, true, true, false),
 
 		/** {@code discovery:///} and the breakers, no tracing, no health checks. */
-		BREAKERS("breakers", true, true, false, false),
+		BREAKERS("breakers", true, true, false, false, false),
 
 		/** The bare stack's {@code static:///} target and {@code round_robin} with the tracing interceptors. */
-		TRACING("tracing", false, false, true, false),
+		TRACING("tracing", false, false, true, false, false),
 
 		/** {@code discovery:///} alone (its {@code grpc_scale_round_robin} without breakers is {@code round_robin}). */
-		DISCOVERY("discovery", true, false, false, false);
+		DISCOVERY("discovery", true, false, false, false, false),
+
+		/**
+		 * The scale stack with what an application with Actuator and Prometheus binds: a Prometheus meter
+		 * registry, the observations' meter handler, and the breakers' resilience4j meters.
+		 */
+		METERS("meters", true, true, true, true, true);
 
 		private final String label;
 
@@ -346,12 +355,15 @@ public final class LoopbackLoadHarness {
 
 		private final boolean health;
 
-		Variant(String label, boolean discovery, boolean breakers, boolean tracing, boolean health) {
+		private final boolean meters;
+
+		Variant(String label, boolean discovery, boolean breakers, boolean tracing, boolean health, boolean meters) {
 			this.label = label;
 			this.discovery = discovery;
 			this.breakers = breakers;
 			this.tracing = tracing;
 			this.health = health;
+			this.meters = meters;
 		}
 
 		/** The name on the command line and in the figures. */
@@ -365,7 +377,8 @@ public final class LoopbackLoadHarness {
 					return variant;
 				}
 			}
-			throw new IllegalArgumentException("--variants: '" + label + "' (expected: breakers, tracing or discovery)");
+			throw new IllegalArgumentException(
+					"--variants: '" + label + "' (expected: breakers, tracing, discovery or meters)");
 		}
 
 	}
@@ -376,6 +389,8 @@ public final class LoopbackLoadHarness {
 		private final Variant variant;
 
 		private final @Nullable TracingStack tracing;
+
+		private final @Nullable PrometheusMeterRegistry meters;
 
 		final GrpcCircuitBreakers breakers = GrpcCircuitBreakers.ofDefaults();
 
@@ -391,7 +406,11 @@ public final class LoopbackLoadHarness {
 
 		ScaleStack(Options options, Variant variant) throws Exception {
 			this.variant = variant;
-			this.tracing = variant.tracing ? new TracingStack(options.sampling()) : null;
+			this.meters = variant.meters ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
+			this.tracing = variant.tracing ? new TracingStack(options.sampling(), this.meters) : null;
+			if (this.meters != null) {
+				TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(this.breakers.registry()).bindTo(this.meters);
+			}
 			this.servers = startServers(options.servers(), new EchoService(), (this.tracing != null)
 					? new ObservationGrpcServerInterceptor(this.tracing.observationRegistry()) : null);
 			List<InetSocketAddress> addresses = this.servers.stream()
@@ -449,6 +468,11 @@ public final class LoopbackLoadHarness {
 			return (this.health == null) || this.health.snapshot().stream().allMatch(InstanceHealth::isUp);
 		}
 
+		/** What Prometheus would read from {@code /actuator/prometheus}; empty without meters. */
+		String scrape() {
+			return (this.meters != null) ? this.meters.scrape() : "";
+		}
+
 		long exportedSpans() {
 			return (this.tracing != null) ? this.tracing.exportedSpans() : 0;
 		}
@@ -462,6 +486,9 @@ public final class LoopbackLoadHarness {
 			this.registry.close();
 			if (this.tracing != null) {
 				this.tracing.close();
+			}
+			if (this.meters != null) {
+				this.meters.close();
 			}
 		}
 
