@@ -385,9 +385,9 @@ public final class InterleavedLoadComparison {
 			return new Options(3, 8, Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(2), 7, 100, 0.1);
 		}
 
-		/** 9 rounds of 1 s warm-up and 4 s measured per stack, after 8 s per stack: about 210 s. */
+		/** 11 rounds of 1 s warm-up and 3 s measured per stack, after 8 s per stack: about 210 s. */
 		public static Options full() {
-			return new Options(3, 8, Duration.ofSeconds(8), Duration.ofSeconds(1), Duration.ofSeconds(4), 9, 100, 0.1);
+			return new Options(3, 8, Duration.ofSeconds(8), Duration.ofSeconds(1), Duration.ofSeconds(3), 11, 100, 0.1);
 		}
 
 		Options withRounds(int rounds, Duration duration) {
