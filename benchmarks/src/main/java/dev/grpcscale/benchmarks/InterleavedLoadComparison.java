@@ -346,7 +346,7 @@ public final class InterleavedLoadComparison {
 			}
 			return new SvgChart("Unary call latency, same run (" + this.options.rounds() + " interleaved rounds x "
 					+ this.options.duration().toMillis() / 1000.0 + " s per stack, " + this.options.callers()
-					+ " callers)", "us", percentiles, series, List.of());
+					+ " callers)", "us, logarithmic", percentiles, series, List.of(), true);
 		}
 
 		/** Every stack's merged figures, then the per-round ratios. */

@@ -107,6 +107,15 @@ class GoalReportTests {
 	}
 
 	@Test
+	void logarithmicSvgChartLabelsDecadesAndDrawsEveryBar() {
+		SvgChart chart = new SvgChart("latency", "us", List.of("p50", "p99.9"),
+				List.of(new SvgChart.Series("bare", List.of(300.0, 15_000.0))), List.of(), true);
+		String svg = chart.render();
+		assertThat(svg).contains(">100<").contains(">1,000<").contains(">100,000<").contains(">15,000<");
+		assertThat(svg.split("<rect ", -1)).hasSize(1 + 1 + 2 + 1);
+	}
+
+	@Test
 	void svgChartRejectsASeriesWithoutOneValuePerCategory() {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> new SvgChart("t", "ms", List.of("a", "b"),
