@@ -28,14 +28,17 @@ import dev.grpcscale.test.etcd.EtcdCluster;
  * the build, where a missed goal on a shared machine would fail tests on noise.
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.GoalReport quick   # under 3 minutes
- * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.GoalReport full    # longer runs, etcd cache too
+ * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.GoalReport quick [chartDir]  # about 4 minutes
+ * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.GoalReport full [chartDir]   # etcd cache too
  * </pre>
  *
- * <p>{@code quick}: load 2 rounds of 3 s warm-up + 8 s per stack; JMH 2 x 1 s warm-up, 3 x 1 s measured, one
- * fork; 200 propagation samples; 5 graceful and 3 crash failovers. {@code full}: load 3 rounds of 5 s +
- * 15 s; JMH 3 x 1 s, 5 x 2 s; 500 propagation samples; 10 and 5 failovers; and the etcd cache cases (c and
- * d), which register 10,000 instances in etcd.
+ * <p>{@code quick}: case a in 7 interleaved rounds of 2 s per stack ({@link InterleavedLoadComparison.Options#quick});
+ * JMH 2 x 1 s warm-up, 3 x 1 s measured, one fork; 1,000 propagation samples per side; 5 graceful and 3 crash
+ * failovers on etcd with tuned raft timings and again with etcd's defaults. {@code full}: case a in 11 rounds
+ * of 3 s; JMH 3 x 1 s, 5 x 2 s; 10 and 5 failovers on each etcd; and the etcd cache cases (c and d), which
+ * register 10,000 instances in etcd. Both draw the latency and failover charts as SVG into {@code chartDir};
+ * full mode defaults it to {@code docs} (run from the repository root), so every full run redraws the
+ * charts of {@code docs/benchmarks.md}.
  */
 public final class GoalReport {
 
