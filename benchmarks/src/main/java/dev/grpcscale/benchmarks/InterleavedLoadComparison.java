@@ -2,6 +2,7 @@ package dev.grpcscale.benchmarks;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,10 +20,10 @@ import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import org.HdrHistogram.Histogram;
 
-import dev.grpcscale.benchmarks.LoopbackLoadHarness.BareStack;
-import dev.grpcscale.benchmarks.LoopbackLoadHarness.ScaleStack;
-import dev.grpcscale.benchmarks.LoopbackLoadHarness.Stack;
-import dev.grpcscale.benchmarks.LoopbackLoadHarness.Variant;
+import dev.grpcscale.benchmarks.LoadStacks.BareStack;
+import dev.grpcscale.benchmarks.LoadStacks.ScaleStack;
+import dev.grpcscale.benchmarks.LoadStacks.Stack;
+import dev.grpcscale.benchmarks.LoadStacks.Variant;
 import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 
@@ -114,7 +115,7 @@ public final class InterleavedLoadComparison {
 			for (int round = 0; round < options.rounds(); round++) {
 				List<String> order = new ArrayList<>(stacks.keySet());
 				if (round % 2 == 1) {
-					java.util.Collections.reverse(order);
+					Collections.reverse(order);
 				}
 				StringBuilder line = new StringBuilder("  round " + (round + 1) + ":");
 				for (String name : order) {

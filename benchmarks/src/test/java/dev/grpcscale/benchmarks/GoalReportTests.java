@@ -196,7 +196,7 @@ class GoalReportTests {
 	@Test
 	void harnessOptionsParseVariantsToMeasureBesideBareAndScale() {
 		assertThat(LoopbackLoadHarness.Options.parse("--variants", "tracing,breakers,tracing").variants())
-			.containsExactly(LoopbackLoadHarness.Variant.TRACING, LoopbackLoadHarness.Variant.BREAKERS);
+			.containsExactly(LoadStacks.Variant.TRACING, LoadStacks.Variant.BREAKERS);
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> LoopbackLoadHarness.Options.parse("--variants", "breakers,scale"))
 			.withMessage("--variants: 'scale' (expected: breakers, tracing, discovery or meters)");
