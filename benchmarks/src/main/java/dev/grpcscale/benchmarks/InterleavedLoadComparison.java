@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 
-import io.grpc.StatusRuntimeException;
 import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import org.HdrHistogram.Histogram;
@@ -162,23 +161,7 @@ public final class InterleavedLoadComparison {
 				SimpleServiceGrpc.SimpleServiceBlockingStub stub = stack.stub();
 				ready.countDown();
 				start.await();
-				long end = System.nanoTime() + durationNanos;
-				long calls = 0;
-				long errors = 0;
-				long now = System.nanoTime();
-				while (now < end) {
-					long begin = now;
-					try {
-						stub.withDeadlineAfter(5, TimeUnit.SECONDS).unaryRpc(request);
-						calls++;
-					}
-					catch (StatusRuntimeException ex) {
-						errors++;
-					}
-					now = System.nanoTime();
-					histogram.recordValue(now - begin);
-				}
-				return new long[] { calls, errors };
+				return LoadStacks.callFor(stub, request, durationNanos, histogram);
 			}));
 		}
 		ready.await();

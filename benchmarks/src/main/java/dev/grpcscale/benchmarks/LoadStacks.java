@@ -15,6 +15,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -26,6 +27,7 @@ import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientIntercepto
 import io.micrometer.core.instrument.binder.grpc.ObservationGrpcServerInterceptor;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
 
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
@@ -50,6 +52,32 @@ final class LoadStacks {
 	static final long HEALTH_INTERVAL_MILLIS = 1000;
 
 	private LoadStacks() {
+	}
+
+	/**
+	 * One caller's closed loop: a blocking unary call after another for {@code durationNanos}, each call's
+	 * latency recorded in {@code histogram}.
+	 * @return {@code {calls that succeeded, calls that failed}}
+	 */
+	static long[] callFor(SimpleServiceGrpc.SimpleServiceBlockingStub stub, SimpleRequest request, long durationNanos,
+			Histogram histogram) {
+		long end = System.nanoTime() + durationNanos;
+		long calls = 0;
+		long errors = 0;
+		long now = System.nanoTime();
+		while (now < end) {
+			long begin = now;
+			try {
+				stub.withDeadlineAfter(5, TimeUnit.SECONDS).unaryRpc(request);
+				calls++;
+			}
+			catch (StatusRuntimeException ex) {
+				errors++;
+			}
+			now = System.nanoTime();
+			histogram.recordValue(now - begin);
+		}
+		return new long[] { calls, errors };
 	}
 
 	static List<Server> startServers(int count, SimpleServiceGrpc.SimpleServiceImplBase service,

@@ -14,7 +14,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.grpc.StatusRuntimeException;
 import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import org.HdrHistogram.Histogram;
@@ -171,23 +170,7 @@ public final class LoopbackLoadHarness {
 				futures.add(executor.submit(() -> {
 					SimpleServiceGrpc.SimpleServiceBlockingStub stub = stack.stub();
 					start.await();
-					long end = System.nanoTime() + durationNanos;
-					long calls = 0;
-					long errors = 0;
-					long now = System.nanoTime();
-					while (now < end) {
-						long begin = now;
-						try {
-							stub.withDeadlineAfter(5, TimeUnit.SECONDS).unaryRpc(request);
-							calls++;
-						}
-						catch (StatusRuntimeException ex) {
-							errors++;
-						}
-						now = System.nanoTime();
-						histogram.recordValue(now - begin);
-					}
-					return new long[] { calls, errors };
+					return LoadStacks.callFor(stub, request, durationNanos, histogram);
 				}));
 			}
 			long begin = System.nanoTime();
