@@ -7,16 +7,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 
 import io.grpc.testing.protobuf.SimpleRequest;
-import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import org.HdrHistogram.Histogram;
 
 import dev.grpcscale.benchmarks.LoadStacks.BareStack;
@@ -149,38 +146,11 @@ public final class InterleavedLoadComparison {
 	/** Runs {@code callers} closed loops on a stack for {@code duration}, on the run's caller threads. */
 	private static Round drive(Stack stack, SimpleRequest request, int callers, Duration duration,
 			ExecutorService pool, CostMeter cost) throws Exception {
-		CountDownLatch ready = new CountDownLatch(callers);
-		CountDownLatch start = new CountDownLatch(1);
-		List<Future<long[]>> futures = new ArrayList<>();
-		List<Histogram> histograms = new ArrayList<>();
-		long durationNanos = duration.toNanos();
-		for (int i = 0; i < callers; i++) {
-			Histogram histogram = new Histogram(3);
-			histograms.add(histogram);
-			futures.add(pool.submit(() -> {
-				SimpleServiceGrpc.SimpleServiceBlockingStub stub = stack.stub();
-				ready.countDown();
-				start.await();
-				return LoadStacks.callFor(stub, request, durationNanos, histogram);
-			}));
-		}
-		ready.await();
-		CostMeter.Snapshot before = cost.snapshot();
-		long begin = System.nanoTime();
-		start.countDown();
-		long calls = 0;
-		long errors = 0;
-		for (Future<long[]> future : futures) {
-			long[] counts = future.get();
-			calls += counts[0];
-			errors += counts[1];
-		}
-		long elapsed = System.nanoTime() - begin;
-		CostMeter.Snapshot after = cost.snapshot();
-		Histogram merged = new Histogram(3);
-		histograms.forEach(merged::add);
-		return new Round("", calls, errors, elapsed / 1e9, merged, after.cpuNanosSince(before),
-				after.threadCpuNanosSince(before), after.allocatedBytesSince(before));
+		LoadStacks.Driven driven = LoadStacks.drive(stack, request, callers, duration, pool, cost);
+		CostMeter.Snapshot before = driven.before();
+		CostMeter.Snapshot after = driven.after();
+		return new Round("", driven.calls(), driven.errors(), driven.nanos() / 1e9, driven.histogram(),
+				after.cpuNanosSince(before), after.threadCpuNanosSince(before), after.allocatedBytesSince(before));
 	}
 
 	/**

@@ -7,6 +7,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -52,6 +55,60 @@ final class LoadStacks {
 	static final long HEALTH_INTERVAL_MILLIS = 1000;
 
 	private LoadStacks() {
+	}
+
+	/**
+	 * Runs {@code callers} closed loops ({@link #callFor}) on a stack for {@code duration} on the given pool,
+	 * all starting together once every caller has its stub.
+	 * @param cost taken just before the callers start and just after the last one ends, or {@code null}
+	 * @return what the callers did
+	 */
+	static Driven drive(Stack stack, SimpleRequest request, int callers, Duration duration, ExecutorService pool,
+			@Nullable CostMeter cost) throws Exception {
+		CountDownLatch ready = new CountDownLatch(callers);
+		CountDownLatch start = new CountDownLatch(1);
+		List<Future<long[]>> futures = new ArrayList<>();
+		List<Histogram> histograms = new ArrayList<>();
+		long durationNanos = duration.toNanos();
+		for (int i = 0; i < callers; i++) {
+			Histogram histogram = new Histogram(3);
+			histograms.add(histogram);
+			futures.add(pool.submit(() -> {
+				SimpleServiceGrpc.SimpleServiceBlockingStub stub = stack.stub();
+				ready.countDown();
+				start.await();
+				return callFor(stub, request, durationNanos, histogram);
+			}));
+		}
+		ready.await();
+		CostMeter.Snapshot before = (cost != null) ? cost.snapshot() : null;
+		long begin = System.nanoTime();
+		start.countDown();
+		long calls = 0;
+		long errors = 0;
+		for (Future<long[]> future : futures) {
+			long[] counts = future.get();
+			calls += counts[0];
+			errors += counts[1];
+		}
+		long nanos = System.nanoTime() - begin;
+		CostMeter.Snapshot after = (cost != null) ? cost.snapshot() : null;
+		Histogram merged = new Histogram(3);
+		histograms.forEach(merged::add);
+		return new Driven(calls, errors, nanos, merged, before, after);
+	}
+
+	/**
+	 * What {@link #drive} measured.
+	 * @param calls calls that succeeded
+	 * @param errors calls that failed
+	 * @param nanos wall time from the start to the last caller's end
+	 * @param histogram every call's latency in nanoseconds
+	 * @param before the cost counters at the start, if asked for
+	 * @param after the cost counters at the end, if asked for
+	 */
+	record Driven(long calls, long errors, long nanos, Histogram histogram, CostMeter.@Nullable Snapshot before,
+			CostMeter.@Nullable Snapshot after) {
 	}
 
 	/**

@@ -7,15 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.grpc.testing.protobuf.SimpleRequest;
-import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import org.HdrHistogram.Histogram;
 
 import dev.grpcscale.benchmarks.LoadStacks.BareStack;
@@ -160,32 +157,9 @@ public final class LoopbackLoadHarness {
 			return thread;
 		});
 		try {
-			CountDownLatch start = new CountDownLatch(1);
-			List<Future<long[]>> futures = new ArrayList<>();
-			List<Histogram> histograms = new ArrayList<>();
-			long durationNanos = duration.toNanos();
-			for (int i = 0; i < callers; i++) {
-				Histogram histogram = new Histogram(3);
-				histograms.add(histogram);
-				futures.add(executor.submit(() -> {
-					SimpleServiceGrpc.SimpleServiceBlockingStub stub = stack.stub();
-					start.await();
-					return LoadStacks.callFor(stub, request, durationNanos, histogram);
-				}));
-			}
-			long begin = System.nanoTime();
-			start.countDown();
-			long calls = 0;
-			long errors = 0;
-			for (Future<long[]> future : futures) {
-				long[] counts = future.get();
-				calls += counts[0];
-				errors += counts[1];
-			}
-			double seconds = (System.nanoTime() - begin) / 1e9;
-			Histogram merged = new Histogram(3);
-			histograms.forEach(merged::add);
-			return new Measurement(stack.name(), calls, errors, seconds, merged);
+			LoadStacks.Driven driven = LoadStacks.drive(stack, request, callers, duration, executor, null);
+			return new Measurement(stack.name(), driven.calls(), driven.errors(), driven.nanos() / 1e9,
+					driven.histogram());
 		}
 		finally {
 			executor.shutdownNow();
