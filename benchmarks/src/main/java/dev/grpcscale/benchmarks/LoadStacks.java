@@ -242,6 +242,9 @@ final class LoadStacks {
 		/** {@code discovery:///} alone (its {@code grpc_scale_round_robin} without breakers is {@code round_robin}). */
 		DISCOVERY("discovery", true, false, false, false, false),
 
+		/** The scale stack without the health checker: {@code discovery:///}, the breakers and tracing. */
+		TRACED_BREAKERS("traced-breakers", true, true, true, false, false),
+
 		/**
 		 * The scale stack with what an application with Actuator and Prometheus binds: a Prometheus meter
 		 * registry, the observations' meter handler, and the breakers' resilience4j meters.
@@ -281,7 +284,7 @@ final class LoadStacks {
 				}
 			}
 			throw new IllegalArgumentException(
-					"--variants: '" + label + "' (expected: breakers, tracing, discovery or meters)");
+					"--variants: '" + label + "' (expected: breakers, tracing, discovery, traced-breakers or meters)");
 		}
 
 	}

@@ -199,7 +199,7 @@ class GoalReportTests {
 			.containsExactly(LoadStacks.Variant.TRACING, LoadStacks.Variant.BREAKERS);
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> LoopbackLoadHarness.Options.parse("--variants", "breakers,scale"))
-			.withMessage("--variants: 'scale' (expected: breakers, tracing, discovery or meters)");
+			.withMessage("--variants: 'scale' (expected: breakers, tracing, discovery, traced-breakers or meters)");
 	}
 
 	@Test
