@@ -139,6 +139,36 @@ class KubernetesLeaderElectionTests {
 	}
 
 	@Test
+	void aRenewalAnsweredWithAConflictByAnotherHoldersWriteReportsTheSessionLostAndOverwritesNothing() {
+		// The backend calls alone, without the engine (not joined): the renewal path, not the periodic read,
+		// must notice the other holder.
+		KubernetesLeaderElection election = this.resources.track(KubernetesLeaderElection.builder()
+			.client(this.api.newClient())
+			.settings(LeaderElectionSettings.builder()
+				.nodeId("orders-1")
+				.heartbeatInterval(HEARTBEAT)
+				.electionTimeout(LONG_TIMEOUT)
+				.build())
+			.build());
+		KubernetesSession session = election.openSession().join();
+		long token = election.campaign(session).join();
+		assertThat(election.renewSession(session).join()).isTrue();
+
+		Lease lease = lease(LEASE);
+		lease.getSpec().setHolderIdentity("intruder");
+		lease.getSpec().setLeaseTransitions((int) token + 1);
+		String intruders = this.admin.leases().resource(lease).update().getMetadata().getResourceVersion();
+
+		assertThat(election.renewSession(session).join()).isFalse();
+		Lease after = lease(LEASE);
+		assertThat(after.getMetadata().getResourceVersion()).isEqualTo(intruders);
+		assertThat(after.getSpec().getHolderIdentity()).isEqualTo("intruder");
+		// closing the lost session does not release the intruder's Lease either
+		election.closeSession(session).join();
+		assertThat(lease(LEASE).getMetadata().getResourceVersion()).isEqualTo(intruders);
+	}
+
+	@Test
 	void renewsOnlyOnTheVersionItReadSoALabelAddedMeanwhileSurvivesAndLeadershipStays() {
 		KubernetesLeaderElection leader = start("orders-1", LONG_TIMEOUT, this.api.newClient());
 		await().atMost(Duration.ofSeconds(20)).until(leader::isLeader);
