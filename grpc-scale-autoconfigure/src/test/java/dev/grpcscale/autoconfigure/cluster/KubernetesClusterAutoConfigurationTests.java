@@ -76,7 +76,7 @@ class KubernetesClusterAutoConfigurationTests {
 				KubernetesLeaderElection election = context.getBean(KubernetesLeaderElection.class);
 				assertThat(election.namespace()).isEqualTo("shop");
 				assertThat(election.leaseName()).isEqualTo("grpc-scale-orders");
-				assertThat(election.memberLeaseName()).isEqualTo("grpc-scale-orders-orders-7d9f8-abcde");
+				assertThat(election.memberLeaseName()).isEqualTo("grpc-scale-orders.orders-7d9f8-abcde");
 				assertThat(election.leaseDuration()).isEqualTo(Duration.ofSeconds(30));
 			});
 	}

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * {@value #MAX_LEASE_NAME} characters, beginning and ending with a letter or digit. Names that differ only in
  * case or in {@code .}/{@code _}/{@code -} map to the same Lease, so they are one election on Kubernetes.
  *
- * <p><b>Member Leases</b>: {@code <election lease>-<node id>} with the node id mapped the same way; when that
+ * <p><b>Member Leases</b>: {@code <election lease>.<node id>} with the node id mapped the same way (the dot, which
+ * no election Lease name has, keeps a member Lease from ever having the name of another election's Lease); when that
  * mapping changes the node id (upper case, {@code _}, {@code .}) or the name would exceed
  * {@value #MAX_OBJECT_NAME} characters, the mapped id is shortened and followed by {@code -} and 8 hex digits
  * of the SHA-256 of the node id, so two node ids never share a member Lease.
@@ -80,14 +81,14 @@ public final class LeaseNames {
 	 */
 	public static String memberLeaseName(String leaseName, String nodeId) {
 		String mapped = map(nodeId).replaceAll("^-+|-+$", "");
-		String name = leaseName + "-" + mapped;
+		String name = leaseName + "." + mapped;
 		if (mapped.equals(nodeId) && !mapped.isEmpty() && name.length() <= MAX_OBJECT_NAME) {
 			return name;
 		}
 		String hash = HexFormat.of().formatHex(sha256(nodeId), 0, 4);
 		int room = MAX_OBJECT_NAME - leaseName.length() - hash.length() - 2;
 		String shortened = (mapped.length() > room) ? mapped.substring(0, room).replaceAll("-+$", "") : mapped;
-		return shortened.isEmpty() ? leaseName + "-" + hash : leaseName + "-" + shortened + "-" + hash;
+		return shortened.isEmpty() ? leaseName + "." + hash : leaseName + "." + shortened + "-" + hash;
 	}
 
 	private static String map(String name) {

@@ -34,7 +34,7 @@ class KubernetesLeaderElectionChaosTests {
 
 	private static final int ROUNDS = 3;
 
-	private static final Duration MAX_FAILOVER = Duration.ofSeconds(20);
+	private static final Duration MAX_FAILOVER = Duration.ofSeconds(30);
 
 	@RegisterExtension
 	final CloseAfterEach resources = new CloseAfterEach();

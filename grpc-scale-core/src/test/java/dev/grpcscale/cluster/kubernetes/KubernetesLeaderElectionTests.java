@@ -9,10 +9,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -125,10 +128,10 @@ class KubernetesLeaderElectionTests {
 		await().atMost(Duration.ofSeconds(20)).until(leader::isLeader);
 		long token = leader.leadership().orElseThrow().fencingToken();
 
-		Lease lease = lease(LEASE);
-		lease.getSpec().setHolderIdentity("intruder");
-		lease.getSpec().setLeaseTransitions((int) token + 1);
-		this.admin.leases().resource(lease).update();
+		writeOverTheLeader((lease) -> {
+			lease.getSpec().setHolderIdentity("intruder");
+			lease.getSpec().setLeaseTransitions((int) token + 1);
+		});
 
 		await().atMost(WELL_BEFORE_LAPSE).until(() -> !leader.isLeader());
 		assertThat(events).extracting(LeadershipEvent::type)
@@ -173,9 +176,7 @@ class KubernetesLeaderElectionTests {
 		KubernetesLeaderElection leader = start("orders-1", LONG_TIMEOUT, this.api.newClient());
 		await().atMost(Duration.ofSeconds(20)).until(leader::isLeader);
 		long token = leader.leadership().orElseThrow().fencingToken();
-		Lease lease = lease(LEASE);
-		lease.getMetadata().getLabels().put("team", "checkout");
-		String labelled = this.admin.leases().resource(lease).update().getMetadata().getResourceVersion();
+		String labelled = writeOverTheLeader((lease) -> lease.getMetadata().getLabels().put("team", "checkout"));
 
 		// The next renewal, on the version before the label, is refused (409); the leader re-reads the Lease,
 		// finds itself still holder with its token, and renews on the new version, keeping the label. A write
@@ -262,6 +263,30 @@ class KubernetesLeaderElectionTests {
 			.track(KubernetesLeaderElection.builder().client(client).settings(settings).build());
 		election.join();
 		return election;
+	}
+
+	/**
+	 * Changes the election Lease as another writer would, on the version it read; a renewal of the leader
+	 * landing between the read and the write makes it read and try again.
+	 * @return the version written
+	 */
+	private String writeOverTheLeader(Consumer<Lease> change) {
+		AtomicReference<String> written = new AtomicReference<>();
+		await().atMost(Duration.ofSeconds(10)).until(() -> {
+			Lease lease = lease(LEASE);
+			change.accept(lease);
+			try {
+				written.set(this.admin.leases().resource(lease).update().getMetadata().getResourceVersion());
+				return true;
+			}
+			catch (KubernetesClientException ex) {
+				if (ex.getCode() != 409) {
+					throw ex;
+				}
+				return false;
+			}
+		});
+		return written.get();
 	}
 
 	private Lease lease(String name) {

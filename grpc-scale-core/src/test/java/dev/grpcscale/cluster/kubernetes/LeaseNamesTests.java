@@ -26,15 +26,19 @@ class LeaseNamesTests {
 
 	@Test
 	void memberLeaseNameKeepsAPodNameAndHashesAnyOtherNodeId() {
+		// after a dot, which no election Lease name has: election "orders" and node "jobs" never name the Lease of
+		// election "orders-jobs"
+		assertThat(LeaseNames.memberLeaseName(LeaseNames.leaseName("grpc-scale/orders"), "jobs"))
+			.isNotEqualTo(LeaseNames.leaseName("grpc-scale/orders-jobs"));
 		assertThat(LeaseNames.memberLeaseName("grpc-scale-orders", "orders-7d9f8-abcde"))
-			.isEqualTo("grpc-scale-orders-orders-7d9f8-abcde");
+			.isEqualTo("grpc-scale-orders.orders-7d9f8-abcde");
 		String upper = LeaseNames.memberLeaseName("grpc-scale-orders", "Node_1");
 		String lower = LeaseNames.memberLeaseName("grpc-scale-orders", "node-1");
-		assertThat(upper).matches("grpc-scale-orders-node-1-[0-9a-f]{8}");
-		assertThat(lower).isEqualTo("grpc-scale-orders-node-1");
+		assertThat(upper).matches("grpc-scale-orders\\.node-1-[0-9a-f]{8}");
+		assertThat(lower).isEqualTo("grpc-scale-orders.node-1");
 		assertThat(LeaseNames.memberLeaseName("grpc-scale-orders", "n".repeat(300))).hasSizeLessThanOrEqualTo(253)
-			.matches("grpc-scale-orders-n+-[0-9a-f]{8}");
-		assertThat(LeaseNames.memberLeaseName("grpc-scale-orders", "___")).matches("grpc-scale-orders-[0-9a-f]{8}");
+			.matches("grpc-scale-orders\\.n+-[0-9a-f]{8}");
+		assertThat(LeaseNames.memberLeaseName("grpc-scale-orders", "___")).matches("grpc-scale-orders\\.[0-9a-f]{8}");
 	}
 
 }
