@@ -38,8 +38,11 @@ final class ElectionLeases {
 
 	private final int durationSeconds;
 
+	private final String instance;
+
 	ElectionLeases(KubernetesClient client, String namespace, String leaseName, String memberLeaseName,
-			int durationSeconds) {
+			int durationSeconds, String instance) {
+		this.instance = instance;
 		this.client = client;
 		this.namespace = namespace;
 		this.leaseName = leaseName;
@@ -85,7 +88,7 @@ final class ElectionLeases {
 		ObjectMeta meta = (base != null) ? base.getMetadata() : null;
 		Map<String, String> labels = merged((meta != null) ? meta.getLabels() : null, labels(LeaseNames.ROLE_LEADER));
 		Map<String, String> annotations = merged((meta != null) ? meta.getAnnotations() : null,
-				Map.of(LeaseNames.ADDRESS_ANNOTATION, address));
+				Map.of(LeaseNames.ADDRESS_ANNOTATION, address, LeaseNames.INSTANCE_ANNOTATION, this.instance));
 		String resourceVersion = version(base);
 		Lease lease = new LeaseBuilder().withNewMetadata()
 			.withName(this.leaseName)
@@ -139,6 +142,13 @@ final class ElectionLeases {
 	 */
 	void delete(String name, String resourceVersion) {
 		leases().withName(name).lockResourceVersion(resourceVersion).delete();
+	}
+
+	/** Whether this election object wrote {@code lease} (its {@value LeaseNames#INSTANCE_ANNOTATION}). */
+	boolean wroteItself(@Nullable Lease lease) {
+		Map<String, String> annotations = (lease != null && lease.getMetadata() != null)
+				? lease.getMetadata().getAnnotations() : null;
+		return annotations != null && this.instance.equals(annotations.get(LeaseNames.INSTANCE_ANNOTATION));
 	}
 
 	static boolean isStatus(Throwable ex, int code) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,7 +52,9 @@ import dev.grpcscale.cluster.MemberAnnouncement;
  *
  * <p><b>Taking the Lease.</b> A candidate reads the Lease every {@code min(heartbeatInterval, 2s)} (sooner
  * when it is about to expire) and takes it, with one conditional write, when it is absent, has no holder
- * (released), names this node (an earlier session of it), or has expired: when {@code leaseDurationSeconds}
+ * (released), was written by an earlier session of this very election object (annotation
+ * {@value LeaseNames#INSTANCE_ANNOTATION}; another process with the same node id counts as another holder), or
+ * has expired: when {@code leaseDurationSeconds}
  * have passed on this node's monotonic ticker since it last saw the Lease's record change, as client-go's
  * leader election does ({@link LeaseObservation}). It never compares {@code renewTime}, the holder's wall clock,
  * with its own: nodes' wall clocks may disagree by any amount. A conflict means another node was faster.
@@ -134,7 +137,8 @@ public final class KubernetesLeaderElection extends AbstractLeaderElection<Kuber
 				.build())
 			.adapt(KubernetesClient.class);
 		this.leases = new ElectionLeases(requests, namespace, leaseName,
-				LeaseNames.memberLeaseName(leaseName, settings.nodeId()), this.durationSeconds);
+				LeaseNames.memberLeaseName(leaseName, settings.nodeId()), this.durationSeconds,
+				UUID.randomUUID().toString());
 		this.retryNanos = Math.min(settings.heartbeatInterval().toNanos(), MAX_RETRY_PERIOD.toNanos());
 		this.observation = new LeaseObservation(settings.ticker());
 		String thread = "grpc-scale-kubernetes-" + settings.nodeId();
@@ -350,7 +354,8 @@ public final class KubernetesLeaderElection extends AbstractLeaderElection<Kuber
 		this.observation.observe(current);
 		LeaseObservation.Record record = this.observation.record();
 		String previous = (record != null) ? record.holder() : "";
-		boolean free = record == null || previous.isEmpty() || previous.equals(settings().nodeId())
+		boolean ownEarlierSession = previous.equals(settings().nodeId()) && this.leases.wroteItself(current);
+		boolean free = record == null || previous.isEmpty() || ownEarlierSession
 				|| this.observation.nanosUntilFree() == 0;
 		if (!free) {
 			return null;
@@ -379,8 +384,9 @@ public final class KubernetesLeaderElection extends AbstractLeaderElection<Kuber
 		this.observation.observe(written);
 		logger.info("Node {} took Lease {}/{} with leaseTransitions {} ({})", settings().nodeId(), this.namespace,
 				leaseName(), next, (record == null) ? "the Lease was absent"
-						: previous.isEmpty() ? "it had no holder" : previous.equals(settings().nodeId())
-								? "it named this node" : "held by " + previous + ", expired");
+						: previous.isEmpty() ? "it had no holder"
+								: ownEarlierSession ? "held by an earlier session of this node" : "held by " + previous
+										+ ", expired");
 		return next;
 	}
 

@@ -42,6 +42,13 @@ public final class LeaseNames {
 	/** Annotation holding the address a node announces. */
 	public static final String ADDRESS_ANNOTATION = "grpc-scale.dev/address";
 
+	/**
+	 * Annotation on the election Lease naming the election object (one per process and join) that wrote it, so a
+	 * node takes a Lease naming its node id at once only if it wrote it itself, not when another process runs
+	 * with the same node id (a restarted StatefulSet pod, or a misconfiguration).
+	 */
+	public static final String INSTANCE_ANNOTATION = "grpc-scale.dev/instance";
+
 	/** Longest election Lease name: that of a label value (DNS-1123 label). */
 	public static final int MAX_LEASE_NAME = 63;
 

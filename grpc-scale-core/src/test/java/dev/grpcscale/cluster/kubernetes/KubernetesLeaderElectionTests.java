@@ -95,17 +95,8 @@ class KubernetesLeaderElectionTests {
 	@Test
 	void takesOverAnExpiredLeaseWithAHigherTokenJudgingExpiryByItsOwnClockNotRenewTime() {
 		// A holder that keeps renewing, with a renewTime far in the past by every wall clock: it is alive.
-		this.admin.leases().resource(foreignLease("crashed-pod", 7, ZonedDateTime.parse("2001-01-01T00:00:00Z")))
-			.create();
-		ScheduledExecutorService foreignHolder = Executors.newSingleThreadScheduledExecutor();
-		this.resources.track(foreignHolder::shutdownNow);
 		AtomicInteger renewals = new AtomicInteger();
-		foreignHolder.scheduleWithFixedDelay(() -> {
-			Lease current = lease(LEASE);
-			current.getSpec().setRenewTime(current.getSpec().getRenewTime().plusSeconds(1));
-			this.admin.leases().resource(current).update();
-			renewals.incrementAndGet();
-		}, 300, 300, TimeUnit.MILLISECONDS);
+		ScheduledExecutorService foreignHolder = holdAndRenew("crashed-pod", 7, renewals);
 		KubernetesLeaderElection candidate = start("orders-1", SHORT_TIMEOUT, this.api.newClient());
 		await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10)).until(() -> !candidate.isLeader());
 		assertThat(renewals.get()).isGreaterThan(5);
@@ -139,6 +130,20 @@ class KubernetesLeaderElectionTests {
 		// It does not write over the intruder's fresh Lease: that one expires only after 30 s unchanged.
 		await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> !leader.isLeader());
 		assertThat(lease(LEASE).getSpec().getHolderIdentity()).isEqualTo("intruder");
+	}
+
+	@Test
+	void waitsForTheExpiryOfALeaseAnotherProcessHoldsUnderTheSameNodeId() {
+		// for example a StatefulSet pod restarted under its name while the old process still renews
+		AtomicInteger renewals = new AtomicInteger();
+		ScheduledExecutorService otherProcess = holdAndRenew("orders-1", 3, renewals);
+		KubernetesLeaderElection candidate = start("orders-1", SHORT_TIMEOUT, this.api.newClient());
+		await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(8)).until(() -> !candidate.isLeader());
+		assertThat(renewals.get()).isGreaterThan(3);
+
+		otherProcess.shutdownNow();
+		await().atMost(Duration.ofSeconds(20)).until(candidate::isLeader);
+		assertThat(candidate.leadership().orElseThrow().fencingToken()).isEqualTo(4);
 	}
 
 	@Test
@@ -291,6 +296,21 @@ class KubernetesLeaderElectionTests {
 
 	private Lease lease(String name) {
 		return this.admin.leases().withName(name).get();
+	}
+
+	/** Creates the election Lease held by {@code holder} and renews it every 300 ms until the executor stops. */
+	private ScheduledExecutorService holdAndRenew(String holder, int transitions, AtomicInteger renewals) {
+		this.admin.leases().resource(foreignLease(holder, transitions, ZonedDateTime.parse("2001-01-01T00:00:00Z")))
+			.create();
+		ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor();
+		this.resources.track(renewer::shutdownNow);
+		renewer.scheduleWithFixedDelay(() -> {
+			Lease current = lease(LEASE);
+			current.getSpec().setRenewTime(current.getSpec().getRenewTime().plusSeconds(1));
+			this.admin.leases().resource(current).update();
+			renewals.incrementAndGet();
+		}, 300, 300, TimeUnit.MILLISECONDS);
+		return renewer;
 	}
 
 	private static Lease foreignLease(String holder, int transitions, ZonedDateTime renewTime) {
