@@ -41,8 +41,8 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 	private Duration electionTimeout = Duration.ofSeconds(15);
 
 	/**
-	 * Cluster backend: 'memory' (in this JVM), 'etcd', 'consul' or 'raft' (a Raft group of the nodes listed
-	 * in 'nodes', no coordinator). Unset: the discovery backend when it is shared by the fleet (etcd, consul);
+	 * Cluster backend: 'memory' (in this JVM), 'etcd', 'consul', 'raft' (a Raft group of the nodes listed
+	 * in 'nodes', no coordinator) or 'kubernetes' (a coordination.k8s.io/v1 Lease). Unset: the discovery backend when it is shared by the fleet (etcd, consul);
 	 * else 'raft' when 'nodes' lists another node than this one and every entry is 'id=host:port'; else
 	 * memory.
 	 */
@@ -78,6 +78,9 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 
 	/** Raft for provider 'raft': where this node keeps Raft's durable state, and the address it binds. */
 	private final Raft raft = new Raft();
+
+	/** Kubernetes for provider 'kubernetes': where the election's Leases live. */
+	private final Kubernetes kubernetes = new Kubernetes();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -137,7 +140,7 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 
 	/**
 	 * The backend the election runs on: {@code grpc.scale.cluster.provider} if set; otherwise that of
-	 * enabled discovery when the fleet shares it ({@code etcd}, {@code consul}), so that one election spans
+	 * enabled discovery when the fleet shares it ({@code etcd}, {@code consul}, {@code kubernetes}), so that one election spans
 	 * every instance; otherwise {@code raft} when {@code nodes} lists another node than {@code node-id} and every
 	 * entry has the {@code id=host:port} form (entries of plain ids keep the memory election they always
 	 * had); otherwise {@code memory}.
@@ -157,6 +160,8 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 					return Provider.ETCD;
 				case CONSUL:
 					return Provider.CONSUL;
+				case KUBERNETES:
+					return Provider.KUBERNETES;
 				default:
 					break;
 			}
@@ -194,6 +199,10 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 
 	public Raft getRaft() {
 		return this.raft;
+	}
+
+	public Kubernetes getKubernetes() {
+		return this.kubernetes;
 	}
 
 	@Override
@@ -270,6 +279,25 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 
 	}
 
+	/** Kubernetes settings of the election, for provider 'kubernetes'. */
+	public static class Kubernetes {
+
+		/**
+		 * Namespace of the election's Leases. Defaults to the Kubernetes client's namespace: in a pod, the pod's
+		 * own namespace.
+		 */
+		private @Nullable String namespace;
+
+		public @Nullable String getNamespace() {
+			return this.namespace;
+		}
+
+		public void setNamespace(@Nullable String namespace) {
+			this.namespace = namespace;
+		}
+
+	}
+
 	/** The cluster (leader election) backends. */
 	public enum Provider {
 
@@ -283,7 +311,10 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 		CONSUL,
 
 		/** A Raft group of the listed nodes, through Apache Ratis (org.apache.ratis:ratis-server, ratis-grpc). */
-		RAFT
+		RAFT,
+
+		/** A coordination.k8s.io/v1 Lease, through io.fabric8:kubernetes-client. */
+		KUBERNETES
 
 	}
 

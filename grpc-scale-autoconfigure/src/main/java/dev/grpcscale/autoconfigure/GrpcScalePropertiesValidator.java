@@ -33,6 +33,7 @@ import org.springframework.validation.Errors;
 import org.springframework.validation.FieldError;
 
 import dev.grpcscale.cluster.LeaderElectionSettings;
+import dev.grpcscale.cluster.kubernetes.LeaseNames;
 
 /**
  * The rules of grpc-scale's properties classes, applied once by Boot's binder through their
@@ -76,6 +77,11 @@ final class GrpcScalePropertiesValidator {
 	private static final Set<Integer> LEGACY_JAEGER_PORTS = Set.of(14268, 14250, 6831, 6832);
 
 	private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
+
+	private static final Pattern KUBERNETES_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+
+	/** Namespace of Kubernetes elections: with the election name it makes the Lease name. */
+	static final String KUBERNETES_ELECTION_NAMESPACE = "grpc-scale";
 
 	private static final Pattern ETCD_NAMESPACE = Pattern.compile("(/[A-Za-z0-9._-]+)+");
 
@@ -564,6 +570,9 @@ final class GrpcScalePropertiesValidator {
 						"a host name or IP literal without port (the port is that of this node's nodes entry)");
 			}
 		}
+		if (effective == GrpcScaleClusterProperties.Provider.KUBERNETES) {
+			clusterKubernetes(prefix, cluster, electionName);
+		}
 		if (effective == GrpcScaleClusterProperties.Provider.ETCD) {
 			// the keys set here; those inherited from discovery are checked under their own keys
 			clusterEtcd(prefix + "etcd.", cluster.getEtcd());
@@ -640,6 +649,26 @@ final class GrpcScalePropertiesValidator {
 				}
 			}
 		});
+	}
+
+	private void clusterKubernetes(String prefix, GrpcScaleClusterProperties cluster, @Nullable String electionName) {
+		String namespace = cluster.getKubernetes().getNamespace();
+		if (namespace != null && (namespace.length() > 63 || !KUBERNETES_NAME.matcher(namespace).matches())) {
+			problem(prefix + "kubernetes.namespace", namespace,
+					"a Kubernetes namespace: at most 63 characters of a-z, 0-9 and '-', beginning and ending with a "
+							+ "letter or digit");
+		}
+		if (electionName != null && NAME.matcher(electionName).matches()) {
+			try {
+				LeaseNames.leaseName(KUBERNETES_ELECTION_NAMESPACE + "/" + electionName);
+			}
+			catch (IllegalArgumentException ex) {
+				problem(prefix + "election-name", electionName, "a name that gives a Lease name with provider "
+						+ "kubernetes: 'grpc-scale-' and the name lower-cased, every character other than a-z, 0-9 "
+						+ "and '-' as '-', at most 63 characters, ending with a letter or digit"
+						+ ((cluster.getElectionName() == null) ? "; it defaults to spring.application.name" : ""));
+			}
+		}
 	}
 
 	private void requireClasses(String key, String provider) {

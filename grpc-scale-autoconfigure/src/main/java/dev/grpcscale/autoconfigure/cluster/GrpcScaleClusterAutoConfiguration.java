@@ -1,6 +1,7 @@
 package dev.grpcscale.autoconfigure.cluster;
 
 import io.etcd.jetcd.Client;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -10,6 +11,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -29,13 +31,15 @@ import dev.grpcscale.cluster.LeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.consul.ConsulLeaderElection;
 import dev.grpcscale.cluster.etcd.EtcdLeaderElection;
+import dev.grpcscale.cluster.kubernetes.KubernetesLeaderElection;
 import dev.grpcscale.cluster.raft.RaftLeaderElection;
 import dev.grpcscale.consul.ConsulClient;
 
 /**
  * Auto-configuration of clustering and leader election: a {@link LeaderElection} on the backend named by
  * {@code grpc.scale.cluster.provider} ({@code memory}, {@code etcd} with {@code io.etcd:jetcd-core} on the
- * classpath, or {@code consul} with Jackson 3 on the classpath), joined and resigned by the application's
+ * classpath, {@code consul} with Jackson 3 on the classpath, {@code raft} with Apache Ratis, or {@code kubernetes}
+ * with {@code io.fabric8:kubernetes-client} and the application's {@code KubernetesClient} bean), joined and resigned by the application's
  * {@code LocalInstance} (see {@code LocalInstanceLifecycle}), and closed with the context. This
  * node's leadership changes are published as {@link LeadershipGrantedEvent} and
  * {@link LeadershipRevokedEvent}.
@@ -49,7 +53,8 @@ import dev.grpcscale.consul.ConsulClient;
  * {@code spring.application.name}: instances of one application elect one leader, different applications
  * do not share an election. Memory elections are JVM-wide groups under {@code grpc-scale/<election>}; etcd
  * elections live under {@code <etcd namespace>/cluster/<election>/}, Consul elections under the KV keys
- * {@code grpc-scale/cluster/<election>/}.
+ * {@code grpc-scale/cluster/<election>/}, Kubernetes elections on the Lease {@code grpc-scale-<election>} (see
+ * {@code LeaseNames}) in {@code grpc.scale.cluster.kubernetes.namespace}.
  *
  * <p>The etcd and Consul elections run on the application's one client of their backend (the jetcd
  * {@code Client} or {@code ConsulClient} bean that discovery's registry uses, or one a user defined), closed
@@ -58,13 +63,17 @@ import dev.grpcscale.consul.ConsulClient;
  * scheme, token, request timeout, trust store), or when the application has no such client, does the election
  * get a client of its own, closed with it.
  */
-@AutoConfiguration(before = GrpcScaleAutoConfiguration.class)
+@AutoConfiguration(before = GrpcScaleAutoConfiguration.class,
+		afterName = "dev.grpcscale.autoconfigure.kubernetes.GrpcScaleKubernetesAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "grpc.scale.cluster.enabled", matchIfMissing = true)
 @EnableConfigurationProperties({ GrpcScaleClusterProperties.class, GrpcScaleDiscoveryProperties.class })
 public final class GrpcScaleClusterAutoConfiguration {
 
 	/** Namespace of memory elections: their JVM-wide group is {@code grpc-scale/<election name>}. */
 	static final String MEMORY_NAMESPACE = "grpc-scale";
+
+	/** Namespace of Kubernetes elections: with the election name, it makes the Lease name. */
+	static final String KUBERNETES_NAMESPACE = "grpc-scale";
 
 	/** Namespace of Raft elections: with the election name, it makes the Raft group id. */
 	static final String RAFT_NAMESPACE = "grpc-scale";
@@ -167,6 +176,28 @@ public final class GrpcScaleClusterAutoConfiguration {
 			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
 					RAFT_NAMESPACE, "provider", environment.getProperty("spring.application.name"));
 			return ClusterRaftElectionFactory.create(properties, settings);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.fabric8.kubernetes.client.KubernetesClient")
+	@ConditionalOnClusterProvider(Provider.KUBERNETES)
+	static class KubernetesClusterConfiguration {
+
+		/**
+		 * Runs on the application's {@code KubernetesClient} bean (shared with discovery), which it does not close;
+		 * destroyed first, so it releases the Lease while the client is open.
+		 */
+		@Bean(destroyMethod = "close")
+		@ConditionalOnMissingBean(LeaderElection.class)
+		KubernetesLeaderElection kubernetesLeaderElection(KubernetesClient client,
+				GrpcScaleClusterProperties properties, GrpcServerAddress serverAddress, Environment environment) {
+			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
+					KUBERNETES_NAMESPACE, "provider", environment.getProperty("spring.application.name"));
+			KubernetesLeaderElection.Builder builder = KubernetesLeaderElection.builder().client(client);
+			PropertyMapper.get().from(properties.getKubernetes()::getNamespace).to(builder::namespace);
+			return builder.settings(settings).build();
 		}
 
 	}
