@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -27,6 +28,8 @@ import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.health.HealthCheckingServiceDiscovery;
 import dev.grpcscale.health.InstanceHealth;
+import dev.grpcscale.metrics.DiscoveryLatencies;
+import dev.grpcscale.metrics.LatencyTally;
 
 /**
  * The meters of discovery and client-side health, as gauges whose rows follow the services discovery
@@ -36,7 +39,11 @@ import dev.grpcscale.health.InstanceHealth;
  * the backend lists them;</li>
  * <li>{@value #REACHABLE}: 1 when the discovery backend ({@code provider} tag) answered last time, else 0;</li>
  * <li>{@value #HEALTH_INSTANCES}: probed instances per {@code service} and {@code state} ({@code up},
- * {@code down}) as the health checker judges them, when it runs.</li>
+ * {@code down}) as the health checker judges them, when it runs;</li>
+ * <li>{@value #REGISTRATION} and {@value #WATCH_LAG} (function timers), for backends that time them
+ * ({@link DiscoveryLatencies}: etcd): how long registering an instance took until etcd confirmed it, and
+ * the time from a watch response's arrival to the new list handed to every watcher, the
+ * {@code discovery:///} resolvers among them.</li>
  * </ul>
  * The counts are taken every refresh interval on a thread {@code grpc-scale-metrics} (reading the backend's
  * status may wait for it), never on the scrape's thread; a service that left discovery loses its rows at
@@ -52,6 +59,12 @@ public class DiscoveryMeterBinder implements MeterBinder, AutoCloseable {
 
 	/** Instances per service and health state, as the health checker judges them. */
 	public static final String HEALTH_INSTANCES = "grpc.scale.health.instances";
+
+	/** Registration latency. */
+	public static final String REGISTRATION = "grpc.scale.discovery.registration";
+
+	/** From a watch event's arrival to the resolvers. */
+	public static final String WATCH_LAG = "grpc.scale.discovery.watch.lag";
 
 	private static final Logger logger = LoggerFactory.getLogger(DiscoveryMeterBinder.class);
 
@@ -95,6 +108,12 @@ public class DiscoveryMeterBinder implements MeterBinder, AutoCloseable {
 					.description("Probed instances of a service, by health state")
 					.baseUnit("instances")
 					.register(registry)));
+		if (this.discovery instanceof DiscoveryLatencies latencies) {
+			timer(registry, REGISTRATION, "Time to register an instance until the backend confirmed it",
+					latencies.registrations());
+			timer(registry, WATCH_LAG, "Time from a watch event's arrival to the new list handed to the resolvers",
+					latencies.watchLag());
+		}
 		if (this.scheduler == null) {
 			ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor((task) -> {
 				Thread thread = new Thread(task, "grpc-scale-metrics");
@@ -106,6 +125,12 @@ public class DiscoveryMeterBinder implements MeterBinder, AutoCloseable {
 			started.scheduleWithFixedDelay(this::refreshQuietly, 0, period, TimeUnit.MILLISECONDS);
 			this.scheduler = started;
 		}
+	}
+
+	private static void timer(MeterRegistry registry, String name, String description, LatencyTally tally) {
+		FunctionTimer.builder(name, tally, LatencyTally::count, LatencyTally::totalNanos, TimeUnit.NANOSECONDS)
+			.description(description)
+			.register(registry);
 	}
 
 	/** Takes the counts now and updates the rows: new services get rows, departed ones lose theirs. */
