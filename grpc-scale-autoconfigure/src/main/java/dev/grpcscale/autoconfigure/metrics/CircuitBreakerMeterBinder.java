@@ -32,8 +32,8 @@ import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
  * {@code half_open}, {@code forced_open}, {@code disabled}, {@code metrics_only}), 0 for the others.</li>
  * </ul>
  * Every meter is tagged {@code kind} ({@code service}, {@code instance}, {@code operation}), {@code name}
- * (the service, or the operation) and {@code instance} (the instance id for an instance breaker, else
- * {@code none}).
+ * (the service, or the operation) and {@value #INSTANCE_ID} (the instance id for an instance breaker, else
+ * {@code none}; not {@code instance}, which Prometheus sets to the scraped target).
  *
  * <p>The meters of a breaker are registered when grpc-scale creates it in the resilience4j registry and
  * removed when it leaves the registry: an instance breaker leaves it {@code instance-retention} after its
@@ -47,6 +47,9 @@ public class CircuitBreakerMeterBinder implements MeterBinder {
 
 	/** The current state, one series per state. */
 	public static final String STATE = "grpc.scale.circuitbreaker.state";
+
+	/** The tag holding an instance breaker's instance id ({@code instance_id} in Prometheus). */
+	public static final String INSTANCE_ID = "instance.id";
 
 	private static final CircuitBreaker.State[] STATES = CircuitBreaker.State.values();
 
@@ -108,7 +111,7 @@ public class CircuitBreakerMeterBinder implements MeterBinder {
 		String name = breaker.getName();
 		int slash = name.indexOf('/');
 		boolean instance = "instance".equals(kind) && slash > 0;
-		Tags tags = Tags.of("kind", kind, "name", instance ? name.substring(0, slash) : name, "instance",
+		Tags tags = Tags.of("kind", kind, "name", instance ? name.substring(0, slash) : name, INSTANCE_ID,
 				instance ? name.substring(slash + 1) : "none");
 		List<Meter> bound = new ArrayList<>();
 		bound.add(calls(meterRegistry, name, tags, "successful", CircuitBreakerMetrics.Breaker::successfulRequests));

@@ -220,13 +220,13 @@ class GrpcScaleCircuitBreakerAutoConfigurationTests {
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
 				context.getBean(CircuitBreakerMeterBinder.class).bindTo(registry);
 				breakers.instanceBreaker("svc", "i-1");
-				assertThat(registry.find(CircuitBreakerMeterBinder.CALLS).tags("name", "svc", "instance", "i-1").meters())
+				assertThat(registry.find(CircuitBreakerMeterBinder.CALLS).tags("name", "svc", "instance.id", "i-1").meters())
 					.hasSize(4);
 
 				assertThat(breakers.removeExpiredInstanceBreakers()).isOne();
 				assertThat(breakers.registry().find("svc/i-1")).isEmpty();
 				assertThat(registry.getMeters())
-					.noneMatch((meter) -> "i-1".equals(meter.getId().getTag("instance")));
+					.noneMatch((meter) -> "i-1".equals(meter.getId().getTag("instance.id")));
 			});
 	}
 

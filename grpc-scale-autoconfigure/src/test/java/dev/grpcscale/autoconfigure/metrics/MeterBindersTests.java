@@ -62,11 +62,11 @@ class MeterBindersTests {
 			.gauge()
 			.value()).isZero();
 		assertThat(this.meters.get(CircuitBreakerMeterBinder.STATE)
-			.tags("kind", "service", "name", "orders", "instance", "none", "state", "closed")
+			.tags("kind", "service", "name", "orders", "instance.id", "none", "state", "closed")
 			.gauge()
 			.value()).isEqualTo(1);
 		assertThat(this.meters.get(CircuitBreakerMeterBinder.CALLS)
-			.tags("kind", "instance", "name", "orders", "instance", "i-1")
+			.tags("kind", "instance", "name", "orders", "instance.id", "i-1")
 			.functionCounters()).hasSize(4);
 	}
 
@@ -129,7 +129,7 @@ class MeterBindersTests {
 
 	private double calls(String name, String instance, String outcome) {
 		return this.meters.get(CircuitBreakerMeterBinder.CALLS)
-			.tags("name", name, "instance", instance, "outcome", outcome)
+			.tags("name", name, "instance.id", instance, "outcome", outcome)
 			.functionCounter()
 			.count();
 	}

@@ -87,7 +87,7 @@ class PrometheusScrapeEndToEndTests {
 			await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
 				String scrape = scrape(port);
 				assertThat(scrape).containsPattern(series("grpc_scale_circuitbreaker_calls_total",
-						"instance=\"none\"", "kind=\"service\"", "name=\"product-service\"", "outcome=\"successful\""));
+						"instance_id=\"none\"", "kind=\"service\"", "name=\"product-service\"", "outcome=\"successful\""));
 				assertThat(scrape).containsPattern(series("grpc_scale_circuitbreaker_calls_total", "kind=\"instance\"",
 						"name=\"product-service\"", "outcome=\"failed\""));
 				assertThat(scrape).containsPattern(series("grpc_scale_circuitbreaker_calls_total",
