@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import io.github.resilience4j.core.EventProcessor;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -68,6 +70,16 @@ class MeterBindersTests {
 		assertThat(this.meters.get(CircuitBreakerMeterBinder.CALLS)
 			.tags("kind", "instance", "name", "orders", "instance.id", "i-1")
 			.functionCounters()).hasSize(4);
+	}
+
+	@Test
+	void bindingSubscribesToNoBreakerEventsWhereResilience4jsTaggedMetricsDo() {
+		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.ofDefaults();
+		new CircuitBreakerMeterBinder(breakers).bindTo(this.meters);
+		EventProcessor<?> events = (EventProcessor<?>) breakers.serviceBreaker("orders").getEventPublisher();
+		assertThat(events.hasConsumers()).isFalse();
+		TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers.registry()).bindTo(new SimpleMeterRegistry());
+		assertThat(events.hasConsumers()).as("resilience4j's binder times calls through per-call events").isTrue();
 	}
 
 	@Test
