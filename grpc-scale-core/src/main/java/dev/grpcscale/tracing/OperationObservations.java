@@ -26,8 +26,9 @@ import dev.grpcscale.metrics.OperationOutcome;
  * ({@link CircuitBreakerOpenException}); errors are recorded on the observation.
  *
  * <p>Cost per run: one {@link OperationContext} and the observation itself; the key values are built at
- * the observation's stop from a constant outcome key and one key of the operation's name. With a registry
- * that has no handler, Micrometer returns its no-op observation and the context is the only allocation.
+ * the observation's stop from a constant outcome key and one key of the operation's name. A no-op
+ * registry runs the operation directly, with no allocation; a registry whose handlers take no such context
+ * gets Micrometer's no-op observation.
  *
  * <p>Operation names become tag values: keep them few and fixed ({@code get-user-profile}), never built
  * from request data.
@@ -69,15 +70,17 @@ public final class OperationObservations {
 	 * @throws Exception what the body threw, unchanged
 	 */
 	public <T> T observe(String operationName, Callable<T> body) throws Exception {
-		OperationContext context = new OperationContext(operationName);
-		Observation observation = start(context);
+		if (this.registry.isNoop()) {
+			return body.call();
+		}
+		Observation observation = start(operationName);
 		try (Observation.Scope scope = observation.openScope()) {
 			T result = body.call();
-			context.setOutcome(OperationOutcome.SUCCESS);
+			outcome(observation, OperationOutcome.SUCCESS);
 			return result;
 		}
 		catch (Exception ex) {
-			failed(observation, context, ex);
+			failed(observation, ex);
 			throw ex;
 		}
 		finally {
@@ -94,37 +97,46 @@ public final class OperationObservations {
 	 * @return a stage completing as the body's does
 	 */
 	public <T> CompletionStage<T> observeAsync(String operationName, Supplier<? extends CompletionStage<T>> body) {
-		OperationContext context = new OperationContext(operationName);
-		Observation observation = start(context);
+		if (this.registry.isNoop()) {
+			return body.get();
+		}
+		Observation observation = start(operationName);
 		CompletionStage<T> stage;
 		try (Observation.Scope scope = observation.openScope()) {
 			stage = body.get();
 		}
 		catch (RuntimeException ex) {
-			failed(observation, context, ex);
+			failed(observation, ex);
 			observation.stop();
 			return CompletableFuture.failedFuture(ex);
 		}
 		return stage.whenComplete((result, failure) -> {
 			if (failure == null) {
-				context.setOutcome(OperationOutcome.SUCCESS);
+				outcome(observation, OperationOutcome.SUCCESS);
 			}
 			else {
-				failed(observation, context, unwrap(failure));
+				failed(observation, unwrap(failure));
 			}
 			observation.stop();
 		});
 	}
 
-	private Observation start(OperationContext context) {
+	private Observation start(String operationName) {
 		return Observation
-			.createNotStarted(this.convention, DefaultOperationObservationConvention.INSTANCE, () -> context,
-					this.registry)
+			.createNotStarted(this.convention, DefaultOperationObservationConvention.INSTANCE,
+					() -> new OperationContext(operationName), this.registry)
 			.start();
 	}
 
-	private static void failed(Observation observation, OperationContext context, Throwable failure) {
-		context.setOutcome((failure instanceof CircuitBreakerOpenException) ? OperationOutcome.REJECTED
+	/** Records the outcome on the context; a no-op observation (no handler took it) has none to record on. */
+	private static void outcome(Observation observation, OperationOutcome outcome) {
+		if (observation.getContext() instanceof OperationContext context) {
+			context.setOutcome(outcome);
+		}
+	}
+
+	private static void failed(Observation observation, Throwable failure) {
+		outcome(observation, (failure instanceof CircuitBreakerOpenException) ? OperationOutcome.REJECTED
 				: OperationOutcome.ERROR);
 		observation.error(failure);
 	}
