@@ -28,6 +28,7 @@ import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.ServiceRegistry;
 import dev.grpcscale.health.HealthCheckOptions;
 import dev.grpcscale.health.HealthCheckingServiceDiscovery;
+import dev.grpcscale.metrics.OperationObservationConvention;
 import dev.grpcscale.tracing.OperationObservations;
 
 /**
@@ -77,7 +78,7 @@ public class EnhancedServiceManager {
 		this.circuitBreakers = builder.circuitBreakers;
 		this.leaderElection = builder.leaderElection;
 		this.observations = (builder.observationRegistry != null)
-				? new OperationObservations(builder.observationRegistry) : null;
+				? new OperationObservations(builder.observationRegistry, builder.observationConvention) : null;
 	}
 
 	/** Starts a builder; every component is optional. */
@@ -186,9 +187,10 @@ public class EnhancedServiceManager {
 
 	/**
 	 * Runs an operation inside the circuit breaker named {@code operationName} (see
-	 * {@link GrpcCircuitBreakers#execute}) and, with an observation registry, inside an observation (a
-	 * span) of the same name, a child of the current span, whose {@code grpc.scale.outcome} is
-	 * {@code success}, {@code error} or {@code rejected}. When the breaker does not permit the call, the
+	 * {@link GrpcCircuitBreakers#execute}) and, with an observation registry, inside a
+	 * {@code grpc.scale.operation} observation tagged with the operation's name (a span named after it, a
+	 * child of the current span) whose {@code grpc.scale.outcome} is {@code success}, {@code error} or
+	 * {@code rejected}. When the breaker does not permit the call, the
 	 * operation is not invoked and {@link CircuitBreakerOpenException} is thrown. Without circuit breaking
 	 * the operation simply runs.
 	 * @param operation what to run
@@ -409,6 +411,8 @@ public class EnhancedServiceManager {
 
 		private @Nullable ObservationRegistry observationRegistry;
 
+		private @Nullable OperationObservationConvention observationConvention;
+
 		private @Nullable LocalInstance localInstance;
 
 		private Builder() {
@@ -476,11 +480,20 @@ public class EnhancedServiceManager {
 		}
 
 		/**
-		 * Where {@link #executeWithEnhancements} records an observation (a span with tracing) named after
-		 * each operation; none records nothing.
+		 * Where {@link #executeWithEnhancements} records a {@code grpc.scale.operation} observation (a span
+		 * named after the operation with tracing, a timer tagged with it with metrics); none records nothing.
 		 */
 		public Builder observationRegistry(@Nullable ObservationRegistry observationRegistry) {
 			this.observationRegistry = observationRegistry;
+			return this;
+		}
+
+		/**
+		 * Names and tags the observations of {@link #executeWithEnhancements}; {@code null} (the default)
+		 * for {@link dev.grpcscale.metrics.DefaultOperationObservationConvention}.
+		 */
+		public Builder observationConvention(@Nullable OperationObservationConvention observationConvention) {
+			this.observationConvention = observationConvention;
 			return this;
 		}
 

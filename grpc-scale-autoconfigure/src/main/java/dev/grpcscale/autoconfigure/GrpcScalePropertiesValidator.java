@@ -141,6 +141,10 @@ final class GrpcScalePropertiesValidator {
 		validator.healthCheck(properties);
 	}
 
+	static void validate(GrpcScaleMetricsProperties properties, GrpcScalePropertiesValidator validator) {
+		validator.positive("grpc.scale.metrics.refresh-interval", properties.getRefreshInterval());
+	}
+
 	static void validate(GrpcScaleTracingProperties properties, GrpcScalePropertiesValidator validator) {
 		validator.tracing(properties);
 	}

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -99,6 +100,13 @@ public final class GrpcCircuitBreakers {
 	 */
 	public static final NameResolver.Args.Key<GrpcCircuitBreakers> NAME_RESOLVER_ARG = NameResolver.Args.Key
 		.create("dev.grpcscale.circuitBreakers");
+
+	/**
+	 * The resilience4j tag ({@link CircuitBreaker#getTags()}) each breaker created here carries: its
+	 * {@link CircuitBreakerKind} in lower case ({@code service}, {@code instance}, {@code operation}), so
+	 * that a registry listener tells grpc-scale's breakers from others and their kinds apart.
+	 */
+	public static final String KIND_TAG = "grpc.scale.kind";
 
 	/** The default {@link Builder#instanceRetention(Duration)}, in minutes. */
 	public static final long DEFAULT_INSTANCE_RETENTION_MINUTES = 5;
@@ -458,6 +466,17 @@ public final class GrpcCircuitBreakers {
 				ignored, breakers);
 	}
 
+	/**
+	 * A snapshot of one breaker created through this object, read from its counts without creating
+	 * anything (meters read this).
+	 * @param name the breaker's name
+	 * @return its snapshot, empty when this object holds no breaker of that name
+	 */
+	public Optional<CircuitBreakerMetrics.Breaker> metrics(String name) {
+		Entry entry = this.entries.get(Objects.requireNonNull(name, "name"));
+		return (entry != null) ? Optional.of(entry.snapshot()) : Optional.empty();
+	}
+
 	/** An interceptor guarding calls with the breaker named after each channel's authority. */
 	public CircuitBreakerClientInterceptor clientInterceptor() {
 		return CircuitBreakerClientInterceptor.builder(this).build();
@@ -511,7 +530,8 @@ public final class GrpcCircuitBreakers {
 	private Entry create(String name, CircuitBreakerKind kind) {
 		CircuitBreakerConfig named = config(name);
 		AtomicReference<@Nullable CircuitBreaker> self = new AtomicReference<>();
-		CircuitBreaker breaker = this.registry.circuitBreaker(name, breakerConfig(named, self));
+		CircuitBreaker breaker = this.registry.circuitBreaker(name, breakerConfig(named, self),
+				Map.of(KIND_TAG, kind.name().toLowerCase(Locale.ROOT)));
 		self.set(breaker);
 		// Transitions are observed after each call into the breaker rather than through its event publisher:
 		// any consumer there makes resilience4j build an event object, time-stamped, for every call.

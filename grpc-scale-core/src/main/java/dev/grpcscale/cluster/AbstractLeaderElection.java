@@ -86,6 +86,11 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 
 	private final AtomicLong highestToken = new AtomicLong();
 
+	/** Confirmed renewals and their summed round trips, for meters; written in the context only. */
+	private final AtomicLong renewalCount = new AtomicLong();
+
+	private final AtomicLong renewalNanos = new AtomicLong();
+
 	private volatile @Nullable Leadership leadership;
 
 	private volatile boolean closed;
@@ -285,6 +290,24 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 		return this.highestToken.get();
 	}
 
+	/**
+	 * How many lease renewals (heartbeats) the backend confirmed since this election was created; with
+	 * {@link #leaseRenewalTotalNanos()} it makes a timer of the renewal round trip.
+	 * @return the count
+	 */
+	public long leaseRenewalCount() {
+		return this.renewalCount.get();
+	}
+
+	/**
+	 * The summed round trips, from send to the backend's confirmation, of the
+	 * {@link #leaseRenewalCount() confirmed renewals}, on the settings' ticker.
+	 * @return the total in nanoseconds
+	 */
+	public long leaseRenewalTotalNanos() {
+		return this.renewalNanos.get();
+	}
+
 	@Override
 	public List<ClusterMember> members() {
 		Instant now = this.settings.clock().instant();
@@ -480,6 +503,8 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 				restartSession(session, "the backend reported the session lost");
 				return;
 			}
+			this.renewalNanos.addAndGet(Math.max(0, nanoTime() - sent));
+			this.renewalCount.incrementAndGet();
 			renewed(session, sent);
 		});
 	}

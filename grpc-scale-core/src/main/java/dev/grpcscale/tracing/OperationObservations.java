@@ -6,55 +6,77 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
-import io.micrometer.common.KeyValue;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.grpcscale.circuitbreaker.CircuitBreakerOpenException;
+import dev.grpcscale.metrics.DefaultOperationObservationConvention;
+import dev.grpcscale.metrics.OperationContext;
+import dev.grpcscale.metrics.OperationObservationConvention;
+import dev.grpcscale.metrics.OperationOutcome;
 
 /**
- * Runs operations inside a Micrometer {@link Observation} named after the operation: a span (a child of
- * the current one) with tracing, a timer with metrics. The observation carries one low-cardinality key,
- * {@value #OUTCOME}: {@code success}, {@code error}, or {@code rejected} when a circuit breaker refused
- * the call ({@link CircuitBreakerOpenException}); errors are recorded on it.
+ * Runs operations inside one Micrometer {@link Observation} named {@code grpc.scale.operation} (by the
+ * {@link OperationObservationConvention}; {@link DefaultOperationObservationConvention} unless one is
+ * given): a span named after the operation (a child of the current one) with tracing, a timer
+ * {@code grpc.scale.operation} tagged with the operation and its outcome with metrics. The outcome is
+ * {@code success}, {@code error}, or {@code rejected} when a circuit breaker refused the call
+ * ({@link CircuitBreakerOpenException}); errors are recorded on the observation.
  *
- * <p>Operation names become span and meter names: keep them few and fixed ({@code get-user-profile}),
- * never built from request data.
+ * <p>Cost per run: one {@link OperationContext} and the observation itself; the key values are built at
+ * the observation's stop from a constant outcome key and one key of the operation's name. A no-op
+ * registry runs the operation directly, with no allocation; a registry whose handlers take no such context
+ * gets Micrometer's no-op observation.
+ *
+ * <p>Operation names become tag values: keep them few and fixed ({@code get-user-profile}), never built
+ * from request data.
  */
 public final class OperationObservations {
 
-	/** The key telling how the operation ended. */
-	public static final String OUTCOME = "grpc.scale.outcome";
-
-	private static final KeyValue SUCCESS = KeyValue.of(OUTCOME, "success");
-
-	private static final KeyValue ERROR = KeyValue.of(OUTCOME, "error");
-
-	private static final KeyValue REJECTED = KeyValue.of(OUTCOME, "rejected");
+	/** The key telling how the operation ended; {@link DefaultOperationObservationConvention#OUTCOME}. */
+	public static final String OUTCOME = DefaultOperationObservationConvention.OUTCOME;
 
 	private final ObservationRegistry registry;
+
+	private final @Nullable OperationObservationConvention convention;
+
+	/**
+	 * Creates the helper with the default convention.
+	 * @param registry where observations are recorded
+	 */
+	public OperationObservations(ObservationRegistry registry) {
+		this(registry, null);
+	}
 
 	/**
 	 * Creates the helper.
 	 * @param registry where observations are recorded
+	 * @param convention names and tags the observations; {@code null} for
+	 * {@link DefaultOperationObservationConvention}
 	 */
-	public OperationObservations(ObservationRegistry registry) {
+	public OperationObservations(ObservationRegistry registry, @Nullable OperationObservationConvention convention) {
 		this.registry = Objects.requireNonNull(registry, "registry");
+		this.convention = convention;
 	}
 
 	/**
-	 * Runs {@code body} inside an observation named {@code operationName}.
-	 * @param operationName the observation's name
+	 * Runs {@code body} inside a {@code grpc.scale.operation} observation of {@code operationName}.
+	 * @param operationName the operation's name
 	 * @param body what to run
 	 * @param <T> the result type
 	 * @return what the body returned
 	 * @throws Exception what the body threw, unchanged
 	 */
 	public <T> T observe(String operationName, Callable<T> body) throws Exception {
-		Observation observation = Observation.createNotStarted(operationName, this.registry).start();
+		if (this.registry.isNoop()) {
+			return body.call();
+		}
+		Observation observation = start(operationName);
 		try (Observation.Scope scope = observation.openScope()) {
 			T result = body.call();
-			observation.lowCardinalityKeyValue(SUCCESS);
+			outcome(observation, OperationOutcome.SUCCESS);
 			return result;
 		}
 		catch (Exception ex) {
@@ -67,15 +89,18 @@ public final class OperationObservations {
 	}
 
 	/**
-	 * Runs {@code body} inside an observation named {@code operationName} that ends when the returned
-	 * stage completes.
-	 * @param operationName the observation's name
+	 * Runs {@code body} inside a {@code grpc.scale.operation} observation of {@code operationName} that
+	 * ends when the returned stage completes.
+	 * @param operationName the operation's name
 	 * @param body supplies the stage
 	 * @param <T> the result type
 	 * @return a stage completing as the body's does
 	 */
 	public <T> CompletionStage<T> observeAsync(String operationName, Supplier<? extends CompletionStage<T>> body) {
-		Observation observation = Observation.createNotStarted(operationName, this.registry).start();
+		if (this.registry.isNoop()) {
+			return body.get();
+		}
+		Observation observation = start(operationName);
 		CompletionStage<T> stage;
 		try (Observation.Scope scope = observation.openScope()) {
 			stage = body.get();
@@ -87,7 +112,7 @@ public final class OperationObservations {
 		}
 		return stage.whenComplete((result, failure) -> {
 			if (failure == null) {
-				observation.lowCardinalityKeyValue(SUCCESS);
+				outcome(observation, OperationOutcome.SUCCESS);
 			}
 			else {
 				failed(observation, unwrap(failure));
@@ -96,8 +121,23 @@ public final class OperationObservations {
 		});
 	}
 
+	private Observation start(String operationName) {
+		return Observation
+			.createNotStarted(this.convention, DefaultOperationObservationConvention.INSTANCE,
+					() -> new OperationContext(operationName), this.registry)
+			.start();
+	}
+
+	/** Records the outcome on the context; a no-op observation (no handler took it) has none to record on. */
+	private static void outcome(Observation observation, OperationOutcome outcome) {
+		if (observation.getContext() instanceof OperationContext context) {
+			context.setOutcome(outcome);
+		}
+	}
+
 	private static void failed(Observation observation, Throwable failure) {
-		observation.lowCardinalityKeyValue((failure instanceof CircuitBreakerOpenException) ? REJECTED : ERROR);
+		outcome(observation, (failure instanceof CircuitBreakerOpenException) ? OperationOutcome.REJECTED
+				: OperationOutcome.ERROR);
 		observation.error(failure);
 	}
 

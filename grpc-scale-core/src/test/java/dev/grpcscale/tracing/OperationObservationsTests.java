@@ -2,6 +2,7 @@ package dev.grpcscale.tracing;
 
 import java.util.concurrent.CompletableFuture;
 
+import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import org.junit.jupiter.api.Test;
@@ -10,6 +11,9 @@ import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.circuitbreaker.CircuitBreakerOpenException;
 import dev.grpcscale.circuitbreaker.CircuitBreakerSettings;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
+import dev.grpcscale.metrics.DefaultOperationObservationConvention;
+import dev.grpcscale.metrics.OperationContext;
+import dev.grpcscale.metrics.OperationObservationConvention;
 
 import static io.micrometer.observation.tck.TestObservationRegistryAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,14 +34,16 @@ class OperationObservationsTests {
 		.build();
 
 	@Test
-	void operationRunsInAnObservationNamedAfterItChildOfTheCurrentOne() throws Exception {
+	void operationRunsInOneGrpcScaleOperationObservationTaggedWithItChildOfTheCurrentOne() throws Exception {
 		Observation parent = Observation.start("request", this.registry);
 		try (Observation.Scope scope = parent.openScope()) {
 			assertThat(this.manager.executeWithEnhancements(() -> "ok", "get-profile")).isEqualTo("ok");
 		}
 		parent.stop();
-		assertThat(this.registry).hasObservationWithNameEqualTo("get-profile")
+		assertThat(this.registry).hasObservationWithNameEqualTo("grpc.scale.operation")
 			.that()
+			.hasContextualNameEqualTo("get-profile")
+			.hasLowCardinalityKeyValue(DefaultOperationObservationConvention.OPERATION, "get-profile")
 			.hasBeenStarted()
 			.hasBeenStopped()
 			.hasLowCardinalityKeyValue(OperationObservations.OUTCOME, "success")
@@ -52,7 +58,7 @@ class OperationObservationsTests {
 		// the failure opened the breaker (threshold 1): the next call is rejected without running
 		assertThatExceptionOfType(CircuitBreakerOpenException.class)
 			.isThrownBy(() -> this.manager.executeWithEnhancements(() -> "never", "flaky"));
-		assertThat(this.registry).hasNumberOfObservationsWithNameEqualTo("flaky", 2);
+		assertThat(this.registry).hasNumberOfObservationsWithNameEqualTo("grpc.scale.operation", 2);
 		assertThat(this.registry).hasAnObservationWithAKeyValue(OperationObservations.OUTCOME, "error")
 			.hasAnObservationWithAKeyValue(OperationObservations.OUTCOME, "rejected");
 	}
@@ -61,12 +67,40 @@ class OperationObservationsTests {
 	void asyncObservationEndsWhenTheStageCompletes() {
 		CompletableFuture<String> pending = new CompletableFuture<>();
 		var stage = this.manager.executeWithEnhancementsAsync(() -> pending, "async-op");
-		assertThat(this.registry).hasObservationWithNameEqualTo("async-op").that().isNotStopped();
+		assertThat(this.registry).hasObservationWithNameEqualTo("grpc.scale.operation").that().isNotStopped();
 		pending.complete("done");
 		assertThat(stage.toCompletableFuture().join()).isEqualTo("done");
-		assertThat(this.registry).hasObservationWithNameEqualTo("async-op")
+		assertThat(this.registry).hasObservationWithNameEqualTo("grpc.scale.operation")
 			.that()
+			.hasContextualNameEqualTo("async-op")
 			.hasBeenStopped()
+			.hasLowCardinalityKeyValue(OperationObservations.OUTCOME, "success");
+	}
+
+	@Test
+	void aGivenConventionRenamesAndTagsTheObservation() throws Exception {
+		OperationObservationConvention custom = new DefaultOperationObservationConvention() {
+
+			@Override
+			public String getName() {
+				return "shop.operation";
+			}
+
+			@Override
+			public KeyValues getLowCardinalityKeyValues(OperationContext context) {
+				return super.getLowCardinalityKeyValues(context).and("team", "checkout");
+			}
+
+		};
+		EnhancedServiceManager manager = EnhancedServiceManager.builder()
+			.observationRegistry(this.registry)
+			.observationConvention(custom)
+			.build();
+		manager.executeWithEnhancements(() -> "ok", "pay");
+		assertThat(this.registry).hasObservationWithNameEqualTo("shop.operation")
+			.that()
+			.hasLowCardinalityKeyValue("team", "checkout")
+			.hasLowCardinalityKeyValue(DefaultOperationObservationConvention.OPERATION, "pay")
 			.hasLowCardinalityKeyValue(OperationObservations.OUTCOME, "success");
 	}
 

@@ -4,9 +4,7 @@ import java.util.Set;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.grpc.ManagedChannelBuilder;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -39,9 +37,10 @@ import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
  * breaker's name apply where the properties have none. Every {@code discovery:///} channel (and the
  * channels named in {@code grpc.scale.circuit-breaker.channels}) guarded by a service breaker and, through the
  * {@code grpc_scale_round_robin} policy, a breaker per instance; state changes published as
- * {@link CircuitBreakerStateChangedEvent}s; resilience4j's Micrometer metrics when a
- * {@link MeterRegistry} exists. The breaker of an instance that left discovery is removed from the registry,
- * and so are its meters, {@code grpc.scale.circuit-breaker.instance-retention} after the last channel let it go.
+ * {@link CircuitBreakerStateChangedEvent}s. Meters are grpc-scale's own ({@code grpc.scale.circuitbreaker.*},
+ * see {@code GrpcScaleMetricsAutoConfiguration}). The breaker of an instance that left discovery is removed
+ * from the registry, and so are its meters, {@code grpc.scale.circuit-breaker.instance-retention} after the
+ * last channel let it go.
  */
 @AutoConfiguration(before = GrpcScaleAutoConfiguration.class,
 		beforeName = "org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration",
@@ -114,19 +113,6 @@ public final class GrpcScaleCircuitBreakerAutoConfiguration {
 					builder.intercept(CircuitBreakerClientInterceptor.builder(breakers).excludedMethods(excluded).build());
 				}
 			};
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass({ TaggedCircuitBreakerMetrics.class, MeterRegistry.class })
-	static class MetricsConfiguration {
-
-		/** resilience4j's breaker metrics ({@code resilience4j.circuitbreaker.*}), bound by Boot. */
-		@Bean
-		@ConditionalOnMissingBean
-		TaggedCircuitBreakerMetrics taggedCircuitBreakerMetrics(CircuitBreakerRegistry registry) {
-			return TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry);
 		}
 
 	}

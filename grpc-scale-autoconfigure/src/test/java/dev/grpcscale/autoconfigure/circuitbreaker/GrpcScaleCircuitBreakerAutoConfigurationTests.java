@@ -30,6 +30,8 @@ import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
 import dev.grpcscale.autoconfigure.TestServices;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
+import dev.grpcscale.autoconfigure.metrics.CircuitBreakerMeterBinder;
+import dev.grpcscale.autoconfigure.metrics.GrpcScaleMetricsAutoConfiguration;
 import dev.grpcscale.circuitbreaker.CircuitBreakerOpenException;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 
@@ -190,13 +192,19 @@ class GrpcScaleCircuitBreakerAutoConfigurationTests {
 	}
 
 	@Test
-	void resilience4jMetricsAreBoundWhenAMeterRegistryExists() {
-		this.runner.withUserConfiguration(Meters.class).run((context) -> {
-			context.getBean(GrpcCircuitBreakers.class).operationBreaker("metered");
-			MeterRegistry registry = context.getBean(MeterRegistry.class);
-			context.getBean(io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics.class).bindTo(registry);
-			assertThat(registry.find("resilience4j.circuitbreaker.state").tag("name", "metered").meters()).isNotEmpty();
-		});
+	void resilience4jPerCallMetricsAreNotBoundButGrpcScaleMetersAre() {
+		this.runner.withUserConfiguration(Meters.class)
+			.withConfiguration(AutoConfigurations.of(GrpcScaleMetricsAutoConfiguration.class))
+			.run((context) -> {
+				// resilience4j's TaggedCircuitBreakerMetrics subscribes to every call's event: not bound any more
+				assertThat(context).doesNotHaveBean(io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics.class)
+					.hasSingleBean(CircuitBreakerMeterBinder.class);
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				context.getBean(CircuitBreakerMeterBinder.class).bindTo(registry);
+				context.getBean(GrpcCircuitBreakers.class).operationBreaker("metered");
+				assertThat(registry.find(CircuitBreakerMeterBinder.STATE).tag("name", "metered").meters()).isNotEmpty();
+				assertThat(registry.find("resilience4j.circuitbreaker.state").meters()).isEmpty();
+			});
 	}
 
 	@Test
@@ -205,20 +213,20 @@ class GrpcScaleCircuitBreakerAutoConfigurationTests {
 			assertThat(context.getBean(GrpcCircuitBreakers.class).instanceRetention()).isEqualTo(Duration.ofMinutes(5));
 		});
 		this.runner.withUserConfiguration(Meters.class)
+			.withConfiguration(AutoConfigurations.of(GrpcScaleMetricsAutoConfiguration.class))
 			.withPropertyValues("grpc.scale.circuit-breaker.instance-retention=0s")
 			.run((context) -> {
 				GrpcCircuitBreakers breakers = context.getBean(GrpcCircuitBreakers.class);
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
-				context.getBean(io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics.class)
-					.bindTo(registry);
+				context.getBean(CircuitBreakerMeterBinder.class).bindTo(registry);
 				breakers.instanceBreaker("svc", "i-1");
-				assertThat(registry.find("resilience4j.circuitbreaker.state").tag("name", "svc/i-1").meters())
-					.isNotEmpty();
+				assertThat(registry.find(CircuitBreakerMeterBinder.CALLS).tags("name", "svc", "instance.id", "i-1").meters())
+					.hasSize(4);
 
 				assertThat(breakers.removeExpiredInstanceBreakers()).isOne();
 				assertThat(breakers.registry().find("svc/i-1")).isEmpty();
 				assertThat(registry.getMeters())
-					.noneMatch((meter) -> "svc/i-1".equals(meter.getId().getTag("name")));
+					.noneMatch((meter) -> "i-1".equals(meter.getId().getTag("instance.id")));
 			});
 	}
 

@@ -47,6 +47,7 @@ import org.slf4j.LoggerFactory;
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.internal.VersionedListener;
+import dev.grpcscale.metrics.LatencyTally;
 
 /**
  * The discovery side of {@link EtcdServiceRegistry}: a local cache of the services this client reads, each
@@ -138,6 +139,9 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 	private int suppressedWarnings;
 
 	private final AtomicInteger resyncs = new AtomicInteger();
+
+	/** From a watch response's arrival to its list handed to every watcher. */
+	private final LatencyTally watchLag = new LatencyTally();
 
 	EtcdDiscoveryCache(Client client, EtcdKeys keys, Duration requestTimeout, Duration idleTimeout, int pageSize,
 			ScheduledExecutorService scheduler, RetryPolicy<Object> retryPolicy, EtcdConnectionState state) {
@@ -253,6 +257,11 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 	}
 
 	/** Number of completed rebuilds from a fresh read, first loads included. */
+	/** The time from a watch response's arrival to its new list handed to every watcher. */
+	LatencyTally watchLag() {
+		return this.watchLag;
+	}
+
 	int resyncCount() {
 		return this.resyncs.get();
 	}
@@ -712,6 +721,7 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 		}
 
 		void onWatchResponse(long watchGeneration, WatchResponse response) {
+			long arrived = System.nanoTime();
 			EtcdDiscoveryCache.this.state.succeeded();
 			Snapshot published = null;
 			synchronized (this.lock) {
@@ -751,6 +761,7 @@ final class EtcdDiscoveryCache implements AutoCloseable {
 			}
 			if (published != null) {
 				publish(published);
+				EtcdDiscoveryCache.this.watchLag.record(System.nanoTime() - arrived);
 			}
 		}
 

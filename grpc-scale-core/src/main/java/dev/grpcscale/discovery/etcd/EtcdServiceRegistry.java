@@ -26,6 +26,8 @@ import dev.grpcscale.discovery.DiscoveryStatus;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.ServiceRegistry;
+import dev.grpcscale.metrics.DiscoveryLatencies;
+import dev.grpcscale.metrics.LatencyTally;
 
 /**
  * Service registry and discovery on etcd v3. Each registered instance is one key,
@@ -91,7 +93,7 @@ import dev.grpcscale.discovery.ServiceRegistry;
  * Threads: jetcd's own (Vert.x event loop) and, unless a scheduler is given, a scheduler of two daemon
  * threads named {@code grpc-scale-etcd-registry-N}, shut down by {@link #close()}.
  */
-public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscovery {
+public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscovery, DiscoveryLatencies {
 
 	/** Default key namespace. */
 	public static final String DEFAULT_NAMESPACE = "/grpc-scale";
@@ -132,6 +134,8 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 	private final EtcdLeasedRegistrations registrations;
 
 	private final EtcdDiscoveryCache cache;
+
+	private final LatencyTally registrationTimes = new LatencyTally();
 
 	private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -191,7 +195,19 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 	@Override
 	public void register(ServiceInstance instance) {
 		Objects.requireNonNull(instance, "instance");
+		long start = System.nanoTime();
 		this.registrations.register(instance);
+		this.registrationTimes.record(System.nanoTime() - start);
+	}
+
+	@Override
+	public LatencyTally registrations() {
+		return this.registrationTimes;
+	}
+
+	@Override
+	public LatencyTally watchLag() {
+		return this.cache.watchLag();
 	}
 
 	/**

@@ -56,6 +56,9 @@ final class ProcessLandscape implements Landscape {
 
 	private final Thread cleanup = new Thread(this::destroyAll, "grpc-scale-demo-cleanup");
 
+	/** Arguments added to every application's command line (the dashboard renderer exposes Prometheus). */
+	private final List<String> extraArguments = new ArrayList<>();
+
 	private ProcessLandscape(String endpoints, @Nullable LocalEtcd localEtcd, ChildJvm jvm, Path logDir) {
 		this.endpoints = endpoints;
 		this.localEtcd = localEtcd;
@@ -122,6 +125,8 @@ final class ProcessLandscape implements Landscape {
 					"--spring.grpc.server.shutdown.grace-period=5s", "--spring.main.banner-mode=off",
 					"--grpc.scale.service-discovery.etcd.endpoints=" + this.endpoints,
 					"--grpc.scale.service-discovery.etcd.namespace=" + this.namespace);
+			args = new ArrayList<>(args);
+			args.addAll(this.extraArguments);
 			Path log = this.logDir.resolve(instanceName + ".log");
 			Process process = new ProcessBuilder(this.jvm.command(application.mainClass, args)).redirectErrorStream(true)
 				.redirectOutput(log.toFile())
@@ -153,6 +158,25 @@ final class ProcessLandscape implements Landscape {
 		}
 		throw new IllegalStateException(instanceName + " did not register within " + START_TIMEOUT.toSeconds()
 				+ " s; see " + child.log);
+	}
+
+	/**
+	 * Adds arguments to the command line of every application started from now on.
+	 * @param arguments {@code --key=value} arguments
+	 */
+	void addArguments(List<String> arguments) {
+		this.extraArguments.addAll(arguments);
+	}
+
+	/**
+	 * An application's {@code /actuator/prometheus} scrape (exposed with {@link #addArguments}).
+	 * @param instanceName the application
+	 * @return the Prometheus text exposition
+	 */
+	String prometheus(String instanceName) throws IOException, InterruptedException {
+		return send(HttpRequest.newBuilder(child(instanceName).actuator.resolve("prometheus"))
+			.timeout(Duration.ofSeconds(5))
+			.build());
 	}
 
 	@Override

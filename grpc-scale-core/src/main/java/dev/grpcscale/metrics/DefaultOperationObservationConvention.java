@@ -1,0 +1,59 @@
+package dev.grpcscale.metrics;
+
+import io.micrometer.common.KeyValue;
+import io.micrometer.common.KeyValues;
+
+/**
+ * The default {@link OperationObservationConvention}: one observation named {@value #NAME} for every
+ * operation (a timer {@code grpc.scale.operation} with metrics), the operation's name as the span's
+ * contextual name, and two low-cardinality keys: {@value #OPERATION} (the operation's name) and
+ * {@value #OUTCOME} ({@code success}, {@code error}, {@code rejected}; {@code unknown} while it runs).
+ *
+ * <p>Operation names become tag values: keep them few and fixed ({@code get-user-profile}), never built
+ * from request data.
+ */
+public class DefaultOperationObservationConvention implements OperationObservationConvention {
+
+	/** The observation's (and its timer's) name. */
+	public static final String NAME = "grpc.scale.operation";
+
+	/** The key holding the operation's name. */
+	public static final String OPERATION = "grpc.scale.operation";
+
+	/** The key telling how the operation ended. */
+	public static final String OUTCOME = "grpc.scale.outcome";
+
+	/** The shared instance. */
+	public static final DefaultOperationObservationConvention INSTANCE = new DefaultOperationObservationConvention();
+
+	private static final KeyValue UNKNOWN = KeyValue.of(OUTCOME, "unknown");
+
+	private static final KeyValue[] OUTCOMES = outcomes();
+
+	@Override
+	public String getName() {
+		return NAME;
+	}
+
+	@Override
+	public String getContextualName(OperationContext context) {
+		return context.getOperationName();
+	}
+
+	@Override
+	public KeyValues getLowCardinalityKeyValues(OperationContext context) {
+		OperationOutcome outcome = context.getOutcome();
+		return KeyValues.of(KeyValue.of(OPERATION, context.getOperationName()),
+				(outcome != null) ? OUTCOMES[outcome.ordinal()] : UNKNOWN);
+	}
+
+	private static KeyValue[] outcomes() {
+		OperationOutcome[] values = OperationOutcome.values();
+		KeyValue[] keyValues = new KeyValue[values.length];
+		for (OperationOutcome outcome : values) {
+			keyValues[outcome.ordinal()] = KeyValue.of(OUTCOME, outcome.value());
+		}
+		return keyValues;
+	}
+
+}

@@ -1,0 +1,10 @@
+/**
+ * Metrics: the {@code grpc.scale.operation} observation of {@code executeWithEnhancements}, its context and
+ * its overridable {@link dev.grpcscale.metrics.OperationObservationConvention convention}. The meters of
+ * breakers, discovery, health and clusters are bound by the auto-configuration's
+ * {@code dev.grpcscale.autoconfigure.metrics} package from grpc-scale's own counters.
+ */
+@NullMarked
+package dev.grpcscale.metrics;
+
+import org.jspecify.annotations.NullMarked;
