@@ -860,8 +860,9 @@ public final class GrpcCircuitBreakers {
 		}
 
 		/**
-		 * The clock for the monitoring window and the recovery timeout. Default the system UTC clock. The
-		 * time a call takes is measured apart, with {@code System.nanoTime()}.
+		 * The clock for the monitoring window and the recovery timeout. Default the system UTC clock, read on
+		 * every recorded call; a {@link CoarseClock} (what the Spring Boot starter gives) reads it once per
+		 * resolution instead. The time a call takes is measured apart, with {@code System.nanoTime()}.
 		 * @param clock the clock
 		 * @return this builder
 		 */

@@ -31,6 +31,7 @@ import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
 import dev.grpcscale.autoconfigure.TestServices;
 import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration;
 import dev.grpcscale.circuitbreaker.CircuitBreakerOpenException;
+import dev.grpcscale.circuitbreaker.CoarseClock;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,6 +69,28 @@ class GrpcScaleCircuitBreakerAutoConfigurationTests {
 			assertThat(manager.executeWithEnhancements(() -> "ok", "op")).isEqualTo("ok");
 			assertThat(manager.getCircuitBreakerMetrics().totalRequests()).isEqualTo(1);
 			assertThat(manager.getEnhancedServiceStatus().circuitBreaker()).isNotNull();
+		});
+	}
+
+	@Test
+	void breakersReadTimeFromACoarseClockStoppedWithTheContext() {
+		this.runner.run((context) -> {
+			CoarseClock clock = context.getBean(CoarseClock.class);
+			assertThat(clock.resolution()).isEqualTo(CoarseClock.DEFAULT_RESOLUTION);
+			GrpcCircuitBreakers breakers = context.getBean(GrpcCircuitBreakers.class);
+			assertThat(breakers.clock()).isSameAs(clock);
+			assertThat(breakers.operationBreaker("op").getCircuitBreakerConfig().getClock()).isSameAs(clock);
+			assertThat(context.getBeanFactory().getBeanDefinition("grpcScaleCircuitBreakerClock").getDestroyMethodNames())
+				.containsExactly("close");
+		});
+	}
+
+	@Test
+	void userClockReplacesTheCoarseClock() {
+		CoarseClock own = CoarseClock.manual(java.time.Clock.systemUTC());
+		this.runner.withBean(CoarseClock.class, () -> own).run((context) -> {
+			assertThat(context).hasSingleBean(CoarseClock.class);
+			assertThat(context.getBean(GrpcCircuitBreakers.class).clock()).isSameAs(own);
 		});
 	}
 
