@@ -25,6 +25,7 @@ import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration
 import dev.grpcscale.cluster.LeaderElection;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceRegistry;
+import dev.grpcscale.tracing.TracingStatusSource;
 
 /**
  * Auto-configuration of the {@link EnhancedServiceManager} facade and of this application's
@@ -59,13 +60,15 @@ public final class GrpcScaleAutoConfiguration {
 	@ConditionalOnMissingBean
 	EnhancedServiceManager enhancedServiceManager(GrpcScaleTracingProperties tracing, LocalInstance localInstance,
 			ObjectProvider<ServiceDiscovery> discovery, ObjectProvider<GrpcCircuitBreakers> circuitBreakers,
-			ObjectProvider<ObservationRegistry> observations, ObjectProvider<LeaderElection> leaderElection) {
+			ObjectProvider<ObservationRegistry> observations, ObjectProvider<LeaderElection> leaderElection,
+			ObjectProvider<TracingStatusSource> tracingStatus) {
 		return EnhancedServiceManager.builder()
 			.localInstance(localInstance)
 			.serviceDiscovery(discovery.getIfAvailable())
 			.circuitBreakers(circuitBreakers.getIfAvailable())
 			.observationRegistry(tracing.isEnabled() ? observations.getIfAvailable() : null)
 			.leaderElection(leaderElection.getIfAvailable())
+			.tracingStatus(tracingStatus.getIfAvailable())
 			.build();
 	}
 
