@@ -12,6 +12,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowT
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -56,7 +57,11 @@ import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
  * {@link DefaultMeterObservationHandler} on it (a timer per operation) given to the manager, and
  * resilience4j's {@link TaggedCircuitBreakerMetrics} on the breakers' registry;</li>
  * <li>{@code resilience4jDecorateCallableWithMeters}: goal b's baseline with meters, the default breaker in a
- * registry bound to the same kind of Prometheus registry by {@link TaggedCircuitBreakerMetrics}.</li>
+ * registry bound to the same kind of Prometheus registry by {@link TaggedCircuitBreakerMetrics};</li>
+ * <li>{@code observationWithMetersAlone}: the operation inside one observation on the metered
+ * {@link ObservationRegistry}, no breaker: Micrometer's share of the metered case;</li>
+ * <li>{@code observationWithTimerOnlyAlone}: the same with the handler's long task timer left out
+ * ({@code IgnoredMeters.LONG_TASK_TIMER}, Boot's {@code management.observations.long-task-timer.enabled=false}).</li>
  * </ul>
  * State is shared by the benchmark's threads: run with {@code -t 4} for four threads on the same breakers
  * (the operation's counter is then a racy but harmless {@code long}). Run with {@code -prof gc} for B/op.
@@ -93,6 +98,10 @@ public class ExecuteWithEnhancementsBenchmark {
 
 	private PrometheusMeterRegistry meters;
 
+	private ObservationRegistry observations;
+
+	private ObservationRegistry timerOnlyObservations;
+
 	/** Creates the breakers and the managers. */
 	@Setup
 	public void setUp() {
@@ -113,13 +122,17 @@ public class ExecuteWithEnhancementsBenchmark {
 			.circuitBreakers(GrpcCircuitBreakers.ofDefaults())
 			.build();
 		this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-		ObservationRegistry observations = ObservationRegistry.create();
-		observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(this.meters));
+		this.observations = ObservationRegistry.create();
+		this.observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(this.meters));
+		this.timerOnlyObservations = ObservationRegistry.create();
+		this.timerOnlyObservations.observationConfig()
+			.observationHandler(new DefaultMeterObservationHandler(this.meters,
+					DefaultMeterObservationHandler.IgnoredMeters.LONG_TASK_TIMER));
 		GrpcCircuitBreakers meteredBreakers = GrpcCircuitBreakers.builder().clock(this.clock).build();
 		TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(meteredBreakers.registry()).bindTo(this.meters);
 		this.meteredManager = EnhancedServiceManager.builder()
 			.circuitBreakers(meteredBreakers)
-			.observationRegistry(observations)
+			.observationRegistry(this.observations)
 			.build();
 		CircuitBreakerRegistry meteredRegistry = CircuitBreakerRegistry.ofDefaults();
 		TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(meteredRegistry).bindTo(this.meters);
@@ -182,6 +195,19 @@ public class ExecuteWithEnhancementsBenchmark {
 	@Benchmark
 	public Long executeWithEnhancementsWithMeters() throws Exception {
 		return this.meteredManager.executeWithEnhancements(this.operation, "load-prices");
+	}
+
+	/** One observation with the meter handler around the operation, no breaker. */
+	@Benchmark
+	public Long observationWithMetersAlone() throws Exception {
+		return Observation.createNotStarted("load-prices-alone", this.observations).observeChecked(this.operation::call);
+	}
+
+	/** One observation with the meter handler but no long task timer, no breaker. */
+	@Benchmark
+	public Long observationWithTimerOnlyAlone() throws Exception {
+		return Observation.createNotStarted("load-prices-timer-only", this.timerOnlyObservations)
+			.observeChecked(this.operation::call);
 	}
 
 	/** Goal b's baseline with resilience4j's meters on a Prometheus registry. */

@@ -2,7 +2,6 @@ package dev.grpcscale.autoconfigure.tracing;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -41,9 +40,10 @@ class HealthCallsTracingTests {
 		try (OtlpTraceReceiver receiver = new OtlpTraceReceiver()) {
 			String namespace = TestServices.uniqueNamespace();
 			ConfigurableApplicationContext server = TestServices.startServer("product-service", "p1", namespace,
-					tracing(receiver, "products-traced"));
+					TracingTestProperties.of(receiver.endpoint(), "1.0", "grpc.scale.tracing.service-name=products-traced"));
 			ConfigurableApplicationContext client = TestServices.startClient(namespace,
-					concat(tracing(receiver, "users-traced"), "grpc.scale.health-check.interval=100ms"));
+					TracingTestProperties.of(receiver.endpoint(), "1.0", "grpc.scale.tracing.service-name=users-traced",
+							"grpc.scale.health-check.interval=100ms"));
 			Recorder serverSide = new Recorder();
 			Recorder clientSide = new Recorder();
 			server.getBean(ObservationRegistry.class).observationConfig().observationHandler(serverSide);
@@ -85,19 +85,6 @@ class HealthCallsTracingTests {
 				.until(() -> receiver.spans().stream().filter((span) -> span.span().getName().contains("SimpleService")).count() >= 2);
 			assertThat(receiver.spans()).noneMatch((span) -> span.span().getName().contains("grpc.health.v1"));
 		}
-	}
-
-	private static String[] tracing(OtlpTraceReceiver receiver, String serviceName) {
-		Map<String, String> properties = Map.of("grpc.scale.tracing.sampling-rate", "1.0",
-				"grpc.scale.tracing.service-name", serviceName, "grpc.scale.tracing.jaeger-endpoint", receiver.endpoint(),
-				"management.opentelemetry.tracing.export.otlp.transport", "grpc",
-				"management.opentelemetry.tracing.export.schedule-delay", "100ms");
-		return properties.entrySet().stream().map((e) -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-	}
-
-	private static String[] concat(String[] properties, String... more) {
-		return java.util.stream.Stream.concat(java.util.Arrays.stream(properties), java.util.Arrays.stream(more))
-			.toArray(String[]::new);
 	}
 
 	/** Records the gRPC service of every gRPC observation started. */

@@ -2,7 +2,6 @@ package dev.grpcscale.autoconfigure.tracing;
 
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.Map;
 
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
@@ -34,11 +33,14 @@ class TracingStatusTests {
 	void sectionTellsSamplingEndpointAndSpansTheReceiverGot() throws Exception {
 		try (OtlpTraceReceiver receiver = new OtlpTraceReceiver()) {
 			ConfigurableApplicationContext client = TestServices.startClient(TestServices.uniqueNamespace(),
-					tracing(receiver.endpoint(), "1.0"));
+					TracingTestProperties.of(receiver.endpoint(), "1.0"));
 			try {
 				EnhancedServiceManager manager = client.getBean(EnhancedServiceManager.class);
 				EnhancedServiceStatus.Tracing before = manager.getEnhancedServiceStatus().tracing();
-				assertThat(before).isEqualTo(new EnhancedServiceStatus.Tracing(true, true, 1.0, receiver.endpoint(), 0L, 0L));
+				assertThat(before.available()).isTrue();
+				assertThat(before.enabled()).isTrue();
+				assertThat(before.samplingProbability()).isEqualTo(1.0);
+				assertThat(before.exporterEndpoint()).isEqualTo(receiver.endpoint());
 				ObservationRegistry registry = client.getBean(ObservationRegistry.class);
 				for (int i = 0; i < 25; i++) {
 					Observation.createNotStarted("status-probe", registry).observe(() -> {
@@ -63,7 +65,7 @@ class TracingStatusTests {
 			deadEndpoint = "http://127.0.0.1:" + socket.getLocalPort();
 		}
 		ConfigurableApplicationContext client = TestServices.startClient(TestServices.uniqueNamespace(),
-				concat(tracing(deadEndpoint, "1.0"), "management.opentelemetry.tracing.export.timeout=2s"));
+				TracingTestProperties.of(deadEndpoint, "1.0", "management.opentelemetry.tracing.export.timeout=2s"));
 		try {
 			EnhancedServiceManager manager = client.getBean(EnhancedServiceManager.class);
 			ObservationRegistry registry = client.getBean(ObservationRegistry.class);
@@ -84,7 +86,7 @@ class TracingStatusTests {
 	@Test
 	void tracingSwitchedOffIsAvailableButNotEnabledAndExportsNowhere() {
 		ConfigurableApplicationContext client = TestServices.startClient(TestServices.uniqueNamespace(),
-				concat(tracing("http://127.0.0.1:1", "1.0"), "grpc.scale.tracing.enabled=false"));
+				TracingTestProperties.of("http://127.0.0.1:1", "1.0", "grpc.scale.tracing.enabled=false"));
 		try {
 			assertThat(client.getBean(EnhancedServiceManager.class).getEnhancedServiceStatus().tracing())
 				.isEqualTo(new EnhancedServiceStatus.Tracing(true, false, 0.0, null, 0L, 0L));
@@ -118,19 +120,6 @@ class TracingStatusTests {
 			.withConfiguration(AutoConfigurations.of(GrpcScaleAutoConfiguration.class,
 					GrpcScaleDiscoveryAutoConfiguration.class, GrpcScaleTracingStatusAutoConfiguration.class))
 			.withPropertyValues("grpc.scale.service-discovery.memory.namespace=" + TestServices.uniqueNamespace());
-	}
-
-	private static String[] tracing(String endpoint, String rate) {
-		Map<String, String> properties = Map.of("grpc.scale.tracing.sampling-rate", rate,
-				"grpc.scale.tracing.jaeger-endpoint", endpoint,
-				"management.opentelemetry.tracing.export.otlp.transport", "grpc",
-				"management.opentelemetry.tracing.export.schedule-delay", "100ms");
-		return properties.entrySet().stream().map((e) -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-	}
-
-	private static String[] concat(String[] properties, String... more) {
-		return java.util.stream.Stream.concat(java.util.Arrays.stream(properties), java.util.Arrays.stream(more))
-			.toArray(String[]::new);
 	}
 
 }
