@@ -30,6 +30,7 @@ import dev.grpcscale.health.HealthCheckOptions;
 import dev.grpcscale.health.HealthCheckingServiceDiscovery;
 import dev.grpcscale.metrics.OperationObservationConvention;
 import dev.grpcscale.tracing.OperationObservations;
+import dev.grpcscale.tracing.TracingStatusSource;
 
 /**
  * The one entry point of grpc-scale: a thin facade over the discovery, health, circuit-breaking and (as
@@ -57,6 +58,8 @@ public class EnhancedServiceManager {
 
 	private final @Nullable OperationObservations observations;
 
+	private final @Nullable TracingStatusSource tracingStatus;
+
 	/**
 	 * Creates a manager from a builder's settings; subclasses call this with {@link #builder()}.
 	 * @param builder the settings
@@ -76,6 +79,7 @@ public class EnhancedServiceManager {
 		this.discovery = source;
 		this.healthMonitor = (source instanceof HealthCheckingServiceDiscovery monitor) ? monitor : null;
 		this.circuitBreakers = builder.circuitBreakers;
+		this.tracingStatus = builder.tracingStatus;
 		this.leaderElection = builder.leaderElection;
 		this.observations = (builder.observationRegistry != null)
 				? new OperationObservations(builder.observationRegistry, builder.observationConvention) : null;
@@ -306,8 +310,10 @@ public class EnhancedServiceManager {
 		HealthCheckingServiceDiscovery monitor = getHealthMonitor();
 		EnhancedServiceStatus.Health healthSection = (monitor != null)
 				? new EnhancedServiceStatus.Health(monitor.options(), monitor.snapshot(), monitor.panicServices()) : null;
+		TracingStatusSource tracing = this.tracingStatus;
 		return new EnhancedServiceStatus(getRegisteredServices(), discoverySection, clusterSection,
-				circuitBreakerSection, healthSection, isShuttingDown());
+				circuitBreakerSection, healthSection, (tracing != null) ? tracing.tracingStatus() : null,
+				isShuttingDown());
 	}
 
 	/**
@@ -415,6 +421,8 @@ public class EnhancedServiceManager {
 
 		private @Nullable LocalInstance localInstance;
 
+		private @Nullable TracingStatusSource tracingStatus;
+
 		private Builder() {
 		}
 
@@ -494,6 +502,15 @@ public class EnhancedServiceManager {
 		 */
 		public Builder observationConvention(@Nullable OperationObservationConvention observationConvention) {
 			this.observationConvention = observationConvention;
+			return this;
+		}
+
+		/**
+		 * What the {@code tracing} section of {@link EnhancedServiceManager#getEnhancedServiceStatus()} reports;
+		 * none leaves the section {@code null}.
+		 */
+		public Builder tracingStatus(@Nullable TracingStatusSource tracingStatus) {
+			this.tracingStatus = tracingStatus;
 			return this;
 		}
 

@@ -12,6 +12,7 @@ import dev.grpcscale.discovery.DiscoveryStatus;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.health.HealthCheckOptions;
 import dev.grpcscale.health.InstanceHealth;
+import dev.grpcscale.tracing.TracingStatusSource;
 
 /**
  * A snapshot of what grpc-scale does in this application, as served by
@@ -27,11 +28,13 @@ import dev.grpcscale.health.InstanceHealth;
  * breaking
  * @param health client-side health checks of the instances this application calls, or {@code null} when
  * health monitoring is not running
+ * @param tracing whether spans are recorded and exported, and how many, or {@code null} when no
+ * {@link TracingStatusSource} was given (the Spring Boot starter always gives one)
  * @param shuttingDown whether {@link EnhancedServiceManager#gracefulShutdown()} has started
  */
 public record EnhancedServiceStatus(List<ServiceInstance> services, @Nullable Discovery discovery,
 		@Nullable ClusterInfo cluster, @Nullable CircuitBreakers circuitBreaker, @Nullable Health health,
-		boolean shuttingDown) {
+		@Nullable Tracing tracing, boolean shuttingDown) {
 
 	/** Copies the list. */
 	public EnhancedServiceStatus {
@@ -84,6 +87,33 @@ public record EnhancedServiceStatus(List<ServiceInstance> services, @Nullable Di
 		public Health {
 			instances = List.copyOf(instances);
 			panicServices = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(panicServices));
+		}
+
+	}
+
+	/**
+	 * The tracing section.
+	 *
+	 * @param available whether the application has tracing at all (OpenTelemetry's SDK, as Spring Boot
+	 * configures it); {@code false} makes every other field empty
+	 * @param enabled whether spans are recorded: tracing is available and its sampling probability is above 0
+	 * @param samplingProbability the share of new traces sampled, 0 to 1 ({@code grpc.scale.tracing.sampling-rate})
+	 * @param exporterEndpoint where spans are exported (the OTLP endpoint), or {@code null} when no exporter is
+	 * configured
+	 * @param spansExported spans the exporters reported delivered since start, summed over exporters, or
+	 * {@code null} when they are not counted
+	 * @param spansDropped spans in exports the exporters reported failed since start (the batch span processor
+	 * does not retry them, so they are lost), or {@code null} when they are not counted; spans the processor
+	 * dropped because its queue was full never reach an exporter and are not in this count
+	 */
+	public record Tracing(boolean available, boolean enabled, double samplingProbability,
+			@Nullable String exporterEndpoint, @Nullable Long spansExported, @Nullable Long spansDropped) {
+
+		private static final Tracing UNAVAILABLE = new Tracing(false, false, 0, null, null, null);
+
+		/** The section of an application without tracing. */
+		public static Tracing unavailable() {
+			return UNAVAILABLE;
 		}
 
 	}

@@ -73,6 +73,25 @@ class EnhancedServiceManagerTests {
 	}
 
 	@Test
+	void tracingSectionIsWhatItsSourceTellsOnEachRequestAndNullWithoutASource() {
+		java.util.concurrent.atomic.AtomicLong exported = new java.util.concurrent.atomic.AtomicLong();
+		EnhancedServiceManager traced = EnhancedServiceManager.builder()
+			.tracingStatus(() -> new EnhancedServiceStatus.Tracing(true, true, 0.5, "http://collector:4318/v1/traces",
+					exported.get(), 0L))
+			.build();
+		assertThat(traced.getEnhancedServiceStatus().tracing()).isEqualTo(
+				new EnhancedServiceStatus.Tracing(true, true, 0.5, "http://collector:4318/v1/traces", 0L, 0L));
+		exported.set(7);
+		assertThat(traced.getEnhancedServiceStatus().tracing().spansExported()).isEqualTo(7);
+		assertThat(EnhancedServiceManager.builder()
+			.tracingStatus(EnhancedServiceStatus.Tracing::unavailable)
+			.build()
+			.getEnhancedServiceStatus()
+			.tracing()).isEqualTo(new EnhancedServiceStatus.Tracing(false, false, 0, null, null, null));
+		assertThat(EnhancedServiceManager.builder().build().getEnhancedServiceStatus().tracing()).isNull();
+	}
+
+	@Test
 	void withoutDiscoveryTheDiscoveryMethodsSaySoAndStatusHasNoSection() {
 		EnhancedServiceManager bare = EnhancedServiceManager.builder().build();
 		assertThatIllegalStateException().isThrownBy(() -> bare.discoverServices("svc"))

@@ -1,5 +1,6 @@
 package dev.grpcscale.benchmarks;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -8,6 +9,13 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -17,9 +25,11 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import dev.grpcscale.EnhancedServiceManager;
+import dev.grpcscale.circuitbreaker.CoarseClock;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 
 /**
@@ -37,10 +47,24 @@ import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
  * consumer registered, as {@link GrpcCircuitBreakers} registered one on each breaker until it observed
  * transitions itself (docs/benchmarks.md, finding 1): any consumer makes resilience4j build and dispatch an
  * event for every recorded call;</li>
- * <li>{@code executeWithEnhancements}: the manager over {@link GrpcCircuitBreakers#ofDefaults()}, one
- * operation name.</li>
+ * <li>{@code executeWithEnhancements}: the manager over breakers as the starter builds them (defaults, on a
+ * {@link CoarseClock} of 10 ms), one operation name, no meters;</li>
+ * <li>{@code executeWithEnhancementsSystemClock}: the same on breakers reading {@code Clock.systemUTC()} on
+ * every call ({@link GrpcCircuitBreakers#ofDefaults()}), to show the coarse clock's share;</li>
+ * <li>{@code executeWithEnhancementsWithMeters}: the same manager with meters bound the way the starter binds
+ * them when an application has Actuator and {@code micrometer-registry-prometheus}: a
+ * {@link PrometheusMeterRegistry}, an {@link ObservationRegistry} with Micrometer's
+ * {@link DefaultMeterObservationHandler} on it (a timer per operation) given to the manager, and
+ * resilience4j's {@link TaggedCircuitBreakerMetrics} on the breakers' registry;</li>
+ * <li>{@code resilience4jDecorateCallableWithMeters}: goal b's baseline with meters, the default breaker in a
+ * registry bound to the same kind of Prometheus registry by {@link TaggedCircuitBreakerMetrics};</li>
+ * <li>{@code observationWithMetersAlone}: the operation inside one observation on the metered
+ * {@link ObservationRegistry}, no breaker: Micrometer's share of the metered case;</li>
+ * <li>{@code observationWithTimerOnlyAlone}: the same with the handler's long task timer left out
+ * ({@code IgnoredMeters.LONG_TASK_TIMER}, Boot's {@code management.observations.long-task-timer.enabled=false}).</li>
  * </ul>
- * Run with {@code -prof gc} for B/op.
+ * State is shared by the benchmark's threads: run with {@code -t 4} for four threads on the same breakers
+ * (the operation's counter is then a racy but harmless {@code long}). Run with {@code -prof gc} for B/op.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -64,7 +88,21 @@ public class ExecuteWithEnhancementsBenchmark {
 
 	private EnhancedServiceManager manager;
 
-	/** Creates the breakers and the manager. */
+	private EnhancedServiceManager systemClockManager;
+
+	private EnhancedServiceManager meteredManager;
+
+	private CircuitBreaker meteredDefaultBreaker;
+
+	private CoarseClock clock;
+
+	private PrometheusMeterRegistry meters;
+
+	private ObservationRegistry observations;
+
+	private ObservationRegistry timerOnlyObservations;
+
+	/** Creates the breakers and the managers. */
 	@Setup
 	public void setUp() {
 		this.defaultBreaker = CircuitBreaker.ofDefaults("bare");
@@ -76,7 +114,39 @@ public class ExecuteWithEnhancementsBenchmark {
 		this.timeBasedBreaker = CircuitBreaker.of("time-based", timeBased);
 		this.listenedBreaker = CircuitBreaker.of("time-based-listened", timeBased);
 		this.listenedBreaker.getEventPublisher().onStateTransition((event) -> this.counter--);
-		this.manager = EnhancedServiceManager.builder().circuitBreakers(GrpcCircuitBreakers.ofDefaults()).build();
+		this.clock = CoarseClock.start(Clock.systemUTC(), CoarseClock.DEFAULT_RESOLUTION);
+		this.manager = EnhancedServiceManager.builder()
+			.circuitBreakers(GrpcCircuitBreakers.builder().clock(this.clock).build())
+			.build();
+		this.systemClockManager = EnhancedServiceManager.builder()
+			.circuitBreakers(GrpcCircuitBreakers.ofDefaults())
+			.build();
+		this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+		this.observations = ObservationRegistry.create();
+		this.observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(this.meters));
+		this.timerOnlyObservations = ObservationRegistry.create();
+		this.timerOnlyObservations.observationConfig()
+			.observationHandler(new DefaultMeterObservationHandler(this.meters,
+					DefaultMeterObservationHandler.IgnoredMeters.LONG_TASK_TIMER));
+		GrpcCircuitBreakers meteredBreakers = GrpcCircuitBreakers.builder().clock(this.clock).build();
+		TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(meteredBreakers.registry()).bindTo(this.meters);
+		this.meteredManager = EnhancedServiceManager.builder()
+			.circuitBreakers(meteredBreakers)
+			.observationRegistry(this.observations)
+			.build();
+		CircuitBreakerRegistry meteredRegistry = CircuitBreakerRegistry.ofDefaults();
+		TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(meteredRegistry).bindTo(this.meters);
+		this.meteredDefaultBreaker = meteredRegistry.circuitBreaker("bare-metered");
+	}
+
+	/** Stops the coarse clock's thread and checks the metered cases recorded what they ran. */
+	@TearDown
+	public void tearDown() {
+		this.clock.close();
+		String scrape = this.meters.scrape();
+		if (!scrape.contains("load_prices") || !scrape.contains("bare-metered")) {
+			throw new IllegalStateException("the metered cases recorded no meters");
+		}
 	}
 
 	/** The operation alone. */
@@ -109,10 +179,41 @@ public class ExecuteWithEnhancementsBenchmark {
 		return CircuitBreaker.decorateCallable(this.listenedBreaker, this.operation).call();
 	}
 
-	/** grpc-scale. */
+	/** grpc-scale, as the starter builds it, without meters. */
 	@Benchmark
 	public Long executeWithEnhancements() throws Exception {
 		return this.manager.executeWithEnhancements(this.operation, "load-prices");
+	}
+
+	/** grpc-scale on breakers reading the system clock on every call. */
+	@Benchmark
+	public Long executeWithEnhancementsSystemClock() throws Exception {
+		return this.systemClockManager.executeWithEnhancements(this.operation, "load-prices");
+	}
+
+	/** grpc-scale with a Prometheus meter registry bound as the starter binds it. */
+	@Benchmark
+	public Long executeWithEnhancementsWithMeters() throws Exception {
+		return this.meteredManager.executeWithEnhancements(this.operation, "load-prices");
+	}
+
+	/** One observation with the meter handler around the operation, no breaker. */
+	@Benchmark
+	public Long observationWithMetersAlone() throws Exception {
+		return Observation.createNotStarted("load-prices-alone", this.observations).observeChecked(this.operation::call);
+	}
+
+	/** One observation with the meter handler but no long task timer, no breaker. */
+	@Benchmark
+	public Long observationWithTimerOnlyAlone() throws Exception {
+		return Observation.createNotStarted("load-prices-timer-only", this.timerOnlyObservations)
+			.observeChecked(this.operation::call);
+	}
+
+	/** Goal b's baseline with resilience4j's meters on a Prometheus registry. */
+	@Benchmark
+	public Long resilience4jDecorateCallableWithMeters() throws Exception {
+		return CircuitBreaker.decorateCallable(this.meteredDefaultBreaker, this.operation).call();
 	}
 
 }

@@ -26,6 +26,7 @@ import dev.grpcscale.cluster.LeaderElection;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceRegistry;
 import dev.grpcscale.metrics.OperationObservationConvention;
+import dev.grpcscale.tracing.TracingStatusSource;
 
 /**
  * Auto-configuration of the {@link EnhancedServiceManager} facade and of this application's
@@ -61,7 +62,8 @@ public final class GrpcScaleAutoConfiguration {
 	EnhancedServiceManager enhancedServiceManager(GrpcScaleTracingProperties tracing, LocalInstance localInstance,
 			ObjectProvider<ServiceDiscovery> discovery, ObjectProvider<GrpcCircuitBreakers> circuitBreakers,
 			ObjectProvider<ObservationRegistry> observations, ObjectProvider<LeaderElection> leaderElection,
-			ObjectProvider<OperationObservationConvention> observationConvention) {
+			ObjectProvider<OperationObservationConvention> observationConvention,
+			ObjectProvider<TracingStatusSource> tracingStatus) {
 		return EnhancedServiceManager.builder()
 			.localInstance(localInstance)
 			.serviceDiscovery(discovery.getIfAvailable())
@@ -69,6 +71,7 @@ public final class GrpcScaleAutoConfiguration {
 			.observationRegistry(tracing.isEnabled() ? observations.getIfAvailable() : null)
 			.observationConvention(observationConvention.getIfUnique())
 			.leaderElection(leaderElection.getIfAvailable())
+			.tracingStatus(tracingStatus.getIfAvailable())
 			.build();
 	}
 

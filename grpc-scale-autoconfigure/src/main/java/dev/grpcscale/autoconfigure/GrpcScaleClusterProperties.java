@@ -42,7 +42,7 @@ public class GrpcScaleClusterProperties extends SelfValidatingProperties {
 
 	/**
 	 * Cluster backend: 'memory' (in this JVM), 'etcd', 'consul', 'raft' (a Raft group of the nodes listed
-	 * in 'nodes', no coordinator) or 'kubernetes' (a coordination.k8s.io/v1 Lease). Unset: the discovery backend when it is shared by the fleet (etcd, consul);
+	 * in 'nodes', no coordinator) or 'kubernetes' (a coordination.k8s.io/v1 Lease). Unset: the discovery backend when it is shared by the fleet (etcd, consul, kubernetes);
 	 * else 'raft' when 'nodes' lists another node than this one and every entry is 'id=host:port'; else
 	 * memory.
 	 */

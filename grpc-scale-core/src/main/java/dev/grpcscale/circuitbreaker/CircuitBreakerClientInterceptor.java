@@ -148,13 +148,12 @@ public final class CircuitBreakerClientInterceptor implements ClientInterceptor 
 						+ this.method.getFullMethodName() + " rejected without reaching the network"), new Metadata());
 				return;
 			}
-			CallAttribution attribution = new CallAttribution();
-			long start = this.entry.breaker.getCurrentTimestamp();
+			RecordingListener<RespT> listener = new RecordingListener<>(responseListener, this.entry, this.entry.now());
 			try {
 				ClientCall<ReqT, RespT> call = this.next.newCall(this.method,
-						this.callOptions.withOption(CallAttribution.KEY, attribution));
+						this.callOptions.withOption(CallAttribution.KEY, listener));
 				this.delegate = call;
-				call.start(new RecordingListener<>(responseListener, this.entry, attribution, start), headers);
+				call.start(listener, headers);
 			}
 			catch (RuntimeException ex) {
 				this.entry.release();
@@ -209,27 +208,35 @@ public final class CircuitBreakerClientInterceptor implements ClientInterceptor 
 
 	}
 
+	/**
+	 * Records the call's outcome in the service breaker; also the call's {@link CallAttribution}, told by the
+	 * instance breaker's stream tracer whether it counted a failure already.
+	 */
 	private static final class RecordingListener<RespT>
-			extends ForwardingClientCallListener.SimpleForwardingClientCallListener<RespT> {
+			extends ForwardingClientCallListener.SimpleForwardingClientCallListener<RespT> implements CallAttribution {
 
 		private final GrpcCircuitBreakers.Entry entry;
 
-		private final CallAttribution attribution;
-
 		private final long start;
 
-		RecordingListener(ClientCall.Listener<RespT> delegate, GrpcCircuitBreakers.Entry entry,
-				CallAttribution attribution, long start) {
+		/** Written on a transport thread before {@code onClose} is delivered; volatile publishes it. */
+		private volatile boolean countedByInstance;
+
+		RecordingListener(ClientCall.Listener<RespT> delegate, GrpcCircuitBreakers.Entry entry, long start) {
 			super(delegate);
 			this.entry = entry;
-			this.attribution = attribution;
 			this.start = start;
+		}
+
+		@Override
+		public void attemptClosed(boolean failureCountedByInstance) {
+			this.countedByInstance = failureCountedByInstance;
 		}
 
 		@Override
 		public void onClose(Status status, Metadata trailers) {
 			try {
-				this.entry.recordStatus(this.start, status, trailers, this.attribution.countedByInstance());
+				this.entry.recordStatus(this.start, status, trailers, this.countedByInstance);
 			}
 			catch (RuntimeException ex) {
 				logger.warn("Could not record the outcome of a call in circuit breaker '{}'", this.entry.name, ex);

@@ -471,9 +471,13 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 		/** Whether the child was last told of the ejection rather than of the real state. */
 		private boolean hidden;
 
+		/** The pick of this subchannel counted in its instance's breaker, for a child's plain pick of it. */
+		final PickResult countedPick;
+
 		BreakerSubchannel(Subchannel delegate, InstanceTracker tracker) {
 			this.delegate = delegate;
 			this.tracker = tracker;
+			this.countedPick = PickResult.withSubchannel(this, new CountingTracerFactory(tracker, null, null));
 		}
 
 		@Override
@@ -560,10 +564,9 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 		public PickResult pickSubchannel(PickSubchannelArgs args) {
 			boolean counted = !CircuitBreakerClientInterceptor.isHealthCheck(args.getMethodDescriptor())
 					&& !args.getCallOptions().getOption(CallAttribution.NOT_COUNTED);
-			CallAttribution attribution = args.getCallOptions().getOption(CallAttribution.KEY);
 			for (int i = 0; counted && i < this.probes.size(); i++) {
 				Probe probe = this.probes.get(i);
-				PickResult trial = pickTrial(probe, attribution);
+				PickResult trial = pickTrial(probe);
 				if (trial != null) {
 					return trial;
 				}
@@ -581,15 +584,19 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 					if (!counted) {
 						return result;
 					}
+					if (result.getStreamTracerFactory() == null && result.getAuthorityOverride() == null) {
+						// the child's plain pick: the same counted pick every time, nothing allocated per call
+						return wrapped.countedPick;
+					}
 					return result.copyWithStreamTracerFactory(
-							new CountingTracerFactory(wrapped.tracker, attribution, null, result.getStreamTracerFactory()));
+							new CountingTracerFactory(wrapped.tracker, null, result.getStreamTracerFactory()));
 				}
 			}
 			// the breakers just opened: their ejection will hand the channel a new picker
 			return PickResult.withNoResult();
 		}
 
-		private @Nullable PickResult pickTrial(Probe probe, @Nullable CallAttribution attribution) {
+		private @Nullable PickResult pickTrial(Probe probe) {
 			InstanceTracker tracker = probe.tracker();
 			if (!tracker.trialInFlight.compareAndSet(false, true)) {
 				return null;
@@ -604,8 +611,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 			}
 			Trial trial = new Trial(tracker);
 			trial.guard(CircuitBreakerLoadBalancer.this.timer);
-			return PickResult.withSubchannel(probe.subchannel(),
-					new CountingTracerFactory(tracker, attribution, trial, null));
+			return PickResult.withSubchannel(probe.subchannel(), new CountingTracerFactory(tracker, trial, null));
 		}
 
 		private static boolean isClosed(CircuitBreaker.State state) {
@@ -659,7 +665,11 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 
 	}
 
-	/** Counts each stream on an instance in the instance's breaker. */
+	/**
+	 * Counts each stream on an instance in the instance's breaker. A call's {@link CallAttribution} is read from
+	 * the stream's call options (those the call was picked with), so one factory without a trial or a delegate
+	 * serves every call of an instance ({@link BreakerSubchannel#countedPick}).
+	 */
 	private static final class CountingTracerFactory extends ClientStreamTracer.Factory {
 
 		/** Stands for an absent delegate; a {@code ClientStreamTracer} keeps no state, so one serves all. */
@@ -668,16 +678,12 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 
 		private final InstanceTracker tracker;
 
-		private final @Nullable CallAttribution attribution;
-
 		private final @Nullable Trial trial;
 
 		private final ClientStreamTracer.@Nullable Factory delegate;
 
-		CountingTracerFactory(InstanceTracker tracker, @Nullable CallAttribution attribution, @Nullable Trial trial,
-				ClientStreamTracer.@Nullable Factory delegate) {
+		CountingTracerFactory(InstanceTracker tracker, @Nullable Trial trial, ClientStreamTracer.@Nullable Factory delegate) {
 			this.tracker = tracker;
-			this.attribution = attribution;
 			this.trial = trial;
 			this.delegate = delegate;
 		}
@@ -691,7 +697,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 				return next;
 			}
 			GrpcCircuitBreakers.Entry entry = this.tracker.entry;
-			return new CountingStreamTracer(next, entry, entry.breaker.getCurrentTimestamp(), this.attribution,
+			return new CountingStreamTracer(next, entry, entry.now(), info.getCallOptions().getOption(CallAttribution.KEY),
 					this.trial);
 		}
 

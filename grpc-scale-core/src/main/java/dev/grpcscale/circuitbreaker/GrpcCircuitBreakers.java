@@ -19,7 +19,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -112,6 +114,10 @@ public final class GrpcCircuitBreakers {
 	public static final long DEFAULT_INSTANCE_RETENTION_MINUTES = 5;
 
 	private static final Logger logger = LoggerFactory.getLogger(GrpcCircuitBreakers.class);
+
+	/** resilience4j's default timestamp function, shared by every configuration that keeps it. */
+	private static final Function<Clock, Long> DEFAULT_TIMESTAMP_FUNCTION = CircuitBreakerConfig.ofDefaults()
+		.getCurrentTimestampFunction();
 
 	private final CircuitBreakerRegistry registry;
 
@@ -358,7 +364,7 @@ public final class GrpcCircuitBreakers {
 		Objects.requireNonNull(operation, "operation");
 		Entry entry = entry(operationName, CircuitBreakerKind.OPERATION);
 		entry.acquireOrThrow();
-		long start = entry.breaker.getCurrentTimestamp();
+		long start = entry.now();
 		try {
 			T result = operation.call();
 			entry.recordSuccess(start);
@@ -390,7 +396,7 @@ public final class GrpcCircuitBreakers {
 		catch (CircuitBreakerOpenException ex) {
 			return CompletableFuture.failedFuture(ex);
 		}
-		long start = entry.breaker.getCurrentTimestamp();
+		long start = entry.now();
 		CompletionStage<T> stage;
 		try {
 			stage = operation.get();
@@ -618,6 +624,13 @@ public final class GrpcCircuitBreakers {
 
 		private final TransitionSink transitions;
 
+		/**
+		 * Whether the breaker times calls with resilience4j's default, {@code System.nanoTime()} in nanoseconds:
+		 * then {@link #now()} reads it directly, without the {@code Long} resilience4j's timestamp function
+		 * boxes it into.
+		 */
+		private final boolean nanoTime;
+
 		/** How many channels hold this (instance) breaker; changed under the entries map's lock of its name. */
 		volatile int holders;
 
@@ -632,6 +645,9 @@ public final class GrpcCircuitBreakers {
 			this.config = config;
 			this.transitions = transitions;
 			this.observed = new AtomicReference<>(breaker.getState());
+			CircuitBreakerConfig own = breaker.getCircuitBreakerConfig();
+			this.nanoTime = own.getCurrentTimestampFunction() == DEFAULT_TIMESTAMP_FUNCTION
+					&& own.getTimestampUnit() == TimeUnit.NANOSECONDS;
 			Set<Status.Code> codes = EnumSet.noneOf(Status.Code.class);
 			for (Status.Code code : Status.Code.values()) {
 				if (code != Status.Code.OK && isFailure(Status.fromCode(code).asRuntimeException())) {
@@ -639,6 +655,11 @@ public final class GrpcCircuitBreakers {
 				}
 			}
 			this.failureCodes = codes;
+		}
+
+		/** Now, in the breaker's timestamp unit: the start of a call whose end {@link #recordSuccess} and the others take. */
+		long now() {
+			return this.nanoTime ? System.nanoTime() : this.breaker.getCurrentTimestamp();
 		}
 
 		/** How long the breaker stays open before a trial call. */
@@ -766,7 +787,7 @@ public final class GrpcCircuitBreakers {
 		}
 
 		private long elapsed(long start) {
-			return Math.max(0, this.breaker.getCurrentTimestamp() - start);
+			return Math.max(0, now() - start);
 		}
 
 		CircuitBreakerMetrics.Breaker snapshot() {
@@ -880,8 +901,9 @@ public final class GrpcCircuitBreakers {
 		}
 
 		/**
-		 * The clock for the monitoring window and the recovery timeout. Default the system UTC clock. The
-		 * time a call takes is measured apart, with {@code System.nanoTime()}.
+		 * The clock for the monitoring window and the recovery timeout. Default the system UTC clock, read on
+		 * every recorded call; a {@link CoarseClock} (what the Spring Boot starter gives) reads it once per
+		 * resolution instead. The time a call takes is measured apart, with {@code System.nanoTime()}.
 		 * @param clock the clock
 		 * @return this builder
 		 */

@@ -130,6 +130,8 @@ class CircuitBreakerLoadBalancerTests {
 		assertThat(sick.served.get() - sickServedBefore).isEqualTo(3);
 		// its failures were the instance's: the service breaker stays closed
 		assertThat(breakers.serviceBreaker("svc").getState()).isEqualTo(State.CLOSED);
+		// the instance breaker counted them, so they stay out of the service breaker's window
+		assertThat(breakers.serviceBreaker("svc").getMetrics().getNumberOfFailedCalls()).isZero();
 		assertThat(breakers.metrics().failedRequests()).isEqualTo(3);
 
 		sick.answer.set(Status.OK);

@@ -21,6 +21,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.grpcscale.EnhancedServiceManager;
 
@@ -34,7 +36,12 @@ class GrpcCircuitBreakersTests {
 	private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 
 	private GrpcCircuitBreakers breakers(CircuitBreakerSettings settings) {
-		return GrpcCircuitBreakers.builder().defaults(settings).clock(this.clock).build();
+		return breakers(settings, false);
+	}
+
+	/** Breakers on the mock clock, or on a {@link CoarseClock} over it that ticks as it is advanced. */
+	private GrpcCircuitBreakers breakers(CircuitBreakerSettings settings, boolean coarse) {
+		return GrpcCircuitBreakers.builder().defaults(settings).clock(coarse ? this.clock.coarse() : this.clock).build();
 	}
 
 	private static void fail(GrpcCircuitBreakers breakers, String name, Status status) {
@@ -60,9 +67,10 @@ class GrpcCircuitBreakersTests {
 		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.CLOSED);
 	}
 
-	@Test
-	void opensAfterFailureThresholdWithinMonitoringPeriod() throws Exception {
-		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults());
+	@ParameterizedTest(name = "coarse clock: {0}")
+	@ValueSource(booleans = { false, true })
+	void opensAfterFailureThresholdWithinMonitoringPeriod(boolean coarse) throws Exception {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults(), coarse);
 		// successes in between do not dilute an absolute count
 		for (int i = 0; i < 20; i++) {
 			succeed(breakers, OP);
@@ -76,9 +84,10 @@ class GrpcCircuitBreakersTests {
 		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.OPEN);
 	}
 
-	@Test
-	void failuresOlderThanMonitoringPeriodDoNotCount() {
-		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults());
+	@ParameterizedTest(name = "coarse clock: {0}")
+	@ValueSource(booleans = { false, true })
+	void failuresOlderThanMonitoringPeriodDoNotCount(boolean coarse) {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults(), coarse);
 		for (int i = 0; i < 4; i++) {
 			fail(breakers, OP);
 		}
@@ -88,9 +97,10 @@ class GrpcCircuitBreakersTests {
 		assertThat(breakers.operationBreaker(OP).getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
 	}
 
-	@Test
-	void failuresInsideMonitoringPeriodStillCountJustBeforeItEnds() {
-		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults());
+	@ParameterizedTest(name = "coarse clock: {0}")
+	@ValueSource(booleans = { false, true })
+	void failuresInsideMonitoringPeriodStillCountJustBeforeItEnds(boolean coarse) {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults(), coarse);
 		for (int i = 0; i < 4; i++) {
 			fail(breakers, OP);
 		}
@@ -99,10 +109,11 @@ class GrpcCircuitBreakersTests {
 		assertThat(breakers.operationBreaker(OP).getState()).isEqualTo(State.OPEN);
 	}
 
-	@Test
-	void oneSecondMonitoringPeriodForgetsAFailureOneSecondLater() {
+	@ParameterizedTest(name = "coarse clock: {0}")
+	@ValueSource(booleans = { false, true })
+	void oneSecondMonitoringPeriodForgetsAFailureOneSecondLater(boolean coarse) {
 		GrpcCircuitBreakers breakers = breakers(
-				CircuitBreakerSettings.builder().failureThreshold(2).monitoringPeriod(Duration.ofSeconds(1)).build());
+				CircuitBreakerSettings.builder().failureThreshold(2).monitoringPeriod(Duration.ofSeconds(1)).build(), coarse);
 		fail(breakers, OP);
 		this.clock.advance(Duration.ofSeconds(1));
 		fail(breakers, OP);
@@ -157,9 +168,10 @@ class GrpcCircuitBreakersTests {
 		assertThat(window.getNumberOfBufferedCalls()).isEqualTo(calls);
 	}
 
-	@Test
-	void staysOpenUntilRecoveryTimeoutThenHalfOpensAndClosesOnSuccess() throws Exception {
-		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults());
+	@ParameterizedTest(name = "coarse clock: {0}")
+	@ValueSource(booleans = { false, true })
+	void staysOpenUntilRecoveryTimeoutThenHalfOpensAndClosesOnSuccess(boolean coarse) throws Exception {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults(), coarse);
 		for (int i = 0; i < 5; i++) {
 			fail(breakers, OP);
 		}
@@ -179,9 +191,10 @@ class GrpcCircuitBreakersTests {
 		assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).isZero();
 	}
 
-	@Test
-	void halfOpenLetsOneTrialCallThroughAndReopensWhenItFails() {
-		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults());
+	@ParameterizedTest(name = "coarse clock: {0}")
+	@ValueSource(booleans = { false, true })
+	void halfOpenLetsOneTrialCallThroughAndReopensWhenItFails(boolean coarse) {
+		GrpcCircuitBreakers breakers = breakers(CircuitBreakerSettings.defaults(), coarse);
 		for (int i = 0; i < 5; i++) {
 			fail(breakers, OP);
 		}

@@ -1,4 +1,6 @@
 package dev.grpcscale.autoconfigure.circuitbreaker;
+
+import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 
@@ -23,6 +25,7 @@ import dev.grpcscale.autoconfigure.discovery.DiscoveryChannels;
 import dev.grpcscale.circuitbreaker.CircuitBreakerClientInterceptor;
 import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
 import dev.grpcscale.circuitbreaker.CircuitBreakerSettings;
+import dev.grpcscale.circuitbreaker.CoarseClock;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 
 /**
@@ -37,10 +40,11 @@ import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
  * breaker's name apply where the properties have none. Every {@code discovery:///} channel (and the
  * channels named in {@code grpc.scale.circuit-breaker.channels}) guarded by a service breaker and, through the
  * {@code grpc_scale_round_robin} policy, a breaker per instance; state changes published as
- * {@link CircuitBreakerStateChangedEvent}s. Meters are grpc-scale's own ({@code grpc.scale.circuitbreaker.*},
- * see {@code GrpcScaleMetricsAutoConfiguration}). The breaker of an instance that left discovery is removed
- * from the registry, and so are its meters, {@code grpc.scale.circuit-breaker.instance-retention} after the
- * last channel let it go.
+ * {@link CircuitBreakerStateChangedEvent}s; the breakers' time windows and recovery timeouts on a
+ * {@link CoarseClock} (the system clock read every 10 ms by one thread). Meters are grpc-scale's own
+ * ({@code grpc.scale.circuitbreaker.*}, see {@code GrpcScaleMetricsAutoConfiguration}). The breaker of an
+ * instance that left discovery is removed from the registry, and so are its meters,
+ * {@code grpc.scale.circuit-breaker.instance-retention} after the last channel let it go.
  */
 @AutoConfiguration(before = GrpcScaleAutoConfiguration.class,
 		beforeName = "org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration",
@@ -62,13 +66,25 @@ public final class GrpcScaleCircuitBreakerAutoConfiguration {
 		return CircuitBreakerRegistry.of(CircuitBreakerSettingsMapper.defaults(properties).toConfig());
 	}
 
+	/**
+	 * The breakers' clock: the system clock read every {@link CoarseClock#DEFAULT_RESOLUTION} by one daemon
+	 * thread rather than on every recorded call; stopped with the context.
+	 */
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	CoarseClock grpcScaleCircuitBreakerClock() {
+		return CoarseClock.start(Clock.systemUTC(), CoarseClock.DEFAULT_RESOLUTION);
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	GrpcCircuitBreakers grpcCircuitBreakers(GrpcScaleCircuitBreakerProperties breaker, CircuitBreakerRegistry registry,
-			ObjectProvider<GrpcCircuitBreakersCustomizer> customizers, ApplicationEventPublisher publisher) {
+			CoarseClock clock, ObjectProvider<GrpcCircuitBreakersCustomizer> customizers,
+			ApplicationEventPublisher publisher) {
 		CircuitBreakerSettings defaults = CircuitBreakerSettingsMapper.defaults(breaker);
 		GrpcCircuitBreakers.Builder builder = GrpcCircuitBreakers.builder()
 			.registry(registry)
+			.clock(clock)
 			.defaults(defaults)
 			.instanceRetention(breaker.getInstanceRetention());
 		breaker.getInstances().forEach((name, instance) -> {

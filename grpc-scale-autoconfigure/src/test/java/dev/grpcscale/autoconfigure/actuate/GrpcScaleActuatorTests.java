@@ -133,10 +133,10 @@ class GrpcScaleActuatorTests {
 					HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/grpcscale")).build(),
 					HttpResponse.BodyHandlers.ofString());
 			assertThat(status.statusCode()).isEqualTo(200);
-			// the six sections and their fields, as docs/operations.md lists them
+			// the seven sections and their fields, as docs/operations.md lists them
 			JsonNode json = JsonMapper.builder().build().readTree(status.body());
 			assertThat(json.propertyNames()).containsExactly("services", "discovery", "cluster", "circuitBreaker",
-					"health", "shuttingDown");
+					"health", "tracing", "shuttingDown");
 			assertThat(json.get("services").get(0).propertyNames()).containsExactlyInAnyOrder("serviceName",
 					"instanceId", "host", "port", "metadata", "status", "registrationTime", "up");
 			assertThat(json.get("discovery").propertyNames()).containsExactly("backend", "instances");
@@ -154,6 +154,9 @@ class GrpcScaleActuatorTests {
 			assertThat(json.get("health").propertyNames()).containsExactly("options", "instances", "panicServices");
 			assertThat(json.get("health").get("options").propertyNames()).containsExactlyInAnyOrder("interval",
 					"timeout", "retries", "endpoint", "panicMode", "panicThreshold");
+			assertThat(json.get("tracing").propertyNames()).containsExactly("available", "enabled",
+					"samplingProbability", "exporterEndpoint", "spansExported", "spansDropped");
+			assertThat(json.get("tracing").get("available").asBoolean()).isTrue();
 			assertThat(status.headers().firstValue("Content-Type")).hasValueSatisfying(
 					(type) -> assertThat(type).contains("json"));
 			assertThat(status.body()).contains("\"serviceName\":\"orders\"")

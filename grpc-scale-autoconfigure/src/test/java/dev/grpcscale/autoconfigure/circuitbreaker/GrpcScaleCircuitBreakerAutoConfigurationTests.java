@@ -33,6 +33,7 @@ import dev.grpcscale.autoconfigure.discovery.GrpcScaleDiscoveryAutoConfiguration
 import dev.grpcscale.autoconfigure.metrics.CircuitBreakerMeterBinder;
 import dev.grpcscale.autoconfigure.metrics.GrpcScaleMetricsAutoConfiguration;
 import dev.grpcscale.circuitbreaker.CircuitBreakerOpenException;
+import dev.grpcscale.circuitbreaker.CoarseClock;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,6 +71,28 @@ class GrpcScaleCircuitBreakerAutoConfigurationTests {
 			assertThat(manager.executeWithEnhancements(() -> "ok", "op")).isEqualTo("ok");
 			assertThat(manager.getCircuitBreakerMetrics().totalRequests()).isEqualTo(1);
 			assertThat(manager.getEnhancedServiceStatus().circuitBreaker()).isNotNull();
+		});
+	}
+
+	@Test
+	void breakersReadTimeFromACoarseClockStoppedWithTheContext() {
+		this.runner.run((context) -> {
+			CoarseClock clock = context.getBean(CoarseClock.class);
+			assertThat(clock.resolution()).isEqualTo(CoarseClock.DEFAULT_RESOLUTION);
+			GrpcCircuitBreakers breakers = context.getBean(GrpcCircuitBreakers.class);
+			assertThat(breakers.clock()).isSameAs(clock);
+			assertThat(breakers.operationBreaker("op").getCircuitBreakerConfig().getClock()).isSameAs(clock);
+			assertThat(context.getBeanFactory().getBeanDefinition("grpcScaleCircuitBreakerClock").getDestroyMethodName())
+				.isEqualTo("close");
+		});
+	}
+
+	@Test
+	void userClockReplacesTheCoarseClock() {
+		CoarseClock own = CoarseClock.manual(java.time.Clock.systemUTC());
+		this.runner.withBean(CoarseClock.class, () -> own).run((context) -> {
+			assertThat(context).hasSingleBean(CoarseClock.class);
+			assertThat(context.getBean(GrpcCircuitBreakers.class).clock()).isSameAs(own);
 		});
 	}
 
