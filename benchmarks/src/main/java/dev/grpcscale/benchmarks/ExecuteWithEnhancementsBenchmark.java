@@ -29,8 +29,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import dev.grpcscale.EnhancedServiceManager;
+import dev.grpcscale.autoconfigure.metrics.CircuitBreakerMeterBinder;
 import dev.grpcscale.circuitbreaker.CoarseClock;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
+import dev.grpcscale.tracing.OperationObservations;
 
 /**
  * Case b: what {@link EnhancedServiceManager#executeWithEnhancements} adds to a call, against the bare
@@ -52,14 +54,20 @@ import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
  * <li>{@code executeWithEnhancementsSystemClock}: the same on breakers reading {@code Clock.systemUTC()} on
  * every call ({@link GrpcCircuitBreakers#ofDefaults()}), to show the coarse clock's share;</li>
  * <li>{@code executeWithEnhancementsWithMeters}: the same manager with meters bound the way the starter binds
- * them when an application has Actuator and {@code micrometer-registry-prometheus}: a
+ * them when an application has Actuator and {@code micrometer-registry-prometheus} (and no tracer): a
  * {@link PrometheusMeterRegistry}, an {@link ObservationRegistry} with Micrometer's
- * {@link DefaultMeterObservationHandler} on it (a timer per operation) given to the manager, and
- * resilience4j's {@link TaggedCircuitBreakerMetrics} on the breakers' registry;</li>
+ * {@link DefaultMeterObservationHandler} on it given to the manager (one {@code grpc.scale.operation}
+ * observation per run, the default convention), and grpc-scale's own {@link CircuitBreakerMeterBinder}
+ * (function counters and gauges read at scrape time, no per-call event subscription) on the breakers;</li>
  * <li>{@code resilience4jDecorateCallableWithMeters}: goal b's baseline with meters, the default breaker in a
- * registry bound to the same kind of Prometheus registry by {@link TaggedCircuitBreakerMetrics};</li>
- * <li>{@code observationWithMetersAlone}: the operation inside one observation on the metered
- * {@link ObservationRegistry}, no breaker: Micrometer's share of the metered case;</li>
+ * registry bound to the same kind of Prometheus registry by {@link TaggedCircuitBreakerMetrics}, which is
+ * what a bare resilience4j user binds (it subscribes to every call's event);</li>
+ * <li>{@code operationObservationAlone}: grpc-scale's {@link OperationObservations} on the metered
+ * {@link ObservationRegistry} around the operation, no breaker: the observation's share of the metered
+ * manager;</li>
+ * <li>{@code observationWithMetersAlone}: the operation inside one plain Micrometer observation on the metered
+ * {@link ObservationRegistry} (no convention, no context of grpc-scale's), no breaker: Micrometer's own
+ * share;</li>
  * <li>{@code observationWithTimerOnlyAlone}: the same with the handler's long task timer left out
  * ({@code IgnoredMeters.LONG_TASK_TIMER}, Boot's {@code management.observations.long-task-timer.enabled=false}).</li>
  * </ul>
@@ -102,6 +110,8 @@ public class ExecuteWithEnhancementsBenchmark {
 
 	private ObservationRegistry timerOnlyObservations;
 
+	private OperationObservations operationObservations;
+
 	/** Creates the breakers and the managers. */
 	@Setup
 	public void setUp() {
@@ -129,7 +139,8 @@ public class ExecuteWithEnhancementsBenchmark {
 			.observationHandler(new DefaultMeterObservationHandler(this.meters,
 					DefaultMeterObservationHandler.IgnoredMeters.LONG_TASK_TIMER));
 		GrpcCircuitBreakers meteredBreakers = GrpcCircuitBreakers.builder().clock(this.clock).build();
-		TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(meteredBreakers.registry()).bindTo(this.meters);
+		new CircuitBreakerMeterBinder(meteredBreakers).bindTo(this.meters);
+		this.operationObservations = new OperationObservations(this.observations);
 		this.meteredManager = EnhancedServiceManager.builder()
 			.circuitBreakers(meteredBreakers)
 			.observationRegistry(this.observations)
@@ -144,8 +155,9 @@ public class ExecuteWithEnhancementsBenchmark {
 	public void tearDown() {
 		this.clock.close();
 		String scrape = this.meters.scrape();
-		if (!scrape.contains("load_prices") || !scrape.contains("bare-metered")) {
-			throw new IllegalStateException("the metered cases recorded no meters");
+		if (!scrape.contains("grpc_scale_operation=\"load-prices\"")
+				|| !scrape.contains("grpc_scale_circuitbreaker_calls_total{") || !scrape.contains("bare-metered")) {
+			throw new IllegalStateException("the metered cases recorded no meters:\n" + scrape);
 		}
 	}
 
@@ -195,6 +207,12 @@ public class ExecuteWithEnhancementsBenchmark {
 	@Benchmark
 	public Long executeWithEnhancementsWithMeters() throws Exception {
 		return this.meteredManager.executeWithEnhancements(this.operation, "load-prices");
+	}
+
+	/** grpc-scale's {@code grpc.scale.operation} observation with the meter handler, no breaker. */
+	@Benchmark
+	public Long operationObservationAlone() throws Exception {
+		return this.operationObservations.observe("load-prices-observed", this.operation);
 	}
 
 	/** One observation with the meter handler around the operation, no breaker. */

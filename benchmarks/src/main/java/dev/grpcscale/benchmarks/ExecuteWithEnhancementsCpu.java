@@ -46,6 +46,7 @@ public final class ExecuteWithEnhancementsCpu {
 		variants.put("resilience4jTimeBasedWindow", state::resilience4jTimeBasedWindow);
 		variants.put("resilience4jDecorateCallableWithMeters", state::resilience4jDecorateCallableWithMeters);
 		variants.put("executeWithEnhancementsWithMeters", state::executeWithEnhancementsWithMeters);
+		variants.put("operationObservationAlone", state::operationObservationAlone);
 		variants.put("observationWithMetersAlone", state::observationWithMetersAlone);
 		variants.put("observationWithTimerOnlyAlone", state::observationWithTimerOnlyAlone);
 		variants.put("bareCall", state::bareCall);

@@ -38,8 +38,9 @@ import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
  * bridge at the same sampling ({@link Variant#TRACING});</li>
  * <li><b>scale</b>: grpc-scale's client stack with that same observability ({@link Variant#SCALE}:
  * {@code discovery:///} over health checking, breakers, the observation interceptors);</li>
- * <li><b>scale+meters</b>: the scale stack with a Prometheus meter registry bound as Actuator binds it
- * ({@link Variant#METERS}), scraped once per round.</li>
+ * <li><b>scale+meters</b>: the scale stack with a Prometheus meter registry bound as Actuator and grpc-scale's
+ * starter bind it ({@link Variant#METERS}: the observations' meter handler, grpc-scale's own binders), scraped
+ * once per round.</li>
  * </ul>
  * scale against boot is what grpc-scale adds (the goal: within 5 % of CPU per call and of throughput);
  * scale against bare is what a user pays in all; scale+meters against scale is what meters cost.
@@ -129,9 +130,11 @@ public final class InterleavedLoadComparison {
 				System.out.println(line);
 			}
 			ScaleStack scale = (ScaleStack) stacks.get(SCALE);
+			List<String> missing = ((ScaleStack) stacks.get(METERS)).missingScaleMeters();
 			System.out.println("  scale stack: breakers " + scale.breakers.states() + ", spans exported "
 					+ scale.exportedSpans() + ", health probes " + scale.healthProbes.get() + " (all SERVING: "
-					+ scale.allServing() + "); scale+meters: Prometheus scrape " + scrapedBytes + " characters");
+					+ scale.allServing() + "); scale+meters: Prometheus scrape " + scrapedBytes + " characters, "
+					+ (missing.isEmpty() ? "grpc-scale's meters all there" : "grpc-scale's meters MISSING " + missing));
 			return new Result(options, rounds);
 		}
 		finally {

@@ -2,6 +2,7 @@ package dev.grpcscale.benchmarks;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,7 +14,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -33,6 +33,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
 
+import dev.grpcscale.autoconfigure.GrpcScaleMetricsProperties;
+import dev.grpcscale.autoconfigure.health.HealthProbeTimer;
+import dev.grpcscale.autoconfigure.metrics.CircuitBreakerMeterBinder;
+import dev.grpcscale.autoconfigure.metrics.DiscoveryMeterBinder;
+import dev.grpcscale.circuitbreaker.CoarseClock;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
@@ -247,7 +252,8 @@ final class LoadStacks {
 
 		/**
 		 * The scale stack with what an application with Actuator and Prometheus binds: a Prometheus meter
-		 * registry, the observations' meter handler, and the breakers' resilience4j meters.
+		 * registry, the observations' meter handler, and grpc-scale's own meters as its auto-configuration
+		 * binds them (breakers, discovery and health, the health probe timer).
 		 */
 		METERS("meters", true, true, true, true, true);
 
@@ -289,7 +295,12 @@ final class LoadStacks {
 
 	}
 
-	/** The grpc-scale client stack, or a part of it (see {@link Variant}), with Boot's tracing interceptors on both sides. */
+	/**
+	 * The grpc-scale client stack, or a part of it (see {@link Variant}), with Boot's tracing interceptors on both
+	 * sides. Its breakers are built as the starter builds them (defaults, on a {@link CoarseClock}); with
+	 * {@link Variant#METERS} grpc-scale's meters are bound as {@code GrpcScaleMetricsAutoConfiguration} and the
+	 * health auto-configuration bind them, with the same binder classes and the default refresh interval.
+	 */
 	static final class ScaleStack implements Stack {
 
 		private final Variant variant;
@@ -298,7 +309,11 @@ final class LoadStacks {
 
 		private final @Nullable PrometheusMeterRegistry meters;
 
-		final GrpcCircuitBreakers breakers = GrpcCircuitBreakers.ofDefaults();
+		private final CoarseClock clock = CoarseClock.start(Clock.systemUTC(), CoarseClock.DEFAULT_RESOLUTION);
+
+		final GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder().clock(this.clock).build();
+
+		private @Nullable DiscoveryMeterBinder discoveryMeters;
 
 		private final InMemoryServiceRegistry registry = InMemoryServiceRegistry.create();
 
@@ -315,7 +330,7 @@ final class LoadStacks {
 			this.meters = variant.meters ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
 			this.tracing = variant.tracing ? new TracingStack(options.sampling(), this.meters) : null;
 			if (this.meters != null) {
-				TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(this.breakers.registry()).bindTo(this.meters);
+				new CircuitBreakerMeterBinder(this.breakers).bindTo(this.meters);
 			}
 			this.servers = startServers(options.servers(), new EchoService(), (this.tracing != null)
 					? new ObservationGrpcServerInterceptor(this.tracing.observationRegistry()) : null);
@@ -340,6 +355,14 @@ final class LoadStacks {
 							ScaleStack.this.healthProbes.incrementAndGet();
 						}
 					});
+				}
+				if (this.meters != null) {
+					if (this.health != null) {
+						this.health.addListener(new HealthProbeTimer(this.meters));
+					}
+					this.discoveryMeters = new DiscoveryMeterBinder(this.registry, this.health,
+							new GrpcScaleMetricsProperties().getRefreshInterval());
+					this.discoveryMeters.bindTo(this.meters);
 				}
 				DiscoveryNameResolverProvider.configure(builder, (this.health != null) ? this.health : this.registry);
 			}
@@ -379,6 +402,17 @@ final class LoadStacks {
 			return (this.meters != null) ? this.meters.scrape() : "";
 		}
 
+		/** The grpc-scale meter families this stack's scrape lacks (breakers, discovery, health); empty when all are there. */
+		List<String> missingScaleMeters() {
+			String scrape = scrape();
+			return List
+				.of("grpc_scale_circuitbreaker_calls_total", "grpc_scale_circuitbreaker_state",
+						"grpc_scale_discovery_instances", "grpc_scale_health_instances", "grpc_scale_health_probe_seconds")
+				.stream()
+				.filter((family) -> !scrape.contains(family + "{"))
+				.toList();
+		}
+
 		long exportedSpans() {
 			return (this.tracing != null) ? this.tracing.exportedSpans() : 0;
 		}
@@ -386,10 +420,14 @@ final class LoadStacks {
 		@Override
 		public void close() throws InterruptedException {
 			shutdown(this.channel, this.servers);
+			if (this.discoveryMeters != null) {
+				this.discoveryMeters.close();
+			}
 			if (this.health != null) {
 				this.health.close();
 			}
 			this.registry.close();
+			this.clock.close();
 			if (this.tracing != null) {
 				this.tracing.close();
 			}
