@@ -1,6 +1,5 @@
 package dev.grpcscale.metrics;
 
-import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 
 /**
@@ -10,7 +9,9 @@ import io.micrometer.common.KeyValues;
  * {@value #OUTCOME} ({@code success}, {@code error}, {@code rejected}; {@code unknown} while it runs).
  *
  * <p>Operation names become tag values: keep them few and fixed ({@code get-user-profile}), never built
- * from request data.
+ * from request data. Each instance keeps the key values of the first 1,024 operation names it sees (one
+ * {@link KeyValues} per name and outcome, reused by every run), so a run allocates none; further names get
+ * theirs built on every run.
  */
 public class DefaultOperationObservationConvention implements OperationObservationConvention {
 
@@ -26,9 +27,7 @@ public class DefaultOperationObservationConvention implements OperationObservati
 	/** The shared instance. */
 	public static final DefaultOperationObservationConvention INSTANCE = new DefaultOperationObservationConvention();
 
-	private static final KeyValue UNKNOWN = KeyValue.of(OUTCOME, "unknown");
-
-	private static final KeyValue[] OUTCOMES = outcomes();
+	private final OperationKeyValues keyValues = new OperationKeyValues();
 
 	@Override
 	public String getName() {
@@ -42,18 +41,7 @@ public class DefaultOperationObservationConvention implements OperationObservati
 
 	@Override
 	public KeyValues getLowCardinalityKeyValues(OperationContext context) {
-		OperationOutcome outcome = context.getOutcome();
-		return KeyValues.of(KeyValue.of(OPERATION, context.getOperationName()),
-				(outcome != null) ? OUTCOMES[outcome.ordinal()] : UNKNOWN);
-	}
-
-	private static KeyValue[] outcomes() {
-		OperationOutcome[] values = OperationOutcome.values();
-		KeyValue[] keyValues = new KeyValue[values.length];
-		for (OperationOutcome outcome : values) {
-			keyValues[outcome.ordinal()] = KeyValue.of(OUTCOME, outcome.value());
-		}
-		return keyValues;
+		return this.keyValues.of(context.getOperationName(), context.getOutcome());
 	}
 
 }

@@ -25,10 +25,11 @@ import dev.grpcscale.metrics.OperationOutcome;
  * {@code success}, {@code error}, or {@code rejected} when a circuit breaker refused the call
  * ({@link CircuitBreakerOpenException}); errors are recorded on the observation.
  *
- * <p>Cost per run: one {@link OperationContext} and the observation itself; the key values are built at
- * the observation's stop from a constant outcome key and one key of the operation's name. A no-op
- * registry runs the operation directly, with no allocation; a registry whose handlers take no such context
- * gets Micrometer's no-op observation.
+ * <p>Cost per run: one {@link OperationContext} and the observation itself, plus what the registry's handlers
+ * allocate; the default convention's key values are built once per operation name and outcome and reused
+ * (each {@code OperationObservations} has a default convention of its own, so that cache lives as long as
+ * it). A no-op registry runs the operation directly, with no allocation; a registry whose handlers take no
+ * such context gets Micrometer's no-op observation.
  *
  * <p>Operation names become tag values: keep them few and fixed ({@code get-user-profile}), never built
  * from request data.
@@ -41,6 +42,8 @@ public final class OperationObservations {
 	private final ObservationRegistry registry;
 
 	private final @Nullable OperationObservationConvention convention;
+
+	private final DefaultOperationObservationConvention defaultConvention = new DefaultOperationObservationConvention();
 
 	/**
 	 * Creates the helper with the default convention.
@@ -123,7 +126,7 @@ public final class OperationObservations {
 
 	private Observation start(String operationName) {
 		return Observation
-			.createNotStarted(this.convention, DefaultOperationObservationConvention.INSTANCE,
+			.createNotStarted(this.convention, this.defaultConvention,
 					() -> new OperationContext(operationName), this.registry)
 			.start();
 	}
