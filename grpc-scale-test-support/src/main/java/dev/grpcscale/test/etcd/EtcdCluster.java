@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -67,8 +66,8 @@ public final class EtcdCluster implements AutoCloseable {
 
 	private final List<Member> members = new ArrayList<>();
 
-	/** The proxy in front of each member's peer port, in a cluster of two or more. */
-	private final List<TcpProxy> peerProxies = new ArrayList<>();
+	/** The proxies in front of the members' peer ports, in a cluster of two or more. */
+	private final PeerPartition peers = new PeerPartition();
 
 	/** Each member's id as etcd's peer requests name it (hex), looked up once. */
 	private final java.util.Map<Integer, String> memberIds = new java.util.concurrent.ConcurrentHashMap<>();
@@ -90,9 +89,7 @@ public final class EtcdCluster implements AutoCloseable {
 		for (int i = 0; i < size; i++) {
 			Member member = new Member("m" + i, scheme, freePort(), freePort(), this.baseDir.resolve("m" + i));
 			if (size > 1) {
-				TcpProxy proxy = TcpProxy.startHttp(new InetSocketAddress("127.0.0.1", member.peerPort), "X-Server-From");
-				this.peerProxies.add(proxy);
-				member.advertisedPeerPort = proxy.port();
+				member.advertisedPeerPort = this.peers.add(member.peerPort);
 			}
 			this.members.add(member);
 		}
@@ -267,23 +264,15 @@ public final class EtcdCluster implements AutoCloseable {
 	 * @throws IllegalStateException if the cluster has a single member, or the member does not answer
 	 */
 	public void isolate(int member) {
-		if (this.peerProxies.isEmpty()) {
+		if (this.peers.isEmpty()) {
 			throw new IllegalStateException("a single member has no peers to be cut off from");
 		}
-		String id = memberId(member);
-		for (int i = 0; i < this.peerProxies.size(); i++) {
-			if (i == member) {
-				this.peerProxies.get(i).drop();
-			}
-			else {
-				this.peerProxies.get(i).cut(id);
-			}
-		}
+		this.peers.isolate(member, memberId(member));
 	}
 
 	/** Ends every partition {@link #isolate(int)} made; members reconnect to each other on their own. */
 	public void healPartition() {
-		this.peerProxies.forEach(TcpProxy::heal);
+		this.peers.heal();
 	}
 
 	/**
@@ -410,7 +399,7 @@ public final class EtcdCluster implements AutoCloseable {
 	@Override
 	public void close() {
 		destroyAll();
-		this.peerProxies.forEach(TcpProxy::close);
+		this.peers.close();
 		try {
 			Runtime.getRuntime().removeShutdownHook(this.shutdownHook);
 		}
