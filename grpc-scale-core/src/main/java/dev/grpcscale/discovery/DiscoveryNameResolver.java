@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 import io.grpc.Attributes;
@@ -37,6 +38,8 @@ import dev.grpcscale.Subscription;
  * as the same object while the instance is unchanged (equal, at the same resolved address): an event that
  * changes one instance of 10,000 builds one group, not 10,000, and the balancer receives the groups it
  * already holds. The groups of instances that left are dropped with the list that no longer has them.
+ * Lists that arrive while the channel's synchronization context is busy are coalesced: only the newest is
+ * handed over when it frees up.
  */
 final class DiscoveryNameResolver extends NameResolver {
 
@@ -78,6 +81,9 @@ final class DiscoveryNameResolver extends NameResolver {
 
 	/** Numbers each list received, so a list resolved late never replaces a newer one. */
 	private final AtomicLong received = new AtomicLong();
+
+	/** The newest list waiting for the synchronization context; lists it replaces are never handed over. */
+	private final AtomicReference<@Nullable Pending> pending = new AtomicReference<>();
 
 	/** Number of the list handed to the channel last; read and written in the synchronization context. */
 	private long applied;
@@ -155,22 +161,42 @@ final class DiscoveryNameResolver extends NameResolver {
 		Executor executor = this.offloadExecutor;
 		if (instances.stream().allMatch((instance) -> isIpLiteral(instance.host()))) {
 			// no lookup: update() makes the addresses of the instances it has no group for
-			this.syncContext.execute(() -> update(number, instances, null));
+			handOver(new Pending(number, instances, null));
 			return;
 		}
 		if (executor == null) {
 			List<Resolved> resolved = resolve(instances);
-			this.syncContext.execute(() -> update(number, instances, resolved));
+			handOver(new Pending(number, instances, resolved));
 			return;
 		}
 		try {
 			executor.execute(() -> {
 				List<Resolved> resolved = resolve(instances);
-				this.syncContext.execute(() -> update(number, instances, resolved));
+				handOver(new Pending(number, instances, resolved));
 			});
 		}
 		catch (RejectedExecutionException ex) {
 			// the channel is shutting down: nothing to feed
+		}
+	}
+
+	/**
+	 * Queues a list for the channel. A burst of lists that arrive while the synchronization context is busy
+	 * (with the channel's own work, or the previous list) becomes one update with the newest of them: at most
+	 * one update is pending at a time.
+	 */
+	private void handOver(Pending list) {
+		Pending replaced = this.pending.getAndAccumulate(list,
+				(current, offered) -> (current == null || offered.number() > current.number()) ? offered : current);
+		if (replaced == null) {
+			this.syncContext.execute(this::applyPending);
+		}
+	}
+
+	private void applyPending() {
+		Pending list = this.pending.getAndSet(null);
+		if (list != null) {
+			update(list.number(), list.instances(), list.resolved());
 		}
 	}
 
@@ -272,6 +298,10 @@ final class DiscoveryNameResolver extends NameResolver {
 			this.addresses = addresses;
 		}
 
+	}
+
+	/** A list waiting for the synchronization context, with its addresses when its hosts needed lookups. */
+	private record Pending(long number, List<ServiceInstance> instances, @Nullable List<Resolved> resolved) {
 	}
 
 	/** An instance and its address, {@code null} when its host did not resolve. */

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.grpc.EquivalentAddressGroup;
@@ -97,6 +98,35 @@ class DiscoveryNameResolverTests {
 		this.syncContext.execute(this.resolver::refresh);
 		assertThat(this.results).hasSize(2);
 		assertThat(last().get(0)).isSameAs(before.get(0));
+	}
+
+	@Test
+	void listsArrivingWhileTheChannelIsBusyBecomeOneUpdateWithTheNewest() throws Exception {
+		this.registry.register(instance("a", 9001, Map.of()));
+		start();
+		CountDownLatch busy = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		Thread channelWork = new Thread(() -> this.syncContext.execute(() -> {
+			busy.countDown();
+			try {
+				release.await();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}), "test-channel-work");
+		channelWork.start();
+		busy.await();
+
+		this.registry.register(instance("b", 9002, Map.of()));
+		this.registry.register(instance("c", 9003, Map.of()));
+		this.registry.register(instance("d", 9004, Map.of()));
+		assertThat(this.results).hasSize(1);
+		release.countDown();
+		channelWork.join(5000);
+
+		assertThat(this.results).hasSize(2);
+		assertThat(last()).extracting(DiscoveryNameResolverTests::id).containsExactly("a", "b", "c", "d");
 	}
 
 	private void start() {
