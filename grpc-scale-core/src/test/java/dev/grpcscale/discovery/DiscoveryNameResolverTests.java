@@ -43,10 +43,7 @@ class DiscoveryNameResolverTests {
 
 	@Test
 	void unchangedInstancesKeepTheirAddressGroupObjectsAcrossEvents() {
-		this.registry.register(instance("a", 9001, Map.of()));
-		this.registry.register(instance("b", 9002, Map.of()));
-		start();
-		List<EquivalentAddressGroup> before = last();
+		List<EquivalentAddressGroup> before = startWithTwoInstances();
 
 		this.registry.register(instance("c", 9003, Map.of()));
 		List<EquivalentAddressGroup> after = last();
@@ -59,10 +56,7 @@ class DiscoveryNameResolverTests {
 
 	@Test
 	void aChangedInstanceGetsANewGroupCarryingTheNewInstance() {
-		this.registry.register(instance("a", 9001, Map.of()));
-		this.registry.register(instance("b", 9002, Map.of()));
-		start();
-		List<EquivalentAddressGroup> before = last();
+		List<EquivalentAddressGroup> before = startWithTwoInstances();
 
 		ServiceInstance zoned = instance("b", 9002, Map.of("zone", "z1"));
 		this.registry.register(zoned);
@@ -127,6 +121,14 @@ class DiscoveryNameResolverTests {
 
 		assertThat(this.results).hasSize(2);
 		assertThat(last()).extracting(DiscoveryNameResolverTests::id).containsExactly("a", "b", "c", "d");
+	}
+
+	/** Registers instances "a" (port 9001) and "b" (9002), starts the resolver, returns its first groups. */
+	private List<EquivalentAddressGroup> startWithTwoInstances() {
+		this.registry.register(instance("a", 9001, Map.of()));
+		this.registry.register(instance("b", 9002, Map.of()));
+		start();
+		return last();
 	}
 
 	private void start() {
