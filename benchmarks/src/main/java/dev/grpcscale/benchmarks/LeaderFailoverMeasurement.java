@@ -9,6 +9,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.lease.LeaseGrantResponse;
 
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeadershipEvent;
@@ -24,8 +25,12 @@ import dev.grpcscale.test.etcd.EtcdCluster;
  * <li><b>crash</b>: the leader's jetcd client is closed without resigning, so its lease must expire; the
  * node is then replaced by a fresh one with the same id.</li>
  * </ul>
- * The crash bound is {@code electionTimeout + heartbeatInterval}: the lease's TTL plus at most one
- * renewal period.
+ * The crash bound is what etcd allows, not the election timeout alone: the lease's TTL as etcd granted it
+ * (etcd raises a TTL below its minimum, {@code ceil((3 * electionTicks / 2) * heartbeat)}: 1 s with the test
+ * fixture's raft timings, 2 s with etcd's defaults), plus {@value #EXPIRY_LOOP_MILLIS} ms (etcd's lessor
+ * looks for expired leases every 500 ms), plus {@value #REVOKE_ALLOWANCE_MILLIS} ms for the revoke's raft
+ * commit and the next node seeing it (it reads the candidacies every half heartbeat) and taking over. The last
+ * renewal before the crash only shortens it.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.LeaderFailoverMeasurement [graceful] [crash]
@@ -38,6 +43,21 @@ public final class LeaderFailoverMeasurement {
 
 	/** Election timeout of the measured nodes. */
 	public static final Duration ELECTION_TIMEOUT = Duration.ofSeconds(1);
+
+	/** etcd's lessor checks for expired leases every 500 ms ({@code lessor.runLoop}). */
+	static final long EXPIRY_LOOP_MILLIS = 500;
+
+	/**
+	 * After the lease is revoked: half a heartbeat, the period at which the other nodes read the candidacies
+	 * (100 ms), plus 100 ms for the revoke's raft commit and the next node's candidacy transaction on loopback.
+	 */
+	static final long REVOKE_ALLOWANCE_MILLIS = 200;
+
+	/** etcd's default {@code --heartbeat-interval}. */
+	public static final Duration ETCD_DEFAULT_HEARTBEAT = Duration.ofMillis(100);
+
+	/** etcd's default {@code --election-timeout}. */
+	public static final Duration ETCD_DEFAULT_ELECTION_TIMEOUT = Duration.ofMillis(1000);
 
 	private final List<String> endpoints;
 
@@ -56,27 +76,49 @@ public final class LeaderFailoverMeasurement {
 	 * @param args {@code [gracefulRounds] [crashRounds]}, default 5 and 3
 	 * @throws InterruptedException if interrupted
 	 */
-	public static void main(String[] args) throws InterruptedException {
+	public static void main(String[] args) throws Exception {
 		int graceful = (args.length > 0) ? Integer.parseInt(args[0]) : 5;
 		int crash = (args.length > 1) ? Integer.parseInt(args[1]) : 3;
 		try (EtcdCluster etcd = EtcdCluster.start(3)) {
-			System.out.println(measure(etcd.clientEndpoints(), graceful, crash));
+			System.out.println(measure("tuned", etcd.clientEndpoints(), graceful, crash));
+		}
+		try (EtcdCluster etcd = EtcdCluster.start(3, ETCD_DEFAULT_HEARTBEAT, ETCD_DEFAULT_ELECTION_TIMEOUT)) {
+			System.out.println(measure("etcd defaults", etcd.clientEndpoints(), graceful, crash));
+		}
+	}
+
+	/**
+	 * The TTL etcd grants for a lease the measured nodes ask for ({@code electionTimeout} in whole seconds).
+	 * @param endpoints etcd client endpoints
+	 * @return the granted TTL
+	 * @throws Exception if etcd does not answer
+	 */
+	static Duration grantedTtl(List<String> endpoints) throws Exception {
+		try (Client client = Client.builder().endpoints(endpoints.toArray(String[]::new)).build()) {
+			long requested = Math.max(1, (ELECTION_TIMEOUT.toMillis() + 999) / 1000);
+			LeaseGrantResponse grant = client.getLeaseClient().grant(requested).get(10, TimeUnit.SECONDS);
+			client.getLeaseClient().revoke(grant.getID()).get(10, TimeUnit.SECONDS);
+			return Duration.ofSeconds(grant.getTTL());
 		}
 	}
 
 	/**
 	 * Measures failovers.
+	 * @param label the cluster's raft timings, for the report
 	 * @param endpoints etcd client endpoints
 	 * @param gracefulRounds graceful resignations
 	 * @param crashRounds crashes
 	 * @return the failover times
-	 * @throws InterruptedException if interrupted
+	 * @throws Exception if etcd does not answer or no new leader is elected
 	 */
-	public static Failovers measure(List<String> endpoints, int gracefulRounds, int crashRounds)
-			throws InterruptedException {
+	public static Failovers measure(String label, List<String> endpoints, int gracefulRounds, int crashRounds)
+			throws Exception {
+		Duration ttl = grantedTtl(endpoints);
 		LeaderFailoverMeasurement measurement = new LeaderFailoverMeasurement(endpoints);
 		try {
-			return measurement.run(gracefulRounds, crashRounds);
+			Failovers failovers = measurement.run(gracefulRounds, crashRounds);
+			return new Failovers(label, failovers.gracefulNanos(), failovers.crashNanos(), ttl,
+					ttl.plusMillis(EXPIRY_LOOP_MILLIS + REVOKE_ALLOWANCE_MILLIS));
 		}
 		finally {
 			measurement.nodes.forEach(Node::close);
@@ -110,7 +152,7 @@ public final class LeaderFailoverMeasurement {
 			start(leader.nodeId);
 			current = next;
 		}
-		return new Failovers(graceful, crash, ELECTION_TIMEOUT.plus(HEARTBEAT));
+		return new Failovers("", graceful, crash, Duration.ZERO, Duration.ZERO);
 	}
 
 	private Node nodeOf(LeadershipEvent grant) {
@@ -177,11 +219,24 @@ public final class LeaderFailoverMeasurement {
 
 	/**
 	 * Failover times.
+	 * @param label the cluster's raft timings
 	 * @param gracefulNanos leave until the next grant, per round
 	 * @param crashNanos client closed until the next grant, per round
-	 * @param crashBound {@code electionTimeout + heartbeatInterval}
+	 * @param grantedTtl the lease TTL etcd granted for the nodes' {@code electionTimeout}
+	 * @param crashBound {@code grantedTtl} + etcd's 500 ms expiry loop + 200 ms for revoke, read and take-over
 	 */
-	public record Failovers(List<Long> gracefulNanos, List<Long> crashNanos, Duration crashBound) {
+	public record Failovers(String label, List<Long> gracefulNanos, List<Long> crashNanos, Duration grantedTtl,
+			Duration crashBound) {
+
+		/** Crash failover times in milliseconds, per round. */
+		public List<Double> crashMillis() {
+			return this.crashNanos.stream().map((n) -> n / 1e6).toList();
+		}
+
+		/** Graceful failover times in milliseconds, per round. */
+		public List<Double> gracefulMillis() {
+			return this.gracefulNanos.stream().map((n) -> n / 1e6).toList();
+		}
 
 		/** The slowest graceful failover in milliseconds. */
 		public double gracefulMaxMillis() {
@@ -199,8 +254,9 @@ public final class LeaderFailoverMeasurement {
 
 		@Override
 		public String toString() {
-			return "etcd failover: graceful leave -> new leader " + millis(this.gracefulNanos) + " ms, crash -> new leader "
-					+ millis(this.crashNanos) + " ms (bound " + this.crashBound.toMillis() + " ms)";
+			return "etcd failover (" + this.label + "): graceful leave -> new leader " + millis(this.gracefulNanos)
+					+ " ms, crash -> new leader " + millis(this.crashNanos) + " ms (lease TTL granted "
+					+ this.grantedTtl.toSeconds() + " s, bound " + this.crashBound.toMillis() + " ms)";
 		}
 
 	}

@@ -1,50 +1,29 @@
 package dev.grpcscale.benchmarks;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
-import io.grpc.InsecureServerCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.ServerInterceptors;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.stub.StreamObserver;
 import io.grpc.testing.protobuf.SimpleRequest;
-import io.grpc.testing.protobuf.SimpleResponse;
-import io.grpc.testing.protobuf.SimpleServiceGrpc;
-import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
-import io.micrometer.core.instrument.binder.grpc.ObservationGrpcServerInterceptor;
 import org.HdrHistogram.Histogram;
-import org.jspecify.annotations.Nullable;
 
+import dev.grpcscale.benchmarks.LoadStacks.BareStack;
+import dev.grpcscale.benchmarks.LoadStacks.ScaleStack;
+import dev.grpcscale.benchmarks.LoadStacks.Stack;
+import dev.grpcscale.benchmarks.LoadStacks.Variant;
 import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 import dev.grpcscale.discovery.DiscoveryNameResolverProvider;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
-import dev.grpcscale.discovery.InstanceStatus;
-import dev.grpcscale.discovery.ServiceInstance;
-import dev.grpcscale.health.HealthCheckListener;
-import dev.grpcscale.health.HealthCheckOptions;
 import dev.grpcscale.health.HealthCheckingServiceDiscovery;
-import dev.grpcscale.health.InstanceHealth;
 
 /**
  * Closed-loop unary load over Netty on loopback: {@code callers} threads each send one
@@ -60,11 +39,11 @@ import dev.grpcscale.health.InstanceHealth;
  * observation interceptors on client and servers with an OpenTelemetry-bridged tracer sampling
  * {@code sampling} of traces into a counting exporter ({@link TracingStack}), and the
  * {@link HealthCheckingServiceDiscovery} between registry and channel, probing every server each
- * {@value #HEALTH_INTERVAL_MILLIS} ms (closer than the 30 s default, so that probes run throughout the
+ * {@value LoadStacks#HEALTH_INTERVAL_MILLIS} ms (closer than the 30 s default, so that probes run throughout the
  * measurement).</li>
  * </ul>
  * Every server, bare or not, serves {@code grpc.health.v1.Health} too.
- * {@code --variants breakers,tracing,discovery} adds parts of the scale stack, each on servers of its own
+ * {@code --variants breakers,tracing,discovery,meters} adds parts of the scale stack, each on servers of its own
  * (see {@link Variant}), to split its cost in the same run; every round rotates which stack goes first and
  * prints each stack's ratios to bare in that round. Before the first round every stack runs one unrecorded
  * warm-up, so the JIT's work on the code all stacks share does not fall on whichever stack goes first.
@@ -77,10 +56,6 @@ import dev.grpcscale.health.InstanceHealth;
  * <p>Every server, channel and caller thread is shut down before {@link #run} returns.
  */
 public final class LoopbackLoadHarness {
-
-	static final String SERVICE = "bench-service";
-
-	static final long HEALTH_INTERVAL_MILLIS = 1000;
 
 	private LoopbackLoadHarness() {
 	}
@@ -182,289 +157,14 @@ public final class LoopbackLoadHarness {
 			return thread;
 		});
 		try {
-			CountDownLatch start = new CountDownLatch(1);
-			List<Future<long[]>> futures = new ArrayList<>();
-			List<Histogram> histograms = new ArrayList<>();
-			long durationNanos = duration.toNanos();
-			for (int i = 0; i < callers; i++) {
-				Histogram histogram = new Histogram(3);
-				histograms.add(histogram);
-				futures.add(executor.submit(() -> {
-					SimpleServiceGrpc.SimpleServiceBlockingStub stub = stack.stub();
-					start.await();
-					long end = System.nanoTime() + durationNanos;
-					long calls = 0;
-					long errors = 0;
-					long now = System.nanoTime();
-					while (now < end) {
-						long begin = now;
-						try {
-							stub.withDeadlineAfter(5, TimeUnit.SECONDS).unaryRpc(request);
-							calls++;
-						}
-						catch (StatusRuntimeException ex) {
-							errors++;
-						}
-						now = System.nanoTime();
-						histogram.recordValue(now - begin);
-					}
-					return new long[] { calls, errors };
-				}));
-			}
-			long begin = System.nanoTime();
-			start.countDown();
-			long calls = 0;
-			long errors = 0;
-			for (Future<long[]> future : futures) {
-				long[] counts = future.get();
-				calls += counts[0];
-				errors += counts[1];
-			}
-			double seconds = (System.nanoTime() - begin) / 1e9;
-			Histogram merged = new Histogram(3);
-			histograms.forEach(merged::add);
-			return new Measurement(stack.name(), calls, errors, seconds, merged);
+			LoadStacks.Driven driven = LoadStacks.drive(stack, request, callers, duration, executor, null);
+			return new Measurement(stack.name(), driven.calls(), driven.errors(), driven.nanos() / 1e9,
+					driven.histogram());
 		}
 		finally {
 			executor.shutdownNow();
 			executor.awaitTermination(10, TimeUnit.SECONDS);
 		}
-	}
-
-	private static List<Server> startServers(int count, SimpleServiceGrpc.SimpleServiceImplBase service,
-			ObservationGrpcServerInterceptor interceptor) throws Exception {
-		List<Server> servers = new ArrayList<>();
-		for (int i = 0; i < count; i++) {
-			NettyServerBuilder builder = NettyServerBuilder
-				.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), InsecureServerCredentials.create());
-			if (interceptor != null) {
-				builder.addService(ServerInterceptors.intercept(service, interceptor));
-			}
-			else {
-				builder.addService(service);
-			}
-			builder.addService(new HealthStatusManager().getHealthService());
-			servers.add(builder.build().start());
-		}
-		return servers;
-	}
-
-	private static void shutdown(ManagedChannel channel, List<Server> servers) throws InterruptedException {
-		channel.shutdown();
-		if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
-			channel.shutdownNow();
-		}
-		for (Server server : servers) {
-			server.shutdown();
-		}
-		for (Server server : servers) {
-			server.awaitTermination(5, TimeUnit.SECONDS);
-		}
-	}
-
-	/** Answers every request with a payload of the request's size. */
-	static final class EchoService extends SimpleServiceGrpc.SimpleServiceImplBase {
-
-		@Override
-		public void unaryRpc(SimpleRequest request, StreamObserver<SimpleResponse> responseObserver) {
-			responseObserver.onNext(SimpleResponse.newBuilder().setResponseMessage(request.getRequestMessage()).build());
-			responseObserver.onCompleted();
-		}
-
-	}
-
-	/** A client stack under load. */
-	interface Stack extends AutoCloseable {
-
-		String name();
-
-		SimpleServiceGrpc.SimpleServiceBlockingStub stub();
-
-	}
-
-	/** Plain grpc-java: round_robin over the servers, nothing else. */
-	static final class BareStack implements Stack {
-
-		private final List<Server> servers;
-
-		private final ManagedChannel channel;
-
-		BareStack(Options options) throws Exception {
-			this.servers = startServers(options.servers(), new EchoService(), null);
-			List<InetSocketAddress> addresses = this.servers.stream()
-				.map((server) -> (InetSocketAddress) server.getListenSockets().get(0))
-				.toList();
-			NettyChannelBuilder builder = NettyChannelBuilder
-				.forTarget(StaticAddressNameResolverProvider.SCHEME + ":///" + SERVICE)
-				.usePlaintext()
-				.defaultLoadBalancingPolicy("round_robin");
-			this.channel = StaticAddressNameResolverProvider.configure(builder, addresses).build();
-		}
-
-		@Override
-		public String name() {
-			return "bare";
-		}
-
-		@Override
-		public SimpleServiceGrpc.SimpleServiceBlockingStub stub() {
-			return SimpleServiceGrpc.newBlockingStub(this.channel);
-		}
-
-		@Override
-		public void close() throws InterruptedException {
-			shutdown(this.channel, this.servers);
-		}
-
-	}
-
-	/**
-	 * What a grpc-scale stack includes: the whole client stack, or one part of it over the bare stack's
-	 * channel, to split the cost of the parts in the same run.
-	 */
-	public enum Variant {
-
-		/** {@code discovery:///} with health checks, the breakers and tracing: the stack case a measures. */
-		SCALE("scale", true, true, true, true),
-
-		/** {@code discovery:///} and the breakers, no tracing, no health checks. */
-		BREAKERS("breakers", true, true, false, false),
-
-		/** The bare stack's {@code static:///} target and {@code round_robin} with the tracing interceptors. */
-		TRACING("tracing", false, false, true, false),
-
-		/** {@code discovery:///} alone (its {@code grpc_scale_round_robin} without breakers is {@code round_robin}). */
-		DISCOVERY("discovery", true, false, false, false);
-
-		private final String label;
-
-		private final boolean discovery;
-
-		private final boolean breakers;
-
-		private final boolean tracing;
-
-		private final boolean health;
-
-		Variant(String label, boolean discovery, boolean breakers, boolean tracing, boolean health) {
-			this.label = label;
-			this.discovery = discovery;
-			this.breakers = breakers;
-			this.tracing = tracing;
-			this.health = health;
-		}
-
-		/** The name on the command line and in the figures. */
-		public String label() {
-			return this.label;
-		}
-
-		static Variant of(String label) {
-			for (Variant variant : values()) {
-				if (variant != SCALE && variant.label.equals(label)) {
-					return variant;
-				}
-			}
-			throw new IllegalArgumentException("--variants: '" + label + "' (expected: breakers, tracing or discovery)");
-		}
-
-	}
-
-	/** The grpc-scale client stack, or a part of it (see {@link Variant}), with Boot's tracing interceptors on both sides. */
-	static final class ScaleStack implements Stack {
-
-		private final Variant variant;
-
-		private final @Nullable TracingStack tracing;
-
-		final GrpcCircuitBreakers breakers = GrpcCircuitBreakers.ofDefaults();
-
-		private final InMemoryServiceRegistry registry = InMemoryServiceRegistry.create();
-
-		private final @Nullable HealthCheckingServiceDiscovery health;
-
-		final AtomicLong healthProbes = new AtomicLong();
-
-		private final List<Server> servers;
-
-		private final ManagedChannel channel;
-
-		ScaleStack(Options options, Variant variant) throws Exception {
-			this.variant = variant;
-			this.tracing = variant.tracing ? new TracingStack(options.sampling()) : null;
-			this.servers = startServers(options.servers(), new EchoService(), (this.tracing != null)
-					? new ObservationGrpcServerInterceptor(this.tracing.observationRegistry()) : null);
-			List<InetSocketAddress> addresses = this.servers.stream()
-				.map((server) -> (InetSocketAddress) server.getListenSockets().get(0))
-				.toList();
-			NettyChannelBuilder builder;
-			if (variant.discovery) {
-				for (int i = 0; i < addresses.size(); i++) {
-					InetSocketAddress address = addresses.get(i);
-					this.registry.register(new ServiceInstance(SERVICE, "i" + i, address.getHostString(),
-							address.getPort(), Map.of(), InstanceStatus.UP, Instant.now()));
-				}
-				builder = NettyChannelBuilder.forTarget("discovery:///" + SERVICE).usePlaintext();
-				this.health = variant.health ? HealthCheckingServiceDiscovery.of(this.registry, HealthCheckOptions
-					.of(Duration.ofMillis(HEALTH_INTERVAL_MILLIS), Duration.ofSeconds(1), HealthCheckOptions.DEFAULT_RETRIES))
-						: null;
-				if (this.health != null) {
-					this.health.addListener(new HealthCheckListener() {
-						@Override
-						public void onCheck(InstanceHealth health) {
-							ScaleStack.this.healthProbes.incrementAndGet();
-						}
-					});
-				}
-				DiscoveryNameResolverProvider.configure(builder, (this.health != null) ? this.health : this.registry);
-			}
-			else {
-				this.health = null;
-				builder = NettyChannelBuilder.forTarget(StaticAddressNameResolverProvider.SCHEME + ":///" + SERVICE)
-					.usePlaintext()
-					.defaultLoadBalancingPolicy("round_robin");
-				StaticAddressNameResolverProvider.configure(builder, addresses);
-			}
-			if (variant.breakers) {
-				this.breakers.configure(builder);
-			}
-			if (this.tracing != null) {
-				builder.intercept(new ObservationGrpcClientInterceptor(this.tracing.observationRegistry()));
-			}
-			this.channel = builder.build();
-		}
-
-		@Override
-		public String name() {
-			return this.variant.label;
-		}
-
-		@Override
-		public SimpleServiceGrpc.SimpleServiceBlockingStub stub() {
-			return SimpleServiceGrpc.newBlockingStub(this.channel);
-		}
-
-		/** Whether every probed server was {@code UP} at the last probe (true without health checks). */
-		boolean allServing() {
-			return (this.health == null) || this.health.snapshot().stream().allMatch(InstanceHealth::isUp);
-		}
-
-		long exportedSpans() {
-			return (this.tracing != null) ? this.tracing.exportedSpans() : 0;
-		}
-
-		@Override
-		public void close() throws InterruptedException {
-			shutdown(this.channel, this.servers);
-			if (this.health != null) {
-				this.health.close();
-			}
-			this.registry.close();
-			if (this.tracing != null) {
-				this.tracing.close();
-			}
-		}
-
 	}
 
 	/**

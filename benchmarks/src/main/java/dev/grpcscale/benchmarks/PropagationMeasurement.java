@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -38,10 +39,11 @@ import dev.grpcscale.test.etcd.EtcdCluster;
  * {@code discovery:///} name resolver's listener, over sequential registrations (after warm-ups), for the
  * in-memory registry and for etcd (registry and discovery on separate clients). The etcd baseline is bare
  * jetcd: a put on one client until a prefix watch on another client reports it, the floor any etcd-based
- * discovery can reach.
+ * discovery can reach. On etcd the bare and grpc-scale samples are interleaved (bare, scale, scale, bare,
+ * ...: each pair alternates which goes first) on the same cluster, so both see the same machine.
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.PropagationMeasurement [registrations]
+ * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.PropagationMeasurement [samples]
  * </pre>
  */
 public final class PropagationMeasurement {
@@ -52,16 +54,17 @@ public final class PropagationMeasurement {
 	}
 
 	/**
-	 * Prints memory and 3-member etcd propagation, and the bare jetcd baseline.
-	 * @param args {@code [registrations]}, default 200
+	 * Prints memory propagation, then bare jetcd and grpc-scale on a 3-member etcd, interleaved.
+	 * @param args {@code [samples]} per side, default 1000
 	 * @throws Exception if etcd cannot start
 	 */
 	public static void main(String[] args) throws Exception {
-		int registrations = (args.length > 0) ? Integer.parseInt(args[0]) : 200;
-		System.out.println(memory(registrations, 20));
+		int samples = (args.length > 0) ? Integer.parseInt(args[0]) : 1000;
+		System.out.println(memory(samples, 20));
 		try (EtcdCluster etcd = EtcdCluster.start(3)) {
-			System.out.println(bareEtcd(etcd.clientEndpoints(), registrations, 20));
-			System.out.println(etcd(etcd.clientEndpoints(), registrations, 20));
+			Paired paired = interleavedEtcd(etcd.clientEndpoints(), samples, 20);
+			System.out.println(paired.bare());
+			System.out.println(paired.scale());
 		}
 	}
 
@@ -70,175 +73,239 @@ public final class PropagationMeasurement {
 	 * @param registrations measured registrations
 	 * @param warmup unmeasured registrations before them
 	 * @return the latencies
-	 * @throws InterruptedException if interrupted
+	 * @throws Exception if a registration is not seen within 10 s
 	 */
-	public static Latencies memory(int registrations, int warmup) throws InterruptedException {
-		try (InMemoryServiceRegistry memory = InMemoryServiceRegistry.create()) {
-			return measure("memory", memory, memory, registrations, warmup);
+	public static Latencies memory(int registrations, int warmup) throws Exception {
+		try (InMemoryServiceRegistry memory = InMemoryServiceRegistry.create();
+				ScaleProbe probe = new ScaleProbe("memory", memory, memory)) {
+			for (int i = -warmup; i < registrations; i++) {
+				probe.sample(i >= 0);
+			}
+			return probe.latencies();
 		}
 	}
 
 	/**
-	 * Propagation through etcd: one {@link EtcdServiceRegistry} registers, another discovers.
+	 * Bare jetcd (a put on one client until a prefix watch on another reports it) and grpc-scale (one
+	 * {@link EtcdServiceRegistry} registers, another discovers and feeds a {@code discovery:///} resolver) on
+	 * the same cluster, one sample of each in turn, each pair alternating which goes first.
 	 * @param endpoints etcd client endpoints
-	 * @param registrations measured registrations
-	 * @param warmup unmeasured registrations before them
-	 * @return the latencies
-	 * @throws InterruptedException if interrupted
+	 * @param samples measured samples per side
+	 * @param warmup unmeasured samples per side before them
+	 * @return both sides' latencies
+	 * @throws Exception if etcd does not answer or a change is not seen within 10 s
 	 */
-	public static Latencies etcd(List<String> endpoints, int registrations, int warmup) throws InterruptedException {
+	public static Paired interleavedEtcd(List<String> endpoints, int samples, int warmup) throws Exception {
+		String members = endpoints.size() + " members";
 		try (EtcdServiceRegistry registry = EtcdServiceRegistry.builder().endpoints(endpoints).build();
-				EtcdServiceRegistry discovery = EtcdServiceRegistry.builder().endpoints(endpoints).build()) {
-			return measure("etcd " + endpoints.size() + " members", registry, discovery, registrations, warmup);
+				EtcdServiceRegistry discovery = EtcdServiceRegistry.builder().endpoints(endpoints).build();
+				BareEtcdProbe bare = new BareEtcdProbe("bare jetcd " + members, endpoints);
+				ScaleProbe scale = new ScaleProbe("etcd " + members, registry, discovery)) {
+			for (int i = -warmup; i < samples; i++) {
+				boolean measured = i >= 0;
+				if ((i & 1) == 0) {
+					bare.sample(measured);
+					scale.sample(measured);
+				}
+				else {
+					scale.sample(measured);
+					bare.sample(measured);
+				}
+			}
+			return new Paired(bare.latencies(), scale.latencies());
 		}
 	}
 
 	/**
-	 * Bare jetcd: a put on one client until a prefix watch on another reports it.
-	 * @param endpoints etcd client endpoints
-	 * @param puts measured puts
-	 * @param warmup unmeasured puts before them
-	 * @return the latencies (put to watch event, in both arrays)
-	 * @throws Exception if etcd does not answer
+	 * Bare jetcd and grpc-scale latencies of one interleaved run.
+	 * @param bare put until another client's prefix watch saw it (in both arrays)
+	 * @param scale register until the watch listener and the resolver saw it
 	 */
-	public static Latencies bareEtcd(List<String> endpoints, int puts, int warmup) throws Exception {
-		String prefix = "/bare-propagation/" + Long.toHexString(System.nanoTime()) + "/";
-		Map<String, CountDownLatch> seen = new ConcurrentHashMap<>();
-		Map<String, Long> seenAt = new ConcurrentHashMap<>();
-		try (Client writer = Client.builder().endpoints(endpoints.toArray(String[]::new)).build();
-				Client reader = Client.builder().endpoints(endpoints.toArray(String[]::new)).build()) {
-			ByteSequence prefixBytes = ByteSequence.from(prefix, StandardCharsets.UTF_8);
+	public record Paired(Latencies bare, Latencies scale) {
+	}
+
+	/** Bare jetcd: puts on one client, a prefix watch on another. */
+	private static final class BareEtcdProbe implements AutoCloseable {
+
+		private final String label;
+
+		private final String prefix = "/bare-propagation/" + Long.toHexString(System.nanoTime()) + "/";
+
+		private final Map<String, CountDownLatch> seen = new ConcurrentHashMap<>();
+
+		private final Map<String, Long> seenAt = new ConcurrentHashMap<>();
+
+		private final Client writer;
+
+		private final Client reader;
+
+		private final Watch.Watcher watcher;
+
+		private final List<Long> latencies = new ArrayList<>();
+
+		private int next;
+
+		BareEtcdProbe(String label, List<String> endpoints) throws InterruptedException {
+			this.label = label;
+			this.writer = Client.builder().endpoints(endpoints.toArray(String[]::new)).build();
+			this.reader = Client.builder().endpoints(endpoints.toArray(String[]::new)).build();
 			CountDownLatch ready = new CountDownLatch(1);
-			Watch.Listener listener = Watch.listener((response) -> {
+			this.watcher = this.reader.getWatchClient()
+				.watch(ByteSequence.from(this.prefix, StandardCharsets.UTF_8),
+						WatchOption.builder().isPrefix(true).withCreateNotify(true).build(), (response) -> {
+							if (response.isCreatedNotify()) {
+								ready.countDown();
+								return;
+							}
+							long now = System.nanoTime();
+							for (WatchEvent event : response.getEvents()) {
+								String key = event.getKeyValue().getKey().toString(StandardCharsets.UTF_8);
+								if (this.seenAt.putIfAbsent(key, now) == null) {
+									this.seen.computeIfAbsent(key, (k) -> new CountDownLatch(1)).countDown();
+								}
+							}
+						});
+			if (!ready.await(10, TimeUnit.SECONDS)) {
+				close();
+				throw new IllegalStateException("bare etcd watch not created within 10 s");
+			}
+		}
+
+		void sample(boolean measured) throws Exception {
+			String key = this.prefix + "k" + this.next++;
+			CountDownLatch latch = this.seen.computeIfAbsent(key, (k) -> new CountDownLatch(1));
+			long start = System.nanoTime();
+			this.writer.getKVClient()
+				.put(ByteSequence.from(key, StandardCharsets.UTF_8),
+						ByteSequence.from("{\"host\":\"127.0.0.1\"}", StandardCharsets.UTF_8))
+				.get(10, TimeUnit.SECONDS);
+			if (!latch.await(10, TimeUnit.SECONDS)) {
+				throw new IllegalStateException(this.label + ": put " + key + " not seen within 10 s");
+			}
+			if (measured) {
+				this.latencies.add(this.seenAt.get(key) - start);
+			}
+		}
+
+		Latencies latencies() {
+			long[] nanos = this.latencies.stream().mapToLong(Long::longValue).toArray();
+			return new Latencies(this.label, nanos, nanos);
+		}
+
+		@Override
+		public void close() {
+			this.watcher.close();
+			this.reader.close();
+			this.writer.close();
+		}
+
+	}
+
+	/** grpc-scale: registrations until a watch listener and a {@code discovery:///} resolver see each. */
+	private static final class ScaleProbe implements AutoCloseable {
+
+		private final String label;
+
+		private final ServiceRegistry registry;
+
+		private final Map<String, Long> watchSeen = new ConcurrentHashMap<>();
+
+		private final Map<String, Long> resolverSeen = new ConcurrentHashMap<>();
+
+		private final Map<String, CountDownLatch> done = new ConcurrentHashMap<>();
+
+		private final Map<Integer, String> idByPort = new ConcurrentHashMap<>();
+
+		private final List<long[]> latencies = new ArrayList<>();
+
+		private final dev.grpcscale.Subscription subscription;
+
+		private final ScheduledExecutorService timer;
+
+		private final NameResolver resolver;
+
+		private int next;
+
+		ScaleProbe(String label, ServiceRegistry registry, ServiceDiscovery discovery) {
+			this.label = label;
+			this.registry = registry;
+			this.subscription = discovery.watch(SERVICE, (instances) -> {
 				long now = System.nanoTime();
-				for (WatchEvent event : response.getEvents()) {
-					String key = event.getKeyValue().getKey().toString(StandardCharsets.UTF_8);
-					if (seenAt.putIfAbsent(key, now) == null) {
-						seen.computeIfAbsent(key, (k) -> new CountDownLatch(1)).countDown();
+				for (ServiceInstance instance : instances) {
+					if (this.watchSeen.putIfAbsent(instance.instanceId(), now) == null) {
+						this.done.computeIfAbsent(instance.instanceId(), (id) -> new CountDownLatch(2)).countDown();
 					}
 				}
 			});
-			try (Watch.Watcher watcher = reader.getWatchClient()
-				.watch(prefixBytes, WatchOption.builder().isPrefix(true).withCreateNotify(true).build(), (response) -> {
-					if (response.isCreatedNotify()) {
-						ready.countDown();
+			this.timer = Executors.newSingleThreadScheduledExecutor((task) -> {
+				Thread thread = new Thread(task, "grpc-scale-bench-resolver-timer");
+				thread.setDaemon(true);
+				return thread;
+			});
+			SynchronizationContext syncContext = new SynchronizationContext((thread, ex) -> ex.printStackTrace());
+			NameResolver.Args args = NameResolver.Args.newBuilder()
+				.setDefaultPort(443)
+				.setProxyDetector((address) -> null)
+				.setSynchronizationContext(syncContext)
+				.setScheduledExecutorService(this.timer)
+				.setServiceConfigParser(new NameResolver.ServiceConfigParser() {
+					@Override
+					public NameResolver.ConfigOrError parseServiceConfig(Map<String, ?> rawServiceConfig) {
+						return NameResolver.ConfigOrError.fromConfig(rawServiceConfig);
 					}
-					else {
-						listener.onNext(response);
-					}
-				})) {
-				if (!ready.await(10, TimeUnit.SECONDS)) {
-					throw new IllegalStateException("bare etcd watch not created within 10 s");
-				}
-				long[] latencies = new long[puts];
-				for (int i = -warmup; i < puts; i++) {
-					String key = prefix + "k" + (i + warmup);
-					CountDownLatch latch = seen.computeIfAbsent(key, (k) -> new CountDownLatch(1));
-					long start = System.nanoTime();
-					writer.getKVClient()
-						.put(ByteSequence.from(key, StandardCharsets.UTF_8),
-								ByteSequence.from("{\"host\":\"127.0.0.1\"}", StandardCharsets.UTF_8))
-						.get(10, TimeUnit.SECONDS);
-					if (!latch.await(10, TimeUnit.SECONDS)) {
-						throw new IllegalStateException("bare etcd: put " + key + " not seen within 10 s");
-					}
-					if (i >= 0) {
-						latencies[i] = seenAt.get(key) - start;
-					}
-				}
-				return new Latencies("bare jetcd " + endpoints.size() + " members", latencies, latencies);
-			}
-		}
-	}
-
-	/**
-	 * Times sequential registrations until a watch listener and a {@code discovery:///} resolver see each.
-	 * @param label what is measured
-	 * @param registry where to register
-	 * @param discovery what to watch and resolve from
-	 * @param registrations measured registrations
-	 * @param warmup unmeasured registrations before them
-	 * @return the latencies
-	 * @throws InterruptedException if interrupted
-	 */
-	public static Latencies measure(String label, ServiceRegistry registry, ServiceDiscovery discovery,
-			int registrations, int warmup) throws InterruptedException {
-		Map<String, Long> watchSeen = new ConcurrentHashMap<>();
-		Map<String, Long> resolverSeen = new ConcurrentHashMap<>();
-		Map<String, CountDownLatch> done = new ConcurrentHashMap<>();
-		dev.grpcscale.Subscription subscription = discovery.watch(SERVICE, (instances) -> {
-			long now = System.nanoTime();
-			for (ServiceInstance instance : instances) {
-				if (watchSeen.putIfAbsent(instance.instanceId(), now) == null) {
-					done.computeIfAbsent(instance.instanceId(), (id) -> new CountDownLatch(2)).countDown();
-				}
-			}
-		});
-		ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "grpc-scale-bench-resolver-timer");
-			thread.setDaemon(true);
-			return thread;
-		});
-		SynchronizationContext syncContext = new SynchronizationContext((thread, ex) -> ex.printStackTrace());
-		NameResolver.Args args = NameResolver.Args.newBuilder()
-			.setDefaultPort(443)
-			.setProxyDetector((address) -> null)
-			.setSynchronizationContext(syncContext)
-			.setScheduledExecutorService(timer)
-			.setServiceConfigParser(new NameResolver.ServiceConfigParser() {
+				})
+				.setArg(DiscoveryNameResolverProvider.SERVICE_DISCOVERY, discovery)
+				.build();
+			this.resolver = new DiscoveryNameResolverProvider()
+				.newNameResolver(URI.create("discovery:///" + SERVICE), args);
+			this.resolver.start(new NameResolver.Listener2() {
 				@Override
-				public NameResolver.ConfigOrError parseServiceConfig(Map<String, ?> rawServiceConfig) {
-					return NameResolver.ConfigOrError.fromConfig(rawServiceConfig);
-				}
-			})
-			.setArg(DiscoveryNameResolverProvider.SERVICE_DISCOVERY, discovery)
-			.build();
-		NameResolver resolver = new DiscoveryNameResolverProvider().newNameResolver(URI.create("discovery:///" + SERVICE),
-				args);
-		Map<Integer, String> idByPort = new ConcurrentHashMap<>();
-		resolver.start(new NameResolver.Listener2() {
-			@Override
-			public void onResult(NameResolver.ResolutionResult result) {
-				long now = System.nanoTime();
-				for (EquivalentAddressGroup group : result.getAddressesOrError().getValue()) {
-					int port = ((InetSocketAddress) group.getAddresses().get(0)).getPort();
-					String id = idByPort.get(port);
-					if (id != null && resolverSeen.putIfAbsent(id, now) == null) {
-						done.computeIfAbsent(id, (key) -> new CountDownLatch(2)).countDown();
+				public void onResult(NameResolver.ResolutionResult result) {
+					long now = System.nanoTime();
+					for (EquivalentAddressGroup group : result.getAddressesOrError().getValue()) {
+						int port = ((InetSocketAddress) group.getAddresses().get(0)).getPort();
+						String id = ScaleProbe.this.idByPort.get(port);
+						if (id != null && ScaleProbe.this.resolverSeen.putIfAbsent(id, now) == null) {
+							ScaleProbe.this.done.computeIfAbsent(id, (key) -> new CountDownLatch(2)).countDown();
+						}
 					}
 				}
-			}
 
-			@Override
-			public void onError(Status error) {
-			}
-		});
-		try {
-			long[] toWatch = new long[registrations];
-			long[] toResolver = new long[registrations];
-			for (int i = -warmup; i < registrations; i++) {
-				String id = "i" + (i + warmup);
-				int port = 10000 + i + warmup;
-				idByPort.put(port, id);
-				CountDownLatch latch = done.computeIfAbsent(id, (key) -> new CountDownLatch(2));
-				long start = System.nanoTime();
-				registry.register(new ServiceInstance(SERVICE, id, "127.0.0.1", port, Map.of(), InstanceStatus.UP,
-						Instant.now()));
-				if (!latch.await(10, TimeUnit.SECONDS)) {
-					throw new IllegalStateException(label + ": registration " + id + " not seen within 10 s");
+				@Override
+				public void onError(Status error) {
 				}
-				if (i >= 0) {
-					toWatch[i] = watchSeen.get(id) - start;
-					toResolver[i] = resolverSeen.get(id) - start;
-				}
+			});
+		}
+
+		void sample(boolean measured) throws InterruptedException {
+			int n = this.next++;
+			String id = "i" + n;
+			int port = 10000 + n;
+			this.idByPort.put(port, id);
+			CountDownLatch latch = this.done.computeIfAbsent(id, (key) -> new CountDownLatch(2));
+			long start = System.nanoTime();
+			this.registry.register(
+					new ServiceInstance(SERVICE, id, "127.0.0.1", port, Map.of(), InstanceStatus.UP, Instant.now()));
+			if (!latch.await(10, TimeUnit.SECONDS)) {
+				throw new IllegalStateException(this.label + ": registration " + id + " not seen within 10 s");
 			}
-			return new Latencies(label, toWatch, toResolver);
+			if (measured) {
+				this.latencies.add(new long[] { this.watchSeen.get(id) - start, this.resolverSeen.get(id) - start });
+			}
 		}
-		finally {
-			resolver.shutdown();
-			subscription.cancel();
-			timer.shutdownNow();
+
+		Latencies latencies() {
+			return new Latencies(this.label, this.latencies.stream().mapToLong((l) -> l[0]).toArray(),
+					this.latencies.stream().mapToLong((l) -> l[1]).toArray());
 		}
+
+		@Override
+		public void close() {
+			this.resolver.shutdown();
+			this.subscription.cancel();
+			this.timer.shutdownNow();
+		}
+
 	}
 
 	/**

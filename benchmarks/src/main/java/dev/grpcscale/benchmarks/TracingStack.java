@@ -5,11 +5,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.tracing.handler.DefaultTracingObservationHandler;
 import io.micrometer.tracing.handler.PropagatingReceiverTracingObservationHandler;
 import io.micrometer.tracing.handler.PropagatingSenderTracingObservationHandler;
+import io.micrometer.tracing.handler.TracingAwareMeterObservationHandler;
 import io.micrometer.tracing.otel.bridge.OtelBaggageManager;
 import io.micrometer.tracing.otel.bridge.OtelCurrentTraceContext;
 import io.micrometer.tracing.otel.bridge.OtelPropagator;
@@ -22,12 +25,16 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Tracing wired as Spring Boot wires it for gRPC: an {@link ObservationRegistry} whose handlers are
  * Micrometer Tracing's sender, receiver and default tracing handlers on the OpenTelemetry bridge, an OTel
  * SDK tracer provider sampling {@code parentBased(traceIdRatioBased(p))}, W3C propagation, and a
- * {@link BatchSpanProcessor} whose exporter only counts the spans (no network, no memory growth).
+ * {@link BatchSpanProcessor} whose exporter only counts the spans (no network, no memory growth). Given a
+ * {@link MeterRegistry}, the registry also gets the meter handler Boot adds when one exists (a
+ * {@link DefaultMeterObservationHandler} wrapped for exemplars in a {@link TracingAwareMeterObservationHandler}),
+ * in a group of its own beside the tracing handlers, as Boot groups them.
  *
  * <p>Close it to flush and stop the span processor.
  */
@@ -44,6 +51,15 @@ public final class TracingStack implements AutoCloseable {
 	 * @param samplingProbability the share of traces sampled, 0 to 1 (grpc-scale's default 0.1)
 	 */
 	public TracingStack(double samplingProbability) {
+		this(samplingProbability, null);
+	}
+
+	/**
+	 * Builds the stack with observations timed into a meter registry as well.
+	 * @param samplingProbability the share of traces sampled, 0 to 1 (grpc-scale's default 0.1)
+	 * @param meters the registry observations record timers into, or {@code null} for none
+	 */
+	public TracingStack(double samplingProbability, @Nullable MeterRegistry meters) {
 		this.tracerProvider = SdkTracerProvider.builder()
 			.setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(samplingProbability)))
 			.addSpanProcessor(BatchSpanProcessor.builder(this.exporter).build())
@@ -55,6 +71,11 @@ public final class TracingStack implements AutoCloseable {
 		OtelPropagator propagator = new OtelPropagator(
 				ContextPropagators.create(W3CTraceContextPropagator.getInstance()), otelTracer);
 		this.observationRegistry = ObservationRegistry.create();
+		if (meters != null) {
+			this.observationRegistry.observationConfig()
+				.observationHandler(new ObservationHandler.FirstMatchingCompositeObservationHandler(
+						new TracingAwareMeterObservationHandler<>(new DefaultMeterObservationHandler(meters), tracer)));
+		}
 		this.observationRegistry.observationConfig()
 			.observationHandler(new ObservationHandler.FirstMatchingCompositeObservationHandler(
 					new PropagatingSenderTracingObservationHandler<>(tracer, propagator),

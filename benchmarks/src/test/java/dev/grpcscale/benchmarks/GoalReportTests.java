@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-/** The report's ratio and verdict logic and the harness's argument parsing; nothing is measured here. */
+/** The report's ratio, verdict and chart logic and the harness's argument parsing; no load is measured here. */
 class GoalReportTests {
 
 	@Test
@@ -59,17 +59,126 @@ class GoalReportTests {
 	}
 
 	@Test
-	void failoverCasesCompareTheSlowestRoundWithTheirBounds() {
+	void failoverCasesCompareTheSlowestRoundWithTheBoundOfTheirOwnRaftTimings() {
 		PropagationMeasurement.Latencies fast = new PropagationMeasurement.Latencies("m", new long[] { 1_000_000 },
 				new long[] { 1_000_000 });
-		LeaderFailoverMeasurement.Failovers failovers = new LeaderFailoverMeasurement.Failovers(
-				List.of(20_000_000L, 600_000_000L), List.of(1_000_000_000L), Duration.ofMillis(1200));
-		List<CaseResult> results = GoalReport.caseE(fast, fast, fast, failovers);
+		LeaderFailoverMeasurement.Failovers tuned = new LeaderFailoverMeasurement.Failovers("raft heartbeat 50 ms",
+				List.of(20_000_000L, 600_000_000L), List.of(1_000_000_000L), Duration.ofSeconds(1),
+				Duration.ofMillis(1700));
+		LeaderFailoverMeasurement.Failovers defaults = new LeaderFailoverMeasurement.Failovers(
+				"etcd's default raft timings", List.of(20_000_000L), List.of(2_400_000_000L, 2_800_000_000L),
+				Duration.ofSeconds(2), Duration.ofMillis(2700));
+		List<CaseResult> results = GoalReport.caseE(fast, new PropagationMeasurement.Paired(fast, fast),
+				List.of(tuned, defaults));
 		assertThat(results).extracting(CaseResult::name, CaseResult::pass)
 			.containsExactly(org.assertj.core.groups.Tuple.tuple("e.propagation.memory.p99", true),
 					org.assertj.core.groups.Tuple.tuple("e.propagation.etcd3.p99", true),
-					org.assertj.core.groups.Tuple.tuple("e.failover.graceful.max", false),
-					org.assertj.core.groups.Tuple.tuple("e.failover.crash.max", true));
+					org.assertj.core.groups.Tuple.tuple("e.failover.graceful.max.tuned", false),
+					org.assertj.core.groups.Tuple.tuple("e.failover.crash.max.tuned", true),
+					org.assertj.core.groups.Tuple.tuple("e.failover.graceful.max.etcd-defaults", true),
+					org.assertj.core.groups.Tuple.tuple("e.failover.crash.max.etcd-defaults", false));
+		assertThat(results.get(5).goal()).isEqualTo("<= 2700 ms (TTL 2 s + 700 ms)");
+	}
+
+	@Test
+	void failoverChartHasOneGroupPerRoundAndABoundLinePerClusterTiming() {
+		LeaderFailoverMeasurement.Failovers tuned = new LeaderFailoverMeasurement.Failovers("tuned",
+				List.of(5_000_000L, 6_000_000L, 7_000_000L), List.of(1_000_000_000L), Duration.ofSeconds(1),
+				Duration.ofMillis(1700));
+		SvgChart chart = GoalReport.failoverChart(List.of(tuned));
+		assertThat(chart.categories()).containsExactly("round 1", "round 2", "round 3");
+		assertThat(chart.series().get(0).values()).containsExactly(1000.0, Double.NaN, Double.NaN);
+		assertThat(chart.series().get(1).values()).containsExactly(5.0, 6.0, 7.0);
+		assertThat(chart.lines()).extracting(SvgChart.Line::value).containsExactly(1700.0);
+	}
+
+	@Test
+	void svgChartDrawsABarAndALabelPerValueAndEscapesText() {
+		SvgChart chart = new SvgChart("a < b & c", "us", List.of("p50", "p99"),
+				List.of(new SvgChart.Series("bare", List.of(100.0, 400.0)),
+						new SvgChart.Series("scale", List.of(110.0, Double.NaN))),
+				List.of(new SvgChart.Line("bound", 500)));
+		String svg = chart.render();
+		assertThat(svg).startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"").endsWith("</svg>\n");
+		assertThat(svg).contains("a &lt; b &amp; c").contains(">400<").contains(">110<").contains("bound 500");
+		// three bars and two legend swatches besides the background
+		assertThat(svg.split("<rect ", -1)).hasSize(1 + 1 + 3 + 2);
+		assertThat(chart.render()).isEqualTo(svg);
+	}
+
+	@Test
+	void logarithmicSvgChartLabelsDecadesAndDrawsEveryBar() {
+		SvgChart chart = new SvgChart("latency", "us", List.of("p50", "p99.9"),
+				List.of(new SvgChart.Series("bare", List.of(300.0, 15_000.0))), List.of(), true);
+		String svg = chart.render();
+		assertThat(svg).contains(">100<").contains(">1,000<").contains(">100,000<").contains(">15,000<");
+		assertThat(svg.split("<rect ", -1)).hasSize(1 + 1 + 2 + 1);
+	}
+
+	@Test
+	void svgChartRejectsASeriesWithoutOneValuePerCategory() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new SvgChart("t", "ms", List.of("a", "b"),
+					List.of(new SvgChart.Series("s", List.of(1.0))), List.of()))
+			.withMessage("series s: 1 values (expected: 2, one per category)");
+	}
+
+	@Test
+	void niceStepIsOneTwoOrFiveTimesAPowerOfTen() {
+		assertThat(SvgChart.niceStep(0.7)).isEqualTo(1.0);
+		assertThat(SvgChart.niceStep(130)).isEqualTo(200.0);
+		assertThat(SvgChart.niceStep(3100)).isEqualTo(5000.0);
+	}
+
+	@Test
+	void spreadGivesTheMedianQuartilesAndRange() {
+		Spread spread = Spread.of(List.of(1.3, 0.9, 1.0, 1.1, 0.8, 1.2, 1.05));
+		assertThat(spread.median()).isEqualTo(1.05);
+		assertThat(spread.q1()).isCloseTo(0.95, org.assertj.core.data.Offset.offset(1e-9));
+		assertThat(spread.q3()).isCloseTo(1.15, org.assertj.core.data.Offset.offset(1e-9));
+		assertThat(spread.min()).isEqualTo(0.8);
+		assertThat(spread.max()).isEqualTo(1.3);
+		assertThat(spread.count()).isEqualTo(7);
+		assertThat(Spread.of(List.of(2.0, 4.0)).median()).isEqualTo(3.0);
+	}
+
+	@Test
+	void caseAJudgesTheMedianOfPerRoundRatiosAgainstTheSameObservability() {
+		java.util.Map<String, List<InterleavedLoadComparison.Round>> rounds = new java.util.LinkedHashMap<>();
+		// boot: 100 calls/s and 10 us CPU per call every round; scale: one bad round out of seven
+		rounds.put(InterleavedLoadComparison.BOOT, java.util.Collections.nCopies(7, round(100, 10_000)));
+		List<InterleavedLoadComparison.Round> scale = new java.util.ArrayList<>(
+				java.util.Collections.nCopies(6, round(98, 10_300)));
+		scale.add(round(50, 20_000));
+		rounds.put(InterleavedLoadComparison.SCALE, scale);
+		InterleavedLoadComparison.Result result = new InterleavedLoadComparison.Result(
+				InterleavedLoadComparison.Options.quick(), rounds);
+		assertThat(result.ratio(InterleavedLoadComparison.SCALE, InterleavedLoadComparison.BOOT,
+				InterleavedLoadComparison.Round::throughput).min()).isEqualTo(0.5);
+		assertThat(result.results()).extracting(CaseResult::name, CaseResult::pass)
+			.containsExactly(org.assertj.core.groups.Tuple.tuple("a.addition.cpu-per-call", true),
+					org.assertj.core.groups.Tuple.tuple("a.addition.throughput", true));
+		assertThat(result.results().get(0).ratio()).isCloseTo(1.03, org.assertj.core.data.Offset.offset(1e-9));
+	}
+
+	@Test
+	void costMeterCountsTheBytesAThreadAllocatesBetweenSnapshots() {
+		CostMeter meter = new CostMeter();
+		CostMeter.Snapshot before = meter.snapshot();
+		byte[][] kept = new byte[64][];
+		for (int i = 0; i < kept.length; i++) {
+			kept[i] = new byte[16 * 1024];
+		}
+		CostMeter.Snapshot after = meter.snapshot();
+		assertThat(kept[kept.length - 1]).hasSize(16 * 1024);
+		assertThat(after.allocatedBytesSince(before)).isGreaterThanOrEqualTo(64L * 16 * 1024);
+		assertThat(after.cpuNanosSince(before)).isNotNegative();
+		assertThat(after.threadCpuNanosSince(before)).isNotNegative();
+	}
+
+	private static InterleavedLoadComparison.Round round(long calls, long cpuNanosPerCall) {
+		return new InterleavedLoadComparison.Round("", calls, 0, 1.0, new org.HdrHistogram.Histogram(3),
+				calls * cpuNanosPerCall * 2, calls * cpuNanosPerCall, calls * 1000);
 	}
 
 	@Test
@@ -87,10 +196,10 @@ class GoalReportTests {
 	@Test
 	void harnessOptionsParseVariantsToMeasureBesideBareAndScale() {
 		assertThat(LoopbackLoadHarness.Options.parse("--variants", "tracing,breakers,tracing").variants())
-			.containsExactly(LoopbackLoadHarness.Variant.TRACING, LoopbackLoadHarness.Variant.BREAKERS);
+			.containsExactly(LoadStacks.Variant.TRACING, LoadStacks.Variant.BREAKERS);
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> LoopbackLoadHarness.Options.parse("--variants", "breakers,scale"))
-			.withMessage("--variants: 'scale' (expected: breakers, tracing or discovery)");
+			.withMessage("--variants: 'scale' (expected: breakers, tracing, discovery, traced-breakers or meters)");
 	}
 
 	@Test

@@ -76,7 +76,14 @@ public final class EtcdCluster implements AutoCloseable {
 
 	private final Thread shutdownHook = new Thread(this::destroyAll, "grpc-scale-etcd-fixture-cleanup");
 
-	private EtcdCluster(String binary, int size, @Nullable ServerTls tls) throws IOException {
+	/** The raft heartbeat interval members run with unless started with other timings (etcd's default: 100 ms). */
+	public static final Duration TEST_HEARTBEAT_INTERVAL = Duration.ofMillis(50);
+
+	/** The raft election timeout members run with unless started with other timings (etcd's default: 1000 ms). */
+	public static final Duration TEST_ELECTION_TIMEOUT = Duration.ofMillis(500);
+
+	private EtcdCluster(String binary, int size, @Nullable ServerTls tls, Duration heartbeat, Duration electionTimeout)
+			throws IOException {
 		this.binary = binary;
 		HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
 		if (tls != null) {
@@ -101,7 +108,8 @@ public final class EtcdCluster implements AutoCloseable {
 					"--listen-client-urls", member.clientUrl(), "--advertise-client-urls", member.clientUrl(),
 					"--listen-peer-urls", member.peerUrl(), "--initial-advertise-peer-urls", member.advertisedPeerUrl(),
 					"--initial-cluster", initialCluster, "--initial-cluster-state", "new",
-					"--initial-cluster-token", token, "--heartbeat-interval", "50", "--election-timeout", "500",
+					"--initial-cluster-token", token, "--heartbeat-interval", String.valueOf(heartbeat.toMillis()),
+					"--election-timeout", String.valueOf(electionTimeout.toMillis()),
 					"--logger", "zap", "--log-outputs", member.dataDir + ".log"));
 			if (tls != null) {
 				command.addAll(List.of("--cert-file", tls.certificate().toString(), "--key-file", tls.key().toString()));
@@ -125,7 +133,20 @@ public final class EtcdCluster implements AutoCloseable {
 	 * @return the running cluster
 	 */
 	public static EtcdCluster start(int size) {
-		return start(size, null);
+		return start(size, null, TEST_HEARTBEAT_INTERVAL, TEST_ELECTION_TIMEOUT);
+	}
+
+	/**
+	 * Starts a cluster of {@code size} members with the given raft timings (etcd's own defaults are 100 ms
+	 * and 1000 ms; {@link #start(int)} uses {@link #TEST_HEARTBEAT_INTERVAL} and {@link #TEST_ELECTION_TIMEOUT}).
+	 * etcd's minimum lease TTL follows them: 1.5 election timeouts, rounded up to whole seconds.
+	 * @param size number of members, 1 or more
+	 * @param heartbeat the raft heartbeat interval ({@code --heartbeat-interval})
+	 * @param electionTimeout the raft election timeout ({@code --election-timeout})
+	 * @return the running cluster
+	 */
+	public static EtcdCluster start(int size, Duration heartbeat, Duration electionTimeout) {
+		return start(size, null, heartbeat, electionTimeout);
 	}
 
 	/**
@@ -134,17 +155,17 @@ public final class EtcdCluster implements AutoCloseable {
 	 * @return the running node; its client endpoints are {@code https://} URLs
 	 */
 	public static EtcdCluster startSingleTls(ServerTls tls) {
-		return start(1, tls);
+		return start(1, tls, TEST_HEARTBEAT_INTERVAL, TEST_ELECTION_TIMEOUT);
 	}
 
-	private static EtcdCluster start(int size, @Nullable ServerTls tls) {
+	private static EtcdCluster start(int size, @Nullable ServerTls tls, Duration heartbeat, Duration electionTimeout) {
 		if (size < 1) {
 			throw new IllegalArgumentException("size: " + size + " (expected: >= 1)");
 		}
 		String binary = findBinary();
 		EtcdCluster cluster;
 		try {
-			cluster = new EtcdCluster(binary, size, tls);
+			cluster = new EtcdCluster(binary, size, tls, heartbeat, electionTimeout);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

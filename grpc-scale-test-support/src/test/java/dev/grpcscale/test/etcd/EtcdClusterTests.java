@@ -118,6 +118,28 @@ class EtcdClusterTests {
 		assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
 	}
 
+	@Test
+	void raftTimingsGivenAtStartSetEtcdsMinimumLeaseTtl() throws Exception {
+		// etcd raises a TTL below ceil(1.5 election timeouts): 1 s with the fixture's 500 ms, 2 s with etcd's 1000 ms
+		try (EtcdCluster tuned = EtcdCluster.startSingle();
+				EtcdCluster defaults = EtcdCluster.start(1, java.time.Duration.ofMillis(100),
+						java.time.Duration.ofMillis(1000))) {
+			assertThat(grantedTtlSeconds(tuned.clientEndpoint(0), 1)).isEqualTo(1);
+			assertThat(grantedTtlSeconds(defaults.clientEndpoint(0), 1)).isEqualTo(2);
+		}
+	}
+
+	/** Grants a lease through etcd's JSON gateway and returns the TTL etcd granted. */
+	private long grantedTtlSeconds(String endpoint, long ttl) throws Exception {
+		HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/v3/lease/grant"))
+			.POST(HttpRequest.BodyPublishers.ofString("{\"TTL\":" + ttl + "}"))
+			.build();
+		String body = this.http.send(request, HttpResponse.BodyHandlers.ofString()).body();
+		java.util.regex.Matcher granted = java.util.regex.Pattern.compile("\"TTL\":\"?(\\d+)").matcher(body);
+		assertThat(granted.find()).as(body).isTrue();
+		return Long.parseLong(granted.group(1));
+	}
+
 	private String post(String endpoint, String path, String json) throws Exception {
 		HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + path))
 			.timeout(java.time.Duration.ofSeconds(5))
