@@ -6,11 +6,13 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import io.grpc.EquivalentAddressGroup;
@@ -499,6 +501,8 @@ public final class ScaleMeasurement {
 				.parseServiceConfig(Map.of("loadBalancingConfig", List.of(Map.of(args.getArg(POLICY), Map.of()))));
 			NameResolver delegate = new DiscoveryNameResolverProvider()
 				.newNameResolver(URI.create(DiscoveryNameResolverProvider.SCHEME + ":///" + SERVICE), args);
+			Map<String, Wrapped> wrapped = new HashMap<>();
+			AtomicLong lists = new AtomicLong();
 			return new NameResolver() {
 
 				@Override
@@ -512,12 +516,12 @@ public final class ScaleMeasurement {
 
 						@Override
 						public void onResult(ResolutionResult result) {
-							listener.onResult(inProcess(result, prefix, config));
+							listener.onResult(inProcess(result, prefix, config, wrapped, lists.incrementAndGet()));
 						}
 
 						@Override
 						public Status onResult2(ResolutionResult result) {
-							return listener.onResult2(inProcess(result, prefix, config));
+							return listener.onResult2(inProcess(result, prefix, config, wrapped, lists.incrementAndGet()));
 						}
 
 						@Override
@@ -541,13 +545,45 @@ public final class ScaleMeasurement {
 			};
 		}
 
+		/**
+		 * The in-process group made for each resolver group, by instance id, kept across lists so that a
+		 * group the resolver handed over again (the same object) gets the same in-process group: the
+		 * wrapper then allocates per changed instance, as the resolver does, and does not hide what the
+		 * resolver saves. Entries of groups that left are dropped. Used in the channel's synchronization
+		 * context only.
+		 */
+		private static final class Wrapped {
+
+			final EquivalentAddressGroup source;
+
+			final EquivalentAddressGroup inProcess;
+
+			long seen;
+
+			Wrapped(EquivalentAddressGroup source, EquivalentAddressGroup inProcess) {
+				this.source = source;
+				this.inProcess = inProcess;
+			}
+
+		}
+
 		private static NameResolver.ResolutionResult inProcess(NameResolver.ResolutionResult result, String prefix,
-				NameResolver.ConfigOrError config) {
-			List<EquivalentAddressGroup> groups = new ArrayList<>();
-			for (EquivalentAddressGroup group : result.getAddressesOrError().getValue()) {
+				NameResolver.ConfigOrError config, Map<String, Wrapped> wrapped, long list) {
+			List<EquivalentAddressGroup> source = result.getAddressesOrError().getValue();
+			List<EquivalentAddressGroup> groups = new ArrayList<>(source.size());
+			for (EquivalentAddressGroup group : source) {
 				ServiceInstance instance = group.getAttributes().get(DiscoveryNameResolverProvider.INSTANCE);
-				groups.add(new EquivalentAddressGroup(new InProcessSocketAddress(prefix + instance.instanceId()),
-						group.getAttributes()));
+				Wrapped entry = wrapped.get(instance.instanceId());
+				if (entry == null || entry.source != group) {
+					entry = new Wrapped(group, new EquivalentAddressGroup(
+							new InProcessSocketAddress(prefix + instance.instanceId()), group.getAttributes()));
+					wrapped.put(instance.instanceId(), entry);
+				}
+				entry.seen = list;
+				groups.add(entry.inProcess);
+			}
+			if (wrapped.size() > groups.size()) {
+				wrapped.values().removeIf((entry) -> entry.seen != list);
 			}
 			return result.toBuilder().setAddresses(groups).setServiceConfig(config).build();
 		}

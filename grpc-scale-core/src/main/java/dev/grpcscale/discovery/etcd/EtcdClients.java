@@ -40,6 +40,14 @@ import org.slf4j.LoggerFactory;
  * <p>The client accepts responses of up to {@link #DEFAULT_MAX_INBOUND_MESSAGE_SIZE} (16 MiB) instead of
  * gRPC's 4 MiB, so that one page of a range read or one watch response with large values still fits;
  * discovery reads in pages well below either.
+ *
+ * <p>Every request of the client requires a leader (gRPC metadata {@value #REQUIRE_LEADER_KEY}{@code =true}, as
+ * etcd's Go client sets with {@code WithRequireLeader}): a member cut off from its peers, or of a cluster that
+ * lost its quorum, answers at once with {@code UNAVAILABLE: etcdserver: no leader} instead of serving stale
+ * reads or holding requests until its own timeout, and closes the watches and keep-alive streams open on it
+ * once it sees its leader gone. The client then retries on the next member (its round-robin), so it moves to
+ * the members that still have a leader. A client not built here should set the same metadata
+ * ({@code ClientBuilder.header("hasleader", "true")}).
  */
 public final class EtcdClients {
 
@@ -47,6 +55,9 @@ public final class EtcdClients {
 
 	/** Default bound on one message the client receives from etcd: 16 MiB (gRPC's own default is 4 MiB). */
 	public static final int DEFAULT_MAX_INBOUND_MESSAGE_SIZE = 16 * 1024 * 1024;
+
+	/** gRPC metadata key with which a request requires the member to know a leader (etcd's {@code rpctypes}). */
+	public static final String REQUIRE_LEADER_KEY = "hasleader";
 
 	/** Smallest accepted bound on one inbound message: 1 MiB. */
 	public static final int MIN_MAX_INBOUND_MESSAGE_SIZE = 1024 * 1024;
@@ -267,7 +278,8 @@ public final class EtcdClients {
 			}
 			ClientBuilder clientBuilder = Client.builder()
 				.endpoints(this.endpoints.stream().map(URI::create).toArray(URI[]::new))
-				.maxInboundMessageSize(this.maxInboundMessageSize);
+				.maxInboundMessageSize(this.maxInboundMessageSize)
+				.header(REQUIRE_LEADER_KEY, "true");
 			if (this.username != null && this.password != null) {
 				clientBuilder.user(ByteSequence.from(this.username, StandardCharsets.UTF_8))
 					.password(ByteSequence.from(this.password, StandardCharsets.UTF_8));

@@ -332,6 +332,14 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		return this.registrations.lateGrantsRevoked();
 	}
 
+	/**
+	 * The last failure seen, kept after etcd answers again ({@link #status()} shows it only while
+	 * unreachable); {@code null} if none. For tests and diagnostics.
+	 */
+	@Nullable String lastFailure() {
+		return this.state.lastError();
+	}
+
 	/** Rebuilds of the discovery cache from a fresh read, the first load included. */
 	int cacheResyncs() {
 		return this.cache.resyncCount();

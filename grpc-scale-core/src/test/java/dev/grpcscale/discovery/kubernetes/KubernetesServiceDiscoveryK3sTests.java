@@ -6,20 +6,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
-import org.testcontainers.k3s.K3sContainer;
-import org.testcontainers.utility.DockerImageName;
 
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.test.kubernetes.EndpointSlices;
+import dev.grpcscale.test.kubernetes.K3sCluster;
 
 import static dev.grpcscale.test.kubernetes.EndpointSlices.endpoint;
 import static dev.grpcscale.test.kubernetes.EndpointSlices.port;
@@ -27,24 +23,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * {@link KubernetesServiceDiscovery} against a real Kubernetes API server (k3s in a container). Skipped where
- * no Docker engine is available; {@link KubernetesServiceDiscoveryTests} covers the same on fabric8's mock
- * API server. The Service has no selector, so its EndpointSlices are the test's own, as Kubernetes allows for
- * endpoints it does not manage (and it rejects loopback addresses: the instances are not dialled here).
+ * {@link KubernetesServiceDiscovery} against a real Kubernetes API server (k3s in a container, {@link K3sCluster},
+ * shared with the Lease election's k3s tests). Skipped where no Docker engine is available;
+ * {@link KubernetesServiceDiscoveryTests} covers the same on fabric8's mock API server. The Service has no
+ * selector, so its EndpointSlices are the test's own, as Kubernetes allows for endpoints it does not manage (and
+ * it rejects loopback addresses: the instances are not dialled here).
  */
 @Testcontainers(disabledWithoutDocker = true)
 class KubernetesServiceDiscoveryK3sTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(60);
 
-	@Container
-	static final K3sContainer k3s = new K3sContainer(DockerImageName.parse("rancher/k3s:v1.31.4-k3s1"));
-
 	private static KubernetesClient client;
 
 	@BeforeAll
 	static void connect() {
-		client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(k3s.getKubeConfigYaml())).build();
+		client = K3sCluster.newClient();
 		client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build())
 			.create();
 		client.services()

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assumptions;
 
+import dev.grpcscale.test.net.TcpProxy;
 import dev.grpcscale.test.tls.TestCertificates;
 
 /**
@@ -37,8 +38,14 @@ import dev.grpcscale.test.tls.TestCertificates;
  *     etcd.restart(0);   // same data directory and ports
  *     etcd.kill(1); etcd.kill(2);   // quorum lost
  *     etcd.restart(1, 2);           // and regained
+ *     etcd.isolate(0);   // member 0 runs, but neither reaches its peers nor they it
+ *     etcd.healPartition();
  * }
  * }</pre>
+ *
+ * <p>In a cluster of two or more, every member's peer URL is a {@link TcpProxy} in front of its peer port
+ * that tells the sending member apart (etcd's peer requests carry {@code X-Server-From: <member id>}), so
+ * {@link #isolate(int)} can cut one member off from its peers while they keep their quorum.
  *
  * <p>{@link #startSingleTls(ServerTls)} serves the client port over TLS with a certificate that
  * {@link ServerTls#generate(Path)} creates with the JDK's keytool ({@link TestCertificates}); with
@@ -58,6 +65,12 @@ public final class EtcdCluster implements AutoCloseable {
 	private final Path baseDir;
 
 	private final List<Member> members = new ArrayList<>();
+
+	/** The proxies in front of the members' peer ports, in a cluster of two or more. */
+	private final PeerPartition peers = new PeerPartition();
+
+	/** Each member's id as etcd's peer requests name it (hex), looked up once. */
+	private final java.util.Map<Integer, String> memberIds = new java.util.concurrent.ConcurrentHashMap<>();
 
 	private final HttpClient http;
 
@@ -81,15 +94,19 @@ public final class EtcdCluster implements AutoCloseable {
 		this.baseDir = Files.createTempDirectory("grpc-scale-etcd-");
 		String token = "grpc-scale-" + Long.toHexString(System.nanoTime());
 		for (int i = 0; i < size; i++) {
-			this.members.add(new Member("m" + i, scheme, freePort(), freePort(), this.baseDir.resolve("m" + i)));
+			Member member = new Member("m" + i, scheme, freePort(), freePort(), this.baseDir.resolve("m" + i));
+			if (size > 1) {
+				member.advertisedPeerPort = this.peers.add(member.peerPort);
+			}
+			this.members.add(member);
 		}
 		String initialCluster = this.members.stream()
-			.map((member) -> member.name + "=" + member.peerUrl())
+			.map((member) -> member.name + "=" + member.advertisedPeerUrl())
 			.collect(Collectors.joining(","));
 		for (Member member : this.members) {
 			List<String> command = new ArrayList<>(List.of(this.binary, "--name", member.name, "--data-dir", member.dataDir.toString(),
 					"--listen-client-urls", member.clientUrl(), "--advertise-client-urls", member.clientUrl(),
-					"--listen-peer-urls", member.peerUrl(), "--initial-advertise-peer-urls", member.peerUrl(),
+					"--listen-peer-urls", member.peerUrl(), "--initial-advertise-peer-urls", member.advertisedPeerUrl(),
 					"--initial-cluster", initialCluster, "--initial-cluster-state", "new",
 					"--initial-cluster-token", token, "--heartbeat-interval", String.valueOf(heartbeat.toMillis()),
 					"--election-timeout", String.valueOf(electionTimeout.toMillis()),
@@ -259,6 +276,60 @@ public final class EtcdCluster implements AutoCloseable {
 	}
 
 	/**
+	 * Cuts a running member off from its peers, both ways, until {@link #healPartition()}: its peer
+	 * connections are reset and new ones refused, while its client port keeps serving. The other members
+	 * keep talking to each other, so a cluster of three keeps its quorum and elects a leader among the two
+	 * if the isolated member led. Connections to other members' peer ports that name no sender (etcd's
+	 * probes) still pass.
+	 * @param member index of a running member
+	 * @throws IllegalStateException if the cluster has a single member, or the member does not answer
+	 */
+	public void isolate(int member) {
+		if (this.peers.isEmpty()) {
+			throw new IllegalStateException("a single member has no peers to be cut off from");
+		}
+		this.peers.isolate(member, memberId(member));
+	}
+
+	/** Ends every partition {@link #isolate(int)} made; members reconnect to each other on their own. */
+	public void healPartition() {
+		this.peers.heal();
+	}
+
+	/**
+	 * A member's id as etcd writes it in its peer requests and logs: lower-case hex.
+	 * @throws IllegalStateException if the member does not answer its status
+	 */
+	public String memberId(int member) {
+		return this.memberIds.computeIfAbsent(member, (index) -> {
+			String body = status(index);
+			Matcher id = Pattern.compile("\"member_id\"\\s*:\\s*\"?(\\d+)").matcher((body != null) ? body : "");
+			if (!id.find()) {
+				throw new IllegalStateException("member " + index + " did not tell its id: " + body);
+			}
+			return Long.toHexString(Long.parseUnsignedLong(id.group(1)));
+		});
+	}
+
+	private @Nullable String status(int member) {
+		HttpRequest request = HttpRequest.newBuilder(URI.create(this.members.get(member).clientUrl() + "/v3/maintenance/status"))
+			.timeout(Duration.ofSeconds(1))
+			.POST(HttpRequest.BodyPublishers.ofString("{}"))
+			.build();
+		try {
+			return this.http.send(request, HttpResponse.BodyHandlers.ofString()).body();
+		}
+		catch (IOException ex) {
+			// a paused or starting member
+			return null;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
 	 * The member that is the raft leader now, as the running members report it ({@code /v3/maintenance/status}).
 	 * @return its index, or {@code -1} when no running member names a leader among them
 	 */
@@ -271,25 +342,15 @@ public final class EtcdCluster implements AutoCloseable {
 			if (!isRunning(i)) {
 				continue;
 			}
-			HttpRequest request = HttpRequest.newBuilder(URI.create(this.members.get(i).clientUrl() + "/v3/maintenance/status"))
-				.timeout(Duration.ofSeconds(1))
-				.POST(HttpRequest.BodyPublishers.ofString("{}"))
-				.build();
-			try {
-				String body = this.http.send(request, HttpResponse.BodyHandlers.ofString()).body();
-				Matcher member = memberId.matcher(body);
-				Matcher named = leaderId.matcher(body);
-				if (member.find() && named.find()) {
-					indexes.put(member.group(1), i);
-					leader = named.group(1);
-				}
+			String body = status(i);
+			if (body == null) {
+				continue;
 			}
-			catch (IOException ex) {
-				// a paused or starting member: the others tell
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new IllegalStateException(ex);
+			Matcher member = memberId.matcher(body);
+			Matcher named = leaderId.matcher(body);
+			if (member.find() && named.find()) {
+				indexes.put(member.group(1), i);
+				leader = named.group(1);
 			}
 		}
 		return (leader != null) ? indexes.getOrDefault(leader, -1) : -1;
@@ -355,10 +416,11 @@ public final class EtcdCluster implements AutoCloseable {
 				+ "; see " + m.dataDir + ".log");
 	}
 
-	/** Kills every member and deletes the data directories. */
+	/** Kills every member, stops the peer proxies and deletes the data directories. */
 	@Override
 	public void close() {
 		destroyAll();
+		this.peers.close();
 		try {
 			Runtime.getRuntime().removeShutdownHook(this.shutdownHook);
 		}
@@ -530,6 +592,9 @@ public final class EtcdCluster implements AutoCloseable {
 
 		final int peerPort;
 
+		/** The port peers dial: a proxy's in a cluster of two or more, else the peer port. */
+		int advertisedPeerPort;
+
 		final Path dataDir;
 
 		List<String> command = List.of();
@@ -541,6 +606,7 @@ public final class EtcdCluster implements AutoCloseable {
 			this.scheme = scheme;
 			this.clientPort = clientPort;
 			this.peerPort = peerPort;
+			this.advertisedPeerPort = peerPort;
 			this.dataDir = dataDir;
 		}
 
@@ -550,6 +616,10 @@ public final class EtcdCluster implements AutoCloseable {
 
 		String peerUrl() {
 			return "http://127.0.0.1:" + this.peerPort;
+		}
+
+		String advertisedPeerUrl() {
+			return "http://127.0.0.1:" + this.advertisedPeerPort;
 		}
 
 	}

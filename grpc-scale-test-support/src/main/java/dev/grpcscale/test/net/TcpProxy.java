@@ -1,5 +1,6 @@
 package dev.grpcscale.test.net;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,12 +10,17 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * A TCP proxy on {@code 127.0.0.1} and a free port, in front of one upstream address, that can cut the
@@ -29,6 +35,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>{@link #heal()}: forwarding again; connections reset by {@link #drop()} stay closed, clients
  * reconnect.</li>
  * </ul>
+ *
+ * <p>A proxy started with {@link #startHttp(InetSocketAddress, String)} also tells connections apart by
+ * sender: it reads the head of each connection's first HTTP/1.x request, takes the value of a header that
+ * names the sender (etcd peers send {@code X-Server-From: <member id>}), and forwards the bytes read. Then
+ * {@link #cut(String)} resets that sender's connections, open or new, while the others flow on: a
+ * partition between some hosts and the upstream, not all of them.
  *
  * <pre>{@code
  * try (TcpProxy proxy = TcpProxy.start(new InetSocketAddress("127.0.0.1", etcdPort))) {
@@ -61,7 +73,14 @@ public final class TcpProxy implements AutoCloseable {
 
 	private static final int CONNECT_TIMEOUT_MILLIS = 2000;
 
+	/** Bound on the head of a first request read to classify a connection. */
+	private static final int MAX_REQUEST_HEAD_BYTES = 16 * 1024;
+
 	private final InetSocketAddress upstream;
+
+	private final @Nullable String senderHeader;
+
+	private final Set<String> cutSenders = new HashSet<>();
 
 	private final ServerSocket server;
 
@@ -77,8 +96,9 @@ public final class TcpProxy implements AutoCloseable {
 
 	private volatile boolean closed;
 
-	private TcpProxy(InetSocketAddress upstream) throws IOException {
+	private TcpProxy(InetSocketAddress upstream, @Nullable String senderHeader) throws IOException {
 		this.upstream = upstream;
+		this.senderHeader = senderHeader;
 		this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
 		this.acceptor = new Thread(this::acceptLoop, threadName("accept"));
 		this.acceptor.setDaemon(true);
@@ -91,9 +111,30 @@ public final class TcpProxy implements AutoCloseable {
 	 * @throws UncheckedIOException if no local port can be bound
 	 */
 	public static TcpProxy start(InetSocketAddress upstream) {
+		return start(upstream, null);
+	}
+
+	/**
+	 * Starts a proxy in front of an HTTP/1.x {@code upstream} that classifies each connection by the value
+	 * of {@code senderHeader} in its first request, for {@link #cut(String)}. A connection whose first
+	 * request lacks the header is classified as {@code ""}.
+	 * @param upstream where connections go
+	 * @param senderHeader the request header naming the sender, for example {@code X-Server-From}
+	 * @return the running proxy
+	 * @throws IllegalArgumentException if the header name is blank
+	 */
+	public static TcpProxy startHttp(InetSocketAddress upstream, String senderHeader) {
+		Objects.requireNonNull(senderHeader, "senderHeader");
+		if (senderHeader.isBlank()) {
+			throw new IllegalArgumentException("senderHeader: '' (expected: an HTTP header name)");
+		}
+		return start(upstream, senderHeader);
+	}
+
+	private static TcpProxy start(InetSocketAddress upstream, @Nullable String senderHeader) {
 		Objects.requireNonNull(upstream, "upstream");
 		try {
-			TcpProxy proxy = new TcpProxy(upstream);
+			TcpProxy proxy = new TcpProxy(upstream, senderHeader);
 			proxy.acceptor.start();
 			return proxy;
 		}
@@ -147,6 +188,40 @@ public final class TcpProxy implements AutoCloseable {
 	}
 
 	/**
+	 * Open connections classified as coming from {@code sender}; see {@link #startHttp(InetSocketAddress, String)}.
+	 */
+	public int openConnectionsFrom(String sender) {
+		return (int) this.connections.stream().filter((connection) -> sender.equals(connection.sender)).count();
+	}
+
+	/**
+	 * Resets the open connections of {@code sender} and, until {@link #heal()}, each new connection once its
+	 * first request names that sender. Other senders' connections are untouched.
+	 * @param sender the value of the sender header, for example an etcd member id in hex
+	 * @throws IllegalStateException if the proxy is closed or was not started with
+	 * {@link #startHttp(InetSocketAddress, String)}
+	 */
+	public void cut(String sender) {
+		Objects.requireNonNull(sender, "sender");
+		if (this.senderHeader == null) {
+			throw new IllegalStateException("proxy to " + this.upstream + " does not classify senders; use startHttp");
+		}
+		if (this.closed) {
+			throw new IllegalStateException("proxy to " + this.upstream + " is closed");
+		}
+		List<Connection> cut = new ArrayList<>();
+		synchronized (this.lock) {
+			this.cutSenders.add(sender);
+			for (Connection connection : this.connections) {
+				if (sender.equals(connection.sender)) {
+					cut.add(connection);
+				}
+			}
+		}
+		cut.forEach(Connection::reset);
+	}
+
+	/**
 	 * Resets every open connection and, until {@link #heal()}, every new one.
 	 * @throws IllegalStateException if the proxy is closed
 	 */
@@ -166,10 +241,14 @@ public final class TcpProxy implements AutoCloseable {
 	}
 
 	/**
-	 * Forwards again: held bytes flow on, new connections reach the upstream.
+	 * Forwards again: held bytes flow on, new connections reach the upstream, senders cut by
+	 * {@link #cut(String)} connect again.
 	 * @throws IllegalStateException if the proxy is closed
 	 */
 	public void heal() {
+		synchronized (this.lock) {
+			this.cutSenders.clear();
+		}
 		setMode(Mode.FORWARD);
 	}
 
@@ -288,6 +367,40 @@ public final class TcpProxy implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Reads up to the end of the head of an HTTP request (an empty line), or what came before the stream
+	 * ended or {@link #MAX_REQUEST_HEAD_BYTES} were read. The bytes may include the start of a body.
+	 */
+	private static byte[] readRequestHead(InputStream in) throws IOException {
+		ByteArrayOutputStream head = new ByteArrayOutputStream();
+		byte[] buffer = new byte[4096];
+		while (head.size() < MAX_REQUEST_HEAD_BYTES) {
+			int read = in.read(buffer);
+			if (read < 0) {
+				break;
+			}
+			head.write(buffer, 0, read);
+			if (head.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) {
+				break;
+			}
+		}
+		return head.toByteArray();
+	}
+
+	/** The value of {@code header} in a request head, or {@code ""} when it has none. */
+	static String senderOf(byte[] head, String header) {
+		String text = head.length == 0 ? "" : new String(head, StandardCharsets.ISO_8859_1);
+		int end = text.indexOf("\r\n\r\n");
+		String[] lines = ((end >= 0) ? text.substring(0, end) : text).split("\r\n");
+		String wanted = header.toLowerCase(Locale.ROOT) + ":";
+		for (int i = 1; i < lines.length; i++) {
+			if (lines[i].toLowerCase(Locale.ROOT).startsWith(wanted)) {
+				return lines[i].substring(wanted.length()).trim();
+			}
+		}
+		return "";
+	}
+
 	/** One client connection and its upstream connection, pumped by two threads. */
 	private final class Connection {
 
@@ -301,22 +414,59 @@ public final class TcpProxy implements AutoCloseable {
 
 		volatile boolean closed;
 
+		/** The sender named by the first request, once read; only for a proxy that classifies. */
+		volatile @Nullable String sender;
+
 		private final AtomicInteger finished = new AtomicInteger();
 
 		Connection(Socket client, Socket upstreamSocket, int sequence) {
 			this.client = client;
 			this.upstreamSocket = upstreamSocket;
-			this.up = new Thread(() -> pump(client, upstreamSocket), threadName(sequence + "-up"));
-			this.down = new Thread(() -> pump(upstreamSocket, client), threadName(sequence + "-down"));
+			this.up = new Thread(this::pumpUp, threadName(sequence + "-up"));
+			this.down = new Thread(() -> pump(upstreamSocket, client, new byte[0]), threadName(sequence + "-down"));
 			this.up.setDaemon(true);
 			this.down.setDaemon(true);
 		}
 
-		private void pump(Socket from, Socket to) {
+		/** Client to upstream: classifies the connection first when the proxy tells senders apart. */
+		private void pumpUp() {
+			if (TcpProxy.this.senderHeader == null) {
+				pump(this.client, this.upstreamSocket, new byte[0]);
+				return;
+			}
+			byte[] head;
+			try {
+				head = readRequestHead(this.client.getInputStream());
+			}
+			catch (IOException ex) {
+				reset();
+				return;
+			}
+			boolean refused;
+			synchronized (TcpProxy.this.lock) {
+				this.sender = senderOf(head, TcpProxy.this.senderHeader);
+				refused = TcpProxy.this.cutSenders.contains(this.sender);
+			}
+			if (refused) {
+				reset();
+				return;
+			}
+			pump(this.client, this.upstreamSocket, head);
+		}
+
+		private void pump(Socket from, Socket to, byte[] alreadyRead) {
 			byte[] buffer = new byte[16 * 1024];
 			try {
 				InputStream in = from.getInputStream();
 				OutputStream out = to.getOutputStream();
+				if (alreadyRead.length > 0) {
+					if (!awaitForwarding(this)) {
+						reset();
+						return;
+					}
+					out.write(alreadyRead);
+					out.flush();
+				}
 				while (true) {
 					int read = in.read(buffer);
 					if (!awaitForwarding(this)) {

@@ -75,6 +75,42 @@ class EtcdClusterTests {
 	}
 
 	@Test
+	void isolatedMemberLosesItsLeaderWhileTheOtherTwoKeepQuorumAndCatchesUpWhenHealed() throws Exception {
+		try (EtcdCluster etcd = EtcdCluster.start(3)) {
+			int isolated = etcd.leader();
+			int majority = (isolated + 1) % 3;
+			assertThat(etcd.memberId(isolated)).matches("[0-9a-f]+").isNotEqualTo(etcd.memberId(majority));
+			etcd.isolate(isolated);
+			org.awaitility.Awaitility.await()
+				.atMost(java.time.Duration.ofSeconds(20))
+				.until(() -> health(etcd.clientEndpoint(isolated)).contains("false"));
+			org.awaitility.Awaitility.await()
+				.atMost(java.time.Duration.ofSeconds(20))
+				.until(() -> health(etcd.clientEndpoint(majority)).contains("true"));
+			assertThat(etcd.isRunning(isolated)).isTrue();
+			// "a" and "b" in base64: written by the majority, not seen by the isolated member
+			post(etcd.clientEndpoint(majority), "/v3/kv/put", "{\"key\":\"YQ==\",\"value\":\"Yg==\"}");
+			String range = "{\"key\":\"YQ==\",\"serializable\":true}";
+			assertThat(post(etcd.clientEndpoint(isolated), "/v3/kv/range", range)).doesNotContain("Yg==");
+
+			etcd.healPartition();
+			org.awaitility.Awaitility.await()
+				.atMost(java.time.Duration.ofSeconds(20))
+				.until(() -> post(etcd.clientEndpoint(isolated), "/v3/kv/range", range).contains("Yg=="));
+			etcd.awaitHealthy(isolated);
+		}
+	}
+
+	@Test
+	void aSingleMemberCannotBeIsolated() {
+		try (EtcdCluster etcd = EtcdCluster.startSingle()) {
+			org.assertj.core.api.Assertions.assertThatIllegalStateException()
+				.isThrownBy(() -> etcd.isolate(0))
+				.withMessageContaining("no peers");
+		}
+	}
+
+	@Test
 	void closeStopsEveryMember() {
 		EtcdCluster etcd = EtcdCluster.startSingle();
 		long pid = etcd.pid(0);
@@ -102,6 +138,14 @@ class EtcdClusterTests {
 		java.util.regex.Matcher granted = java.util.regex.Pattern.compile("\"TTL\":\"?(\\d+)").matcher(body);
 		assertThat(granted.find()).as(body).isTrue();
 		return Long.parseLong(granted.group(1));
+	}
+
+	private String post(String endpoint, String path, String json) throws Exception {
+		HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + path))
+			.timeout(java.time.Duration.ofSeconds(5))
+			.POST(HttpRequest.BodyPublishers.ofString(json))
+			.build();
+		return this.http.send(request, HttpResponse.BodyHandlers.ofString()).body();
 	}
 
 	private String health(String endpoint) throws Exception {

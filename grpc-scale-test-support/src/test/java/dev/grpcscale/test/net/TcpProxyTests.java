@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -139,16 +140,74 @@ class TcpProxyTests {
 	}
 
 	@Test
+	void cutResetsOneSendersConnectionsOpenAndNewWhileOtherSendersFlowUntilHealed() throws IOException {
+		try (TcpProxy http = TcpProxy.startHttp(new InetSocketAddress("127.0.0.1", this.echoServer.getLocalPort()),
+				"X-Server-From")) {
+			Socket fromA = connect(http);
+			Socket fromB = connect(http);
+			String requestA = request("a");
+			String requestB = request("b");
+			send(fromA, requestA);
+			send(fromB, requestB);
+			assertThat(receive(fromA, requestA.length())).isEqualTo(requestA);
+			assertThat(receive(fromB, requestB.length())).isEqualTo(requestB);
+			assertThat(http.openConnectionsFrom("a")).isEqualTo(1);
+
+			http.cut("a");
+			assertThat(readFails(fromA)).isTrue();
+			Socket againFromA = connect(http);
+			send(againFromA, requestA);
+			assertThat(readFails(againFromA)).isTrue();
+			send(fromB, "more");
+			assertThat(receive(fromB, 4)).isEqualTo("more");
+			Socket newFromB = connect(http);
+			send(newFromB, requestB);
+			assertThat(receive(newFromB, requestB.length())).isEqualTo(requestB);
+			assertThat(http.openConnectionsFrom("a")).isZero();
+
+			http.heal();
+			Socket healed = connect(http);
+			send(healed, requestA);
+			assertThat(receive(healed, requestA.length())).isEqualTo(requestA);
+		}
+	}
+
+	@Test
+	void aConnectionWhoseFirstRequestNamesNoSenderIsClassifiedAsEmpty() {
+		byte[] head = "POST /leases HTTP/1.1\r\nHost: x\r\n\r\n{}".getBytes(StandardCharsets.ISO_8859_1);
+		byte[] named = "GET /raft/stream/message/1 HTTP/1.1\r\nx-server-from:  8e9e05c52164694d \r\n\r\n"
+			.getBytes(StandardCharsets.ISO_8859_1);
+		assertThat(TcpProxy.senderOf(head, "X-Server-From")).isEmpty();
+		assertThat(TcpProxy.senderOf(named, "X-Server-From")).isEqualTo("8e9e05c52164694d");
+	}
+
+	@Test
+	void cutNeedsAProxyThatClassifiesSenders() {
+		assertThatIllegalStateException().isThrownBy(() -> this.proxy.cut("a")).withMessageContaining("startHttp");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> TcpProxy.startHttp(new InetSocketAddress("127.0.0.1", 1), " "))
+			.withMessage("senderHeader: '' (expected: an HTTP header name)");
+	}
+
+	@Test
 	void rejectsAnInvalidUpstreamPort() {
 		assertThatIllegalArgumentException().isThrownBy(() -> TcpProxy.start("127.0.0.1", 0))
 			.withMessage("port: 0 (expected: 1-65535)");
 	}
 
 	private Socket connect() throws IOException {
-		Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.proxy.port());
+		return connect(this.proxy);
+	}
+
+	private Socket connect(TcpProxy target) throws IOException {
+		Socket socket = new Socket(InetAddress.getLoopbackAddress(), target.port());
 		socket.setSoTimeout(5000);
 		this.clients.add(socket);
 		return socket;
+	}
+
+	private static String request(String sender) {
+		return "GET /raft/stream/message/1 HTTP/1.1\r\nHost: peer\r\nX-Server-From: " + sender + "\r\n\r\n";
 	}
 
 	private static void send(Socket socket, String text) throws IOException {
