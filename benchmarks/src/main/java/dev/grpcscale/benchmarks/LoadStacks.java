@@ -406,10 +406,11 @@ final class LoadStacks {
 		List<String> missingScaleMeters() {
 			String scrape = scrape();
 			return List
-				.of("grpc_scale_circuitbreaker_calls_total", "grpc_scale_circuitbreaker_state",
-						"grpc_scale_discovery_instances", "grpc_scale_health_instances", "grpc_scale_health_probe_seconds")
+				.of("grpc_scale_circuitbreaker_calls_total{", "grpc_scale_circuitbreaker_state{",
+						"grpc_scale_discovery_instances{", "grpc_scale_health_instances{",
+						"grpc_scale_health_probe_seconds_count{")
 				.stream()
-				.filter((family) -> !scrape.contains(family + "{"))
+				.filter((family) -> !scrape.contains(family))
 				.toList();
 		}
 
