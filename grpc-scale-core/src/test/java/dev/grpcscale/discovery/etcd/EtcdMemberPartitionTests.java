@@ -42,7 +42,7 @@ class EtcdMemberPartitionTests {
 
 	@Test
 	void clientOnAnIsolatedMemberMovesToTheMajorityAndSeesItsChangesWhileTheMemberStaysCutOff() throws Exception {
-		EtcdCluster etcd = this.resources.track(EtcdCluster.start(3));
+		EtcdCluster etcd = this.resources.track(EtcdCluster.startPartitionable(3));
 		List<TcpProxy> proxies = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
 			proxies.add(this.resources.track(TcpProxy.start("127.0.0.1", URI.create(etcd.clientEndpoint(i)).getPort())));

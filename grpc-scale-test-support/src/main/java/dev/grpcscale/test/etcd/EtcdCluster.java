@@ -66,7 +66,7 @@ public final class EtcdCluster implements AutoCloseable {
 
 	private final List<Member> members = new ArrayList<>();
 
-	/** The proxies in front of the members' peer ports, in a cluster of two or more. */
+	/** The proxies in front of the members' peer ports, in a cluster started by {@link #startPartitionable}. */
 	private final PeerPartition peers = new PeerPartition();
 
 	/** Each member's id as etcd's peer requests name it (hex), looked up once. */
@@ -82,8 +82,8 @@ public final class EtcdCluster implements AutoCloseable {
 	/** The raft election timeout members run with unless started with other timings (etcd's default: 1000 ms). */
 	public static final Duration TEST_ELECTION_TIMEOUT = Duration.ofMillis(500);
 
-	private EtcdCluster(String binary, int size, @Nullable ServerTls tls, Duration heartbeat, Duration electionTimeout)
-			throws IOException {
+	private EtcdCluster(String binary, int size, @Nullable ServerTls tls, Duration heartbeat, Duration electionTimeout,
+			boolean peerProxies) throws IOException {
 		this.binary = binary;
 		HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
 		if (tls != null) {
@@ -95,7 +95,7 @@ public final class EtcdCluster implements AutoCloseable {
 		String token = "grpc-scale-" + Long.toHexString(System.nanoTime());
 		for (int i = 0; i < size; i++) {
 			Member member = new Member("m" + i, scheme, freePort(), freePort(), this.baseDir.resolve("m" + i));
-			if (size > 1) {
+			if (peerProxies) {
 				member.advertisedPeerPort = this.peers.add(member.peerPort);
 			}
 			this.members.add(member);
@@ -133,7 +133,21 @@ public final class EtcdCluster implements AutoCloseable {
 	 * @return the running cluster
 	 */
 	public static EtcdCluster start(int size) {
-		return start(size, null, TEST_HEARTBEAT_INTERVAL, TEST_ELECTION_TIMEOUT);
+		return start(size, null, TEST_HEARTBEAT_INTERVAL, TEST_ELECTION_TIMEOUT, false);
+	}
+
+	/**
+	 * Starts a cluster of {@code size} members whose peers talk to each other through proxies, so that
+	 * {@link #isolate(int)} can cut one member off. Other clusters talk directly: a proxy in the test's JVM
+	 * slows raft traffic down on a busy machine.
+	 * @param size number of members, 2 or more
+	 * @return the running cluster
+	 */
+	public static EtcdCluster startPartitionable(int size) {
+		if (size < 2) {
+			throw new IllegalArgumentException("size: " + size + " (expected: >= 2, a single member has no peers)");
+		}
+		return start(size, null, TEST_HEARTBEAT_INTERVAL, TEST_ELECTION_TIMEOUT, true);
 	}
 
 	/**
@@ -146,7 +160,7 @@ public final class EtcdCluster implements AutoCloseable {
 	 * @return the running cluster
 	 */
 	public static EtcdCluster start(int size, Duration heartbeat, Duration electionTimeout) {
-		return start(size, null, heartbeat, electionTimeout);
+		return start(size, null, heartbeat, electionTimeout, false);
 	}
 
 	/**
@@ -155,17 +169,18 @@ public final class EtcdCluster implements AutoCloseable {
 	 * @return the running node; its client endpoints are {@code https://} URLs
 	 */
 	public static EtcdCluster startSingleTls(ServerTls tls) {
-		return start(1, tls, TEST_HEARTBEAT_INTERVAL, TEST_ELECTION_TIMEOUT);
+		return start(1, tls, TEST_HEARTBEAT_INTERVAL, TEST_ELECTION_TIMEOUT, false);
 	}
 
-	private static EtcdCluster start(int size, @Nullable ServerTls tls, Duration heartbeat, Duration electionTimeout) {
+	private static EtcdCluster start(int size, @Nullable ServerTls tls, Duration heartbeat, Duration electionTimeout,
+			boolean peerProxies) {
 		if (size < 1) {
 			throw new IllegalArgumentException("size: " + size + " (expected: >= 1)");
 		}
 		String binary = findBinary();
 		EtcdCluster cluster;
 		try {
-			cluster = new EtcdCluster(binary, size, tls, heartbeat, electionTimeout);
+			cluster = new EtcdCluster(binary, size, tls, heartbeat, electionTimeout, peerProxies);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -282,11 +297,12 @@ public final class EtcdCluster implements AutoCloseable {
 	 * if the isolated member led. Connections to other members' peer ports that name no sender (etcd's
 	 * probes) still pass.
 	 * @param member index of a running member
-	 * @throws IllegalStateException if the cluster has a single member, or the member does not answer
+	 * @throws IllegalStateException if the cluster was not started by {@link #startPartitionable}, or the
+	 * member does not answer
 	 */
 	public void isolate(int member) {
 		if (this.peers.isEmpty()) {
-			throw new IllegalStateException("a single member has no peers to be cut off from");
+			throw new IllegalStateException("isolate needs a cluster started by EtcdCluster.startPartitionable");
 		}
 		this.peers.isolate(member, memberId(member));
 	}

@@ -76,7 +76,7 @@ class EtcdClusterTests {
 
 	@Test
 	void isolatedMemberLosesItsLeaderWhileTheOtherTwoKeepQuorumAndCatchesUpWhenHealed() throws Exception {
-		try (EtcdCluster etcd = EtcdCluster.start(3)) {
+		try (EtcdCluster etcd = EtcdCluster.startPartitionable(3)) {
 			int isolated = etcd.leader();
 			int majority = (isolated + 1) % 3;
 			assertThat(etcd.memberId(isolated)).matches("[0-9a-f]+").isNotEqualTo(etcd.memberId(majority));
@@ -102,12 +102,15 @@ class EtcdClusterTests {
 	}
 
 	@Test
-	void aSingleMemberCannotBeIsolated() {
-		try (EtcdCluster etcd = EtcdCluster.startSingle()) {
+	void onlyAClusterStartedPartitionableCanIsolateAMember() {
+		try (EtcdCluster etcd = EtcdCluster.start(3)) {
 			org.assertj.core.api.Assertions.assertThatIllegalStateException()
 				.isThrownBy(() -> etcd.isolate(0))
-				.withMessageContaining("no peers");
+				.withMessageContaining("startPartitionable");
 		}
+		org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+			.isThrownBy(() -> EtcdCluster.startPartitionable(1))
+			.withMessageContaining("expected: >= 2");
 	}
 
 	@Test
