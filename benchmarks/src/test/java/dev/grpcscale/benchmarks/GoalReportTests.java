@@ -1,12 +1,15 @@
 package dev.grpcscale.benchmarks;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
 
 /** The report's ratio, verdict and chart logic and the harness's argument parsing; no load is measured here. */
 class GoalReportTests {
@@ -23,6 +26,22 @@ class GoalReportTests {
 	void atMostJudgesTheRatio() {
 		assertThat(CaseResult.atMost("b", 150, 100, "x", 1.5, "").pass()).isTrue();
 		assertThat(CaseResult.atMost("b", 151, 100, "x", 1.5, "").pass()).isFalse();
+	}
+
+	@Test
+	void caseBJudgesTheManagerWithoutAndWithMetersEachAgainstItsResilience4jBaseline() {
+		Map<String, double[]> scores = new LinkedHashMap<>();
+		scores.put("resilience4jDecorateCallable", new double[] { 100, 48 });
+		scores.put("executeWithEnhancements", new double[] { 110, 24 });
+		scores.put("resilience4jDecorateCallableWithMeters", new double[] { 250, 216 });
+		scores.put("executeWithEnhancementsWithMeters", new double[] { 1500, 1836 });
+		List<CaseResult> results = GoalReport.caseB(scores);
+		assertThat(results).extracting(CaseResult::name)
+			.containsExactly("b.executeWithEnhancements", "b.executeWithEnhancements.meters");
+		assertThat(results.get(0).pass()).isTrue();
+		assertThat(results.get(0).ratio()).isCloseTo(1.1, within(1e-9));
+		assertThat(results.get(1).pass()).isFalse();
+		assertThat(results.get(1).ratio()).isEqualTo(6.0);
 	}
 
 	@Test
