@@ -3,8 +3,6 @@ package dev.grpcscale.test.etcd;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,6 +22,7 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assumptions;
 
+import dev.grpcscale.test.net.FreePorts;
 import dev.grpcscale.test.net.TcpProxy;
 import dev.grpcscale.test.tls.TestCertificates;
 
@@ -94,7 +93,7 @@ public final class EtcdCluster implements AutoCloseable {
 		this.baseDir = Files.createTempDirectory("grpc-scale-etcd-");
 		String token = "grpc-scale-" + Long.toHexString(System.nanoTime());
 		for (int i = 0; i < size; i++) {
-			Member member = new Member("m" + i, scheme, freePort(), freePort(), this.baseDir.resolve("m" + i));
+			Member member = new Member("m" + i, scheme, FreePorts.next(), FreePorts.next(), this.baseDir.resolve("m" + i));
 			if (peerProxies) {
 				member.advertisedPeerPort = this.peers.add(member.peerPort);
 			}
@@ -493,13 +492,6 @@ public final class EtcdCluster implements AutoCloseable {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			return false;
-		}
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-			socket.setReuseAddress(true);
-			return socket.getLocalPort();
 		}
 	}
 
