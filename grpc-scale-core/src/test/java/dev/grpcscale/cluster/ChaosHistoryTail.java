@@ -8,10 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.awaitility.core.ConditionTimeoutException;
 import org.jspecify.annotations.Nullable;
+
+import dev.grpcscale.test.net.TcpProxy;
 
 import static org.awaitility.Awaitility.await;
 
@@ -159,6 +162,40 @@ public final class ChaosHistoryTail {
 		currentLeader(System.nanoTime());
 		long[] lease = this.latest.get(leader.node());
 		return (lease != null && lease[0] == leader.token()) ? lease.clone() : null;
+	}
+
+	/**
+	 * The {@code STOP} fault: freezes a process with {@code SIGSTOP} for {@code length} (the fault's length,
+	 * not a wait for a condition), then resumes it with {@code SIGCONT}.
+	 * @param process the node's process
+	 * @param length how long it stays frozen
+	 * @throws InterruptedException if interrupted while it is frozen (it is resumed all the same)
+	 */
+	public static void pause(Process process, Duration length) throws InterruptedException {
+		signal(process.pid(), "STOP");
+		try {
+			Thread.sleep(length.toMillis());
+		}
+		finally {
+			signal(process.pid(), "CONT");
+		}
+	}
+
+	/**
+	 * The partition faults: {@code PARTITION_DROP} resets a node's connections and refuses new ones,
+	 * {@code PARTITION_BLACKHOLE} swallows their bytes; {@link TcpProxy#heal()} ends either.
+	 * @param proxies the proxies between the node and what it must not reach
+	 * @param kind {@code PARTITION_DROP} or {@code PARTITION_BLACKHOLE}
+	 */
+	public static void partition(List<TcpProxy> proxies, String kind) {
+		for (TcpProxy proxy : proxies) {
+			switch (kind) {
+				case "PARTITION_DROP" -> proxy.drop();
+				case "PARTITION_BLACKHOLE" -> proxy.blackhole();
+				default -> throw new IllegalArgumentException("kind: " + kind
+						+ " (expected: PARTITION_DROP or PARTITION_BLACKHOLE)");
+			}
+		}
 	}
 
 	/**

@@ -67,6 +67,9 @@ class EtcdLeaderElectionChaosTests {
 
 	private static final Duration PARTITION = ELECTION_TIMEOUT.multipliedBy(3).dividedBy(2);
 
+	/** How long the STOP fault freezes the leader: beyond its election timeout, so a successor is elected. */
+	private static final Duration LEADER_FROZEN = ELECTION_TIMEOUT.multipliedBy(18).dividedBy(10);
+
 	private static final Duration QUORUM_LOSS = ELECTION_TIMEOUT.multipliedBy(3).dividedBy(2);
 
 	private static final Duration ETCD_PAUSE = Duration.ofSeconds(2);
@@ -149,8 +152,8 @@ class EtcdLeaderElectionChaosTests {
 		for (int round = 0; round < ROUNDS; round++) {
 			// the first round waits for three node JVMs to start, slow on a loaded machine
 			ChaosHistoryTail.Leader leader = awaitLeader(Duration.ofSeconds((round == 0) ? 60 : 15));
-			// a deliberate pause, not a wait for a condition: the leader logs probes and writes first
-			Thread.sleep(300);
+			// the leader renews (and logs its probes and writes) before the fault
+			this.tail.awaitRenewal(leader, Duration.ofSeconds(15));
 			leader = awaitLeader(Duration.ofSeconds(15));
 			Process process = this.processes.get(leader.node());
 			String kind = KINDS[round % KINDS.length];
@@ -165,23 +168,14 @@ class EtcdLeaderElectionChaosTests {
 				}
 				case "STOP" -> {
 					fault(kind, leader.node());
-					ChaosHistoryTail.signal(process.pid(), "STOP");
-					Thread.sleep(ELECTION_TIMEOUT.multipliedBy(18).dividedBy(10).toMillis());
-					ChaosHistoryTail.signal(process.pid(), "CONT");
+					ChaosHistoryTail.pause(process, LEADER_FROZEN);
 					fault("CONT", leader.node());
 					this.tail.awaitLeaderAfter(leader.token(), Duration.ofSeconds(15));
 				}
 				case "PARTITION_DROP", "PARTITION_BLACKHOLE" -> {
 					long cut = System.nanoTime();
 					fault(kind, leader.node());
-					for (TcpProxy proxy : this.proxies.get(leader.node())) {
-						if (kind.equals("PARTITION_DROP")) {
-							proxy.drop();
-						}
-						else {
-							proxy.blackhole();
-						}
-					}
+					ChaosHistoryTail.partition(this.proxies.get(leader.node()), kind);
 					this.tail.awaitLeaderAfter(leader.token(), Duration.ofSeconds(15));
 					sleepUntil(cut + PARTITION.toNanos());
 					this.proxies.get(leader.node()).forEach(TcpProxy::heal);

@@ -58,6 +58,9 @@ class RaftLeaderElectionChaosTests {
 
 	private static final Duration PARTITION = ELECTION_TIMEOUT.multipliedBy(3).dividedBy(2);
 
+	/** How long the STOP fault freezes the leader: beyond its election timeout, so a successor is elected. */
+	private static final Duration LEADER_FROZEN = ELECTION_TIMEOUT.multipliedBy(18).dividedBy(10);
+
 	private static final String[] KINDS = { "KILL", "STOP", "PARTITION_DROP", "PARTITION_BLACKHOLE", "TERM" };
 
 	private static final int ROUNDS = 20;
@@ -134,9 +137,7 @@ class RaftLeaderElectionChaosTests {
 				}
 				case "STOP" -> {
 					fault(kind, leader.node());
-					ChaosHistoryTail.signal(process.pid(), "STOP");
-					Thread.sleep(ELECTION_TIMEOUT.multipliedBy(18).dividedBy(10).toMillis());
-					ChaosHistoryTail.signal(process.pid(), "CONT");
+					ChaosHistoryTail.pause(process, LEADER_FROZEN);
 					fault("CONT", leader.node());
 					this.tail.awaitLeaderAfter(leader.token(), Duration.ofSeconds(15));
 				}
@@ -144,14 +145,7 @@ class RaftLeaderElectionChaosTests {
 					long cut = System.nanoTime();
 					fault(kind, leader.node());
 					List<TcpProxy> cutOff = proxiesOf(leader.node());
-					for (TcpProxy proxy : cutOff) {
-						if (kind.equals("PARTITION_DROP")) {
-							proxy.drop();
-						}
-						else {
-							proxy.blackhole();
-						}
-					}
+					ChaosHistoryTail.partition(cutOff, kind);
 					this.tail.awaitLeaderAfter(leader.token(), Duration.ofSeconds(15));
 					sleepUntil(cut + PARTITION.toNanos());
 					cutOff.forEach(TcpProxy::heal);
