@@ -365,14 +365,21 @@ public final class ScaleMeasurement {
 		}
 
 		Sample measureReads(java.util.function.Function<String, List<ServiceInstance>> read, Duration budget) {
+			return measureBatches(() -> read.apply(SERVICE).size(), budget);
+		}
+
+		/**
+		 * Runs {@code operation} in batches of 64 between clock reads (an operation costs from nanoseconds to
+		 * milliseconds) until {@code budget} has passed; what it returns is summed into {@code sink}.
+		 */
+		private Sample measureBatches(java.util.function.LongSupplier operation, Duration budget) {
 			long deadline = System.nanoTime() + budget.toNanos();
 			long total = 0;
 			long operations = 0;
 			Meter meter = Meter.now();
-			// batches of 64 between clock reads: a read costs from nanoseconds to milliseconds
 			while (System.nanoTime() < deadline) {
 				for (int i = 0; i < 64; i++) {
-					total += read.apply(SERVICE).size();
+					total += operation.getAsLong();
 				}
 				operations += 64;
 			}
@@ -407,19 +414,7 @@ public final class ScaleMeasurement {
 
 		Sample measureCalls(SimpleServiceGrpc.SimpleServiceBlockingStub stub, Duration budget) {
 			SimpleRequest request = SimpleRequest.newBuilder().setRequestMessage("x").build();
-			long deadline = System.nanoTime() + budget.toNanos();
-			long total = 0;
-			long operations = 0;
-			Meter meter = Meter.now();
-			while (System.nanoTime() < deadline) {
-				for (int i = 0; i < 64; i++) {
-					total += stub.unaryRpc(request).getSerializedSize();
-				}
-				operations += 64;
-			}
-			Sample sample = meter.per(operations);
-			sink += total;
-			return sample;
+			return measureBatches(() -> stub.unaryRpc(request).getSerializedSize(), budget);
 		}
 
 		@Override
