@@ -21,7 +21,7 @@ final class MetricsPropertiesChecker {
 	 * @param metrics the bound properties
 	 */
 	void check(GrpcScaleMetricsProperties metrics) {
-		this.problems.positive("grpc.scale.metrics.refresh-interval", metrics.getRefreshInterval());
+		this.problems.positive("refresh-interval", metrics.getRefreshInterval());
 	}
 
 }
