@@ -1,7 +1,6 @@
 package dev.grpcscale.autoconfigure;
 
 import java.net.URI;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -34,9 +33,8 @@ final class TracingPropertiesChecker {
 		if (endpoint == null || endpoint.isBlank()) {
 			return;
 		}
-		URI uri = PropertyProblems.uri(endpoint.trim());
-		if (uri == null || uri.getScheme() == null || uri.getHost() == null
-				|| !Set.of("http", "https").contains(uri.getScheme().toLowerCase(Locale.ROOT))) {
+		URI uri = tracing.otlpEndpoint();
+		if (uri == null) {
 			this.problems.add("jaeger-endpoint", endpoint,
 					"an http(s) URL of an OTLP receiver, for example http://localhost:4318/v1/traces");
 		}
