@@ -166,9 +166,7 @@ public final class GrpcCircuitBreakers {
 	 * @return the breaker named {@code <serviceName>/<instanceId>}
 	 */
 	public CircuitBreaker instanceBreaker(String serviceName, String instanceId) {
-		BreakerEntry entry = entry(instanceBreakerName(serviceName, instanceId), CircuitBreakerKind.INSTANCE);
-		this.retention.used(entry);
-		return entry.breaker;
+		return entry(instanceBreakerName(serviceName, instanceId), CircuitBreakerKind.INSTANCE).breaker;
 	}
 
 	/**
@@ -426,7 +424,8 @@ public final class GrpcCircuitBreakers {
 
 	BreakerEntry entry(String name, CircuitBreakerKind kind) {
 		Objects.requireNonNull(name, "name");
-		BreakerEntry entry = this.entries.get(name);
+		// an instance breaker's use is noted under the map's lock of its name, where a sweep removes it
+		BreakerEntry entry = (kind != CircuitBreakerKind.INSTANCE) ? this.entries.get(name) : null;
 		if (entry != null) {
 			return entry;
 		}
@@ -434,7 +433,7 @@ public final class GrpcCircuitBreakers {
 			throw new IllegalArgumentException("name: '" + name + "' (expected: a non-blank breaker name)");
 		}
 		if (kind == CircuitBreakerKind.INSTANCE) {
-			return this.retention.entry(name);
+			return this.retention.use(name);
 		}
 		return this.entries.computeIfAbsent(name, (key) -> create(key, kind));
 	}

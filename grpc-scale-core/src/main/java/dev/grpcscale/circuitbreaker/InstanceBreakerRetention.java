@@ -75,24 +75,21 @@ final class InstanceBreakerRetention {
 	}
 
 	/**
-	 * The entry of an instance breaker asked for by name rather than held, created when missing; a created
-	 * one is retained from now on.
+	 * The entry of an instance breaker asked for by name rather than held, created when missing; unless a
+	 * channel holds it, it is retained from this use. The use is noted under the map's lock of the name, where
+	 * a sweep removes entries: a sweep running at the same time either removed the entry before (and a new one
+	 * is created) or sees this use, so the entry returned is never one a sweep has just removed.
 	 */
-	BreakerEntry entry(String name) {
+	BreakerEntry use(String name) {
 		// before creating: a breaker is never swept the moment it is handed out
 		sweep();
-		return this.entries.computeIfAbsent(name, (key) -> {
-			BreakerEntry fresh = this.create.apply(key);
-			retainFrom(fresh, this.clock.millis());
-			return fresh;
+		return this.entries.compute(name, (key, entry) -> {
+			BreakerEntry current = (entry != null) ? entry : this.create.apply(key);
+			if (current.holders == 0) {
+				retainFrom(current, this.clock.millis());
+			}
+			return current;
 		});
-	}
-
-	/** Notes a use of an entry asked for by name: unless a channel holds it, it is retained from this last use. */
-	void used(BreakerEntry entry) {
-		if (entry.holders == 0) {
-			entry.releasedAt = this.clock.millis();
-		}
 	}
 
 	/**
