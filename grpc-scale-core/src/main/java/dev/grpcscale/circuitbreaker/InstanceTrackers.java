@@ -115,14 +115,15 @@ final class InstanceTrackers {
 	 * @return the picker
 	 */
 	BreakerPicker picker(SubchannelPicker childPicker, ConnectivityState state, @Nullable String serviceName) {
+		// the child publishes on every subchannel's change: nothing here is allocated per instance
 		List<BreakerPicker.Probe> probes = new ArrayList<>();
 		int wrapped = 0;
 		boolean allOut = !this.trackers.isEmpty();
 		for (InstanceTracker tracker : this.trackers.values()) {
 			wrapped += tracker.subchannels.size();
 			allOut &= tracker.ejected;
-			BreakerSubchannel ready = tracker.readySubchannel();
-			if (tracker.probing && ready != null) {
+			BreakerSubchannel ready = tracker.probing ? tracker.readySubchannel() : null;
+			if (ready != null) {
 				probes.add(new BreakerPicker.Probe(tracker, ready));
 			}
 		}
