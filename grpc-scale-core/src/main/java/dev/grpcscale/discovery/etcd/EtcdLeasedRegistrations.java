@@ -116,7 +116,6 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 
 	private @Nullable EtcdLeaseKeepAlive keepAlive;
 
-
 	private @Nullable CompletableFuture<Void> recovery;
 
 	private volatile int leaseGrants;
@@ -296,8 +295,9 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 	}
 
 	/**
-	 * Called on the scheduler when no renewal was confirmed for a TTL without etcd saying the lease is gone. Asks etcd: a live lease gets its keep-alive back; a missing one, or one
-	 * whose TTL certainly passed while etcd could not be asked, is replaced.
+	 * Called on the scheduler when no renewal was confirmed for a TTL without etcd saying the lease is gone.
+	 * Asks etcd: a live lease gets its keep-alive back (renewed at once); a missing one, or one whose TTL
+	 * certainly passed while etcd could not be asked, is replaced.
 	 */
 	private void verifyLease(long lease) {
 		this.lock.lock();
