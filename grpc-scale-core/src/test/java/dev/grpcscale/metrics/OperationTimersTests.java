@@ -125,22 +125,9 @@ class OperationTimersTests {
 
 	@Test
 	void aGivenConventionNamesAndTagsTheTimer() throws Exception {
-		OperationObservationConvention custom = new DefaultOperationObservationConvention() {
-
-			@Override
-			public String getName() {
-				return "shop.operation";
-			}
-
-			@Override
-			public KeyValues getLowCardinalityKeyValues(OperationContext context) {
-				return super.getLowCardinalityKeyValues(context).and("team", "checkout");
-			}
-
-		};
 		EnhancedServiceManager renamed = EnhancedServiceManager.builder()
 			.meterRegistry(this.meters)
-			.observationConvention(custom)
+			.observationConvention(new ShopOperationConvention())
 			.build();
 		renamed.executeWithEnhancements(() -> "ok", "pay");
 		assertThat(this.meters.get("shop.operation")
