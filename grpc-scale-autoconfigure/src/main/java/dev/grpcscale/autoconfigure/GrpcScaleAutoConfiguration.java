@@ -68,16 +68,18 @@ public final class GrpcScaleAutoConfiguration {
 			ObjectProvider<ServiceDiscovery> discovery, ObjectProvider<GrpcCircuitBreakers> circuitBreakers,
 			ObjectProvider<ObservationRegistry> observations, ObjectProvider<LeaderElection> leaderElection,
 			ObjectProvider<OperationObservationConvention> observationConvention,
-			ObjectProvider<TracingStatusSource> tracingStatus, ConfigurableListableBeanFactory beans) {
+			ObjectProvider<TracingStatusSource> tracingStatus, Environment environment,
+			ConfigurableListableBeanFactory beans) {
+		OperationObservationConvention convention = observationConvention.getIfUnique();
 		EnhancedServiceManager.Builder builder = EnhancedServiceManager.builder()
 			.localInstance(localInstance)
 			.serviceDiscovery(discovery.getIfAvailable())
 			.circuitBreakers(circuitBreakers.getIfAvailable())
-			.observationConvention(observationConvention.getIfUnique())
+			.observationConvention(convention)
 			.leaderElection(leaderElection.getIfAvailable())
 			.tracingStatus(tracingStatus.getIfAvailable());
-		OperationMeterSelection.configure(builder, metrics, tracing, observations.getIfAvailable(), beans,
-				beans.getBeanClassLoader());
+		OperationMeterSelection.configure(builder, metrics, tracing, observations.getIfAvailable(), convention,
+				environment, beans, beans.getBeanClassLoader());
 		return builder.build();
 	}
 

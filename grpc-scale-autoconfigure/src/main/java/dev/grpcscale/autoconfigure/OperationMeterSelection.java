@@ -1,14 +1,23 @@
 package dev.grpcscale.autoconfigure;
 
+import java.util.Map;
+
+import io.micrometer.common.KeyValues;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.tracing.Tracer;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleMetricsProperties.OperationMeter;
+import dev.grpcscale.metrics.DefaultOperationObservationConvention;
+import dev.grpcscale.metrics.OperationContext;
+import dev.grpcscale.metrics.OperationObservationConvention;
 
 /**
  * Chooses how {@code executeWithEnhancements} records its {@code grpc.scale.operation} meter
@@ -22,7 +31,11 @@ import dev.grpcscale.autoconfigure.GrpcScaleMetricsProperties.OperationMeter;
  * {@code auto} otherwise; only while {@code grpc.scale.metrics.enabled} and with a {@link MeterRegistry}
  * bean. With {@code auto} and no meter registry, the observation path as before.</li>
  * </ul>
- * Micrometer's core and tracing types are only touched when they are on the classpath.
+ * Boot's observation properties that users set for this observation keep their meaning on the timer path:
+ * {@code management.observations.enable.<name or a prefix of it>=false} (or {@code .all}) records nothing,
+ * and {@code management.observations.key-values.*} are added to the timer's tags, as Boot's observation
+ * filter adds them to the observation's. Micrometer's core and tracing types are only touched when they are
+ * on the classpath.
  */
 final class OperationMeterSelection {
 
@@ -39,11 +52,14 @@ final class OperationMeterSelection {
 	 * @param metrics {@code grpc.scale.metrics.*}
 	 * @param tracing {@code grpc.scale.tracing.*}
 	 * @param observations the application's observation registry, if any
+	 * @param convention the application's convention, if any
+	 * @param environment where Boot's {@code management.observations.*} are read
 	 * @param beans where the meter registry and the tracer are looked up
 	 * @param classLoader the application's class loader
 	 */
 	static void configure(EnhancedServiceManager.Builder builder, GrpcScaleMetricsProperties metrics,
-			GrpcScaleTracingProperties tracing, @Nullable ObservationRegistry observations, BeanFactory beans,
+			GrpcScaleTracingProperties tracing, @Nullable ObservationRegistry observations,
+			@Nullable OperationObservationConvention convention, Environment environment, BeanFactory beans,
 			@Nullable ClassLoader classLoader) {
 		ObservationRegistry observing = tracing.isEnabled() ? observations : null;
 		OperationMeter mode = metrics.getOperationMeter();
@@ -52,11 +68,64 @@ final class OperationMeterSelection {
 			builder.observationRegistry(observing);
 			return;
 		}
+		OperationObservationConvention naming = (convention != null) ? convention
+				: DefaultOperationObservationConvention.INSTANCE;
+		Binder binder = Binder.get(environment);
+		if (!observationEnabled(binder, naming.getName())) {
+			return;
+		}
 		boolean timed = metrics.isEnabled() && ClassUtils.isPresent(METER_REGISTRY, classLoader)
 				&& Meters.timeWith(builder, beans);
-		if (!timed && mode == OperationMeter.AUTO) {
+		if (timed) {
+			Map<String, String> keyValues = binder
+				.bind("management.observations.key-values", Bindable.mapOf(String.class, String.class))
+				.orElse(Map.of());
+			if (!keyValues.isEmpty()) {
+				builder.observationConvention(new CommonKeyValuesConvention(naming,
+						KeyValues.of(keyValues.entrySet(), Map.Entry::getKey, Map.Entry::getValue)));
+			}
+		}
+		else if (mode == OperationMeter.AUTO) {
 			builder.observationRegistry(observing);
 		}
+	}
+
+	/**
+	 * Whether {@code management.observations.enable.*} leaves the observation {@code name} on: the name, then
+	 * each shorter prefix of it, then {@code all}; the first one set decides, as Boot's predicate does.
+	 */
+	private static boolean observationEnabled(Binder binder, String name) {
+		Map<String, Boolean> enable = binder
+			.bind("management.observations.enable", Bindable.mapOf(String.class, Boolean.class))
+			.orElse(Map.of());
+		for (String prefix = name; !prefix.isEmpty(); prefix = prefix.substring(0, Math.max(0, prefix.lastIndexOf('.')))) {
+			Boolean enabled = enable.get(prefix);
+			if (enabled != null) {
+				return enabled;
+			}
+		}
+		return enable.getOrDefault("all", true);
+	}
+
+	/** A convention plus Boot's common key values, which its observation filter adds on the observation path. */
+	private record CommonKeyValuesConvention(OperationObservationConvention delegate,
+			KeyValues common) implements OperationObservationConvention {
+
+		@Override
+		public String getName() {
+			return this.delegate.getName();
+		}
+
+		@Override
+		public @Nullable String getContextualName(OperationContext context) {
+			return this.delegate.getContextualName(context);
+		}
+
+		@Override
+		public KeyValues getLowCardinalityKeyValues(OperationContext context) {
+			return this.delegate.getLowCardinalityKeyValues(context).and(this.common);
+		}
+
 	}
 
 	private static boolean tracerMakesSpans(BeanFactory beans, @Nullable ClassLoader classLoader) {

@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * How a Boot application records {@code executeWithEnhancements}' {@code grpc.scale.operation} meter
  * ({@code grpc.scale.metrics.operation-meter}): with a tracer that makes spans, an observation (whose meter
  * handler also keeps the {@code grpc.scale.operation.active} long-task timer); with meters only, a timer
- * recorded directly; either path forced by the property. Every run is counted once.
+ * recorded directly; either path forced by the property. Every run is counted once, and Boot's observation
+ * switches and common key values act on both paths.
  */
 class OperationMeterSelectionTests {
 
@@ -69,6 +70,24 @@ class OperationMeterSelectionTests {
 		MeterRegistry meters = runOperation(
 				start("grpc.scale.metrics.operation-meter=timer", "grpc.scale.metrics.enabled=false"));
 		assertThat(meters.find(DefaultOperationObservationConvention.NAME).timers()).isEmpty();
+	}
+
+	@Test
+	void bootsObservationSwitchStillTurnsTheOperationMeterOffOnTheTimerPath() throws Exception {
+		MeterRegistry meters = runOperation(start(NO_TRACING, "management.observations.enable.grpc.scale=false"));
+		assertThat(meters.find(DefaultOperationObservationConvention.NAME).timers()).isEmpty();
+	}
+
+	@Test
+	void bootsCommonObservationKeyValuesTagTheTimerAsTheyTagTheObservation() throws Exception {
+		for (String path : new String[] { "timer", "observation" }) {
+			MeterRegistry meters = runOperation(start(NO_TRACING, "management.observations.key-values.region=eu",
+					"grpc.scale.metrics.operation-meter=" + path));
+			assertThat(meters.get(DefaultOperationObservationConvention.NAME)
+				.tags("region", "eu", DefaultOperationObservationConvention.OUTCOME, "success", "error", "none")
+				.timer()
+				.count()).as(path).isOne();
+		}
 	}
 
 	private ConfigurableApplicationContext start(String... properties) {
