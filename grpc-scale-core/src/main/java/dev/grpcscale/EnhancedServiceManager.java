@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 
@@ -29,6 +30,7 @@ import dev.grpcscale.discovery.ServiceRegistry;
 import dev.grpcscale.health.HealthCheckOptions;
 import dev.grpcscale.health.HealthCheckingServiceDiscovery;
 import dev.grpcscale.metrics.OperationObservationConvention;
+import dev.grpcscale.metrics.OperationTimers;
 import dev.grpcscale.tracing.OperationObservations;
 import dev.grpcscale.tracing.TracingStatusSource;
 
@@ -58,6 +60,8 @@ public class EnhancedServiceManager {
 
 	private final @Nullable OperationObservations observations;
 
+	private final @Nullable OperationTimers timers;
+
 	private final @Nullable TracingStatusSource tracingStatus;
 
 	/**
@@ -83,6 +87,9 @@ public class EnhancedServiceManager {
 		this.leaderElection = builder.leaderElection;
 		this.observations = (builder.observationRegistry != null)
 				? new OperationObservations(builder.observationRegistry, builder.observationConvention) : null;
+		// the timer path only references Micrometer's core types when a registry was given (an optional dependency)
+		this.timers = (builder.meterRegistry != null)
+				? new OperationTimers(builder.meterRegistry, builder.observationConvention) : null;
 	}
 
 	/** Starts a builder; every component is optional. */
@@ -194,7 +201,8 @@ public class EnhancedServiceManager {
 	 * {@link GrpcCircuitBreakers#execute}) and, with an observation registry, inside a
 	 * {@code grpc.scale.operation} observation tagged with the operation's name (a span named after it, a
 	 * child of the current span) whose {@code grpc.scale.outcome} is {@code success}, {@code error} or
-	 * {@code rejected}. When the breaker does not permit the call, the
+	 * {@code rejected}; with a meter registry instead, inside a {@code grpc.scale.operation} timer with the
+	 * same tags and no span (see {@link OperationTimers}). When the breaker does not permit the call, the
 	 * operation is not invoked and {@link CircuitBreakerOpenException} is thrown. Without circuit breaking
 	 * the operation simply runs.
 	 * @param operation what to run
@@ -234,17 +242,18 @@ public class EnhancedServiceManager {
 		Objects.requireNonNull(operationName, "operationName");
 		GrpcCircuitBreakers breakers = this.circuitBreakers;
 		OperationObservations observations = this.observations;
-		if (observations == null) {
+		OperationTimers timers = this.timers;
+		if (observations == null && timers == null) {
 			return (breakers != null) ? breakers.execute(operationName, operation) : operation.call();
 		}
 		Callable<T> guarded = (breakers != null) ? () -> breakers.execute(operationName, operation) : operation;
-		return observations.observe(operationName, guarded);
+		return (timers != null) ? timers.record(operationName, guarded) : observations.observe(operationName, guarded);
 	}
 
 	/**
 	 * Runs an asynchronous operation inside the circuit breaker named {@code operationName} (see
 	 * {@link GrpcCircuitBreakers#executeAsync}) and, with an observation registry, inside an observation
-	 * that ends when the returned stage completes. When that breaker does not permit the call, the operation
+	 * that ends when the returned stage completes (with a meter registry, a timer that stops then). When that breaker does not permit the call, the operation
 	 * is not invoked and the returned stage fails with {@link CircuitBreakerOpenException}. Without circuit
 	 * breaking the operation simply runs.
 	 * @param operation supplies the stage
@@ -256,6 +265,9 @@ public class EnhancedServiceManager {
 			String operationName) {
 		Objects.requireNonNull(operation, "operation");
 		Objects.requireNonNull(operationName, "operationName");
+		if (this.timers != null) {
+			return this.timers.recordAsync(operationName, () -> guardAsync(operation, operationName));
+		}
 		if (this.observations != null) {
 			return this.observations.observeAsync(operationName, () -> guardAsync(operation, operationName));
 		}
@@ -419,6 +431,8 @@ public class EnhancedServiceManager {
 
 		private @Nullable OperationObservationConvention observationConvention;
 
+		private @Nullable MeterRegistry meterRegistry;
+
 		private @Nullable LocalInstance localInstance;
 
 		private @Nullable TracingStatusSource tracingStatus;
@@ -490,6 +504,7 @@ public class EnhancedServiceManager {
 		/**
 		 * Where {@link #executeWithEnhancements} records a {@code grpc.scale.operation} observation (a span
 		 * named after the operation with tracing, a timer tagged with it with metrics); none records nothing.
+		 * Set this or {@link #meterRegistry}, not both.
 		 */
 		public Builder observationRegistry(@Nullable ObservationRegistry observationRegistry) {
 			this.observationRegistry = observationRegistry;
@@ -497,8 +512,19 @@ public class EnhancedServiceManager {
 		}
 
 		/**
-		 * Names and tags the observations of {@link #executeWithEnhancements}; {@code null} (the default)
-		 * for {@link dev.grpcscale.metrics.DefaultOperationObservationConvention}.
+		 * Where {@link #executeWithEnhancements} records a {@code grpc.scale.operation} timer directly, with
+		 * the tags the observation path gives it and no observation ({@link OperationTimers}): the cheap path
+		 * when no tracer observes operations. Needs {@code micrometer-core}. Set this or
+		 * {@link #observationRegistry}, not both; none records nothing.
+		 */
+		public Builder meterRegistry(@Nullable MeterRegistry meterRegistry) {
+			this.meterRegistry = meterRegistry;
+			return this;
+		}
+
+		/**
+		 * Names and tags the observations (or timers) of {@link #executeWithEnhancements}; {@code null} (the
+		 * default) for {@link dev.grpcscale.metrics.DefaultOperationObservationConvention}.
 		 */
 		public Builder observationConvention(@Nullable OperationObservationConvention observationConvention) {
 			this.observationConvention = observationConvention;
@@ -514,8 +540,16 @@ public class EnhancedServiceManager {
 			return this;
 		}
 
-		/** Builds the manager. */
+		/**
+		 * Builds the manager.
+		 * @throws IllegalStateException if both an observation registry and a meter registry were set (a run
+		 * would be counted twice)
+		 */
 		public EnhancedServiceManager build() {
+			if (this.observationRegistry != null && this.meterRegistry != null) {
+				throw new IllegalStateException("meterRegistry: " + this.meterRegistry
+						+ " (expected: null when an observationRegistry is set; a run is recorded by one of them)");
+			}
 			return new EnhancedServiceManager(this);
 		}
 

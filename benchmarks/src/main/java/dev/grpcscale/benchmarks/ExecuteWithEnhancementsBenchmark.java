@@ -32,6 +32,7 @@ import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.metrics.CircuitBreakerMeterBinder;
 import dev.grpcscale.circuitbreaker.CoarseClock;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
+import dev.grpcscale.metrics.OperationTimers;
 import dev.grpcscale.tracing.OperationObservations;
 
 /**
@@ -54,14 +55,20 @@ import dev.grpcscale.tracing.OperationObservations;
  * <li>{@code executeWithEnhancementsSystemClock}: the same on breakers reading {@code Clock.systemUTC()} on
  * every call ({@link GrpcCircuitBreakers#ofDefaults()}), to show the coarse clock's share;</li>
  * <li>{@code executeWithEnhancementsWithMeters}: the same manager with meters bound the way the starter binds
- * them when an application has Actuator and {@code micrometer-registry-prometheus} (and no tracer): a
- * {@link PrometheusMeterRegistry}, an {@link ObservationRegistry} with Micrometer's
- * {@link DefaultMeterObservationHandler} on it given to the manager (one {@code grpc.scale.operation}
- * observation per run, the default convention), and grpc-scale's own {@link CircuitBreakerMeterBinder}
- * (function counters and gauges read at scrape time, no per-call event subscription) on the breakers;</li>
+ * them when an application has Actuator and {@code micrometer-registry-prometheus} and no tracer
+ * ({@code grpc.scale.metrics.operation-meter=auto} then takes the timer path): a {@link PrometheusMeterRegistry}
+ * given to the manager (one cached {@code grpc.scale.operation} timer recorded per run, the default convention,
+ * {@link OperationTimers}), and grpc-scale's own {@link CircuitBreakerMeterBinder} (function counters and gauges
+ * read at scrape time, no per-call event subscription) on the breakers;</li>
+ * <li>{@code executeWithEnhancementsObserved}: the same with the observation path instead (as with a tracer, or
+ * {@code operation-meter=observation}): an {@link ObservationRegistry} with Micrometer's
+ * {@link DefaultMeterObservationHandler} on it given to the manager, one {@code grpc.scale.operation}
+ * observation per run (no tracer here, so no span: the meter handler's cost alone);</li>
  * <li>{@code resilience4jDecorateCallableWithMeters}: goal b's baseline with meters, the default breaker in a
  * registry bound to the same kind of Prometheus registry by {@link TaggedCircuitBreakerMetrics}, which is
  * what a bare resilience4j user binds (it subscribes to every call's event);</li>
+ * <li>{@code operationTimerAlone}: grpc-scale's {@link OperationTimers} on the Prometheus registry around the
+ * operation, no breaker: the timer's share of the metered manager;</li>
  * <li>{@code operationObservationAlone}: grpc-scale's {@link OperationObservations} on the metered
  * {@link ObservationRegistry} around the operation, no breaker: the observation's share of the metered
  * manager;</li>
@@ -99,6 +106,10 @@ public class ExecuteWithEnhancementsBenchmark {
 	private EnhancedServiceManager systemClockManager;
 
 	private EnhancedServiceManager meteredManager;
+
+	private EnhancedServiceManager observedManager;
+
+	private OperationTimers operationTimers;
 
 	private CircuitBreaker meteredDefaultBreaker;
 
@@ -141,8 +152,15 @@ public class ExecuteWithEnhancementsBenchmark {
 		GrpcCircuitBreakers meteredBreakers = GrpcCircuitBreakers.builder().clock(this.clock).build();
 		new CircuitBreakerMeterBinder(meteredBreakers).bindTo(this.meters);
 		this.operationObservations = new OperationObservations(this.observations);
+		this.operationTimers = new OperationTimers(this.meters);
 		this.meteredManager = EnhancedServiceManager.builder()
 			.circuitBreakers(meteredBreakers)
+			.meterRegistry(this.meters)
+			.build();
+		GrpcCircuitBreakers observedBreakers = GrpcCircuitBreakers.builder().clock(this.clock).build();
+		new CircuitBreakerMeterBinder(observedBreakers).bindTo(this.meters);
+		this.observedManager = EnhancedServiceManager.builder()
+			.circuitBreakers(observedBreakers)
 			.observationRegistry(this.observations)
 			.build();
 		CircuitBreakerRegistry meteredRegistry = CircuitBreakerRegistry.ofDefaults();
@@ -156,6 +174,7 @@ public class ExecuteWithEnhancementsBenchmark {
 		this.clock.close();
 		String scrape = this.meters.scrape();
 		if (!scrape.contains("grpc_scale_operation=\"load-prices\"")
+				|| !scrape.contains("grpc_scale_operation=\"load-prices-observed-manager\"")
 				|| !scrape.contains("grpc_scale_circuitbreaker_calls_total{") || !scrape.contains("bare-metered")) {
 			throw new IllegalStateException("the metered cases recorded no meters:\n" + scrape);
 		}
@@ -203,10 +222,22 @@ public class ExecuteWithEnhancementsBenchmark {
 		return this.systemClockManager.executeWithEnhancements(this.operation, "load-prices");
 	}
 
-	/** grpc-scale with a Prometheus meter registry bound as the starter binds it. */
+	/** grpc-scale with a Prometheus meter registry bound as the starter binds it without a tracer: the timer path. */
 	@Benchmark
 	public Long executeWithEnhancementsWithMeters() throws Exception {
 		return this.meteredManager.executeWithEnhancements(this.operation, "load-prices");
+	}
+
+	/** grpc-scale with the same meters on the observation path (a tracer, or {@code operation-meter=observation}). */
+	@Benchmark
+	public Long executeWithEnhancementsObserved() throws Exception {
+		return this.observedManager.executeWithEnhancements(this.operation, "load-prices-observed-manager");
+	}
+
+	/** grpc-scale's {@code grpc.scale.operation} timer, no breaker. */
+	@Benchmark
+	public Long operationTimerAlone() throws Exception {
+		return this.operationTimers.record("load-prices-timed", this.operation);
 	}
 
 	/** grpc-scale's {@code grpc.scale.operation} observation with the meter handler, no breaker. */

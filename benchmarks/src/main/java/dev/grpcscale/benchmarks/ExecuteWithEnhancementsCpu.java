@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.LongAdder;
  * thread reads its own CPU time ({@code getCurrentThreadCpuTime}) and allocation counter around its calls.
  * Printed per variant: the median over rounds of CPU ns and bytes per call, with the range; then the median
  * and range of the per-round ratios against resilience4j's {@code decorateCallable} (goal b: at most 1.5), with
- * and without meters, and of the metered against the unmetered manager. Usage:
+ * and without meters (the timer path, and for reference the observation path), and of the metered against the
+ * unmetered manager. Usage:
  * {@code ExecuteWithEnhancementsCpu [rounds] [calls per thread per round]} (default 9 and 200,000).
  */
 public final class ExecuteWithEnhancementsCpu {
@@ -46,6 +47,8 @@ public final class ExecuteWithEnhancementsCpu {
 		variants.put("resilience4jTimeBasedWindow", state::resilience4jTimeBasedWindow);
 		variants.put("resilience4jDecorateCallableWithMeters", state::resilience4jDecorateCallableWithMeters);
 		variants.put("executeWithEnhancementsWithMeters", state::executeWithEnhancementsWithMeters);
+		variants.put("executeWithEnhancementsObserved", state::executeWithEnhancementsObserved);
+		variants.put("operationTimerAlone", state::operationTimerAlone);
 		variants.put("operationObservationAlone", state::operationObservationAlone);
 		variants.put("observationWithMetersAlone", state::observationWithMetersAlone);
 		variants.put("observationWithTimerOnlyAlone", state::observationWithTimerOnlyAlone);
@@ -86,6 +89,8 @@ public final class ExecuteWithEnhancementsCpu {
 				"system clock instead of the coarse one");
 		ratio(samples, rounds, "resilience4jTimeBasedWindow", "resilience4jDecorateCallable",
 				"bare resilience4j, time-based window");
+		ratio(samples, rounds, "executeWithEnhancementsObserved", "resilience4jDecorateCallableWithMeters",
+				"goal b, meters bound, observation path");
 		ratio(samples, rounds, "executeWithEnhancementsWithMeters", "executeWithEnhancements", "meters / no meters");
 	}
 

@@ -6,6 +6,7 @@ import io.grpc.BindableService;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.observation.ObservationRegistry;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -39,7 +40,7 @@ import dev.grpcscale.tracing.TracingStatusSource;
 		afterName = { "org.springframework.boot.grpc.server.autoconfigure.GrpcServerAutoConfiguration",
 				"org.springframework.boot.grpc.server.autoconfigure.health.GrpcServerHealthAutoConfiguration" })
 @EnableConfigurationProperties({ GrpcScaleProperties.class, GrpcScaleTracingProperties.class,
-		GrpcScaleHealthCheckProperties.class })
+		GrpcScaleHealthCheckProperties.class, GrpcScaleMetricsProperties.class })
 public final class GrpcScaleAutoConfiguration {
 
 	@Bean
@@ -56,23 +57,30 @@ public final class GrpcScaleAutoConfiguration {
 			.build();
 	}
 
-	/** Reads discovery through the primary {@link ServiceDiscovery}: the health-checking one when enabled. */
+	/**
+	 * Reads discovery through the primary {@link ServiceDiscovery}: the health-checking one when enabled.
+	 * Operations are recorded by an observation or a timer as {@link OperationMeterSelection} chooses.
+	 */
 	@Bean
 	@ConditionalOnMissingBean
-	EnhancedServiceManager enhancedServiceManager(GrpcScaleTracingProperties tracing, LocalInstance localInstance,
+	EnhancedServiceManager enhancedServiceManager(GrpcScaleTracingProperties tracing,
+			GrpcScaleMetricsProperties metrics, LocalInstance localInstance,
 			ObjectProvider<ServiceDiscovery> discovery, ObjectProvider<GrpcCircuitBreakers> circuitBreakers,
 			ObjectProvider<ObservationRegistry> observations, ObjectProvider<LeaderElection> leaderElection,
 			ObjectProvider<OperationObservationConvention> observationConvention,
-			ObjectProvider<TracingStatusSource> tracingStatus) {
-		return EnhancedServiceManager.builder()
+			ObjectProvider<TracingStatusSource> tracingStatus, Environment environment,
+			ConfigurableListableBeanFactory beans) {
+		OperationObservationConvention convention = observationConvention.getIfUnique();
+		EnhancedServiceManager.Builder builder = EnhancedServiceManager.builder()
 			.localInstance(localInstance)
 			.serviceDiscovery(discovery.getIfAvailable())
 			.circuitBreakers(circuitBreakers.getIfAvailable())
-			.observationRegistry(tracing.isEnabled() ? observations.getIfAvailable() : null)
-			.observationConvention(observationConvention.getIfUnique())
+			.observationConvention(convention)
 			.leaderElection(leaderElection.getIfAvailable())
-			.tracingStatus(tracingStatus.getIfAvailable())
-			.build();
+			.tracingStatus(tracingStatus.getIfAvailable());
+		OperationMeterSelection.configure(builder, metrics, tracing, observations.getIfAvailable(), convention,
+				environment, beans, beans.getBeanClassLoader());
+		return builder.build();
 	}
 
 	@Bean

@@ -1,6 +1,7 @@
 package dev.grpcscale.metrics;
 
 import io.micrometer.common.KeyValues;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The default {@link OperationObservationConvention}: one observation named {@value #NAME} for every
@@ -41,7 +42,12 @@ public class DefaultOperationObservationConvention implements OperationObservati
 
 	@Override
 	public KeyValues getLowCardinalityKeyValues(OperationContext context) {
-		return this.keyValues.of(context.getOperationName(), context.getOutcome());
+		return keyValues(context.getOperationName(), context.getOutcome());
+	}
+
+	/** The key values of a run, with no context to build: {@link OperationTimers}' path. */
+	final KeyValues keyValues(String operationName, @Nullable OperationOutcome outcome) {
+		return this.keyValues.of(operationName, outcome);
 	}
 
 }

@@ -2,7 +2,6 @@ package dev.grpcscale.tracing;
 
 import java.util.concurrent.CompletableFuture;
 
-import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import org.junit.jupiter.api.Test;
@@ -12,8 +11,8 @@ import dev.grpcscale.circuitbreaker.CircuitBreakerOpenException;
 import dev.grpcscale.circuitbreaker.CircuitBreakerSettings;
 import dev.grpcscale.circuitbreaker.GrpcCircuitBreakers;
 import dev.grpcscale.metrics.DefaultOperationObservationConvention;
-import dev.grpcscale.metrics.OperationContext;
 import dev.grpcscale.metrics.OperationObservationConvention;
+import dev.grpcscale.metrics.ShopOperationConvention;
 
 import static io.micrometer.observation.tck.TestObservationRegistryAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -79,19 +78,7 @@ class OperationObservationsTests {
 
 	@Test
 	void aGivenConventionRenamesAndTagsTheObservation() throws Exception {
-		OperationObservationConvention custom = new DefaultOperationObservationConvention() {
-
-			@Override
-			public String getName() {
-				return "shop.operation";
-			}
-
-			@Override
-			public KeyValues getLowCardinalityKeyValues(OperationContext context) {
-				return super.getLowCardinalityKeyValues(context).and("team", "checkout");
-			}
-
-		};
+		OperationObservationConvention custom = new ShopOperationConvention();
 		EnhancedServiceManager manager = EnhancedServiceManager.builder()
 			.observationRegistry(this.registry)
 			.observationConvention(custom)
