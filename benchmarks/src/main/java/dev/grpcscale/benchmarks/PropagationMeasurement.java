@@ -336,6 +336,8 @@ public final class PropagationMeasurement {
 				.setProxyDetector((address) -> null)
 				.setSynchronizationContext(syncContext)
 				.setScheduledExecutorService(this.timer)
+				// as a channel gives its resolver: host names are looked up there
+				.setOffloadExecutor(this.timer)
 				.setServiceConfigParser(new NameResolver.ServiceConfigParser() {
 					@Override
 					public NameResolver.ConfigOrError parseServiceConfig(Map<String, ?> rawServiceConfig) {
