@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 import io.etcd.jetcd.ByteSequence;
@@ -54,8 +55,13 @@ import dev.grpcscale.test.etcd.EtcdCluster;
  * scan.
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.PropagationMeasurement [samples] [memory|etcd|all]
+ * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.PropagationMeasurement [samples] [memory|etcd|all] [pause-micros]
  * </pre>
+ *
+ * <p>The memory samples run back to back on one thread unless a pause is given: every registration then
+ * comes from a thread that was idle, as an application's registrations do, instead of from a thread that
+ * has been busy on the CPU since the run began and that the scheduler of a loaded machine preempts every few
+ * milliseconds wherever it stands.
  */
 public final class PropagationMeasurement {
 
@@ -72,8 +78,9 @@ public final class PropagationMeasurement {
 	public static void main(String[] args) throws Exception {
 		int samples = (args.length > 0) ? Integer.parseInt(args[0]) : 1000;
 		String backends = (args.length > 1) ? args[1] : "all";
+		long pauseNanos = (args.length > 2) ? TimeUnit.MICROSECONDS.toNanos(Long.parseLong(args[2])) : 0;
 		if (!backends.equals("etcd")) {
-			Paired memory = memory(samples, 20);
+			Paired memory = memory(samples, 20, pauseNanos);
 			System.out.println(memory.bare());
 			System.out.println(memory.scale());
 		}
@@ -95,11 +102,24 @@ public final class PropagationMeasurement {
 	 * @throws Exception if a registration is not seen within 10 s
 	 */
 	public static Paired memory(int registrations, int warmup) throws Exception {
+		return memory(registrations, warmup, 0);
+	}
+
+	/**
+	 * As {@link #memory(int, int)}, the measuring thread parked for {@code pauseNanos} before each sample.
+	 * @param registrations measured registrations per side
+	 * @param warmup unmeasured registrations per side before them
+	 * @param pauseNanos pause before each sample, 0 for none
+	 * @return both sides' latencies
+	 * @throws Exception if a registration is not seen within 10 s
+	 */
+	public static Paired memory(int registrations, int warmup, long pauseNanos) throws Exception {
+		String pause = (pauseNanos > 0) ? ", " + TimeUnit.NANOSECONDS.toMicros(pauseNanos) + " us apart" : "";
 		try (InMemoryServiceRegistry bareRegistry = InMemoryServiceRegistry.create();
 				InMemoryServiceRegistry scaleRegistry = InMemoryServiceRegistry.create();
-				WatchProbe bare = new WatchProbe("memory, watch callback", bareRegistry);
-				ScaleProbe scale = new ScaleProbe("memory", scaleRegistry, scaleRegistry)) {
-			return interleave(bare, scale, registrations, warmup);
+				WatchProbe bare = new WatchProbe("memory, watch callback" + pause, bareRegistry);
+				ScaleProbe scale = new ScaleProbe("memory" + pause, scaleRegistry, scaleRegistry)) {
+			return interleave(bare, scale, registrations, warmup, pauseNanos);
 		}
 	}
 
@@ -119,21 +139,20 @@ public final class PropagationMeasurement {
 				EtcdServiceRegistry discovery = EtcdServiceRegistry.builder().endpoints(endpoints).build();
 				BareEtcdProbe bare = new BareEtcdProbe("bare jetcd " + members, endpoints);
 				ScaleProbe scale = new ScaleProbe("etcd " + members, registry, discovery)) {
-			return interleave(bare, scale, samples, warmup);
+			return interleave(bare, scale, samples, warmup, 0);
 		}
 	}
 
-	private static Paired interleave(Probe bare, Probe scale, int samples, int warmup) throws Exception {
+	private static Paired interleave(Probe bare, Probe scale, int samples, int warmup, long pauseNanos)
+			throws Exception {
 		for (int i = -warmup; i < samples; i++) {
 			boolean measured = i >= 0;
-			if ((i & 1) == 0) {
-				bare.sample(measured);
-				scale.sample(measured);
-			}
-			else {
-				scale.sample(measured);
-				bare.sample(measured);
-			}
+			Probe first = ((i & 1) == 0) ? bare : scale;
+			Probe second = (first == bare) ? scale : bare;
+			pause(pauseNanos);
+			first.sample(measured);
+			pause(pauseNanos);
+			second.sample(measured);
 		}
 		return new Paired(bare.latencies(), scale.latencies());
 	}
@@ -203,6 +222,12 @@ public final class PropagationMeasurement {
 		}
 
 	}
+	private static void pause(long nanos) {
+		if (nanos > 0) {
+			LockSupport.parkNanos(nanos);
+		}
+	}
+
 	/** Stamps the first list of {@code size} instances and releases the sample waiting for it. */
 	private static void stamp(Map<Integer, Long> seenBySize, Map<Integer, CountDownLatch> done, int size) {
 		long now = System.nanoTime();
