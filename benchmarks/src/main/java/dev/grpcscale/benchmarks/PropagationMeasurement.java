@@ -212,8 +212,7 @@ public final class PropagationMeasurement {
 
 		@Override
 		public Latencies latencies() {
-			long[] nanos = this.latencies.stream().mapToLong(Long::longValue).toArray();
-			return new Latencies(this.label, nanos, nanos);
+			return Latencies.baseline(this.label, this.latencies);
 		}
 
 		@Override
@@ -222,6 +221,7 @@ public final class PropagationMeasurement {
 		}
 
 	}
+
 	private static void pause(long nanos) {
 		if (nanos > 0) {
 			LockSupport.parkNanos(nanos);
@@ -308,8 +308,7 @@ public final class PropagationMeasurement {
 
 		@Override
 		public Latencies latencies() {
-			long[] nanos = this.latencies.stream().mapToLong(Long::longValue).toArray();
-			return new Latencies(this.label, nanos, nanos);
+			return Latencies.baseline(this.label, this.latencies);
 		}
 
 		@Override
@@ -456,6 +455,12 @@ public final class PropagationMeasurement {
 	 * @param toResolverNanos registration until the resolver's listener saw it, per registration
 	 */
 	public record Latencies(String label, long[] toWatchNanos, long[] toResolverNanos) {
+
+		/** A baseline's latencies: one figure per sample, in both arrays. */
+		static Latencies baseline(String label, List<Long> nanos) {
+			long[] values = nanos.stream().mapToLong(Long::longValue).toArray();
+			return new Latencies(label, values, values);
+		}
 
 		/** A percentile (0 to 100, nearest rank) of the resolver latencies, in milliseconds. */
 		public double resolverMillis(double percentile) {

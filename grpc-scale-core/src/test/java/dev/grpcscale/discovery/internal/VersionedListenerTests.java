@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,33 +36,24 @@ class VersionedListenerTests {
 
 	@Test
 	void aPublisherDoesNotWaitForTheListenerRunningOnAnotherThreadWhichThenGetsTheNewestList() throws Exception {
-		CountDownLatch running = new CountDownLatch(1);
-		CountDownLatch release = new CountDownLatch(1);
-		List<Integer> seen = new CopyOnWriteArrayList<>();
-		VersionedListener watcher = listener((list) -> {
-			seen.add(list.size());
-			if (list.size() == 1) {
-				running.countDown();
-				awaitQuietly(release);
-			}
-		});
-		CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> watcher.deliver(1, instances(1)), this.threads);
+		BlockingListener listener = new BlockingListener();
+		VersionedListener watcher = listener(listener);
+		CompletableFuture<Void> blocked = listener.blockIn(watcher);
 		try {
-			assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
 			CompletableFuture<Void> publishers = CompletableFuture.runAsync(() -> {
 				watcher.deliver(2, instances(2));
 				watcher.deliver(3, instances(3));
 			}, this.threads);
 			// before: the publishers waited on the listener's monitor until it returned
 			publishers.get(10, TimeUnit.SECONDS);
-			assertThat(seen).containsExactly(1);
+			assertThat(listener.seen).containsExactly(1);
 		}
 		finally {
-			release.countDown();
+			listener.release.countDown();
 		}
 		blocked.get(10, TimeUnit.SECONDS);
 		// the thread that ran the listener delivered the newest list; the one it replaced never came
-		assertThat(seen).containsExactly(1, 3);
+		assertThat(listener.seen).containsExactly(1, 3);
 	}
 
 	@Test
@@ -101,24 +93,45 @@ class VersionedListenerTests {
 
 	@Test
 	void aListWaitingForTheRunningListenerIsDroppedWhenTheWatchIsCancelled() throws Exception {
-		CountDownLatch running = new CountDownLatch(1);
-		CountDownLatch release = new CountDownLatch(1);
-		List<Integer> seen = new CopyOnWriteArrayList<>();
-		VersionedListener watcher = listener((list) -> {
-			seen.add(list.size());
-			running.countDown();
-			awaitQuietly(release);
-		});
-		CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> watcher.deliver(1, instances(1)), this.threads);
-		assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+		BlockingListener listener = new BlockingListener();
+		VersionedListener watcher = listener(listener);
+		CompletableFuture<Void> blocked = listener.blockIn(watcher);
 		watcher.deliver(2, instances(2));
 		watcher.cancel();
-		release.countDown();
+		listener.release.countDown();
 		blocked.get(10, TimeUnit.SECONDS);
-		assertThat(seen).containsExactly(1);
+		assertThat(listener.seen).containsExactly(1);
 	}
 
-	private static VersionedListener listener(java.util.function.Consumer<List<ServiceInstance>> listener) {
+	/** Records the sizes of the lists it gets, and blocks in the first one until released. */
+	private final class BlockingListener implements Consumer<List<ServiceInstance>> {
+
+		final CountDownLatch running = new CountDownLatch(1);
+
+		final CountDownLatch release = new CountDownLatch(1);
+
+		final List<Integer> seen = new CopyOnWriteArrayList<>();
+
+		@Override
+		public void accept(List<ServiceInstance> instances) {
+			this.seen.add(instances.size());
+			if (this.running.getCount() > 0) {
+				this.running.countDown();
+				awaitQuietly(this.release);
+			}
+		}
+
+		/** Delivers a first list on a thread of its own; returns once the listener is blocked in it. */
+		CompletableFuture<Void> blockIn(VersionedListener watcher) throws InterruptedException {
+			CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> watcher.deliver(1, instances(1)),
+					VersionedListenerTests.this.threads);
+			assertThat(this.running.await(10, TimeUnit.SECONDS)).isTrue();
+			return blocked;
+		}
+
+	}
+
+	private static VersionedListener listener(Consumer<List<ServiceInstance>> listener) {
 		return new VersionedListener(LoggerFactory.getLogger(VersionedListenerTests.class), "svc", listener, false);
 	}
 
