@@ -1,5 +1,6 @@
 package dev.grpcscale.autoconfigure;
 
+import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -74,6 +75,23 @@ public class GrpcScaleTracingProperties extends SelfValidatingProperties {
 
 	public void setTags(Map<String, String> tags) {
 		this.tags = tags;
+	}
+
+	/**
+	 * The Jaeger endpoint as an OTLP receiver's URL: {@link #getJaegerEndpoint()} trimmed, when it is an
+	 * http or https URL (scheme in any case) with a host.
+	 * @return the URL, or {@code null} when the endpoint is unset, blank or not such a URL (which the
+	 * validation rejects)
+	 */
+	public @Nullable URI otlpEndpoint() {
+		if (this.jaegerEndpoint == null || this.jaegerEndpoint.isBlank()) {
+			return null;
+		}
+		URI uri = PropertyProblems.uri(this.jaegerEndpoint.trim());
+		if (uri == null || uri.getHost() == null) {
+			return null;
+		}
+		return ("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) ? uri : null;
 	}
 
 	@Override

@@ -61,7 +61,7 @@ public final class InvalidGrpcScalePropertiesFailureAnalyzer implements FailureA
 		return errors.getAllErrors()
 			.stream()
 			.anyMatch((error) -> Arrays.asList(nonNull(error.getCodes()))
-				.contains(GrpcScalePropertiesValidator.ERROR_CODE));
+				.contains(PropertyProblems.ERROR_CODE));
 	}
 
 	private static boolean isUnder(ConfigurationPropertyName name) {

@@ -12,7 +12,7 @@ import org.springframework.validation.Validator;
  * own type, which Boot's binder applies once, as it binds it, without any Bean Validation provider. A bad
  * value stops the application with a {@code BindValidationException} that
  * {@link InvalidGrpcScalePropertiesFailureAnalyzer} reports with the key, the value, where it was set and
- * what is expected. The rules live in {@link GrpcScalePropertiesValidator}.
+ * what is expected. The rules are applied by {@link GrpcScalePropertiesValidator}, one checker per feature.
  */
 abstract class SelfValidatingProperties implements Validator, EnvironmentAware, BeanClassLoaderAware {
 

@@ -86,12 +86,12 @@ public final class CircuitBreakerClientInterceptor implements ClientInterceptor 
 		return new GuardedCall<>(serviceEntry(service), service, method, callOptions, next);
 	}
 
-	private GrpcCircuitBreakers.Entry serviceEntry(String service) {
+	private BreakerEntry serviceEntry(String service) {
 		ServiceEntry last = this.lastEntry;
 		if (last != null && last.service().equals(service)) {
 			return last.entry();
 		}
-		GrpcCircuitBreakers.Entry entry = this.breakers.entry(service, CircuitBreakerKind.SERVICE);
+		BreakerEntry entry = this.breakers.entry(service, CircuitBreakerKind.SERVICE);
 		this.lastEntry = new ServiceEntry(service, entry);
 		return entry;
 	}
@@ -113,13 +113,13 @@ public final class CircuitBreakerClientInterceptor implements ClientInterceptor 
 	}
 
 	/** A service and its breaker's entry (breakers live as long as their {@link GrpcCircuitBreakers}). */
-	private record ServiceEntry(String service, GrpcCircuitBreakers.Entry entry) {
+	private record ServiceEntry(String service, BreakerEntry entry) {
 	}
 
 	/** A call that asks the breaker at {@code start} and creates the real call only when permitted. */
 	private static final class GuardedCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
-		private final GrpcCircuitBreakers.Entry entry;
+		private final BreakerEntry entry;
 
 		private final String service;
 
@@ -131,7 +131,7 @@ public final class CircuitBreakerClientInterceptor implements ClientInterceptor 
 
 		private @Nullable ClientCall<ReqT, RespT> delegate;
 
-		GuardedCall(GrpcCircuitBreakers.Entry entry, String service, MethodDescriptor<ReqT, RespT> method,
+		GuardedCall(BreakerEntry entry, String service, MethodDescriptor<ReqT, RespT> method,
 				CallOptions callOptions, Channel next) {
 			this.entry = entry;
 			this.service = service;
@@ -215,14 +215,14 @@ public final class CircuitBreakerClientInterceptor implements ClientInterceptor 
 	private static final class RecordingListener<RespT>
 			extends ForwardingClientCallListener.SimpleForwardingClientCallListener<RespT> implements CallAttribution {
 
-		private final GrpcCircuitBreakers.Entry entry;
+		private final BreakerEntry entry;
 
 		private final long start;
 
 		/** Written on a transport thread before {@code onClose} is delivered; volatile publishes it. */
 		private volatile boolean countedByInstance;
 
-		RecordingListener(ClientCall.Listener<RespT> delegate, GrpcCircuitBreakers.Entry entry, long start) {
+		RecordingListener(ClientCall.Listener<RespT> delegate, BreakerEntry entry, long start) {
 			super(delegate);
 			this.entry = entry;
 			this.start = start;

@@ -300,7 +300,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 
 		final String name;
 
-		final GrpcCircuitBreakers.Entry entry;
+		final BreakerEntry entry;
 
 		/** Where {@link #entry} is held while this tracker lives. */
 		private final GrpcCircuitBreakers breakers;
@@ -323,7 +323,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 		/** The breaker state the last reconcile saw. */
 		private CircuitBreaker.@Nullable State seen;
 
-		InstanceTracker(String name, GrpcCircuitBreakers breakers, GrpcCircuitBreakers.Entry entry) {
+		InstanceTracker(String name, GrpcCircuitBreakers breakers, BreakerEntry entry) {
 			this.name = name;
 			this.breakers = breakers;
 			this.entry = entry;
@@ -696,7 +696,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 				// the trial's permission was given back already: this late stream is not counted
 				return next;
 			}
-			GrpcCircuitBreakers.Entry entry = this.tracker.entry;
+			BreakerEntry entry = this.tracker.entry;
 			return new CountingStreamTracer(next, entry, entry.now(), info.getCallOptions().getOption(CallAttribution.KEY),
 					this.trial);
 		}
@@ -711,7 +711,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 
 		private final ClientStreamTracer next;
 
-		private final GrpcCircuitBreakers.Entry entry;
+		private final BreakerEntry entry;
 
 		private final long start;
 
@@ -722,7 +722,7 @@ final class CircuitBreakerLoadBalancer extends LoadBalancer {
 		/** 1 once {@link #streamClosed} has recorded; a field rather than an {@code AtomicBoolean} per stream. */
 		private volatile int closed;
 
-		CountingStreamTracer(ClientStreamTracer next, GrpcCircuitBreakers.Entry entry, long start,
+		CountingStreamTracer(ClientStreamTracer next, BreakerEntry entry, long start,
 				@Nullable CallAttribution attribution, @Nullable Trial trial) {
 			this.next = next;
 			this.entry = entry;

@@ -3,7 +3,6 @@ package dev.grpcscale.circuitbreaker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -12,27 +11,19 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.TransitionCheckResult;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.core.functions.Either;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
 import io.grpc.NameResolver;
-import io.grpc.Status;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,10 +106,6 @@ public final class GrpcCircuitBreakers {
 
 	private static final Logger logger = LoggerFactory.getLogger(GrpcCircuitBreakers.class);
 
-	/** resilience4j's default timestamp function, shared by every configuration that keeps it. */
-	private static final Function<Clock, Long> DEFAULT_TIMESTAMP_FUNCTION = CircuitBreakerConfig.ofDefaults()
-		.getCurrentTimestampFunction();
-
 	private final CircuitBreakerRegistry registry;
 
 	private final CircuitBreakerConfig defaults;
@@ -127,19 +114,9 @@ public final class GrpcCircuitBreakers {
 
 	private final Clock clock;
 
-	private final Duration instanceRetention;
+	private final Map<String, BreakerEntry> entries = new ConcurrentHashMap<>();
 
-	private final long retentionMillis;
-
-	/** The least time between two sweeps of {@link #released} not asked for explicitly. */
-	private final long sweepIntervalMillis;
-
-	private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-
-	/** Instance entries no channel holds, by name; a subset of {@link #entries}. */
-	private final Map<String, Entry> released = new ConcurrentHashMap<>();
-
-	private volatile long nextSweepMillis;
+	private final InstanceBreakerRetention retention;
 
 	private final List<CircuitBreakerListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -148,11 +125,8 @@ public final class GrpcCircuitBreakers {
 		this.defaults = builder.defaults;
 		this.overrides = Map.copyOf(builder.overrides);
 		this.clock = builder.clock;
-		this.instanceRetention = builder.instanceRetention;
-		// a retention too long for a long of milliseconds is for ever
-		this.retentionMillis = (builder.instanceRetention.getSeconds() >= Long.MAX_VALUE / 1000) ? Long.MAX_VALUE
-				: builder.instanceRetention.toMillis();
-		this.sweepIntervalMillis = Math.min(this.retentionMillis / 4, 1000);
+		this.retention = new InstanceBreakerRetention(this.entries, this.registry, this.clock,
+				builder.instanceRetention, (name) -> create(name, CircuitBreakerKind.INSTANCE));
 		this.listeners.addAll(builder.listeners);
 	}
 
@@ -192,12 +166,7 @@ public final class GrpcCircuitBreakers {
 	 * @return the breaker named {@code <serviceName>/<instanceId>}
 	 */
 	public CircuitBreaker instanceBreaker(String serviceName, String instanceId) {
-		Entry entry = entry(instanceBreakerName(serviceName, instanceId), CircuitBreakerKind.INSTANCE);
-		if (entry.holders == 0) {
-			// not held by a channel: retained from this last use
-			entry.releasedAt = this.clock.millis();
-		}
-		return entry.breaker;
+		return entry(instanceBreakerName(serviceName, instanceId), CircuitBreakerKind.INSTANCE).breaker;
 	}
 
 	/**
@@ -260,7 +229,7 @@ public final class GrpcCircuitBreakers {
 	 * description).
 	 */
 	public Duration instanceRetention() {
-		return this.instanceRetention;
+		return this.retention.retention();
 	}
 
 	/**
@@ -270,82 +239,25 @@ public final class GrpcCircuitBreakers {
 	 * @return how many breakers were removed
 	 */
 	public int removeExpiredInstanceBreakers() {
-		long now = this.clock.millis();
-		this.nextSweepMillis = now + this.sweepIntervalMillis;
-		int removed = 0;
-		for (Entry candidate : this.released.values()) {
-			if (removeIfExpired(candidate, now)) {
-				removed++;
-			}
-		}
-		return removed;
-	}
-
-	/** Sweeps unless one ran within the sweep interval. */
-	private void sweep() {
-		if (!this.released.isEmpty() && this.clock.millis() >= this.nextSweepMillis) {
-			removeExpiredInstanceBreakers();
-		}
-	}
-
-	private boolean removeIfExpired(Entry candidate, long now) {
-		boolean[] removed = new boolean[1];
-		// under the map's lock of this name: hold() of the same name waits, and a new breaker of the name is
-		// created in the registry only after the old one left it
-		this.entries.computeIfPresent(candidate.name, (name, entry) -> {
-			if (entry != candidate) {
-				return entry;
-			}
-			if (entry.holders > 0 || now - entry.releasedAt < this.retentionMillis) {
-				return entry;
-			}
-			this.released.remove(name, entry);
-			this.registry.find(name)
-				.filter((breaker) -> breaker == entry.breaker)
-				.ifPresent((breaker) -> this.registry.remove(name));
-			removed[0] = true;
-			return null;
-		});
-		if (!removed[0] && !this.entries.containsKey(candidate.name)) {
-			this.released.remove(candidate.name, candidate);
-		}
-		if (removed[0]) {
-			logger.debug("Circuit breaker '{}' removed: its instance left load balancing more than {} ago",
-					candidate.name, this.instanceRetention);
-		}
-		return removed[0];
+		return this.retention.removeExpired();
 	}
 
 	/**
 	 * Holds the breaker of an instance for a channel balancing over it: it is not removed until every
 	 * holder {@link #release released} it and the retention has passed.
 	 */
-	Entry hold(String name) {
-		sweep();
-		return this.entries.compute(name, (key, entry) -> {
-			Entry current = (entry != null) ? entry : create(key, CircuitBreakerKind.INSTANCE);
-			current.holders++;
-			this.released.remove(key, current);
-			return current;
-		});
+	BreakerEntry hold(String name) {
+		return this.retention.hold(name);
 	}
 
 	/** The entry of a breaker name if there is one; creates nothing. */
-	@Nullable Entry existing(String name) {
+	@Nullable BreakerEntry existing(String name) {
 		return this.entries.get(name);
 	}
 
 	/** Lets go of an instance breaker held by {@link #hold}; it is retained from now on. */
-	void release(Entry held) {
-		long now = this.clock.millis();
-		this.entries.computeIfPresent(held.name, (key, entry) -> {
-			if (entry == held && entry.holders > 0 && --entry.holders == 0) {
-				entry.releasedAt = now;
-				this.released.put(key, entry);
-			}
-			return entry;
-		});
-		sweep();
+	void release(BreakerEntry held) {
+		this.retention.release(held);
 	}
 
 	/**
@@ -362,7 +274,7 @@ public final class GrpcCircuitBreakers {
 	 */
 	public <T> T execute(String operationName, Callable<T> operation) throws Exception {
 		Objects.requireNonNull(operation, "operation");
-		Entry entry = entry(operationName, CircuitBreakerKind.OPERATION);
+		BreakerEntry entry = entry(operationName, CircuitBreakerKind.OPERATION);
 		entry.acquireOrThrow();
 		long start = entry.now();
 		try {
@@ -389,7 +301,7 @@ public final class GrpcCircuitBreakers {
 	public <T> CompletionStage<T> executeAsync(String operationName,
 			Supplier<? extends CompletionStage<T>> operation) {
 		Objects.requireNonNull(operation, "operation");
-		Entry entry = entry(operationName, CircuitBreakerKind.OPERATION);
+		BreakerEntry entry = entry(operationName, CircuitBreakerKind.OPERATION);
 		try {
 			entry.acquireOrThrow();
 		}
@@ -458,7 +370,7 @@ public final class GrpcCircuitBreakers {
 		long failed = 0;
 		long rejected = 0;
 		long ignored = 0;
-		for (Entry entry : new TreeMap<>(this.entries).values()) {
+		for (BreakerEntry entry : new TreeMap<>(this.entries).values()) {
 			CircuitBreakerMetrics.Breaker snapshot = entry.snapshot();
 			breakers.add(snapshot);
 			if (entry.kind != CircuitBreakerKind.INSTANCE) {
@@ -479,7 +391,7 @@ public final class GrpcCircuitBreakers {
 	 * @return its snapshot, empty when this object holds no breaker of that name
 	 */
 	public Optional<CircuitBreakerMetrics.Breaker> metrics(String name) {
-		Entry entry = this.entries.get(Objects.requireNonNull(name, "name"));
+		BreakerEntry entry = this.entries.get(Objects.requireNonNull(name, "name"));
 		return (entry != null) ? Optional.of(entry.snapshot()) : Optional.empty();
 	}
 
@@ -510,9 +422,10 @@ public final class GrpcCircuitBreakers {
 		return builder.setNameResolverArg(NAME_RESOLVER_ARG, this).intercept(clientInterceptor());
 	}
 
-	Entry entry(String name, CircuitBreakerKind kind) {
+	BreakerEntry entry(String name, CircuitBreakerKind kind) {
 		Objects.requireNonNull(name, "name");
-		Entry entry = this.entries.get(name);
+		// an instance breaker's use is noted under the map's lock of its name, where a sweep removes it
+		BreakerEntry entry = (kind != CircuitBreakerKind.INSTANCE) ? this.entries.get(name) : null;
 		if (entry != null) {
 			return entry;
 		}
@@ -520,58 +433,23 @@ public final class GrpcCircuitBreakers {
 			throw new IllegalArgumentException("name: '" + name + "' (expected: a non-blank breaker name)");
 		}
 		if (kind == CircuitBreakerKind.INSTANCE) {
-			// before creating: a breaker is never swept the moment it is handed out
-			sweep();
+			return this.retention.use(name);
 		}
-		return this.entries.computeIfAbsent(name, (key) -> {
-			Entry fresh = create(key, kind);
-			if (kind == CircuitBreakerKind.INSTANCE) {
-				fresh.releasedAt = this.clock.millis();
-				this.released.put(key, fresh);
-			}
-			return fresh;
-		});
+		return this.entries.computeIfAbsent(name, (key) -> create(key, kind));
 	}
 
-	private Entry create(String name, CircuitBreakerKind kind) {
+	private BreakerEntry create(String name, CircuitBreakerKind kind) {
 		CircuitBreakerConfig named = config(name);
 		AtomicReference<@Nullable CircuitBreaker> self = new AtomicReference<>();
-		CircuitBreaker breaker = this.registry.circuitBreaker(name, breakerConfig(named, self),
+		CircuitBreaker breaker = this.registry.circuitBreaker(name, FailureCountRule.configFor(named, this.clock, self),
 				Map.of(KIND_TAG, kind.name().toLowerCase(Locale.ROOT)));
 		self.set(breaker);
 		// Transitions are observed after each call into the breaker rather than through its event publisher:
 		// any consumer there makes resilience4j build an event object, time-stamped, for every call.
-		return new Entry(name, kind, breaker, breaker.getCircuitBreakerConfig(), this::publish);
+		return new BreakerEntry(name, kind, breaker, breaker.getCircuitBreakerConfig(), this::publish);
 	}
 
-	/** The named configuration with this object's clock and, when marked, the failure count rule bound to the breaker. */
-	private CircuitBreakerConfig breakerConfig(CircuitBreakerConfig named, AtomicReference<@Nullable CircuitBreaker> self) {
-		CircuitBreakerConfig.Builder config = CircuitBreakerConfig.from(named).clock(this.clock);
-		if (named.getTransitionOnResult() == CircuitBreakerSettings.FAILURE_COUNT_RULE) {
-			int threshold = named.getMinimumNumberOfCalls();
-			Duration wait = recoveryTimeout(named);
-			// checked after each recorded failure, inside resilience4j's CAS-guarded closed state
-			config.transitionOnResult((result) -> checkFailureCount(threshold, wait, self, result));
-		}
-		return config.build();
-	}
-
-	/** The wait in open state of a configuration (its first, for a growing wait). */
-	static Duration recoveryTimeout(CircuitBreakerConfig config) {
-		return Duration.ofMillis(config.getWaitIntervalFunctionInOpenState().apply(1));
-	}
-
-	private static TransitionCheckResult checkFailureCount(int threshold, Duration wait,
-			AtomicReference<@Nullable CircuitBreaker> self, Either<Object, Throwable> result) {
-		CircuitBreaker breaker = self.get();
-		if (breaker != null && result.isRight() && breaker.getState() == CircuitBreaker.State.CLOSED
-				&& breaker.getMetrics().getNumberOfFailedCalls() >= threshold) {
-			return TransitionCheckResult.transitionToOpenAndWaitFor(wait);
-		}
-		return TransitionCheckResult.noTransition();
-	}
-
-	private void publish(Entry entry, CircuitBreaker.State from, CircuitBreaker.State to) {
+	private void publish(BreakerEntry entry, CircuitBreaker.State from, CircuitBreaker.State to) {
 		if (to == CircuitBreaker.State.OPEN || from == CircuitBreaker.State.OPEN) {
 			logger.info("Circuit breaker '{}' ({}) {} -> {}", entry.name, entry.kind, from, to);
 		}
@@ -588,217 +466,6 @@ public final class GrpcCircuitBreakers {
 				logger.warn("Circuit breaker listener {} failed on {}", listener, transition, ex);
 			}
 		}
-	}
-
-	/** Receives the state changes of entries. */
-	@FunctionalInterface
-	interface TransitionSink {
-
-		void transition(Entry entry, CircuitBreaker.State from, CircuitBreaker.State to);
-
-	}
-
-	/** One breaker with its configuration and cumulative counts. */
-	static final class Entry {
-
-		final String name;
-
-		final CircuitBreakerKind kind;
-
-		final CircuitBreaker breaker;
-
-		final CircuitBreakerConfig config;
-
-		/** The gRPC status codes the configuration records as failures. */
-		private final Set<Status.Code> failureCodes;
-
-		private final LongAdder successful = new LongAdder();
-
-		private final LongAdder failed = new LongAdder();
-
-		private final LongAdder rejected = new LongAdder();
-
-		private final LongAdder ignored = new LongAdder();
-
-		private final AtomicReference<CircuitBreaker.State> observed;
-
-		private final TransitionSink transitions;
-
-		/**
-		 * Whether the breaker times calls with resilience4j's default, {@code System.nanoTime()} in nanoseconds:
-		 * then {@link #now()} reads it directly, without the {@code Long} resilience4j's timestamp function
-		 * boxes it into.
-		 */
-		private final boolean nanoTime;
-
-		/** How many channels hold this (instance) breaker; changed under the entries map's lock of its name. */
-		volatile int holders;
-
-		/** When the last holder released it, in the clock's milliseconds. */
-		volatile long releasedAt;
-
-		Entry(String name, CircuitBreakerKind kind, CircuitBreaker breaker, CircuitBreakerConfig config,
-				TransitionSink transitions) {
-			this.name = name;
-			this.kind = kind;
-			this.breaker = breaker;
-			this.config = config;
-			this.transitions = transitions;
-			this.observed = new AtomicReference<>(breaker.getState());
-			CircuitBreakerConfig own = breaker.getCircuitBreakerConfig();
-			this.nanoTime = own.getCurrentTimestampFunction() == DEFAULT_TIMESTAMP_FUNCTION
-					&& own.getTimestampUnit() == TimeUnit.NANOSECONDS;
-			Set<Status.Code> codes = EnumSet.noneOf(Status.Code.class);
-			for (Status.Code code : Status.Code.values()) {
-				if (code != Status.Code.OK && isFailure(Status.fromCode(code).asRuntimeException())) {
-					codes.add(code);
-				}
-			}
-			this.failureCodes = codes;
-		}
-
-		/** Now, in the breaker's timestamp unit: the start of a call whose end {@link #recordSuccess} and the others take. */
-		long now() {
-			return this.nanoTime ? System.nanoTime() : this.breaker.getCurrentTimestamp();
-		}
-
-		/** How long the breaker stays open before a trial call. */
-		Duration recoveryTimeout() {
-			return GrpcCircuitBreakers.recoveryTimeout(this.config);
-		}
-
-		/** Whether the configuration records this exception as a failure (and does not ignore it). */
-		boolean isFailure(Throwable failure) {
-			return !this.config.getIgnoreExceptionPredicate().test(failure)
-					&& this.config.getRecordExceptionPredicate().test(failure);
-		}
-
-		boolean isFailure(Status.Code code) {
-			return this.failureCodes.contains(code);
-		}
-
-		/** Takes a permission, counting a rejection when there is none. */
-		boolean tryAcquire() {
-			if (tryAcquirePermission()) {
-				return true;
-			}
-			this.rejected.increment();
-			return false;
-		}
-
-		/** Takes a permission without counting a rejection (a load balancer's trial pick). */
-		boolean tryAcquirePermission() {
-			boolean permitted = this.breaker.tryAcquirePermission();
-			observeState();
-			return permitted;
-		}
-
-		/**
-		 * Publishes a state change the last call into the breaker made. Only the thread whose compare-and-set
-		 * moves the observed state publishes, so each observed change is published once.
-		 */
-		private void observeState() {
-			CircuitBreaker.State now = this.breaker.getState();
-			CircuitBreaker.State before = this.observed.get();
-			if (now != before && this.observed.compareAndSet(before, now)) {
-				this.transitions.transition(this, before, now);
-			}
-		}
-
-		void acquireOrThrow() {
-			if (!tryAcquire()) {
-				throw new CircuitBreakerOpenException(this.name, this.breaker.getState());
-			}
-		}
-
-		void recordSuccess(long start) {
-			this.breaker.onSuccess(elapsed(start), this.breaker.getTimestampUnit());
-			this.successful.increment();
-			observeState();
-		}
-
-		void recordThrowable(long start, Throwable failure) {
-			Throwable actual = CircuitBreakerSettings.unwrap(failure);
-			if (actual instanceof CancellationException) {
-				ignore();
-				return;
-			}
-			Status status = CircuitBreakerSettings.statusOf(actual);
-			if (status != null && isIgnored(status.getCode())) {
-				ignore();
-				return;
-			}
-			if (isFailure(actual)) {
-				this.failed.increment();
-			}
-			else {
-				this.successful.increment();
-			}
-			// resilience4j classifies it again with the same predicate and runs the count rule
-			this.breaker.onError(elapsed(start), this.breaker.getTimestampUnit(), actual);
-			observeState();
-		}
-
-		/**
-		 * Records a gRPC call's status.
-		 * @param counted whether another breaker (the instance's) already counted this failure: then it
-		 * counts here, but stays out of this breaker's window
-		 * @return whether the status is a failure
-		 */
-		boolean recordStatus(long start, Status status, @Nullable Metadata trailers, boolean counted) {
-			Status.Code code = status.getCode();
-			if (code == Status.Code.OK) {
-				recordSuccess(start);
-				return false;
-			}
-			if (isIgnored(code)) {
-				ignore();
-				return false;
-			}
-			if (!isFailure(code)) {
-				recordSuccess(start);
-				return false;
-			}
-			this.failed.increment();
-			if (counted) {
-				this.breaker.releasePermission();
-			}
-			else {
-				this.breaker.onError(elapsed(start), this.breaker.getTimestampUnit(),
-						status.asRuntimeException(trailers));
-			}
-			observeState();
-			return true;
-		}
-
-		/** Gives back a permission unused, as for a call that did not take place. */
-		void release() {
-			this.breaker.releasePermission();
-			observeState();
-		}
-
-		private boolean isIgnored(Status.Code code) {
-			return code == Status.Code.CANCELLED && !isFailure(code);
-		}
-
-		private void ignore() {
-			this.breaker.releasePermission();
-			this.ignored.increment();
-		}
-
-		private long elapsed(long start) {
-			return Math.max(0, now() - start);
-		}
-
-		CircuitBreakerMetrics.Breaker snapshot() {
-			CircuitBreaker.Metrics metrics = this.breaker.getMetrics();
-			int buffered = metrics.getNumberOfBufferedCalls();
-			int failedCalls = metrics.getNumberOfFailedCalls();
-			float rate = (buffered == 0) ? 0f : failedCalls * 100f / buffered;
-			return new CircuitBreakerMetrics.Breaker(this.name, this.kind, this.breaker.getState(), rate, buffered,
-					failedCalls, this.successful.sum(), this.failed.sum(), this.rejected.sum(), this.ignored.sum());
-		}
-
 	}
 
 	/** Settings of a {@link GrpcCircuitBreakers}. */

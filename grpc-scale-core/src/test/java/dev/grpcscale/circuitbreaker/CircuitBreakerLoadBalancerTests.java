@@ -202,7 +202,7 @@ class CircuitBreakerLoadBalancerTests {
 
 	/** How many channels hold an instance breaker, read without creating it. */
 	private static int holders(GrpcCircuitBreakers breakers, String name) {
-		GrpcCircuitBreakers.Entry entry = breakers.existing(name);
+		BreakerEntry entry = breakers.existing(name);
 		return (entry != null) ? entry.holders : -1;
 	}
 

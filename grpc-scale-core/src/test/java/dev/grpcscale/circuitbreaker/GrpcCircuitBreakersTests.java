@@ -421,7 +421,7 @@ class GrpcCircuitBreakersTests {
 					&& sre.getStatus().getCode() == Status.Code.INTERNAL)
 			.build());
 		GrpcCircuitBreakers breakers = GrpcCircuitBreakers.builder().registry(registry).clock(clock).build();
-		GrpcCircuitBreakers.Entry entry = breakers.entry("ledger", CircuitBreakerKind.SERVICE);
+		BreakerEntry entry = breakers.entry("ledger", CircuitBreakerKind.SERVICE);
 		assertThat(entry.isFailure(Status.Code.INTERNAL)).isTrue();
 		assertThat(entry.isFailure(Status.Code.UNAVAILABLE)).isFalse();
 		entry.tryAcquire();
@@ -493,13 +493,13 @@ class GrpcCircuitBreakersTests {
 			.clock(this.clock)
 			.instanceRetention(Duration.ofMinutes(2))
 			.build();
-		GrpcCircuitBreakers.Entry held = breakers.hold("svc/i1");
+		BreakerEntry held = breakers.hold("svc/i1");
 		held.breaker.transitionToOpenState();
 		breakers.release(held);
 		this.clock.advance(Duration.ofSeconds(119));
 		breakers.removeExpiredInstanceBreakers();
 
-		GrpcCircuitBreakers.Entry back = breakers.hold("svc/i1");
+		BreakerEntry back = breakers.hold("svc/i1");
 		assertThat(back).isSameAs(held);
 		assertThat(back.breaker.getState()).isEqualTo(State.OPEN);
 		// held again: no retention runs while a channel balances over the instance
@@ -519,8 +519,8 @@ class GrpcCircuitBreakersTests {
 			.instanceRetention(Duration.ofMinutes(2))
 			.build();
 		CircuitBreaker service = breakers.serviceBreaker("svc");
-		GrpcCircuitBreakers.Entry first = breakers.hold("svc/i1");
-		GrpcCircuitBreakers.Entry second = breakers.hold("svc/i1");
+		BreakerEntry first = breakers.hold("svc/i1");
+		BreakerEntry second = breakers.hold("svc/i1");
 		first.breaker.transitionToOpenState();
 		breakers.release(first);
 		this.clock.advance(Duration.ofMinutes(5));
@@ -533,7 +533,7 @@ class GrpcCircuitBreakersTests {
 		assertThat(registry.find("svc/i1")).isEmpty();
 		assertThat(removed).containsExactly("svc/i1");
 		assertThat(registry.find("svc")).containsSame(service);
-		GrpcCircuitBreakers.Entry fresh = breakers.hold("svc/i1");
+		BreakerEntry fresh = breakers.hold("svc/i1");
 		assertThat(fresh).isNotSameAs(first);
 		assertThat(fresh.breaker.getState()).isEqualTo(State.CLOSED);
 		assertThat(registry.find("svc/i1")).containsSame(fresh.breaker);

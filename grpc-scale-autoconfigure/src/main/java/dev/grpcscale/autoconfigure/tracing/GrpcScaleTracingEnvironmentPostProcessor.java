@@ -97,7 +97,7 @@ public class GrpcScaleTracingEnvironmentPostProcessor implements EnvironmentPost
 		if (serviceName != null && !serviceName.isBlank()) {
 			mapped.put(RESOURCE_ATTRIBUTES + "service.name", serviceName);
 		}
-		URI endpoint = otlpEndpoint(tracing.getJaegerEndpoint());
+		URI endpoint = tracing.otlpEndpoint();
 		if (endpoint != null) {
 			boolean grpc = (explicitTransport != null) ? "grpc".equalsIgnoreCase(explicitTransport.trim())
 					: endpoint.getPort() == 4317;
@@ -109,23 +109,6 @@ public class GrpcScaleTracingEnvironmentPostProcessor implements EnvironmentPost
 			mapped.put(TRANSPORT, grpc ? "grpc" : "http");
 		}
 		return mapped;
-	}
-
-	private static @Nullable URI otlpEndpoint(@Nullable String value) {
-		if (value == null || value.isBlank()) {
-			return null;
-		}
-		try {
-			URI uri = URI.create(value.trim());
-			boolean web = "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
-			if (!web || uri.getHost() == null) {
-				return null;
-			}
-			return uri;
-		}
-		catch (IllegalArgumentException ex) {
-			return null;
-		}
 	}
 
 }

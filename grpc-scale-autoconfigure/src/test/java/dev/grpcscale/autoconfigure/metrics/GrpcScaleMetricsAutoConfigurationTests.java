@@ -9,6 +9,7 @@ import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -16,6 +17,7 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.GrpcScaleAutoConfiguration;
+import dev.grpcscale.autoconfigure.InvalidGrpcScalePropertiesFailureAnalyzer;
 import dev.grpcscale.autoconfigure.TestServices;
 import dev.grpcscale.autoconfigure.circuitbreaker.GrpcScaleCircuitBreakerAutoConfiguration;
 import dev.grpcscale.autoconfigure.cluster.GrpcScaleClusterAutoConfiguration;
@@ -72,6 +74,19 @@ class GrpcScaleMetricsAutoConfigurationTests {
 		this.runner.withPropertyValues("grpc.scale.metrics.refresh-interval=0s")
 			.run((context) -> assertThat(context.getStartupFailure())
 				.hasStackTraceContaining("grpc.scale.metrics.refresh-interval: 'PT0S'"));
+	}
+
+	@Test
+	void aNonPositiveRefreshIntervalIsReportedUnderItsKeyWithWhereItWasSet() {
+		this.runner.withPropertyValues("grpc.scale.metrics.refresh-interval=0s").run((context) -> {
+			FailureAnalysis analysis = new InvalidGrpcScalePropertiesFailureAnalyzer()
+				.analyze(context.getStartupFailure());
+			assertThat(analysis).isNotNull();
+			assertThat(analysis.getDescription())
+				.contains(String.format("Property: grpc.scale.metrics.refresh-interval%n    Value: 'PT0S'%n"
+						+ "    Origin: \"grpc.scale.metrics.refresh-interval\" from property source"))
+				.doesNotContain("grpc.scale.metrics.grpc.scale.metrics");
+		});
 	}
 
 	@Test
