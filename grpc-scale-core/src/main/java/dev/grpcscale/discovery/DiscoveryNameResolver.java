@@ -32,8 +32,8 @@ import dev.grpcscale.Subscription;
  * watch event straight into the channel's synchronization context, which runs it on that thread when it is
  * free (no hand-off to another thread), and only the hosts of new or changed instances are checked. A list
  * with host names is resolved (blocking DNS) on the channel's offload executor, never on the thread that
- * delivered the watch event, and handed to the channel only if no newer list was handed over meanwhile. An instance whose host does not resolve is
- * left out with a warning, once per host until it resolves again.
+ * delivered the watch event, and handed to the channel only if no newer list was handed over meanwhile. An
+ * instance whose host does not resolve is left out with a warning, once per host until it resolves again.
  *
  * <p>The address group handed to the channel for an instance is kept, by instance id, and handed over again
  * as the same object while the instance is unchanged (equal, at the same resolved address): an event that
@@ -291,9 +291,9 @@ final class DiscoveryNameResolver extends NameResolver {
 			}
 			Group group = this.groups.get(instance.instanceId());
 			boolean unchanged = group != null && (group.instance == instance || group.instance.equals(instance));
+			boolean literal = unchanged ? group.literal : isIpLiteral(instance.host());
 			InetSocketAddress address;
 			if (resolved == null) {
-				boolean literal = unchanged ? group.literal : isIpLiteral(instance.host());
 				if (!literal && executor != null) {
 					offload(executor, number, instances);
 					return;
@@ -314,7 +314,7 @@ final class DiscoveryNameResolver extends NameResolver {
 				this.unresolvedHosts.remove(instance.host());
 			}
 			if (!unchanged || group.address != address && !group.address.equals(address)) {
-				group = new Group(instance, address, newGroup(instance, address), isIpLiteral(instance.host()));
+				group = new Group(instance, address, newGroup(instance, address), literal);
 				this.groups.put(instance.instanceId(), group);
 			}
 			allLiteral &= group.literal;
