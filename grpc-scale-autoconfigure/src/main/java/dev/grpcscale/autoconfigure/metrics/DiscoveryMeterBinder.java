@@ -40,10 +40,12 @@ import dev.grpcscale.metrics.LatencyTally;
  * <li>{@value #REACHABLE}: 1 when the discovery backend ({@code provider} tag) answered last time, else 0;</li>
  * <li>{@value #HEALTH_INSTANCES}: probed instances per {@code service} and {@code state} ({@code up},
  * {@code down}) as the health checker judges them, when it runs;</li>
- * <li>{@value #REGISTRATION} and {@value #WATCH_LAG} (function timers), for backends that time them
- * ({@link DiscoveryLatencies}: etcd): how long registering an instance took until etcd confirmed it, and
- * the time from a watch response's arrival to the new list handed to every watcher, the
- * {@code discovery:///} resolvers among them.</li>
+ * <li>{@value #REGISTRATION}, {@value #WATCH_LAG} and {@value #LEASE_RENEWAL} (function timers, tagged
+ * {@code provider}), for backends that time them ({@link DiscoveryLatencies}: etcd and Consul): how long
+ * registering an instance took until the backend confirmed it, the time from a watch answer's arrival to
+ * the new list handed to every watcher, the {@code discovery:///} resolvers among them, and the round trip
+ * of each confirmed renewal keeping the registrations alive (etcd's lease keep-alives, Consul's TTL
+ * passes; none with Consul's gRPC checks, which the agent runs itself).</li>
  * </ul>
  * The counts are taken every refresh interval on a thread {@code grpc-scale-metrics} (reading the backend's
  * status may wait for it), never on the scrape's thread; a service that left discovery loses its rows at
@@ -65,6 +67,9 @@ public class DiscoveryMeterBinder implements MeterBinder, AutoCloseable {
 
 	/** From a watch event's arrival to the resolvers. */
 	public static final String WATCH_LAG = "grpc.scale.discovery.watch.lag";
+
+	/** Round trips of the renewals that keep registrations alive. */
+	public static final String LEASE_RENEWAL = "grpc.scale.discovery.lease.renewal";
 
 	private static final Logger logger = LoggerFactory.getLogger(DiscoveryMeterBinder.class);
 
@@ -109,10 +114,17 @@ public class DiscoveryMeterBinder implements MeterBinder, AutoCloseable {
 					.baseUnit("instances")
 					.register(registry)));
 		if (this.discovery instanceof DiscoveryLatencies latencies) {
-			timer(registry, REGISTRATION, "Time to register an instance until the backend confirmed it",
+			Tags tags = Tags.of("provider", latencies.latencyProvider());
+			timer(registry, REGISTRATION, tags, "Time to register an instance until the backend confirmed it",
 					latencies.registrations());
-			timer(registry, WATCH_LAG, "Time from a watch event's arrival to the new list handed to the resolvers",
+			timer(registry, WATCH_LAG, tags, "Time from a watch event's arrival to the new list handed to the resolvers",
 					latencies.watchLag());
+			LatencyTally renewals = latencies.leaseRenewals();
+			if (renewals != null) {
+				timer(registry, LEASE_RENEWAL, tags,
+						"Round trip of confirmed renewals keeping the registrations alive (lease keep-alives, TTL passes)",
+						renewals);
+			}
 		}
 		if (this.scheduler == null) {
 			ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor((task) -> {
@@ -127,9 +139,11 @@ public class DiscoveryMeterBinder implements MeterBinder, AutoCloseable {
 		}
 	}
 
-	private static void timer(MeterRegistry registry, String name, String description, LatencyTally tally) {
+	private static void timer(MeterRegistry registry, String name, Tags tags, String description,
+			LatencyTally tally) {
 		FunctionTimer.builder(name, tally, LatencyTally::count, LatencyTally::totalNanos, TimeUnit.NANOSECONDS)
 			.description(description)
+			.tags(tags)
 			.register(registry);
 	}
 

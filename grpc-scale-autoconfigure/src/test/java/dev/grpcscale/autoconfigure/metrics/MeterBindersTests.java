@@ -4,11 +4,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import io.github.resilience4j.core.EventProcessor;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -24,6 +27,10 @@ import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.discovery.InMemoryServiceRegistry;
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.discovery.consul.ConsulCheckType;
+import dev.grpcscale.discovery.consul.ConsulServiceRegistry;
+import dev.grpcscale.consul.ConsulConnection;
+import dev.grpcscale.test.consul.FakeConsulAgent;
 import dev.grpcscale.test.junit.CloseAfterEach;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -112,6 +119,40 @@ class MeterBindersTests {
 	}
 
 	@Test
+	void consulRegistrationWatchLagAndTtlPassesAreTimedTaggedWithTheProvider() throws Exception {
+		FakeConsulAgent agent = this.resources.track(new FakeConsulAgent());
+		agent.serveRegisteredServicesAsPassing();
+		ConsulServiceRegistry consul = this.resources.track(consul(agent).checkType(ConsulCheckType.TTL)
+			.checkInterval(Duration.ofMillis(300))
+			.build());
+		DiscoveryMeterBinder binder = this.resources.track(new DiscoveryMeterBinder(consul, null, Duration.ofHours(1)));
+		binder.bindTo(this.meters);
+		List<List<ServiceInstance>> seen = new CopyOnWriteArrayList<>();
+		this.resources.track(consul.watch("orders", seen::add));
+		await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
+
+		consul.register(instance("orders", "o-1", InstanceStatus.UP));
+
+		assertThat(timer(DiscoveryMeterBinder.REGISTRATION, "consul").count()).isEqualTo(1);
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			assertThat(timer(DiscoveryMeterBinder.WATCH_LAG, "consul").count()).isEqualTo(1);
+			assertThat(timer(DiscoveryMeterBinder.LEASE_RENEWAL, "consul").count()).isGreaterThanOrEqualTo(2);
+		});
+		assertThat(timer(DiscoveryMeterBinder.LEASE_RENEWAL, "consul").totalTime(TimeUnit.NANOSECONDS)).isPositive();
+	}
+
+	@Test
+	void consulWithGrpcChecksGetsNoRenewalTimerSinceTheAgentRunsTheChecks() throws Exception {
+		FakeConsulAgent agent = this.resources.track(new FakeConsulAgent());
+		ConsulServiceRegistry consul = this.resources.track(consul(agent).build());
+		this.resources.track(new DiscoveryMeterBinder(consul, null, Duration.ofHours(1))).bindTo(this.meters);
+
+		assertThat(this.meters.find(DiscoveryMeterBinder.REGISTRATION).tag("provider", "consul").functionTimer())
+			.isNotNull();
+		assertThat(this.meters.find(DiscoveryMeterBinder.LEASE_RENEWAL).meters()).isEmpty();
+	}
+
+	@Test
 	void clusterGaugesTimerAndTransitionsReadTheElection() {
 		LeaderElection election = this.resources.track(InMemoryLeaderElection.create(InMemoryLeaderGroup.create(),
 				LeaderElectionSettings.builder()
@@ -144,6 +185,21 @@ class MeterBindersTests {
 			.tags("name", name, "instance.id", instance, "outcome", outcome)
 			.functionCounter()
 			.count();
+	}
+
+	private FunctionTimer timer(String name, String provider) {
+		return this.meters.get(name).tag("provider", provider).functionTimer();
+	}
+
+	private static ConsulServiceRegistry.Builder consul(FakeConsulAgent agent) {
+		return ConsulServiceRegistry.builder()
+			.connection(ConsulConnection.builder()
+				.host("127.0.0.1")
+				.port(agent.port())
+				.requestTimeout(Duration.ofSeconds(2))
+				.build())
+			.blockingQueryWait(Duration.ofSeconds(1))
+			.retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100));
 	}
 
 	private double instances(String service, String state) {

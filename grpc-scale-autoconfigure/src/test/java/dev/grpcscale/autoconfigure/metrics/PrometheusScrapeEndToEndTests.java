@@ -63,6 +63,7 @@ class PrometheusScrapeEndToEndTests {
 		String[] etcdDiscovery = { "grpc.scale.service-discovery.provider=etcd",
 				"grpc.scale.service-discovery.etcd.endpoints=" + etcd.clientEndpoints().get(0),
 				"grpc.scale.service-discovery.etcd.namespace=/" + namespace,
+				"grpc.scale.service-discovery.etcd.lease-ttl=3s",
 				"grpc.scale.cluster.heartbeat-interval=200ms", "grpc.scale.cluster.election-timeout=2s" };
 		ConfigurableApplicationContext app = start(TestServices.startServer("product-service", "a", namespace,
 				concat(etcdDiscovery, "spring.main.web-application-type=servlet", "server.port=0",
@@ -98,8 +99,12 @@ class PrometheusScrapeEndToEndTests {
 						"service=\"product-service\"", "state=\"up\"") + " 2(\\.0)?$");
 				assertThat(scrape).containsPattern(series("grpc_scale_discovery_backend_reachable",
 						"provider=\"etcd\"") + " 1(\\.0)?$");
-				assertThat(scrape).containsPattern(series("grpc_scale_discovery_registration_seconds_count") + " 1(\\.0)?$");
-				assertThat(scrape).containsPattern(series("grpc_scale_discovery_watch_lag_seconds_count") + " [1-9]");
+				assertThat(scrape).containsPattern(
+						series("grpc_scale_discovery_registration_seconds_count", "provider=\"etcd\"") + " 1(\\.0)?$");
+				assertThat(scrape).containsPattern(
+						series("grpc_scale_discovery_watch_lag_seconds_count", "provider=\"etcd\"") + " [1-9]");
+				assertThat(scrape).containsPattern(
+						series("grpc_scale_discovery_lease_renewal_seconds_count", "provider=\"etcd\"") + " [1-9]");
 				assertThat(scrape).containsPattern(series("grpc_scale_health_instances", "service=\"product-service\"",
 						"state=\"up\""));
 				assertThat(scrape).containsPattern(series("grpc_scale_health_probe_seconds_count", "outcome=\"serving\"",

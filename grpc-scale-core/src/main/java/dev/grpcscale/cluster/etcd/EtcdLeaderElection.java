@@ -17,17 +17,13 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.common.exception.ErrorCode;
-import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
-import io.etcd.jetcd.support.Errors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +34,7 @@ import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeaderInfo;
 import dev.grpcscale.cluster.MemberAnnouncement;
 import dev.grpcscale.cluster.internal.ElectionRecords;
+import dev.grpcscale.etcd.internal.EtcdLeaseRenewal;
 
 /**
  * Leader election and membership on etcd, on a lease, with the algorithm of etcd's election recipe (the
@@ -81,10 +78,9 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 
 	private static final JsonMapper json = JsonMapper.shared();
 
-	/** Keep-alives sent per renewal at most while members answer "no leader": one per member of a 5-member cluster. */
-	private static final int NO_LEADER_ATTEMPTS = 5;
-
 	private final Client client;
+
+	private final EtcdLeaseRenewal renewal;
 
 	private final long ttlSeconds;
 
@@ -107,6 +103,7 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 	private EtcdLeaderElection(Client client, LeaderElectionSettings settings) {
 		super(settings);
 		this.client = client;
+		this.renewal = new EtcdLeaseRenewal(client.getLeaseClient(), EtcdLeaseRenewal.NO_LEADER_ATTEMPTS);
 		long millis = settings.electionTimeout().toMillis();
 		this.ttlSeconds = Math.max(1, (millis + 999) / 1000);
 		String namespace = settings.namespace().endsWith("/")
@@ -158,7 +155,7 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 
 	@Override
 	protected CompletableFuture<Boolean> renewSession(EtcdSession session) {
-		return keepAliveOnce(session.leaseId(), NO_LEADER_ATTEMPTS).handle((response, ex) -> {
+		return this.renewal.renew(session.leaseId()).handle((response, ex) -> {
 			if (ex == null) {
 				announce(session).whenComplete((ignored, putEx) -> {
 					if (putEx != null) {
@@ -167,30 +164,11 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 				});
 				return true;
 			}
-			if (isLeaseNotFound(ex)) {
+			if (EtcdLeaseRenewal.isLeaseNotFound(ex)) {
 				return false;
 			}
 			throw (ex instanceof CompletionException completion) ? completion : new CompletionException(ex);
 		});
-	}
-
-	/**
-	 * One keep-alive of the lease, sent again at once while a member answers "no leader": the member is cut
-	 * off from its peers (or the cluster lost its quorum), and the client's round-robin sends the next call to
-	 * the next member. Without this, a renewal that happens to fall on the isolated member at every heartbeat
-	 * (the election makes a fixed number of calls per heartbeat) loses a session that healthy members would
-	 * have kept.
-	 */
-	private CompletableFuture<LeaseKeepAliveResponse> keepAliveOnce(long leaseId, int attemptsLeft) {
-		return this.client.getLeaseClient().keepAliveOnce(leaseId).handle((response, ex) -> {
-			if (ex == null) {
-				return CompletableFuture.completedFuture(response);
-			}
-			if (attemptsLeft > 1 && isNoLeader(ex)) {
-				return keepAliveOnce(leaseId, attemptsLeft - 1);
-			}
-			return CompletableFuture.<LeaseKeepAliveResponse>failedFuture(ex);
-		}).thenCompose((next) -> next);
 	}
 
 	/**
@@ -361,7 +339,7 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 	@Override
 	protected CompletableFuture<Void> closeSession(EtcdSession session) {
 		return this.client.getLeaseClient().revoke(session.leaseId()).handle((response, ex) -> {
-			if (ex != null && !isLeaseNotFound(ex)) {
+			if (ex != null && !EtcdLeaseRenewal.isLeaseNotFound(ex)) {
 				throw (ex instanceof CompletionException completion) ? completion : new CompletionException(ex);
 			}
 			return null;
@@ -449,30 +427,6 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 				settings.clock().instant().toString());
 		PutOption option = PutOption.builder().withLeaseId(session.leaseId()).build();
 		return this.client.getKVClient().put(this.memberKey, bytes(write(announcement)), option).thenApply((put) -> null);
-	}
-
-	/** etcd's answer of a member that knows no leader ({@code UNAVAILABLE: etcdserver: no leader}). */
-	static boolean isNoLeader(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			String message = cause.getMessage();
-			if (message != null && message.contains(Errors.NO_LEADER_ERROR_MESSAGE)) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	private static boolean isLeaseNotFound(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.NOT_FOUND) {
-				return true;
-			}
-			String message = cause.getMessage();
-			if (message != null && message.contains("requested lease not found")) {
-				return true;
-			}
-		}
-		return false;
 	}
 
 	private static String write(Object value) {

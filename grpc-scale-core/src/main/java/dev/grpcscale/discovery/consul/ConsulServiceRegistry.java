@@ -46,6 +46,8 @@ import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.ServiceRegistry;
+import dev.grpcscale.metrics.DiscoveryLatencies;
+import dev.grpcscale.metrics.LatencyTally;
 
 /**
  * Service registry and discovery on a Consul agent's HTTP API.
@@ -92,10 +94,15 @@ import dev.grpcscale.discovery.ServiceRegistry;
  * election ({@link Builder#client(ConsulClient)}; not closed by the registry), or one of its own built on
  * {@link Builder#connection(ConsulConnection)} and closed by {@link #close()}.
  *
+ * <p><b>Latencies</b> ({@link DiscoveryLatencies}): the agent's answer to the registration request of
+ * {@link #register}, each confirmed TTL pass (with {@link ConsulCheckType#TTL} checks; a gRPC check is run
+ * by the agent and renews nothing here), and, for each blocking-query answer that changed a service's list,
+ * the time from the answer's arrival to the list handed to every watcher.
+ *
  * <p>The ACL token is sent as the {@code X-Consul-Token} header only; it is never logged, shown by
  * {@link #status()} or {@link #toString()}. Thread-safe.
  */
-public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDiscovery {
+public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDiscovery, DiscoveryLatencies {
 
 	private static final Logger logger = LoggerFactory.getLogger(ConsulServiceRegistry.class);
 
@@ -163,6 +170,12 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 
 	private final AtomicBoolean closed = new AtomicBoolean();
 
+	private final LatencyTally registrationTimes = new LatencyTally();
+
+	private final LatencyTally passTimes = new LatencyTally();
+
+	private final LatencyTally watchLag = new LatencyTally();
+
 	private ConsulServiceRegistry(Builder builder, ConsulClient client, boolean ownsClient) {
 		this.client = client;
 		this.ownsClient = ownsClient;
@@ -226,12 +239,44 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 						+ "' (expected: unique per Consul agent; already registered for service '"
 						+ existing.serviceName() + "')");
 			}
+			long start = System.nanoTime();
 			sendRegistration(instance);
+			this.registrationTimes.record(System.nanoTime() - start);
 			this.owned.put(instance.instanceId(), instance);
 		}
 		if (this.checkType == ConsulCheckType.TTL && instance.isUp()) {
 			passOnce(instance);
 		}
+	}
+
+	/** {@code consul}. */
+	@Override
+	public String latencyProvider() {
+		return "consul";
+	}
+
+	/** The agent's answer time to the registration request of each {@link #register} call that succeeded. */
+	@Override
+	public LatencyTally registrations() {
+		return this.registrationTimes;
+	}
+
+	/**
+	 * From the arrival of a blocking query's answer that changed a service's passing instances to the new
+	 * list handed to every watcher of that service.
+	 */
+	@Override
+	public LatencyTally watchLag() {
+		return this.watchLag;
+	}
+
+	/**
+	 * The round trip of each TTL pass the agent confirmed, with {@link ConsulCheckType#TTL} checks;
+	 * {@code null} with {@link ConsulCheckType#GRPC} checks, which the agent runs itself.
+	 */
+	@Override
+	public @Nullable LatencyTally leaseRenewals() {
+		return (this.checkType == ConsulCheckType.TTL) ? this.passTimes : null;
 	}
 
 	/**
@@ -385,7 +430,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		ensureOpen();
 		ConsulServiceWatch watch = this.watches.computeIfAbsent(serviceName, (name) -> {
 			ConsulServiceWatch created = new ConsulServiceWatch(name, this.client, this.parser, this.reachability,
-					this.clock, this.scheduler, this.watchSettings);
+					this.clock, this.scheduler, this.watchSettings, this.watchLag);
 			created.start();
 			return created;
 		});
@@ -583,8 +628,15 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		}
 	}
 
+	/** Passes the TTL check, timing a pass the agent confirmed; {@code false} when it does not know the check. */
 	private boolean sendPass(ServiceInstance instance) {
-		return call("TTL pass of " + describe(instance), () -> this.client.agent().passTtlCheck(checkId(instance)));
+		long start = System.nanoTime();
+		boolean passed = call("TTL pass of " + describe(instance),
+				() -> this.client.agent().passTtlCheck(checkId(instance)));
+		if (passed) {
+			this.passTimes.record(System.nanoTime() - start);
+		}
+		return passed;
 	}
 
 	/** A pass right after a registration; failures are left to the next keep-alive round. */

@@ -30,6 +30,7 @@ import dev.grpcscale.consul.internal.QueryRateLimiter;
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.internal.VersionedListener;
+import dev.grpcscale.metrics.LatencyTally;
 
 /**
  * Keeps one service's passing instances current with a chain of blocking queries on
@@ -67,6 +68,9 @@ final class ConsulServiceWatch {
 
 	private final QueryRateLimiter rateLimiter;
 
+	/** From an answer's arrival to its changed list handed to every watcher. */
+	private final LatencyTally watchLag;
+
 	private final String what;
 
 	private final CountDownLatch firstAttempt = new CountDownLatch(1);
@@ -99,7 +103,7 @@ final class ConsulServiceWatch {
 
 	ConsulServiceWatch(String serviceName, ConsulClient client, ConsulHealthParser parser,
 			AgentReachability reachability, Clock clock, ScheduledExecutorService scheduler,
-			ConsulServiceRegistry.WatchSettings settings) {
+			ConsulServiceRegistry.WatchSettings settings, LatencyTally watchLag) {
 		this.serviceName = serviceName;
 		this.client = client;
 		this.parser = parser;
@@ -107,6 +111,7 @@ final class ConsulServiceWatch {
 		this.clock = clock;
 		this.scheduler = scheduler;
 		this.settings = settings;
+		this.watchLag = watchLag;
 		this.rateLimiter = new QueryRateLimiter(settings.queryRateInterval().toNanos(), System::nanoTime);
 		this.what = "health query for '" + serviceName + "'";
 	}
@@ -253,6 +258,7 @@ final class ConsulServiceWatch {
 		if (this.stopped) {
 			return;
 		}
+		long arrived = System.nanoTime();
 		this.reachability.answered();
 		long returned = response.index().orElse(0);
 		long previous = this.index;
@@ -262,7 +268,10 @@ final class ConsulServiceWatch {
 			return;
 		}
 		try {
-			apply(response.body());
+			// timed when a blocking query (one that waited on an index) brought a change, not the first read
+			if (apply(response.body()) && previous > 0) {
+				this.watchLag.record(System.nanoTime() - arrived);
+			}
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -279,7 +288,8 @@ final class ConsulServiceWatch {
 		succeeded();
 	}
 
-	private void apply(byte[] body) throws IOException {
+	/** Parses an answer and publishes its list if it changed; returns whether it did. */
+	private boolean apply(byte[] body) throws IOException {
 		ConsulHealthParser.Parsed parsed = this.parser.parse(this.serviceName, body, this.firstSeen,
 				this.clock.instant());
 		Set<String> problems = new HashSet<>(parsed.problems());
@@ -299,7 +309,9 @@ final class ConsulServiceWatch {
 		Snapshot current = this.snapshot;
 		if (current.version() == 0 || !current.instances().equals(parsed.instances())) {
 			publish(new Snapshot(current.version() + 1, parsed.instances()));
+			return true;
 		}
+		return false;
 	}
 
 	private void succeeded() {

@@ -18,11 +18,8 @@ import dev.failsafe.RetryPolicy;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.common.exception.ClosedClientException;
-import io.etcd.jetcd.common.exception.ErrorCode;
-import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -30,24 +27,25 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
-import io.etcd.jetcd.support.CloseableClient;
-import io.grpc.stub.StreamObserver;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.discovery.DiscoveryException;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.etcd.internal.EtcdLeaseRenewal;
+import dev.grpcscale.metrics.LatencyTally;
 
 /**
  * The registration side of {@link EtcdServiceRegistry}: every owned instance is a key bound to one lease
- * that jetcd keeps alive.
+ * that {@link EtcdLeaseKeepAlive} renews every third of its TTL, timing each renewal into
+ * {@link #renewals()}.
  *
- * <p><b>Lease loss only on a real loss.</b> A keep-alive stream error (a member restarting, a connection
- * reset, no leader for a moment) is transient: jetcd re-opens its keep-alive stream for the same lease
- * and this class only records etcd as unreachable. When jetcd gives up on the lease (no answer within
- * the TTL on its wall clock, reported as completion), etcd is asked for the lease's remaining TTL: a live
- * lease gets its keep-alive re-opened. Only when etcd says the lease is gone (a keep-alive answer with
+ * <p><b>Lease loss only on a real loss.</b> A failed renewal (a member restarting, a connection reset, no
+ * leader for a moment, no answer within the attempt timeout) is transient: the renewal is tried again
+ * after a short pause for the same lease and this class only records etcd as unreachable. Once no renewal
+ * was confirmed for a whole TTL on the monotonic clock, etcd is asked for the lease's remaining TTL: a live
+ * lease is kept alive again. Only when etcd says the lease is gone (a keep-alive answer with
  * {@code TTL 0}, which jetcd reports as {@code NOT_FOUND}, or a time-to-live of {@code -1}), or when etcd
  * cannot be asked and the TTL has certainly passed on the monotonic clock since the last renewal, is a new
  * lease granted and every owned instance written again under it, retried with backoff while etcd is
@@ -60,8 +58,8 @@ import dev.grpcscale.discovery.ServiceInstance;
  * answers after its caller gave up is revoked when it answers, not left behind.
  *
  * <p>Locking: {@link #lock} serialises register, deregister, recovery and close, and is held during their
- * etcd requests (each bounded by the request timeout). jetcd's keep-alive callbacks never take it: they
- * only hand work to the scheduler, since jetcd calls them while holding its own locks.
+ * etcd requests (each bounded by the request timeout). The keep-alive's callbacks never take it: they
+ * only hand work to the scheduler, since they run on jetcd's threads.
  */
 final class EtcdLeasedRegistrations implements AutoCloseable {
 
@@ -93,6 +91,11 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 	/** Retries one idempotent request on transient failures for up to the request timeout. */
 	private final RetryPolicy<Object> requestRetry;
 
+	private final EtcdLeaseRenewal renewal;
+
+	/** Round trips of confirmed renewals, from send to etcd's answer. */
+	private final LatencyTally renewalTimes = new LatencyTally();
+
 	private final ReentrantLock lock = new ReentrantLock();
 
 	/** Owned instances and the revision of our last put of each. Guarded by {@link #lock}. */
@@ -111,7 +114,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 	 */
 	private volatile long lastRenewalNanos;
 
-	private @Nullable CloseableClient keepAlive;
+	private @Nullable EtcdLeaseKeepAlive keepAlive;
 
 	private @Nullable CompletableFuture<Void> recovery;
 
@@ -138,6 +141,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		this.retryPolicy = retryPolicy;
 		this.state = state;
 		this.ticker = ticker;
+		this.renewal = new EtcdLeaseRenewal(client.getLeaseClient(), EtcdLeaseRenewal.NO_LEADER_ATTEMPTS);
 		this.requestRetry = RetryPolicy.builder()
 			.handle(EtcdRequests.EtcdRequestException.class)
 			.withBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
@@ -229,6 +233,11 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		return this.lateGrantsRevoked;
 	}
 
+	/** The round trip of each confirmed renewal of the lease, from send to etcd's answer. */
+	LatencyTally renewals() {
+		return this.renewalTimes;
+	}
+
 	/** Grants a lease and starts its keep-alive unless one is current; under {@link #lock}. */
 	private long ensureLease() {
 		long current = this.leaseId;
@@ -240,7 +249,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		this.leaseId = granted;
 		this.lastRenewalNanos = this.ticker.getAsLong();
 		this.leaseGrants++;
-		this.keepAlive = openKeepAlive(granted);
+		this.keepAlive = openKeepAlive(granted, Duration.ofSeconds(this.ttlSeconds).dividedBy(3));
 		logger.debug("Granted etcd lease {} (TTL {}s)", Long.toHexString(granted), this.ttlSeconds);
 		return granted;
 	}
@@ -266,8 +275,11 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		}
 	}
 
-	private CloseableClient openKeepAlive(long lease) {
-		return this.client.getLeaseClient().keepAlive(lease, new KeepAliveObserver(lease));
+	private EtcdLeaseKeepAlive openKeepAlive(long lease, Duration firstRenewal) {
+		EtcdLeaseKeepAlive started = new EtcdLeaseKeepAlive(this.renewal, lease, Duration.ofSeconds(this.ttlSeconds),
+				this.attemptTimeout, this.scheduler, this.ticker, this.renewalTimes, new LeaseListener(lease));
+		started.start(firstRenewal);
+		return started;
 	}
 
 	private long put(ServiceInstance instance, long lease) {
@@ -283,9 +295,9 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 	}
 
 	/**
-	 * Called on the scheduler when jetcd stopped keeping the lease alive without etcd saying it is gone
-	 * (no answer within the TTL). Asks etcd: a live lease gets its keep-alive back; a missing one, or one
-	 * whose TTL certainly passed while etcd could not be asked, is replaced.
+	 * Called on the scheduler when no renewal was confirmed for a TTL without etcd saying the lease is gone.
+	 * Asks etcd: a live lease gets its keep-alive back (renewed at once); a missing one, or one whose TTL
+	 * certainly passed while etcd could not be asked, is replaced.
 	 */
 	private void verifyLease(long lease) {
 		this.lock.lock();
@@ -334,11 +346,11 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 				logger.debug("Could not ask etcd about lease {} ({}); keeping it alive again, its TTL has not passed",
 						Long.toHexString(lease), failure.getMessage());
 			}
-			CloseableClient current = this.keepAlive;
+			EtcdLeaseKeepAlive current = this.keepAlive;
 			if (current != null) {
 				current.close();
 			}
-			this.keepAlive = openKeepAlive(lease);
+			this.keepAlive = openKeepAlive(lease, Duration.ZERO);
 		}
 		finally {
 			this.lock.unlock();
@@ -371,7 +383,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 				Long.toHexString(lostLease), EtcdRequests.unwrap(cause).toString(), this.owned.size());
 		this.leaseId = 0;
 		this.lostLeases.add(lostLease);
-		CloseableClient current = this.keepAlive;
+		EtcdLeaseKeepAlive current = this.keepAlive;
 		this.keepAlive = null;
 		if (current != null) {
 			current.close();
@@ -464,7 +476,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		}
 		this.lock.lock();
 		try {
-			CloseableClient current = this.keepAlive;
+			EtcdLeaseKeepAlive current = this.keepAlive;
 			this.keepAlive = null;
 			if (current != null) {
 				current.close();
@@ -504,46 +516,44 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 	private record Owned(ServiceInstance instance, long revision) {
 	}
 
-	/** Hands keep-alive events to the scheduler; never blocks jetcd's threads nor takes {@link #lock}. */
-	private final class KeepAliveObserver implements StreamObserver<LeaseKeepAliveResponse> {
+	/** Hands keep-alive failures to the scheduler; never blocks jetcd's threads nor takes {@link #lock}. */
+	private final class LeaseListener implements EtcdLeaseKeepAlive.Listener {
 
 		private final long lease;
 
-		KeepAliveObserver(long lease) {
+		LeaseListener(long lease) {
 			this.lease = lease;
 		}
 
 		@Override
-		public void onNext(LeaseKeepAliveResponse response) {
+		public void renewed(long answeredNanos) {
 			EtcdLeasedRegistrations registrations = EtcdLeasedRegistrations.this;
-			if (response.getTTL() > 0 && registrations.leaseId == this.lease) {
-				registrations.lastRenewalNanos = registrations.ticker.getAsLong();
+			if (registrations.leaseId == this.lease) {
+				registrations.lastRenewalNanos = answeredNanos;
 			}
 			registrations.state.succeeded();
 		}
 
 		@Override
-		public void onError(Throwable throwable) {
+		public boolean failed(Throwable cause) {
 			EtcdLeasedRegistrations registrations = EtcdLeasedRegistrations.this;
-			Throwable cause = EtcdRequests.unwrap(throwable);
-			if (cause instanceof ClosedClientException) {
-				return; // the client is closing
+			if (cause instanceof ClosedClientException || registrations.leaseId != this.lease) {
+				return false; // the client is closing, or the lease was replaced
 			}
-			if (cause instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.NOT_FOUND) {
-				// a keep-alive answered TTL 0: the lease is gone; jetcd dropped it
+			if (EtcdLeaseRenewal.isLeaseNotFound(cause)) {
+				// a keep-alive answered TTL 0: the lease is gone
 				schedule(() -> registrations.onLeaseNotFound(this.lease, cause));
-				return;
+				return false;
 			}
-			// a stream failure (member restarting, connection reset, no leader): jetcd keeps the lease and
-			// re-opens its stream; if no renewal succeeds within the TTL it reports completion
 			registrations.state.failed(cause);
-			logger.debug("etcd keep-alive stream of lease {} failed ({}); jetcd reconnects and keeps the lease",
-					Long.toHexString(this.lease), cause.toString());
-		}
-
-		@Override
-		public void onCompleted() {
-			schedule(() -> verifyLease(this.lease));
+			if (registrations.certainlyExpired()) {
+				// no renewal confirmed for a TTL: ask etcd whether the lease lives
+				schedule(() -> verifyLease(this.lease));
+				return false;
+			}
+			logger.debug("Renewal of etcd lease {} failed ({}); trying again", Long.toHexString(this.lease),
+					cause.toString());
+			return true;
 		}
 
 		private void schedule(Runnable task) {

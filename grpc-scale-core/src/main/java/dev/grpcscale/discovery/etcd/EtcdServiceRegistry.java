@@ -48,9 +48,10 @@ import dev.grpcscale.metrics.LatencyTally;
  * }</pre>
  *
  * <p><b>Registration.</b> All instances of one registry share one lease of {@code leaseTtl}, kept alive by
- * jetcd (a keep-alive every third of the TTL). When the process dies, its keys vanish when the lease
- * expires, so within {@code leaseTtl}. A keep-alive stream error (a member restarting, a connection reset)
- * keeps the lease: the stream is re-opened for the same lease. Only when the lease is really lost (etcd
+ * one {@code LeaseKeepAlive} every third of the TTL, each timed from send to answer ({@link #leaseRenewals()}).
+ * When the process dies, its keys vanish when the lease expires, so within {@code leaseTtl}. A failed
+ * renewal (a member restarting, a connection reset, no answer) keeps the lease: it is renewed again after
+ * a short pause. Only when the lease is really lost (etcd
  * says it is not found, for example revoked or expired, or etcd was unreachable for longer than the TTL
  * since the last renewal) is a new lease granted and every owned instance written again, retried with
  * exponential backoff (100 ms to 2 s, 20 % jitter) until etcd answers. {@link #deregister} and
@@ -200,6 +201,12 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		this.registrationTimes.record(System.nanoTime() - start);
 	}
 
+	/** {@code etcd}. */
+	@Override
+	public String latencyProvider() {
+		return "etcd";
+	}
+
 	@Override
 	public LatencyTally registrations() {
 		return this.registrationTimes;
@@ -208,6 +215,12 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 	@Override
 	public LatencyTally watchLag() {
 		return this.cache.watchLag();
+	}
+
+	/** The round trip of each confirmed renewal of the registration lease, from send to etcd's answer. */
+	@Override
+	public LatencyTally leaseRenewals() {
+		return this.registrations.renewals();
 	}
 
 	/**

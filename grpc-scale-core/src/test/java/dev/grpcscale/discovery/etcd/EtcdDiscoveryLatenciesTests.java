@@ -19,7 +19,7 @@ import dev.grpcscale.test.junit.CloseAfterEach;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The registration and watch-lag tallies of {@link EtcdServiceRegistry}, against a real etcd node. */
+/** The registration, lease-renewal and watch-lag tallies of {@link EtcdServiceRegistry}, against a real etcd node. */
 class EtcdDiscoveryLatenciesTests {
 
 	private static EtcdCluster etcd;
@@ -59,11 +59,39 @@ class EtcdDiscoveryLatenciesTests {
 		assertThat(reader.registrations().count()).isZero();
 	}
 
+	@Test
+	void eachConfirmedRenewalOfTheRegistrationLeaseIsTimedFromSendToAnswer() {
+		EtcdServiceRegistry registry = registry(Duration.ofSeconds(3));
+		assertThat(registry.leaseRenewals().count()).isZero();
+
+		registry.register(instance("o-1"));
+
+		// renewed every third of the TTL: a second apart
+		await().atMost(Duration.ofSeconds(20)).until(() -> registry.leaseRenewals().count() >= 3);
+		assertThat(registry.leaseRenewals().totalNanos()).isPositive();
+		assertThat(registry.latencyProvider()).isEqualTo("etcd");
+		assertThat(registry.registrations().count()).isOne();
+	}
+
+	@Test
+	void aRegistryThatRegisteredNothingRenewsNoLease() {
+		EtcdServiceRegistry reader = registry();
+		List<List<ServiceInstance>> seen = new CopyOnWriteArrayList<>();
+		this.resources.track(reader.watch("orders", seen::add));
+		await().atMost(Duration.ofSeconds(20)).until(() -> !seen.isEmpty());
+
+		assertThat(reader.leaseRenewals().count()).isZero();
+	}
+
 	private EtcdServiceRegistry registry() {
+		return registry(Duration.ofSeconds(10));
+	}
+
+	private EtcdServiceRegistry registry(Duration leaseTtl) {
 		return this.resources.track(EtcdServiceRegistry.builder()
 			.endpoints(etcd.clientEndpoints())
 			.namespace("/latencies")
-			.leaseTtl(Duration.ofSeconds(10))
+			.leaseTtl(leaseTtl)
 			.build());
 	}
 
