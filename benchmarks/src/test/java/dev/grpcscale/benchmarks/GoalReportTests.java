@@ -87,8 +87,8 @@ class GoalReportTests {
 		LeaderFailoverMeasurement.Failovers defaults = new LeaderFailoverMeasurement.Failovers(
 				"etcd's default raft timings", List.of(20_000_000L), List.of(2_400_000_000L, 2_800_000_000L),
 				Duration.ofSeconds(2), Duration.ofMillis(2700));
-		List<CaseResult> results = GoalReport.caseE(fast, new PropagationMeasurement.Paired(fast, fast),
-				List.of(tuned, defaults));
+		PropagationMeasurement.Paired paired = new PropagationMeasurement.Paired(fast, fast);
+		List<CaseResult> results = GoalReport.caseE(paired, paired, paired, List.of(tuned, defaults));
 		assertThat(results).extracting(CaseResult::name, CaseResult::pass)
 			.containsExactly(org.assertj.core.groups.Tuple.tuple("e.propagation.memory.p99", true),
 					org.assertj.core.groups.Tuple.tuple("e.propagation.etcd3.p99", true),

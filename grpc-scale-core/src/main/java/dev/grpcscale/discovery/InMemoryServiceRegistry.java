@@ -1,7 +1,9 @@
 package dev.grpcscale.discovery;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,8 +30,11 @@ import dev.grpcscale.discovery.internal.VersionedListener;
  * would lose its lease in a real backend.
  *
  * <p>Reads are lock-free: each service keeps an immutable snapshot that mutations replace. Watch
- * listeners are called on the thread that made the change, outside any lock, and never with a list
- * older than one they already received.
+ * listeners are called on the thread that made the change, outside any lock, with no hand-off to another
+ * thread, and never with a list older than one they already received. A change made while a listener is
+ * still running on another thread is left to that thread, which hands the listener the newest list when it
+ * returns: a slow or blocked listener never holds up the other callers of {@link #register} and
+ * {@link #deregister}, nor the other listeners of their changes.
  */
 public final class InMemoryServiceRegistry implements ServiceRegistry, ServiceDiscovery {
 
@@ -179,20 +184,83 @@ public final class InMemoryServiceRegistry implements ServiceRegistry, ServiceDi
 
 		static final Snapshot EMPTY = new Snapshot(0, List.of(), List.of());
 
-		static Snapshot of(long version, Map<String, ServiceInstance> byId) {
-			List<ServiceInstance> all = List.copyOf(byId.values());
-			List<ServiceInstance> up = all.stream().filter(ServiceInstance::isUp).toList();
-			return new Snapshot(version, all, up);
+		/**
+		 * Wraps an array no one else holds; the list of those up is the same list when none is down, so a
+		 * change of a service with every instance up reads no instance.
+		 */
+		static Snapshot of(long version, ServiceInstance[] instances, int down) {
+			List<ServiceInstance> all = Collections.unmodifiableList(Arrays.asList(instances));
+			if (down == 0) {
+				return new Snapshot(version, all, all);
+			}
+			List<ServiceInstance> upOnly = new ArrayList<>(instances.length - down);
+			for (ServiceInstance instance : instances) {
+				if (instance.isUp()) {
+					upOnly.add(instance);
+				}
+			}
+			return new Snapshot(version, all, Collections.unmodifiableList(upOnly));
 		}
 
 	}
 
-	/** One service's instances; mutated under the store's lock, read through its snapshot. */
+	/**
+	 * One service's instances, in registration order; mutated under the store's lock, read through its
+	 * snapshot. Each change copies the previous snapshot's array (one contiguous copy, no walk over map
+	 * entries) and finds a replaced or removed instance in it by reference.
+	 */
 	private static final class ServiceEntry {
 
-		final Map<String, ServiceInstance> byId = new LinkedHashMap<>();
+		final Map<String, ServiceInstance> byId = new HashMap<>();
+
+		/** How many of {@link #byId} are not up. */
+		int down;
+
+		private ServiceInstance[] instances = new ServiceInstance[0];
 
 		volatile Snapshot snapshot = Snapshot.EMPTY;
+
+		Snapshot put(long version, ServiceInstance instance) {
+			ServiceInstance replaced = this.byId.put(instance.instanceId(), instance);
+			ServiceInstance[] next;
+			if (replaced == null) {
+				next = Arrays.copyOf(this.instances, this.instances.length + 1);
+				next[this.instances.length] = instance;
+			}
+			else {
+				next = this.instances.clone();
+				next[indexOf(replaced)] = instance;
+				this.down -= replaced.isUp() ? 0 : 1;
+			}
+			this.down += instance.isUp() ? 0 : 1;
+			return publish(version, next);
+		}
+
+		/** Removes an instance that is there. */
+		Snapshot remove(long version, String instanceId) {
+			ServiceInstance removed = this.byId.remove(instanceId);
+			int index = indexOf(removed);
+			ServiceInstance[] next = new ServiceInstance[this.instances.length - 1];
+			System.arraycopy(this.instances, 0, next, 0, index);
+			System.arraycopy(this.instances, index + 1, next, index, next.length - index);
+			this.down -= removed.isUp() ? 0 : 1;
+			return publish(version, next);
+		}
+
+		private int indexOf(ServiceInstance instance) {
+			for (int i = 0; i < this.instances.length; i++) {
+				if (this.instances[i] == instance) {
+					return i;
+				}
+			}
+			throw new IllegalStateException("instance " + instance.instanceId() + " indexed but not listed");
+		}
+
+		private Snapshot publish(long version, ServiceInstance[] next) {
+			this.instances = next;
+			this.snapshot = Snapshot.of(version, next, this.down);
+			return this.snapshot;
+		}
 
 	}
 
@@ -234,9 +302,7 @@ public final class InMemoryServiceRegistry implements ServiceRegistry, ServiceDi
 			Snapshot snapshot;
 			synchronized (this.lock) {
 				ServiceEntry entry = this.services.computeIfAbsent(instance.serviceName(), (name) -> new ServiceEntry());
-				entry.byId.put(instance.instanceId(), instance);
-				snapshot = Snapshot.of(++this.version, entry.byId);
-				entry.snapshot = snapshot;
+				snapshot = entry.put(++this.version, instance);
 			}
 			publish(instance.serviceName(), snapshot);
 		}
@@ -245,11 +311,10 @@ public final class InMemoryServiceRegistry implements ServiceRegistry, ServiceDi
 			Snapshot snapshot;
 			synchronized (this.lock) {
 				ServiceEntry entry = this.services.get(serviceName);
-				if (entry == null || entry.byId.remove(instanceId) == null) {
+				if (entry == null || !entry.byId.containsKey(instanceId)) {
 					return false;
 				}
-				snapshot = Snapshot.of(++this.version, entry.byId);
-				entry.snapshot = snapshot;
+				snapshot = entry.remove(++this.version, instanceId);
 			}
 			publish(serviceName, snapshot);
 			return true;
@@ -270,7 +335,8 @@ public final class InMemoryServiceRegistry implements ServiceRegistry, ServiceDi
 		private void publish(String serviceName, Snapshot snapshot) {
 			List<VersionedListener> list = this.watchers.get(serviceName);
 			if (list != null) {
-				for (VersionedListener watcher : new ArrayList<>(list)) {
+				// a copy-on-write list: this iterates the watchers of the moment, with no copy
+				for (VersionedListener watcher : list) {
 					watcher.deliver(snapshot.version(), snapshot.up());
 				}
 			}

@@ -52,7 +52,10 @@ public interface ServiceDiscovery {
 	/**
 	 * Follows the instances of a service. The listener is called once with the current instances (those
 	 * {@link InstanceStatus#UP}), then after every change, always with the whole current list; it never
-	 * sees an older list after a newer one. A listener that throws is logged and kept.
+	 * sees an older list after a newer one. A listener that throws is logged and kept. grpc-scale's backends
+	 * call it on the thread that made or received the change; a change that arrives while the listener still
+	 * runs on another thread is left to that thread, which hands it the newest list when it returns, so a
+	 * slow listener holds up no other thread.
 	 * @param serviceName the service name
 	 * @param listener receives the {@link InstanceStatus#UP} instances
 	 * @return a handle that stops the callbacks

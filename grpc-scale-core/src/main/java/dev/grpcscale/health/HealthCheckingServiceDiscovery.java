@@ -43,6 +43,7 @@ import dev.grpcscale.discovery.DiscoveryStatus;
 import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.discovery.internal.VersionedListener;
 
 /**
  * A {@link ServiceDiscovery} that probes the instances another discovery reports, with
@@ -507,7 +508,7 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 
 		private final Map<String, InstanceProber> probers = new HashMap<>();
 
-		private final Set<ServiceWatcher> watchers = ConcurrentHashMap.newKeySet();
+		private final Set<VersionedListener> watchers = ConcurrentHashMap.newKeySet();
 
 		private List<ServiceInstance> discovered = List.of();
 
@@ -537,14 +538,14 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 		}
 
 		Subscription addWatcher(Consumer<List<ServiceInstance>> listener) {
-			ServiceWatcher watcher = new ServiceWatcher(this.serviceName, listener);
+			VersionedListener watcher = new VersionedListener(logger, this.serviceName, listener, false);
 			this.watchers.add(watcher);
 			View current = this.view;
 			if (current.version() > 0) {
-				watcher.deliver(current);
+				watcher.deliver(current.version(), current.up());
 			}
 			return () -> {
-				watcher.cancelled = true;
+				watcher.cancel();
 				this.watchers.remove(watcher);
 			};
 		}
@@ -737,8 +738,8 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 		}
 
 		private void publish(View published) {
-			for (ServiceWatcher watcher : this.watchers) {
-				watcher.deliver(published);
+			for (VersionedListener watcher : this.watchers) {
+				watcher.deliver(published.version(), published.up());
 			}
 		}
 
@@ -758,8 +759,8 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 			if (subscription != null) {
 				subscription.cancel();
 			}
-			for (ServiceWatcher watcher : this.watchers) {
-				watcher.cancelled = true;
+			for (VersionedListener watcher : this.watchers) {
+				watcher.cancel();
 			}
 			this.watchers.clear();
 			stopped.forEach(InstanceProber::shutdown);
@@ -930,37 +931,6 @@ public final class HealthCheckingServiceDiscovery implements ServiceDiscovery, A
 			catch (RejectedExecutionException ex) {
 				logger.debug("Health-check scheduler rejected the result of a probe of {} instance {}",
 						this.instance.serviceName(), this.instance.instanceId());
-			}
-		}
-
-	}
-
-	/** One watch of this discovery: delivers views in version order, never concurrently. */
-	private static final class ServiceWatcher {
-
-		private final String serviceName;
-
-		private final Consumer<List<ServiceInstance>> listener;
-
-		volatile boolean cancelled;
-
-		private long delivered;
-
-		ServiceWatcher(String serviceName, Consumer<List<ServiceInstance>> listener) {
-			this.serviceName = serviceName;
-			this.listener = listener;
-		}
-
-		synchronized void deliver(View view) {
-			if (this.cancelled || view.version() <= this.delivered) {
-				return;
-			}
-			this.delivered = view.version();
-			try {
-				this.listener.accept(view.up());
-			}
-			catch (RuntimeException ex) {
-				logger.warn("Discovery watch listener for '{}' failed", this.serviceName, ex);
 			}
 		}
 

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
@@ -13,6 +14,7 @@ import io.grpc.NameResolver.ConfigOrError;
 import io.grpc.NameResolver.ResolutionResult;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -123,6 +125,105 @@ class DiscoveryNameResolverTests {
 		assertThat(last()).extracting(DiscoveryNameResolverTests::id).containsExactly("a", "b", "c", "d");
 	}
 
+	@Test
+	void instancesThatShiftPlaceWhenAnotherLeavesKeepTheirGroups() {
+		this.registry.register(instance("a", 9001, Map.of()));
+		List<EquivalentAddressGroup> before = startWithTwoMore();
+
+		this.registry.deregister("svc", "a");
+		List<EquivalentAddressGroup> after = last();
+		assertThat(after).extracting(DiscoveryNameResolverTests::id).containsExactly("b", "c");
+		assertThat(group(after, "b")).isSameAs(group(before, "b"));
+		assertThat(group(after, "c")).isSameAs(group(before, "c"));
+
+		this.registry.register(instance("a", 9001, Map.of()));
+		assertThat(last()).extracting(DiscoveryNameResolverTests::id).containsExactly("b", "c", "a");
+		assertThat(group(last(), "b")).isSameAs(group(before, "b"));
+		assertThat(group(last(), "a")).isNotSameAs(group(before, "a"));
+	}
+
+	@Test
+	void theChannelGetsEachListThroughOnResult2InsideItsSynchronizationContext() {
+		this.registry.register(instance("a", 9001, Map.of()));
+		List<Boolean> inContext = new CopyOnWriteArrayList<>();
+		this.syncContext.execute(() -> this.resolver.start(new NameResolver.Listener2() {
+
+			@Override
+			public Status onResult2(ResolutionResult result) {
+				try {
+					DiscoveryNameResolverTests.this.syncContext.throwIfNotInThisSynchronizationContext();
+					inContext.add(true);
+				}
+				catch (IllegalStateException ex) {
+					inContext.add(false);
+				}
+				DiscoveryNameResolverTests.this.results.add(result);
+				return Status.OK;
+			}
+
+			@Override
+			public void onResult(ResolutionResult result) {
+				// before: the resolver called this, which a channel runs later, queued in its context
+				throw new AssertionError("onResult called instead of onResult2");
+			}
+
+			@Override
+			public void onError(Status error) {
+				throw new AssertionError("unexpected resolution error " + error);
+			}
+
+		}));
+		this.registry.register(instance("b", 9002, Map.of()));
+		assertThat(inContext).containsExactly(true, true);
+		assertThat(last()).extracting(DiscoveryNameResolverTests::id).containsExactly("a", "b");
+	}
+
+	@Test
+	void aListWithAHostNameGoesToTheOffloadExecutorEvenWhenOnlyAnUnchangedInstanceHasIt() {
+		List<Runnable> offloaded = new CopyOnWriteArrayList<>();
+		DiscoveryNameResolver resolver = new DiscoveryNameResolver(URI.create("discovery:///svc"), "svc",
+				this.registry, false, args(this.syncContext, offloaded::add));
+		try {
+			this.registry.register(instance("a", 9001, Map.of()));
+			this.syncContext.execute(() -> resolver.start(recordingListener()));
+			assertThat(offloaded).isEmpty();
+			assertThat(this.results).hasSize(1);
+
+			this.registry.register(new ServiceInstance("svc", "b", "localhost", 9002, Map.of(), InstanceStatus.UP,
+					REGISTERED));
+			assertThat(offloaded).hasSize(1);
+			assertThat(this.results).hasSize(1);
+			offloaded.get(0).run();
+			assertThat(last()).extracting(DiscoveryNameResolverTests::id).containsExactly("a", "b");
+
+			// names are looked up again with every list, so one with "b" unchanged goes there too
+			this.registry.register(instance("c", 9003, Map.of()));
+			assertThat(offloaded).hasSize(2);
+			offloaded.get(1).run();
+			assertThat(last()).extracting(DiscoveryNameResolverTests::id).containsExactly("a", "b", "c");
+		}
+		finally {
+			this.syncContext.execute(resolver::shutdown);
+		}
+	}
+
+	@Test
+	void onlyDottedQuadsAndIpv6AddressesPassAsIpLiterals() {
+		assertThat(List.of("127.0.0.1", "10.20.30.255", "0.0.0.0", "::1", "fe80::1%eth0", "2001:db8::7"))
+			.allMatch(DiscoveryNameResolver::isIpLiteral);
+		assertThat(List.of("localhost", "users-1.internal", "256.1.1.1", "1.2.3", "1.2.3.4.5", "1..2.3", "1.2.3.",
+				".1.2.3", "1.2.3.4a", "1234.1.1.1", "a.b.c.d", ""))
+			.noneMatch(DiscoveryNameResolver::isIpLiteral);
+	}
+
+	/** Registers instances "b" (port 9002) and "c" (9003), starts the resolver, returns its first groups. */
+	private List<EquivalentAddressGroup> startWithTwoMore() {
+		this.registry.register(instance("b", 9002, Map.of()));
+		this.registry.register(instance("c", 9003, Map.of()));
+		start();
+		return last();
+	}
+
 	/** Registers instances "a" (port 9001) and "b" (9002), starts the resolver, returns its first groups. */
 	private List<EquivalentAddressGroup> startWithTwoInstances() {
 		this.registry.register(instance("a", 9001, Map.of()));
@@ -132,7 +233,11 @@ class DiscoveryNameResolverTests {
 	}
 
 	private void start() {
-		this.syncContext.execute(() -> this.resolver.start(new NameResolver.Listener2() {
+		this.syncContext.execute(() -> this.resolver.start(recordingListener()));
+	}
+
+	private NameResolver.Listener2 recordingListener() {
+		return new NameResolver.Listener2() {
 
 			@Override
 			public void onResult(ResolutionResult result) {
@@ -144,7 +249,7 @@ class DiscoveryNameResolverTests {
 				throw new AssertionError("unexpected resolution error " + error);
 			}
 
-		}));
+		};
 	}
 
 	private List<EquivalentAddressGroup> last() {
@@ -165,7 +270,15 @@ class DiscoveryNameResolverTests {
 	}
 
 	private static NameResolver.Args args(SynchronizationContext syncContext) {
-		return NameResolver.Args.newBuilder()
+		return args(syncContext, null);
+	}
+
+	private static NameResolver.Args args(SynchronizationContext syncContext, @Nullable Executor offloadExecutor) {
+		NameResolver.Args.Builder args = NameResolver.Args.newBuilder();
+		if (offloadExecutor != null) {
+			args.setOffloadExecutor(offloadExecutor);
+		}
+		return args
 			.setDefaultPort(443)
 			.setProxyDetector((address) -> null)
 			.setSynchronizationContext(syncContext)

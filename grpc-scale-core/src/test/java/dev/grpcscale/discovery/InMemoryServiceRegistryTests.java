@@ -8,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,72 @@ class InMemoryServiceRegistryTests {
 			assertThat(sizes).isSorted();
 			assertThat(sizes).last().isEqualTo(threads * perThread);
 			assertThat(registry.getInstances("svc")).hasSize(threads * perThread);
+		}
+	}
+
+	@Test
+	void aBlockedListenerHoldsUpNeitherOtherRegistrationsNorTheOtherListeners() throws Exception {
+		ExecutorService threads = Executors.newFixedThreadPool(2);
+		CountDownLatch blocked = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		try (InMemoryServiceRegistry registry = InMemoryServiceRegistry.create()) {
+			List<List<String>> slow = new CopyOnWriteArrayList<>();
+			List<List<String>> other = new CopyOnWriteArrayList<>();
+			registry.watch("svc", (list) -> {
+				slow.add(ids(list));
+				if (list.size() == 1) {
+					blocked.countDown();
+					await(release);
+				}
+			});
+			registry.watch("svc", (list) -> other.add(ids(list)));
+			Future<?> first = threads.submit(() -> registry.register(instance("svc", "a", 1)));
+			assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+
+			// before: this registration waited for the blocked listener to return
+			threads.submit(() -> registry.register(instance("svc", "b", 2))).get(10, TimeUnit.SECONDS);
+			assertThat(other).last().isEqualTo(List.of("a", "b"));
+			assertThat(slow).containsExactly(List.of(), List.of("a"));
+
+			release.countDown();
+			first.get(10, TimeUnit.SECONDS);
+			assertThat(slow).containsExactly(List.of(), List.of("a"), List.of("a", "b"));
+		}
+		finally {
+			release.countDown();
+			threads.shutdownNow();
+		}
+	}
+
+	@Test
+	void instancesMoveInAndOutOfDiscoveryAsTheirStatusChangesInPlace() {
+		try (InMemoryServiceRegistry registry = InMemoryServiceRegistry.create()) {
+			List<List<String>> seen = new ArrayList<>();
+			registry.watch("svc", (list) -> seen.add(ids(list)));
+			registry.register(instance("svc", "a", 1));
+			registry.register(instance("svc", "b", 2).withStatus(InstanceStatus.DOWN));
+			registry.register(instance("svc", "c", 3));
+			registry.register(instance("svc", "b", 2));
+			registry.register(instance("svc", "a", 1).withStatus(InstanceStatus.DOWN));
+			registry.deregister("svc", "a");
+			registry.register(instance("svc", "a", 1));
+			assertThat(seen).containsExactly(List.of(), List.of("a"), List.of("a"), List.of("a", "c"),
+					List.of("a", "b", "c"), List.of("b", "c"), List.of("b", "c"), List.of("b", "c", "a"));
+			assertThat(registry.getAllInstances("svc")).extracting(ServiceInstance::instanceId)
+				.containsExactly("b", "c", "a");
+		}
+	}
+
+	private static List<String> ids(List<ServiceInstance> instances) {
+		return instances.stream().map(ServiceInstance::instanceId).toList();
+	}
+
+	private static void await(CountDownLatch latch) {
+		try {
+			latch.await(30, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
