@@ -529,9 +529,7 @@ public final class ScaleMeasurement {
 
 				@Override
 				public void refresh() {
-					// not passed on: a refresh only republishes the resolver's latest list, and one asked for by a
-					// reconnecting subchannel of a down instance (on the timer's thread) while a watch event is
-					// pending takes the event's place with the list before it, so the event never arrives
+					delegate.refresh();
 				}
 
 				@Override

@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.grpc.Attributes;
@@ -78,8 +77,12 @@ final class DiscoveryNameResolver extends NameResolver {
 	/** Executor for DNS lookups; {@code null} when the channel gave none (they then run on the caller). */
 	private final @Nullable Executor offloadExecutor;
 
-	/** Numbers each list received, so a list resolved late never replaces a newer one. */
-	private final AtomicLong received = new AtomicLong();
+	/**
+	 * The newest list the watch delivered, with its number. Every list handed over, a refresh's too, is
+	 * numbered here together with its content, so a list resolved late never replaces a newer one, and a
+	 * refresh re-publishes the newest list the watch delivered, never one a pending list has superseded.
+	 */
+	private final AtomicReference<Numbered> newest = new AtomicReference<>(new Numbered(0, List.of()));
 
 	/** The newest list waiting for the synchronization context; lists it replaces are never handed over. */
 	private final AtomicReference<@Nullable Pending> pending = new AtomicReference<>();
@@ -150,9 +153,9 @@ final class DiscoveryNameResolver extends NameResolver {
 	@Override
 	public void refresh() {
 		// The watch pushes every change; a refresh (asked after a connection failure or an error) only
-		// re-publishes the latest list so the channel retries it.
+		// re-publishes the newest list so the channel retries it.
 		if (this.listener != null && this.subscription != null) {
-			received(this.latest);
+			queue(this.newest.updateAndGet((list) -> new Numbered(list.number() + 1, list.instances())));
 		}
 	}
 
@@ -165,13 +168,19 @@ final class DiscoveryNameResolver extends NameResolver {
 		}
 	}
 
-	/**
-	 * A list from the watch (any thread) or a refresh: handed over to the synchronization context as it is,
-	 * where update() sends it to the offload executor for lookups if a host needs one. Without an offload
-	 * executor the hosts are checked here and names resolved on this thread.
-	 */
+	/** A list from the watch, on any thread. */
 	private void received(List<ServiceInstance> instances) {
-		long number = this.received.incrementAndGet();
+		queue(this.newest.updateAndGet((list) -> new Numbered(list.number() + 1, instances)));
+	}
+
+	/**
+	 * A list from the watch or a refresh: handed over to the synchronization context as it is, where update()
+	 * sends it to the offload executor for lookups if a host needs one. Without an offload executor the hosts
+	 * are checked here and names resolved on this thread.
+	 */
+	private void queue(Numbered list) {
+		long number = list.number();
+		List<ServiceInstance> instances = list.instances();
 		if (this.offloadExecutor == null && !allIpLiterals(instances)) {
 			handOver(new Pending(number, instances, resolve(instances)));
 			return;
@@ -384,6 +393,10 @@ final class DiscoveryNameResolver extends NameResolver {
 	}
 
 	/** A list waiting for the synchronization context, with its addresses when its hosts needed lookups. */
+	/** A list numbered in the order the resolver received it. */
+	private record Numbered(long number, List<ServiceInstance> instances) {
+	}
+
 	private record Pending(long number, List<ServiceInstance> instances, @Nullable List<Resolved> resolved) {
 	}
 

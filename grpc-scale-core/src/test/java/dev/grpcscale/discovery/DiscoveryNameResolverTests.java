@@ -97,6 +97,20 @@ class DiscoveryNameResolverTests {
 	}
 
 	@Test
+	void aRefreshWhileAWatchedListWaitsForTheChannelNeverReplacesItWithTheListBefore() {
+		this.registry.register(instance("a", 9001, Map.of()));
+		start();
+		// the channel asks for a refresh (a subchannel reconnecting) inside its context, where a list the
+		// watch delivered a moment before is still waiting for that context
+		this.syncContext.execute(() -> {
+			this.registry.register(instance("b", 9002, Map.of()));
+			this.resolver.refresh();
+		});
+
+		assertThat(last()).extracting(DiscoveryNameResolverTests::id).containsExactly("a", "b");
+	}
+
+	@Test
 	void listsArrivingWhileTheChannelIsBusyBecomeOneUpdateWithTheNewest() throws Exception {
 		this.registry.register(instance("a", 9001, Map.of()));
 		start();
