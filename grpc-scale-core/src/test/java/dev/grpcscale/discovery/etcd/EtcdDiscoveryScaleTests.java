@@ -23,6 +23,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -199,6 +200,13 @@ class EtcdDiscoveryScaleTests {
 		}
 	}
 
+	/**
+	 * On etcd before 3.4.31 / 3.5.13 (Debian's 3.4.23 here), about one run in 30 meets etcd's bug
+	 * (etcd-io/etcd#17529, see docs/discovery.md): the compaction finds the blackholed watcher with a full send
+	 * buffer, etcd drops the notice and skips the watcher ahead, and nothing reaches the client after the heal,
+	 * neither the notice nor an event. Only that outcome (no notice and no change reached grpc-scale) is
+	 * taken for etcd's and the fault repeated once; a notice grpc-scale got and then mishandled fails at once.
+	 */
 	@Test
 	@Order(Integer.MAX_VALUE - 1)
 	void aWatchThatFellBehindACompactionIsCancelledByEtcdAndTheServiceIsReloadedInPages() throws Exception {
@@ -216,21 +224,16 @@ class EtcdDiscoveryScaleTests {
 			await().atMost(Duration.ofSeconds(60)).until(() -> sizes.contains(INSTANCES));
 			int resyncsBefore = client.cacheResyncs();
 
-			// the connection stays open but carries nothing: etcd's send buffers fill, the watch falls behind
-			proxy.blackhole();
-			for (int round = 1; round <= 2; round++) {
-				List<ByteSequence[]> rewrites = new ArrayList<>();
-				for (int i = 0; i < INSTANCES; i++) {
-					rewrites.add(new ByteSequence[] { bytes(key(id(i))), bytes(json(id(i), 30_000 + round)) });
-				}
-				putInBatches(rewrites);
+			int port = fallBehindACompaction(proxy, 30_001);
+			if (!compactionReached(client, logs, port)) {
+				LoggerFactory.getLogger(EtcdDiscoveryScaleTests.class)
+					.warn("etcd sent neither the compaction notice nor any event (etcd-io/etcd#17529); repeating the fault once");
+				port = fallBehindACompaction(proxy, port + 1);
 			}
-			long last = raw.getKVClient().get(bytes(key(id(1)))).get(10, TimeUnit.SECONDS).getHeader().getRevision();
-			raw.getKVClient().compact(last).get(10, TimeUnit.SECONDS);
 
-			proxy.heal();
+			int expected = port;
 			await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(client.getInstances("orders"))
-				.hasSize(INSTANCES).allMatch((instance) -> instance.port() == 30_002));
+				.hasSize(INSTANCES).allMatch((instance) -> instance.port() == expected));
 			assertThat(events(logs)).extracting(ILoggingEvent::getFormattedMessage)
 				.anyMatch((message) -> message.contains("fell behind a compaction"));
 			assertThat(client.cacheResyncs()).isGreaterThan(resyncsBefore);
@@ -238,6 +241,45 @@ class EtcdDiscoveryScaleTests {
 		}
 		finally {
 			stopCapturing(logs);
+		}
+	}
+
+	/**
+	 * Blackholes the client's connection (it stays open but carries nothing: etcd's send buffers fill, the
+	 * watch falls behind), rewrites every instance twice, compacts, and heals.
+	 * @return the port every instance has now
+	 */
+	private static int fallBehindACompaction(TcpProxy proxy, int firstPort) throws Exception {
+		proxy.blackhole();
+		int port = firstPort;
+		for (int round = 0; round < 2; round++) {
+			port = firstPort + round;
+			List<ByteSequence[]> rewrites = new ArrayList<>();
+			for (int i = 0; i < INSTANCES; i++) {
+				rewrites.add(new ByteSequence[] { bytes(key(id(i))), bytes(json(id(i), port)) });
+			}
+			putInBatches(rewrites);
+		}
+		long last = raw.getKVClient().get(bytes(key(id(1)))).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+		raw.getKVClient().compact(last).get(10, TimeUnit.SECONDS);
+		proxy.heal();
+		return port;
+	}
+
+	/**
+	 * Whether, within 30 s of the heal, the compaction notice or a change reached grpc-scale; neither is
+	 * etcd-io/etcd#17529's outcome.
+	 */
+	private static boolean compactionReached(EtcdServiceRegistry client, ListAppender<ILoggingEvent> logs, int port) {
+		try {
+			await().atMost(Duration.ofSeconds(30))
+				.until(() -> events(logs).stream()
+					.anyMatch((event) -> event.getFormattedMessage().contains("fell behind a compaction"))
+						|| client.getInstances("orders").stream().anyMatch((instance) -> instance.port() >= port - 1));
+			return true;
+		}
+		catch (ConditionTimeoutException ex) {
+			return false;
 		}
 	}
 
