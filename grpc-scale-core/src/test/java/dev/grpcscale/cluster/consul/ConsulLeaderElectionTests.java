@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.cluster.ClusterMember;
 import dev.grpcscale.cluster.LeaderElectionSettings;
+import dev.grpcscale.cluster.LeaderSample;
 import dev.grpcscale.cluster.LeadershipEvent;
 import dev.grpcscale.cluster.LeadershipEvent.Type;
 import dev.grpcscale.consul.ConsulConnection;
@@ -61,10 +62,10 @@ class ConsulLeaderElectionTests {
 		for (int i = 0; i < 3; i++) {
 			start("n" + i, null);
 		}
-		ConsulLeaderElection leader = awaitSingleLeader();
-		long token = leader.leadership().orElseThrow().fencingToken();
+		LeaderSample.Held<ConsulLeaderElection> held = awaitSingleLeader();
+		ConsulLeaderElection leader = held.election();
 		FakeConsulAgent.KvEntry key = this.agent.kvEntry("grpc-scale/cluster/default/leader");
-		assertThat(token).isEqualTo(key.modifyIndex());
+		assertThat(held.fencingToken()).isEqualTo(key.modifyIndex());
 		assertThat(key.value()).contains("\"nodeId\":\"" + leader.settings().nodeId() + "\"");
 		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
 			for (ConsulLeaderElection node : this.nodes) {
@@ -74,7 +75,8 @@ class ConsulLeaderElectionTests {
 				assertThat(node.clusterInfo().provider()).isEqualTo("consul");
 			}
 		});
-		assertThat(this.nodes.stream().filter(ConsulLeaderElection::isLeader)).hasSize(1);
+		// at most one leads at any moment (a lease that lapsed in a stall of this busy machine may leave none)
+		LeaderSample.leaderAmong(this.nodes);
 		// Sessions: TTL raised to Consul's minimum, delete behavior, the lock delay, no health checks.
 		String session = this.agent.sessionIds().get(0);
 		var request = this.agent.sessionRequest(session);
@@ -93,8 +95,7 @@ class ConsulLeaderElectionTests {
 		}
 		long previous = 0;
 		for (int round = 0; round < 3; round++) {
-			ConsulLeaderElection leader = awaitSingleLeader();
-			long token = leader.leadership().orElseThrow().fencingToken();
+			long token = awaitSingleLeader().fencingToken();
 			assertThat(token).isGreaterThan(previous);
 			FakeConsulAgent.KvEntry key = this.agent.kvEntry("grpc-scale/cluster/default/leader");
 			// Behavior=delete removed the key with the previous leader's session: LockIndex starts again at 1.
@@ -111,8 +112,9 @@ class ConsulLeaderElectionTests {
 		for (int i = 0; i < 3; i++) {
 			start("n" + i, lockDelay);
 		}
-		ConsulLeaderElection leader = awaitSingleLeader();
-		long token = leader.leadership().orElseThrow().fencingToken();
+		LeaderSample.Held<ConsulLeaderElection> held = awaitSingleLeader();
+		ConsulLeaderElection leader = held.election();
+		long token = held.fencingToken();
 		long left = System.nanoTime();
 		leader.leave();
 		assertThat(leader.isLeader()).isFalse();
@@ -131,17 +133,16 @@ class ConsulLeaderElectionTests {
 		for (int i = 0; i < 3; i++) {
 			start("n" + i, null);
 		}
-		ConsulLeaderElection leader = awaitSingleLeader();
-		long token = leader.leadership().orElseThrow().fencingToken();
+		LeaderSample.Held<ConsulLeaderElection> held = awaitSingleLeader();
+		long token = held.fencingToken();
 		this.agent.expireSession(this.agent.kvEntry("grpc-scale/cluster/default/leader").session());
 		LeadershipEvent next = awaitGrantAfter(token);
 		assertThat(next.fencingToken()).isGreaterThan(token);
-		await().atMost(Duration.ofSeconds(30)).until(() -> this.events.stream()
-			.anyMatch((event) -> event.type() == Type.REVOKED && event.fencingToken() == token));
-		if (!next.nodeId().equals(leader.settings().nodeId())) {
-			assertThat(leader.isLeader()).isFalse();
-		}
-		assertThat(this.nodes.stream().filter(ConsulLeaderElection::isLeader).count()).isLessThanOrEqualTo(1);
+		LeadershipEvent revoked = awaitRevoked(token);
+		// the revoked leadership ended (revocation, or its lease lapsing first on a stalled node) before the
+		// next began, on the one clock of this JVM
+		assertThat(Math.min(revoked.atNanos(), revoked.validUntilNanos()) - next.atNanos()).isNotPositive();
+		LeaderSample.leaderAmong(this.nodes);
 	}
 
 	@Test
@@ -149,18 +150,14 @@ class ConsulLeaderElectionTests {
 		for (int i = 0; i < 3; i++) {
 			start("n" + i, null);
 		}
-		ConsulLeaderElection leader = awaitSingleLeader();
-		long token = leader.leadership().orElseThrow().fencingToken();
+		LeaderSample.Held<ConsulLeaderElection> held = awaitSingleLeader();
+		ConsulLeaderElection leader = held.election();
+		long token = held.fencingToken();
 		String session = this.agent.kvEntry("grpc-scale/cluster/default/leader").session();
 		this.agent.failRenewals(session, true);
 		long failingSince = System.nanoTime();
 		await().atMost(Duration.ofSeconds(30)).until(() -> !leader.isLeader());
-		// listeners run off the election thread: the REVOKED event may arrive just after isLeader() turns false
-		LeadershipEvent revoked = await().atMost(Duration.ofSeconds(10))
-			.until(() -> this.events.stream()
-				.filter((event) -> event.type() == Type.REVOKED && event.fencingToken() == token)
-				.findFirst(), Optional::isPresent)
-			.orElseThrow();
+		LeadershipEvent revoked = awaitRevoked(token);
 		LeaderElectionSettings settings = leader.settings();
 		// The lease ran out on the ticker: electionTimeout - margin after the last confirmed renewal was sent,
 		// which was before renewals started failing.
@@ -287,10 +284,20 @@ class ConsulLeaderElectionTests {
 			.build();
 	}
 
-	private ConsulLeaderElection awaitSingleLeader() {
-		await().atMost(Duration.ofSeconds(30))
-			.until(() -> this.nodes.stream().filter(ConsulLeaderElection::isLeader).count() == 1);
-		return this.nodes.stream().filter(ConsulLeaderElection::isLeader).findFirst().orElseThrow();
+	/** The leader and its leadership, from one look at all nodes (a second look may find it lapsed). */
+	private LeaderSample.Held<ConsulLeaderElection> awaitSingleLeader() {
+		return await().atMost(Duration.ofSeconds(30))
+			.until(() -> LeaderSample.leaderAmong(this.nodes), Optional::isPresent)
+			.get();
+	}
+
+	private LeadershipEvent awaitRevoked(long token) {
+		// listeners run off the election thread: the REVOKED event may arrive just after isLeader() turns false
+		return await().atMost(Duration.ofSeconds(30))
+			.until(() -> this.events.stream()
+				.filter((event) -> event.type() == Type.REVOKED && event.fencingToken() == token)
+				.findFirst(), Optional::isPresent)
+			.orElseThrow();
 	}
 
 	private LeadershipEvent awaitGrantAfter(long token) {
