@@ -161,7 +161,7 @@ class ConsulClientTests {
 			watch.cancel(false);
 			int stoppedAt = attempts.get();
 
-			await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1))
+			await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(10))
 				.until(() -> attempts.get() <= stoppedAt + 1);
 		}
 	}
