@@ -292,6 +292,10 @@ public final class LeadershipHistoryChecker {
 			this.validUntil = validUntil;
 		}
 
+		public String node() {
+			return this.node;
+		}
+
 		public long start() {
 			return this.start;
 		}

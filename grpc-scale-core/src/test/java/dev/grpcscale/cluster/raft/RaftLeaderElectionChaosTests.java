@@ -38,8 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <li>{@code TERM}: SIGTERM of the leader (graceful close: it hands leadership over), restarted.</li>
  * </ol>
  * {@link LeadershipHistoryChecker} then proves that leaderships never overlapped, tokens (Raft terms) grew from
- * leader to leader, after each fault a new leader came within {@link #MAX_FAILOVER}, and after each graceful
- * shutdown within 500 ms. Figures are printed
+ * leader to leader, after each fault a new leader came within {@link #MAX_FAILOVER}, and that each graceful
+ * shutdown handed Raft leadership over to the node that led next. Figures are printed
  * ({@code FAILOVER raft ...}) and the history is kept in {@code target/chaos-raft}.
  */
 class RaftLeaderElectionChaosTests {
@@ -188,9 +188,32 @@ class RaftLeaderElectionChaosTests {
 		for (String kind : KINDS) {
 			assertThat(report.failovers(kind)).as(kind).hasSize(ROUNDS / KINDS.length);
 		}
-		// a graceful shutdown hands Ratis leadership over instead of waiting out an election timeout (Ratis's
-		// minimum RPC timeout: no election ends sooner)
-		assertThat(report.failovers("TERM")).allSatisfy((failover) -> assertThat(failover).isLessThan(ELECTION_TIMEOUT));
+		// A graceful shutdown hands Ratis leadership over instead of leaving the others to wait out an election
+		// timeout. Shown by the shutdown itself: the node logged the transfer of its term to the node that led
+		// next. (Its speed, 128 / 369 ms median / max in docs/benchmarks.md against >= 1 s for an election, is
+		// printed above; a wall-clock bound on it would also measure the machine's load.)
+		for (LeadershipHistoryChecker.Failover failover : report.failovers()) {
+			if (failover.kind().equals("TERM")) {
+				assertHandedOver(report, failover);
+			}
+		}
+	}
+
+	private void assertHandedOver(LeadershipHistoryChecker.Report report, LeadershipHistoryChecker.Failover failover)
+			throws IOException {
+		LeadershipHistoryChecker.Interval held = report.intervals()
+			.stream()
+			.filter((interval) -> interval.node().equals(failover.node()) && interval.start() <= failover.faultAt())
+			.max(java.util.Comparator.comparingLong(LeadershipHistoryChecker.Interval::start))
+			.orElseThrow();
+		LeadershipHistoryChecker.Interval next = report.intervals()
+			.stream()
+			.filter((interval) -> interval.start() == failover.newLeaderAt())
+			.findFirst()
+			.orElseThrow();
+		assertThat(Files.readString(this.dir.resolve(failover.node() + ".out")))
+			.as("%s's output after its SIGTERM at %d", failover.node(), failover.faultAt())
+			.contains("hands Raft leadership of term " + held.token() + " over to " + next.node());
 	}
 
 	private static void print(String label, List<Duration> durations) {
