@@ -114,8 +114,13 @@ class InMemoryLeaderElectionTests {
 	@Test
 	void nodeThatJoinsWithoutLeaderElectionIsAMemberButNeverLeads() {
 		InMemoryLeaderGroup group = InMemoryLeaderGroup.create();
-		LeaderElection observer = join(InMemoryLeaderElection.create(group, settings("obs").leaderElection(false).build()));
+		LeaderElection observer = InMemoryLeaderElection.create(group, settings("obs").leaderElection(false).build());
+		List<LeadershipEvent> events = new CopyOnWriteArrayList<>();
+		observer.addListener(events::add);
+		join(observer);
 		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> !observer.isLeader());
+		// not even for a moment before the window above
+		assertThat(events).isEmpty();
 		assertThat(observer.members()).extracting(ClusterMember::nodeId).containsExactly("obs");
 		assertThat(observer.currentLeader()).isEmpty();
 	}
