@@ -112,14 +112,17 @@ class HealthCheckingOverNettyTests {
 			.filter((event) -> !event.change() && event.nanos() <= down.nanos())
 			.map(Timed::health)
 			.toList();
+		// each probe ended by its 100 ms deadline (the error says so; a frozen peer would never end it), later
+		// only by how late a busy machine runs the deadline's timer
 		assertThat(checks).hasSize(2).allSatisfy((check) -> {
 			assertThat(check.lastError()).startsWith("DEADLINE_EXCEEDED");
-			assertThat(check.lastLatency()).isBetween(Duration.ofMillis(100), Duration.ofMillis(400));
+			assertThat(check.lastLatency()).isBetween(Duration.ofMillis(100), Duration.ofSeconds(2));
 		});
 		assertThat(accepted).isNotEmpty();
 		assertThat(discovery.getInstances("svc")).isEmpty();
-		// first probe at once, the second one interval later, each ended by the 100 ms deadline
-		assertThat(detectedMillis).isBetween(300L, 1500L);
+		// first probe at once, the second one interval later, each ended by the 100 ms deadline: 400 ms, and
+		// room for a busy machine; the two probes counted above are what shows the retries
+		assertThat(detectedMillis).isBetween(300L, 5000L);
 		System.out.printf("FIGURE frozen socket: marked DOWN %d ms after probing started (interval 200 ms, "
 				+ "timeout 100 ms, retries 2); probe latencies %s%n", detectedMillis,
 				checks.stream().map((check) -> check.lastLatency().toMillis() + " ms").toList());
