@@ -34,9 +34,9 @@ import dev.grpcscale.test.etcd.EtcdCluster;
  * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.GoalReport full [chartDir]   # etcd cache too
  * </pre>
  *
- * <p>{@code quick}: case a in 7 interleaved rounds of 2 s per stack ({@link InterleavedLoadComparison.Options#quick});
+ * <p>{@code quick}: case a in 15 rounds of 2 s, its four stacks side by side ({@link ConcurrentLoadComparison.Options#quick});
  * JMH 2 x 1 s warm-up, 3 x 1 s measured, one fork; 1,000 propagation samples per side; 5 graceful and 3 crash
- * failovers on etcd with tuned raft timings and again with etcd's defaults. {@code full}: case a in 11 rounds
+ * failovers on etcd with tuned raft timings and again with etcd's defaults. {@code full}: case a in 25 rounds
  * of 3 s; JMH 3 x 1 s, 5 x 2 s; 10 and 5 failovers on each etcd; and the etcd cache cases (c and d), which
  * register 10,000 instances in etcd. Both draw the latency and failover charts as SVG into {@code chartDir};
  * full mode defaults it to {@code docs} (run from the repository root), so every full run redraws the
@@ -81,10 +81,10 @@ public final class GoalReport {
 		System.out.println("== grpc-scale goal report (" + (full ? "full" : "quick") + "), "
 				+ Runtime.getRuntime().availableProcessors() + " CPUs, Java " + System.getProperty("java.version"));
 
-		InterleavedLoadComparison.Options load = full ? InterleavedLoadComparison.Options.full()
-				: InterleavedLoadComparison.Options.quick();
-		System.out.println("-- a. unary RPC, loopback load, interleaved rounds: " + load);
-		InterleavedLoadComparison.Result comparison = InterleavedLoadComparison.run(load);
+		ConcurrentLoadComparison.Options load = full ? ConcurrentLoadComparison.Options.full()
+				: ConcurrentLoadComparison.Options.quick();
+		System.out.println("-- a. unary RPC, loopback load, the stacks side by side: " + load);
+		ConcurrentLoadComparison.Result comparison = ConcurrentLoadComparison.run(load);
 		comparison.print();
 		results.addAll(print(comparison.results()));
 

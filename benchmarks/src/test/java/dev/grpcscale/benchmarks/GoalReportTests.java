@@ -163,17 +163,17 @@ class GoalReportTests {
 
 	@Test
 	void caseAJudgesTheMedianOfPerRoundRatiosAgainstTheSameObservability() {
-		java.util.Map<String, List<InterleavedLoadComparison.Round>> rounds = new java.util.LinkedHashMap<>();
+		java.util.Map<String, List<ConcurrentLoadComparison.Round>> rounds = new java.util.LinkedHashMap<>();
 		// boot: 100 calls/s and 10 us CPU per call every round; scale: one bad round out of seven
-		rounds.put(InterleavedLoadComparison.BOOT, java.util.Collections.nCopies(7, round(100, 10_000)));
-		List<InterleavedLoadComparison.Round> scale = new java.util.ArrayList<>(
+		rounds.put(ConcurrentLoadComparison.BOOT, java.util.Collections.nCopies(7, round(100, 10_000)));
+		List<ConcurrentLoadComparison.Round> scale = new java.util.ArrayList<>(
 				java.util.Collections.nCopies(6, round(98, 10_300)));
 		scale.add(round(50, 20_000));
-		rounds.put(InterleavedLoadComparison.SCALE, scale);
-		InterleavedLoadComparison.Result result = new InterleavedLoadComparison.Result(
-				InterleavedLoadComparison.Options.quick(), rounds);
-		assertThat(result.ratio(InterleavedLoadComparison.SCALE, InterleavedLoadComparison.BOOT,
-				InterleavedLoadComparison.Round::throughput).min()).isEqualTo(0.5);
+		rounds.put(ConcurrentLoadComparison.SCALE, scale);
+		ConcurrentLoadComparison.Result result = new ConcurrentLoadComparison.Result(
+				ConcurrentLoadComparison.Options.quick(), rounds, List.of());
+		assertThat(result.ratio(ConcurrentLoadComparison.SCALE, ConcurrentLoadComparison.BOOT,
+				ConcurrentLoadComparison.Round::throughput).min()).isEqualTo(0.5);
 		assertThat(result.results()).extracting(CaseResult::name, CaseResult::pass)
 			.containsExactly(org.assertj.core.groups.Tuple.tuple("a.addition.cpu-per-call", true),
 					org.assertj.core.groups.Tuple.tuple("a.addition.throughput", true));
@@ -195,9 +195,38 @@ class GoalReportTests {
 		assertThat(after.threadCpuNanosSince(before)).isNotNegative();
 	}
 
-	private static InterleavedLoadComparison.Round round(long calls, long cpuNanosPerCall) {
-		return new InterleavedLoadComparison.Round("", calls, 0, 1.0, new org.HdrHistogram.Histogram(3),
-				calls * cpuNanosPerCall * 2, calls * cpuNanosPerCall, calls * 1000);
+	@Test
+	void costMeterTellsStacksApartByTheirThreadNames() throws Exception {
+		CostMeter meter = new CostMeter();
+		java.util.concurrent.CountDownLatch measured = new java.util.concurrent.CountDownLatch(1);
+		java.util.concurrent.CountDownLatch allocated = new java.util.concurrent.CountDownLatch(1);
+		CostMeter.Snapshot before = meter.snapshot();
+		Thread stack = new Thread(() -> {
+			byte[][] kept = new byte[64][];
+			for (int i = 0; i < kept.length; i++) {
+				kept[i] = new byte[16 * 1024];
+			}
+			allocated.countDown();
+			try {
+				measured.await();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}, "scale/caller-1");
+		stack.start();
+		allocated.await();
+		CostMeter.Snapshot after = meter.snapshot();
+		measured.countDown();
+		stack.join();
+		assertThat(after.allocatedBytesSince(before, "scale/")).isGreaterThanOrEqualTo(64L * 16 * 1024);
+		assertThat(after.allocatedBytesSince(before, "scale+meters/")).isZero();
+		assertThat(after.cpuNanosSince(before, "scale/")).isNotNegative();
+	}
+
+	private static ConcurrentLoadComparison.Round round(long calls, long cpuNanosPerCall) {
+		return new ConcurrentLoadComparison.Round("", calls, 0, 1.0, new org.HdrHistogram.Histogram(3),
+				calls * cpuNanosPerCall, calls * 1000);
 	}
 
 	@Test
