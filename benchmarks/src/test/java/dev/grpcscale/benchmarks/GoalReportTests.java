@@ -29,19 +29,32 @@ class GoalReportTests {
 	}
 
 	@Test
-	void caseBJudgesTheManagerWithoutAndWithMetersEachAgainstItsResilience4jBaseline() {
-		Map<String, double[]> scores = new LinkedHashMap<>();
-		scores.put("resilience4jDecorateCallable", new double[] { 100, 48 });
-		scores.put("executeWithEnhancements", new double[] { 110, 24 });
-		scores.put("resilience4jDecorateCallableWithMeters", new double[] { 250, 216 });
-		scores.put("executeWithEnhancementsWithMeters", new double[] { 1500, 1836 });
-		List<CaseResult> results = GoalReport.caseB(scores);
+	void caseBJudgesTheMedianCpuRatioWithoutAndWithMetersOnOneAndFourThreads() {
+		Map<Integer, Map<String, List<double[]>>> byThreads = new LinkedHashMap<>();
+		for (int threads : ExecuteWithEnhancementsCpu.THREADS_MEASURED) {
+			Map<String, List<double[]>> samples = new LinkedHashMap<>();
+			samples.put("resilience4jDecorateCallable", cpu(100, 100, 100));
+			// one round slowed by the machine does not move the median
+			samples.put("executeWithEnhancements", cpu(110, 400, 120));
+			samples.put("resilience4jDecorateCallableWithMeters", cpu(250, 250, 250));
+			samples.put("executeWithEnhancementsWithMeters", (threads == 1) ? cpu(300, 310, 420) : cpu(400, 390, 420));
+			byThreads.put(threads, samples);
+		}
+		List<CaseResult> results = GoalReport.caseB(new ExecuteWithEnhancementsCpu.Samples(byThreads));
 		assertThat(results).extracting(CaseResult::name)
-			.containsExactly("b.executeWithEnhancements", "b.executeWithEnhancements.meters");
-		assertThat(results.get(0).pass()).isTrue();
-		assertThat(results.get(0).ratio()).isCloseTo(1.1, within(1e-9));
-		assertThat(results.get(1).pass()).isFalse();
-		assertThat(results.get(1).ratio()).isEqualTo(6.0);
+			.containsExactly("b.executeWithEnhancements.1-thread", "b.executeWithEnhancements.meters.1-thread",
+					"b.executeWithEnhancements.4-threads", "b.executeWithEnhancements.meters.4-threads");
+		assertThat(results).extracting(CaseResult::pass).containsExactly(true, true, true, false);
+		assertThat(results.get(0).ratio()).isCloseTo(1.2, within(1e-9));
+		assertThat(results.get(3).ratio()).isCloseTo(1.6, within(1e-9));
+	}
+
+	private static List<double[]> cpu(double... nanosPerRound) {
+		List<double[]> rounds = new java.util.ArrayList<>();
+		for (double nanos : nanosPerRound) {
+			rounds.add(new double[] { nanos, 0, 0 });
+		}
+		return rounds;
 	}
 
 	@Test
