@@ -96,8 +96,9 @@ public final class ExecuteWithEnhancementsCpu {
 			}
 		}
 		finally {
-			state.tearDown();
+			state.close();
 		}
+		state.checkRecorded(variants);
 		return new Samples(byThreads);
 	}
 

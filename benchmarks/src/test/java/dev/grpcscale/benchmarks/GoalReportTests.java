@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatNoException;
 import static org.assertj.core.api.Assertions.within;
 
 /** The report's ratio, verdict and chart logic and the harness's argument parsing; no load is measured here. */
@@ -47,6 +49,28 @@ class GoalReportTests {
 		assertThat(results).extracting(CaseResult::pass).containsExactly(true, true, true, false);
 		assertThat(results.get(0).ratio()).isCloseTo(1.2, within(1e-9));
 		assertThat(results.get(3).ratio()).isCloseTo(1.6, within(1e-9));
+	}
+
+	@Test
+	void caseBChecksTheMetersOfTheMeteredBenchmarksThatRanOnly() throws Exception {
+		ExecuteWithEnhancementsBenchmark state = new ExecuteWithEnhancementsBenchmark();
+		state.setUp();
+		try {
+			// JMH runs one benchmark per state: the others' meters are empty and must not fail it
+			state.executeWithEnhancements();
+			assertThatNoException()
+				.isThrownBy(() -> state.checkRecorded(List.of("executeWithEnhancements", "bareCall")));
+			assertThatIllegalStateException()
+				.isThrownBy(() -> state.checkRecorded(List.of("executeWithEnhancementsWithMeters")))
+				.withMessageContaining("executeWithEnhancementsWithMeters recorded no meters");
+			state.executeWithEnhancementsWithMeters();
+			state.resilience4jDecorateCallableWithMeters();
+			assertThatNoException().isThrownBy(() -> state.checkRecorded(
+					List.of("executeWithEnhancementsWithMeters", "resilience4jDecorateCallableWithMeters")));
+		}
+		finally {
+			state.close();
+		}
 	}
 
 	private static List<double[]> cpu(double... nanosPerRound) {
