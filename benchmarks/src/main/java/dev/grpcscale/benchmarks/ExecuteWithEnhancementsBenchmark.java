@@ -2,6 +2,8 @@ package dev.grpcscale.benchmarks;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -11,7 +13,9 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowS
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.search.Search;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -27,6 +31,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.autoconfigure.metrics.CircuitBreakerMeterBinder;
@@ -168,15 +173,42 @@ public class ExecuteWithEnhancementsBenchmark {
 		this.meteredDefaultBreaker = meteredRegistry.circuitBreaker("bare-metered");
 	}
 
-	/** Stops the coarse clock's thread and checks the metered cases recorded what they ran. */
+	/**
+	 * Stops the coarse clock's thread and checks that the benchmark, if metered, recorded its meters.
+	 * @param params the benchmark JMH ran on this state
+	 */
 	@TearDown
-	public void tearDown() {
+	public void tearDown(BenchmarkParams params) {
+		String benchmark = params.getBenchmark();
+		close();
+		checkRecorded(List.of(benchmark.substring(benchmark.lastIndexOf('.') + 1)));
+	}
+
+	/** Stops the coarse clock's thread. */
+	void close() {
 		this.clock.close();
-		String scrape = this.meters.scrape();
-		if (!scrape.contains("grpc_scale_operation=\"load-prices\"")
-				|| !scrape.contains("grpc_scale_operation=\"load-prices-observed-manager\"")
-				|| !scrape.contains("grpc_scale_circuitbreaker_calls_total{") || !scrape.contains("bare-metered")) {
-			throw new IllegalStateException("the metered cases recorded no meters:\n" + scrape);
+	}
+
+	/**
+	 * Checks that each metered benchmark among {@code ran} counted its calls in its meter: a metered case that
+	 * recorded nothing would measure the manager without its meters.
+	 * @param ran the names of the benchmark methods that ran on this state
+	 */
+	void checkRecorded(Collection<String> ran) {
+		for (String benchmark : ran) {
+			Search search = switch (benchmark) {
+				case "executeWithEnhancementsWithMeters" ->
+					this.meters.find("grpc.scale.operation").tag("grpc.scale.operation", "load-prices");
+				case "executeWithEnhancementsObserved" -> this.meters.find("grpc.scale.operation")
+					.tag("grpc.scale.operation", "load-prices-observed-manager");
+				case "resilience4jDecorateCallableWithMeters" -> this.meters.find("resilience4j.circuitbreaker.calls")
+					.tags("name", "bare-metered", "kind", "successful");
+				default -> null;
+			};
+			Timer timer = (search != null) ? search.timer() : null;
+			if (search != null && (timer == null || timer.count() == 0)) {
+				throw new IllegalStateException(benchmark + " recorded no meters:\n" + this.meters.scrape());
+			}
 		}
 	}
 
