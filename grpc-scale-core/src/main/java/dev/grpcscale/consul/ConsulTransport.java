@@ -9,10 +9,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
@@ -25,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.consul.internal.ConsulAgentClient;
+import dev.grpcscale.consul.internal.ConsulThreads;
 
 /**
  * The transport under {@link ConsulClient}: the JDK {@code HttpClient} (through {@link ConsulAgentClient}) and
@@ -63,11 +62,11 @@ final class ConsulTransport {
 	ConsulTransport(ConsulConnection connection, @Nullable ScheduledExecutorService scheduler,
 			Duration initialBackoff, Duration maxBackoff, int maxRetries, DoubleSupplier random) {
 		this.connection = connection;
-		this.httpExecutor = Executors.newCachedThreadPool(threadFactory("grpc-scale-consul-http-"));
+		this.httpExecutor = Executors.newCachedThreadPool(ConsulThreads.daemon("grpc-scale-consul-http-"));
 		this.http = new ConsulAgentClient(connection, this.httpExecutor);
 		this.ownsScheduler = scheduler == null;
 		this.scheduler = (scheduler != null) ? scheduler
-				: Executors.newSingleThreadScheduledExecutor(threadFactory("grpc-scale-consul-client-"));
+				: Executors.newSingleThreadScheduledExecutor(ConsulThreads.daemon("grpc-scale-consul-client-"));
 		this.random = random;
 		JitteredBackoff backoff = new JitteredBackoff(initialBackoff, maxBackoff, random);
 		this.idempotentRetry = RetryPolicy.builder()
@@ -243,15 +242,6 @@ final class ConsulTransport {
 	/** Too many requests, or a proxy or the agent is briefly unable to answer: worth another try. */
 	private static boolean isTransient(int status) {
 		return status == 429 || status == 502 || status == 503 || status == 504;
-	}
-
-	private static ThreadFactory threadFactory(String prefix) {
-		AtomicInteger count = new AtomicInteger();
-		return (runnable) -> {
-			Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		};
 	}
 
 }

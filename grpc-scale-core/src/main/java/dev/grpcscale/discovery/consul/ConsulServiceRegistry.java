@@ -13,10 +13,8 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import tools.jackson.databind.ObjectMapper;
@@ -26,6 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.consul.ConsulConnection;
+import dev.grpcscale.consul.internal.ConsulThreads;
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.DiscoveryException;
 import dev.grpcscale.discovery.DiscoveryStatus;
@@ -126,7 +125,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		this.reachability = new AgentReachability(client.connection().agent());
 		this.ownsScheduler = builder.scheduler == null;
 		this.scheduler = (builder.scheduler != null) ? builder.scheduler
-				: Executors.newSingleThreadScheduledExecutor(threadFactory("grpc-scale-consul-registrar-"));
+				: Executors.newSingleThreadScheduledExecutor(ConsulThreads.daemon("grpc-scale-consul-registrar-"));
 		ObjectMapper mapper = new ObjectMapper();
 		ConsulAgentRequests requests = new ConsulAgentRequests(client, this.reachability);
 		this.registrations = new ConsulRegistrations(requests, new ConsulServiceDefinition(mapper, builder.checkType,
@@ -136,8 +135,8 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		ConsulWatches.Settings watchSettings = new ConsulWatches.Settings(builder.blockingQueryWait,
 				builder.initialBackoff, builder.maxBackoff, builder.queryRateInterval, builder.datacenter,
 				builder.watchIdleTimeout);
-		this.watches = new ConsulWatches(client, new ConsulHealthParser(mapper), this.reachability, builder.clock,
-				this.scheduler, watchSettings, this.closed);
+		this.watches = new ConsulWatches(new ConsulWatches.Shared(client, new ConsulHealthParser(mapper),
+				this.reachability, builder.clock, this.scheduler, watchSettings, new LatencyTally()), this.closed);
 	}
 
 	/** Starts a builder; every setting has a default, see {@link Builder}. */
@@ -322,15 +321,6 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
-	}
-
-	private static ThreadFactory threadFactory(String prefix) {
-		AtomicInteger count = new AtomicInteger();
-		return (runnable) -> {
-			Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		};
 	}
 
 	/**

@@ -101,17 +101,15 @@ final class ConsulServiceWatch {
 
 	private boolean refusalReported;
 
-	ConsulServiceWatch(String serviceName, ConsulClient client, ConsulHealthParser parser,
-			AgentReachability reachability, Clock clock, ScheduledExecutorService scheduler,
-			ConsulWatches.Settings settings, LatencyTally watchLag) {
+	ConsulServiceWatch(String serviceName, ConsulWatches.Shared shared) {
 		this.serviceName = serviceName;
-		this.client = client;
-		this.parser = parser;
-		this.reachability = reachability;
-		this.clock = clock;
-		this.scheduler = scheduler;
-		this.settings = settings;
-		this.watchLag = watchLag;
+		this.client = shared.client();
+		this.parser = shared.parser();
+		this.reachability = shared.reachability();
+		this.clock = shared.clock();
+		this.scheduler = shared.scheduler();
+		this.settings = shared.settings();
+		this.watchLag = shared.watchLag();
 		this.rateLimiter = new QueryRateLimiter(settings.queryRateInterval().toNanos(), System::nanoTime);
 		this.what = "health query for '" + serviceName + "'";
 	}

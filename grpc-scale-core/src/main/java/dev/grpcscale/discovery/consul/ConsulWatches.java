@@ -34,17 +34,7 @@ final class ConsulWatches {
 	/** Logs under the registry's name, where Consul discovery has always logged. */
 	private static final Logger logger = LoggerFactory.getLogger(ConsulServiceRegistry.class);
 
-	private final ConsulClient client;
-
-	private final ConsulHealthParser parser;
-
-	private final AgentReachability reachability;
-
-	private final Clock clock;
-
-	private final ScheduledExecutorService scheduler;
-
-	private final Settings settings;
+	private final Shared shared;
 
 	/** How long a first read waits for the first answer. */
 	private final Duration requestTimeout;
@@ -56,23 +46,15 @@ final class ConsulWatches {
 
 	private final Map<String, ConsulServiceWatch> watches = new ConcurrentHashMap<>();
 
-	private final LatencyTally watchLag = new LatencyTally();
-
 	private final ScheduledFuture<?> reclaim;
 
-	ConsulWatches(ConsulClient client, ConsulHealthParser parser, AgentReachability reachability, Clock clock,
-			ScheduledExecutorService scheduler, Settings settings, AtomicBoolean closed) {
-		this.client = client;
-		this.parser = parser;
-		this.reachability = reachability;
-		this.clock = clock;
-		this.scheduler = scheduler;
-		this.settings = settings;
-		this.requestTimeout = client.connection().requestTimeout();
+	ConsulWatches(Shared shared, AtomicBoolean closed) {
+		this.shared = shared;
+		this.requestTimeout = shared.client().connection().requestTimeout();
 		this.closed = closed;
-		this.idleNanos = settings.idleTimeout().toNanos();
+		this.idleNanos = shared.settings().idleTimeout().toNanos();
 		long reclaimPeriod = Math.min(this.idleNanos / 2, TimeUnit.SECONDS.toNanos(30));
-		this.reclaim = scheduler.scheduleWithFixedDelay(this::reclaimIdleWatches, reclaimPeriod,
+		this.reclaim = shared.scheduler().scheduleWithFixedDelay(this::reclaimIdleWatches, reclaimPeriod,
 				Math.max(reclaimPeriod, 1), TimeUnit.NANOSECONDS);
 	}
 
@@ -128,7 +110,7 @@ final class ConsulWatches {
 
 	/** From a changed blocking-query answer's arrival to its list handed to every watcher. */
 	LatencyTally watchLag() {
-		return this.watchLag;
+		return this.shared.watchLag();
 	}
 
 	/** Stops retiring idle watches; for the registry's close, before {@link #stopAll()}. */
@@ -147,8 +129,7 @@ final class ConsulWatches {
 	private ConsulServiceWatch watchOf(String serviceName) {
 		ensureOpen();
 		ConsulServiceWatch watch = this.watches.computeIfAbsent(serviceName, (name) -> {
-			ConsulServiceWatch created = new ConsulServiceWatch(name, this.client, this.parser, this.reachability,
-					this.clock, this.scheduler, this.settings, this.watchLag);
+			ConsulServiceWatch created = new ConsulServiceWatch(name, this.shared);
 			created.start();
 			return created;
 		});
@@ -184,7 +165,21 @@ final class ConsulWatches {
 	}
 
 	/**
-	 * What every service watch shares.
+	 * What every service watch uses.
+	 * @param client the application's Consul client
+	 * @param parser reads the answers
+	 * @param reachability told of each answer and failure
+	 * @param clock for the registration time of discovered instances
+	 * @param scheduler the registry's scheduler, for the rate-limit pauses and the idle reclaim
+	 * @param settings the watch settings
+	 * @param watchLag from a changed answer's arrival to its list handed to every watcher
+	 */
+	record Shared(ConsulClient client, ConsulHealthParser parser, AgentReachability reachability, Clock clock,
+			ScheduledExecutorService scheduler, Settings settings, LatencyTally watchLag) {
+	}
+
+	/**
+	 * The settings every service watch shares.
 	 * @param blockingWait the {@code wait} of blocking queries
 	 * @param initialBackoff first pause after a failed query
 	 * @param maxBackoff longest pause after failed queries
