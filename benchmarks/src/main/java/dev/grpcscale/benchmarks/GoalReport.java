@@ -34,9 +34,9 @@ import dev.grpcscale.test.etcd.EtcdCluster;
  * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.GoalReport full [chartDir]   # etcd cache too
  * </pre>
  *
- * <p>{@code quick}: case a in 7 interleaved rounds of 2 s per stack ({@link InterleavedLoadComparison.Options#quick});
+ * <p>{@code quick}: case a in 15 rounds of 2 s, its four stacks side by side ({@link ConcurrentLoadComparison.Options#quick});
  * JMH 2 x 1 s warm-up, 3 x 1 s measured, one fork; 1,000 propagation samples per side; 5 graceful and 3 crash
- * failovers on etcd with tuned raft timings and again with etcd's defaults. {@code full}: case a in 11 rounds
+ * failovers on etcd with tuned raft timings and again with etcd's defaults. {@code full}: case a in 25 rounds
  * of 3 s; JMH 3 x 1 s, 5 x 2 s; 10 and 5 failovers on each etcd; and the etcd cache cases (c and d), which
  * register 10,000 instances in etcd. Both draw the latency and failover charts as SVG into {@code chartDir};
  * full mode defaults it to {@code docs} (run from the repository root), so every full run redraws the
@@ -81,15 +81,19 @@ public final class GoalReport {
 		System.out.println("== grpc-scale goal report (" + (full ? "full" : "quick") + "), "
 				+ Runtime.getRuntime().availableProcessors() + " CPUs, Java " + System.getProperty("java.version"));
 
-		InterleavedLoadComparison.Options load = full ? InterleavedLoadComparison.Options.full()
-				: InterleavedLoadComparison.Options.quick();
-		System.out.println("-- a. unary RPC, loopback load, interleaved rounds: " + load);
-		InterleavedLoadComparison.Result comparison = InterleavedLoadComparison.run(load);
+		ConcurrentLoadComparison.Options load = full ? ConcurrentLoadComparison.Options.full()
+				: ConcurrentLoadComparison.Options.quick();
+		System.out.println("-- a. unary RPC, loopback load, the stacks side by side: " + load);
+		ConcurrentLoadComparison.Result comparison = ConcurrentLoadComparison.run(load);
 		comparison.print();
 		results.addAll(print(comparison.results()));
 
-		System.out.println("-- b. executeWithEnhancements, JMH");
-		results.addAll(print(caseB(scores(jmh(ExecuteWithEnhancementsBenchmark.class.getName(), full)))));
+		System.out.println("-- b. executeWithEnhancements, JMH (wall clock, for reference)");
+		Map<String, double[]> jmhScores = scores(jmh(ExecuteWithEnhancementsBenchmark.class.getName(), full));
+		System.out.println("b.jmh: " + figures(jmhScores));
+		System.out.println("-- b. executeWithEnhancements, CPU time per call, interleaved rounds on 1 and 4 threads");
+		results.addAll(print(caseB(ExecuteWithEnhancementsCpu.measure(ExecuteWithEnhancementsCpu.GOALS,
+				full ? 15 : 11, full ? 200_000 : 100_000))));
 
 		System.out.println("-- c. discovery cache reads, JMH");
 		results.addAll(print(caseC("memory", jmh(DiscoveryCacheBenchmark.class.getName(), full), true)));
@@ -216,33 +220,45 @@ public final class GoalReport {
 	 * Goal b without and with meters: {@code executeWithEnhancements} against resilience4j's
 	 * {@code decorateCallable}, then the metered manager against resilience4j with its tagged meters.
 	 */
-	static List<CaseResult> caseB(Map<String, double[]> scores) {
+	/**
+	 * Goal b: the manager at most 1.5 x resilience4j's {@code decorateCallable} in CPU time per call, without
+	 * and with meters bound, on 1 and on 4 threads: the median of the per-round ratios.
+	 */
+	static List<CaseResult> caseB(ExecuteWithEnhancementsCpu.Samples samples) {
+		List<CaseResult> cases = new ArrayList<>();
+		for (int threads : ExecuteWithEnhancementsCpu.THREADS_MEASURED) {
+			String suffix = (threads == 1) ? ".1-thread" : "." + threads + "-threads";
+			Spread plain = samples.ratio(threads, "executeWithEnhancements", "resilience4jDecorateCallable");
+			Spread metered = samples.ratio(threads, "executeWithEnhancementsWithMeters",
+					"resilience4jDecorateCallableWithMeters");
+			cases.add(CaseResult.atMost("b.executeWithEnhancements" + suffix, plain.median(), 1,
+					"executeWithEnhancements / resilience4j decorateCallable, CPU per call, " + plain, 1.5,
+					samples.figures(threads)));
+			cases.add(CaseResult.atMost("b.executeWithEnhancements.meters" + suffix, metered.median(), 1,
+					"with meters, timer path (Actuator, no tracer) / resilience4j decorateCallable with its tagged meters, CPU per call, "
+							+ metered,
+					1.5, "see the line above"));
+		}
+		return cases;
+	}
+
+	private static String figures(Map<String, double[]> scores) {
 		StringBuilder raw = new StringBuilder();
 		scores.forEach((name, score) -> raw.append(String.format(Locale.ROOT, "%s %.1f ns/op %.0f B/op; ", name,
 				score[0], score[1])));
-		String figures = raw.toString().trim();
-		return List.of(
-				CaseResult.atMost("b.executeWithEnhancements", scores.get("executeWithEnhancements")[0],
-						scores.get("resilience4jDecorateCallable")[0],
-						"executeWithEnhancements / resilience4j decorateCallable ns/op", 1.5, figures),
-				CaseResult.atMost("b.executeWithEnhancements.meters", scores.get("executeWithEnhancementsWithMeters")[0],
-						scores.get("resilience4jDecorateCallableWithMeters")[0],
-						"executeWithEnhancements with meters, timer path (Actuator, no tracer) / resilience4j decorateCallable with its tagged meters ns/op",
-						1.5, "see the line above"));
+		return raw.toString().trim();
 	}
 
 	static List<CaseResult> caseC(String backend, Collection<RunResult> results, boolean withBaseline) {
 		Map<String, double[]> scores = scores(results);
-		StringBuilder raw = new StringBuilder();
-		scores.forEach((name, score) -> raw.append(String.format(Locale.ROOT, "%s %.1f ns/op %.0f B/op; ", name,
-				score[0], score[1])));
+		String raw = figures(scores);
 		List<CaseResult> cases = new ArrayList<>();
 		for (String method : List.of("getInstances", "discoverServices")) {
 			double measured = scores.get(method + "@10000")[0];
 			double baseline = withBaseline ? scores.get("bareMapGet@10000")[0] : scores.get(method + "@10")[0];
 			cases.add(CaseResult.boundedBy("c." + method + "@10000." + backend, measured, baseline,
 					withBaseline ? method + " / ConcurrentHashMap.get at 10,000" : method + " at 10,000 / at 10",
-					200, "<= 200 ns/op at 10,000", raw.toString().trim()));
+					200, "<= 200 ns/op at 10,000", raw));
 		}
 		return cases;
 	}

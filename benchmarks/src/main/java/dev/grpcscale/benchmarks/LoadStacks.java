@@ -49,7 +49,7 @@ import dev.grpcscale.health.HealthCheckingServiceDiscovery;
 import dev.grpcscale.health.InstanceHealth;
 
 /**
- * The client stacks the load measurements drive ({@link LoopbackLoadHarness}, {@link InterleavedLoadComparison}):
+ * The client stacks the load measurements drive ({@link LoopbackLoadHarness}, {@link ConcurrentLoadComparison}):
  * each starts its own Netty servers on loopback (an echo {@code SimpleService} and {@code grpc.health.v1.Health})
  * and one channel to them, and closes both.
  */
@@ -70,37 +70,64 @@ final class LoadStacks {
 	 */
 	static Driven drive(Stack stack, SimpleRequest request, int callers, Duration duration, ExecutorService pool,
 			@Nullable CostMeter cost) throws Exception {
-		CountDownLatch ready = new CountDownLatch(callers);
+		return driveTogether(List.of(stack), List.of(pool), request, callers, duration, cost).get(0);
+	}
+
+	/**
+	 * Runs {@code callers} closed loops on every stack at the same time for {@code duration}, each stack's
+	 * callers on its own pool, all starting together once every caller has its stub: the stacks share whatever
+	 * the machine gives the process at each moment.
+	 * @param pools the callers' pool of each stack, in the order of {@code stacks}
+	 * @param cost taken just before the callers start and just after the last one ends, or {@code null}
+	 * @return what each stack's callers did, in the order of {@code stacks}, each with the same snapshots
+	 */
+	static List<Driven> driveTogether(List<? extends Stack> stacks, List<ExecutorService> pools,
+			SimpleRequest request, int callers, Duration duration, @Nullable CostMeter cost) throws Exception {
+		CountDownLatch ready = new CountDownLatch(callers * stacks.size());
 		CountDownLatch start = new CountDownLatch(1);
-		List<Future<long[]>> futures = new ArrayList<>();
-		List<Histogram> histograms = new ArrayList<>();
 		long durationNanos = duration.toNanos();
-		for (int i = 0; i < callers; i++) {
-			Histogram histogram = new Histogram(3);
-			histograms.add(histogram);
-			futures.add(pool.submit(() -> {
-				SimpleServiceGrpc.SimpleServiceBlockingStub stub = stack.stub();
-				ready.countDown();
-				start.await();
-				return callFor(stub, request, durationNanos, histogram);
-			}));
+		List<List<Future<long[]>>> futures = new ArrayList<>();
+		List<List<Histogram>> histograms = new ArrayList<>();
+		for (int s = 0; s < stacks.size(); s++) {
+			Stack stack = stacks.get(s);
+			List<Future<long[]>> stackFutures = new ArrayList<>();
+			List<Histogram> stackHistograms = new ArrayList<>();
+			for (int i = 0; i < callers; i++) {
+				Histogram histogram = new Histogram(3);
+				stackHistograms.add(histogram);
+				stackFutures.add(pools.get(s).submit(() -> {
+					SimpleServiceGrpc.SimpleServiceBlockingStub stub = stack.stub();
+					ready.countDown();
+					start.await();
+					return callFor(stub, request, durationNanos, histogram);
+				}));
+			}
+			futures.add(stackFutures);
+			histograms.add(stackHistograms);
 		}
 		ready.await();
 		CostMeter.Snapshot before = (cost != null) ? cost.snapshot() : null;
 		long begin = System.nanoTime();
 		start.countDown();
-		long calls = 0;
-		long errors = 0;
-		for (Future<long[]> future : futures) {
-			long[] counts = future.get();
-			calls += counts[0];
-			errors += counts[1];
+		long[] calls = new long[stacks.size()];
+		long[] errors = new long[stacks.size()];
+		long[] nanos = new long[stacks.size()];
+		for (int s = 0; s < stacks.size(); s++) {
+			for (Future<long[]> future : futures.get(s)) {
+				long[] counts = future.get();
+				calls[s] += counts[0];
+				errors[s] += counts[1];
+				nanos[s] = Math.max(nanos[s], counts[2] - begin);
+			}
 		}
-		long nanos = System.nanoTime() - begin;
 		CostMeter.Snapshot after = (cost != null) ? cost.snapshot() : null;
-		Histogram merged = new Histogram(3);
-		histograms.forEach(merged::add);
-		return new Driven(calls, errors, nanos, merged, before, after);
+		List<Driven> driven = new ArrayList<>();
+		for (int s = 0; s < stacks.size(); s++) {
+			Histogram merged = new Histogram(3);
+			histograms.get(s).forEach(merged::add);
+			driven.add(new Driven(calls[s], errors[s], nanos[s], merged, before, after));
+		}
+		return driven;
 	}
 
 	/**
@@ -119,7 +146,7 @@ final class LoadStacks {
 	/**
 	 * One caller's closed loop: a blocking unary call after another for {@code durationNanos}, each call's
 	 * latency recorded in {@code histogram}.
-	 * @return {@code {calls that succeeded, calls that failed}}
+	 * @return {@code {calls that succeeded, calls that failed, System.nanoTime() at the end}}
 	 */
 	static long[] callFor(SimpleServiceGrpc.SimpleServiceBlockingStub stub, SimpleRequest request, long durationNanos,
 			Histogram histogram) {
@@ -139,15 +166,18 @@ final class LoadStacks {
 			now = System.nanoTime();
 			histogram.recordValue(now - begin);
 		}
-		return new long[] { calls, errors };
+		return new long[] { calls, errors, now };
 	}
 
 	static List<Server> startServers(int count, SimpleServiceGrpc.SimpleServiceImplBase service,
-			ObservationGrpcServerInterceptor interceptor) throws Exception {
+			@Nullable ObservationGrpcServerInterceptor interceptor, @Nullable StackThreads threads) throws Exception {
 		List<Server> servers = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
 			NettyServerBuilder builder = NettyServerBuilder
 				.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), InsecureServerCredentials.create());
+			if (threads != null) {
+				threads.onServer(builder);
+			}
 			if (interceptor != null) {
 				builder.addService(ServerInterceptors.intercept(service, interceptor));
 			}
@@ -201,7 +231,12 @@ final class LoadStacks {
 		private final ManagedChannel channel;
 
 		BareStack(LoopbackLoadHarness.Options options) throws Exception {
-			this.servers = startServers(options.servers(), new EchoService(), null);
+			this(options, null);
+		}
+
+		/** The stack on {@code threads}, or on grpc-java's shared default threads when {@code null}. */
+		BareStack(LoopbackLoadHarness.Options options, @Nullable StackThreads threads) throws Exception {
+			this.servers = startServers(options.servers(), new EchoService(), null, threads);
 			List<InetSocketAddress> addresses = this.servers.stream()
 				.map((server) -> (InetSocketAddress) server.getListenSockets().get(0))
 				.toList();
@@ -209,6 +244,9 @@ final class LoadStacks {
 				.forTarget(StaticAddressNameResolverProvider.SCHEME + ":///" + SERVICE)
 				.usePlaintext()
 				.defaultLoadBalancingPolicy("round_robin");
+			if (threads != null) {
+				threads.onClient(builder);
+			}
 			this.channel = StaticAddressNameResolverProvider.configure(builder, addresses).build();
 		}
 
@@ -326,6 +364,12 @@ final class LoadStacks {
 		private final ManagedChannel channel;
 
 		ScaleStack(LoopbackLoadHarness.Options options, Variant variant) throws Exception {
+			this(options, variant, null);
+		}
+
+		/** The stack on {@code threads}, or on grpc-java's shared default threads when {@code null}. */
+		ScaleStack(LoopbackLoadHarness.Options options, Variant variant, @Nullable StackThreads threads)
+				throws Exception {
 			this.variant = variant;
 			this.meters = variant.meters ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
 			this.tracing = variant.tracing ? new TracingStack(options.sampling(), this.meters) : null;
@@ -333,7 +377,7 @@ final class LoadStacks {
 				new CircuitBreakerMeterBinder(this.breakers).bindTo(this.meters);
 			}
 			this.servers = startServers(options.servers(), new EchoService(), (this.tracing != null)
-					? new ObservationGrpcServerInterceptor(this.tracing.observationRegistry()) : null);
+					? new ObservationGrpcServerInterceptor(this.tracing.observationRegistry()) : null, threads);
 			List<InetSocketAddress> addresses = this.servers.stream()
 				.map((server) -> (InetSocketAddress) server.getListenSockets().get(0))
 				.toList();
@@ -378,6 +422,9 @@ final class LoadStacks {
 			}
 			if (this.tracing != null) {
 				builder.intercept(new ObservationGrpcClientInterceptor(this.tracing.observationRegistry()));
+			}
+			if (threads != null) {
+				threads.onClient(builder);
 			}
 			this.channel = builder.build();
 		}

@@ -29,19 +29,32 @@ class GoalReportTests {
 	}
 
 	@Test
-	void caseBJudgesTheManagerWithoutAndWithMetersEachAgainstItsResilience4jBaseline() {
-		Map<String, double[]> scores = new LinkedHashMap<>();
-		scores.put("resilience4jDecorateCallable", new double[] { 100, 48 });
-		scores.put("executeWithEnhancements", new double[] { 110, 24 });
-		scores.put("resilience4jDecorateCallableWithMeters", new double[] { 250, 216 });
-		scores.put("executeWithEnhancementsWithMeters", new double[] { 1500, 1836 });
-		List<CaseResult> results = GoalReport.caseB(scores);
+	void caseBJudgesTheMedianCpuRatioWithoutAndWithMetersOnOneAndFourThreads() {
+		Map<Integer, Map<String, List<double[]>>> byThreads = new LinkedHashMap<>();
+		for (int threads : ExecuteWithEnhancementsCpu.THREADS_MEASURED) {
+			Map<String, List<double[]>> samples = new LinkedHashMap<>();
+			samples.put("resilience4jDecorateCallable", cpu(100, 100, 100));
+			// one round slowed by the machine does not move the median
+			samples.put("executeWithEnhancements", cpu(110, 400, 120));
+			samples.put("resilience4jDecorateCallableWithMeters", cpu(250, 250, 250));
+			samples.put("executeWithEnhancementsWithMeters", (threads == 1) ? cpu(300, 310, 420) : cpu(400, 390, 420));
+			byThreads.put(threads, samples);
+		}
+		List<CaseResult> results = GoalReport.caseB(new ExecuteWithEnhancementsCpu.Samples(byThreads));
 		assertThat(results).extracting(CaseResult::name)
-			.containsExactly("b.executeWithEnhancements", "b.executeWithEnhancements.meters");
-		assertThat(results.get(0).pass()).isTrue();
-		assertThat(results.get(0).ratio()).isCloseTo(1.1, within(1e-9));
-		assertThat(results.get(1).pass()).isFalse();
-		assertThat(results.get(1).ratio()).isEqualTo(6.0);
+			.containsExactly("b.executeWithEnhancements.1-thread", "b.executeWithEnhancements.meters.1-thread",
+					"b.executeWithEnhancements.4-threads", "b.executeWithEnhancements.meters.4-threads");
+		assertThat(results).extracting(CaseResult::pass).containsExactly(true, true, true, false);
+		assertThat(results.get(0).ratio()).isCloseTo(1.2, within(1e-9));
+		assertThat(results.get(3).ratio()).isCloseTo(1.6, within(1e-9));
+	}
+
+	private static List<double[]> cpu(double... nanosPerRound) {
+		List<double[]> rounds = new java.util.ArrayList<>();
+		for (double nanos : nanosPerRound) {
+			rounds.add(new double[] { nanos, 0, 0 });
+		}
+		return rounds;
 	}
 
 	@Test
@@ -163,17 +176,17 @@ class GoalReportTests {
 
 	@Test
 	void caseAJudgesTheMedianOfPerRoundRatiosAgainstTheSameObservability() {
-		java.util.Map<String, List<InterleavedLoadComparison.Round>> rounds = new java.util.LinkedHashMap<>();
+		java.util.Map<String, List<ConcurrentLoadComparison.Round>> rounds = new java.util.LinkedHashMap<>();
 		// boot: 100 calls/s and 10 us CPU per call every round; scale: one bad round out of seven
-		rounds.put(InterleavedLoadComparison.BOOT, java.util.Collections.nCopies(7, round(100, 10_000)));
-		List<InterleavedLoadComparison.Round> scale = new java.util.ArrayList<>(
+		rounds.put(ConcurrentLoadComparison.BOOT, java.util.Collections.nCopies(7, round(100, 10_000)));
+		List<ConcurrentLoadComparison.Round> scale = new java.util.ArrayList<>(
 				java.util.Collections.nCopies(6, round(98, 10_300)));
 		scale.add(round(50, 20_000));
-		rounds.put(InterleavedLoadComparison.SCALE, scale);
-		InterleavedLoadComparison.Result result = new InterleavedLoadComparison.Result(
-				InterleavedLoadComparison.Options.quick(), rounds);
-		assertThat(result.ratio(InterleavedLoadComparison.SCALE, InterleavedLoadComparison.BOOT,
-				InterleavedLoadComparison.Round::throughput).min()).isEqualTo(0.5);
+		rounds.put(ConcurrentLoadComparison.SCALE, scale);
+		ConcurrentLoadComparison.Result result = new ConcurrentLoadComparison.Result(
+				ConcurrentLoadComparison.Options.quick(), rounds, List.of());
+		assertThat(result.ratio(ConcurrentLoadComparison.SCALE, ConcurrentLoadComparison.BOOT,
+				ConcurrentLoadComparison.Round::throughput).min()).isEqualTo(0.5);
 		assertThat(result.results()).extracting(CaseResult::name, CaseResult::pass)
 			.containsExactly(org.assertj.core.groups.Tuple.tuple("a.addition.cpu-per-call", true),
 					org.assertj.core.groups.Tuple.tuple("a.addition.throughput", true));
@@ -195,9 +208,38 @@ class GoalReportTests {
 		assertThat(after.threadCpuNanosSince(before)).isNotNegative();
 	}
 
-	private static InterleavedLoadComparison.Round round(long calls, long cpuNanosPerCall) {
-		return new InterleavedLoadComparison.Round("", calls, 0, 1.0, new org.HdrHistogram.Histogram(3),
-				calls * cpuNanosPerCall * 2, calls * cpuNanosPerCall, calls * 1000);
+	@Test
+	void costMeterTellsStacksApartByTheirThreadNames() throws Exception {
+		CostMeter meter = new CostMeter();
+		java.util.concurrent.CountDownLatch measured = new java.util.concurrent.CountDownLatch(1);
+		java.util.concurrent.CountDownLatch allocated = new java.util.concurrent.CountDownLatch(1);
+		CostMeter.Snapshot before = meter.snapshot();
+		Thread stack = new Thread(() -> {
+			byte[][] kept = new byte[64][];
+			for (int i = 0; i < kept.length; i++) {
+				kept[i] = new byte[16 * 1024];
+			}
+			allocated.countDown();
+			try {
+				measured.await();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}, "scale/caller-1");
+		stack.start();
+		allocated.await();
+		CostMeter.Snapshot after = meter.snapshot();
+		measured.countDown();
+		stack.join();
+		assertThat(after.allocatedBytesSince(before, "scale/")).isGreaterThanOrEqualTo(64L * 16 * 1024);
+		assertThat(after.allocatedBytesSince(before, "scale+meters/")).isZero();
+		assertThat(after.cpuNanosSince(before, "scale/")).isNotNegative();
+	}
+
+	private static ConcurrentLoadComparison.Round round(long calls, long cpuNanosPerCall) {
+		return new ConcurrentLoadComparison.Round("", calls, 0, 1.0, new org.HdrHistogram.Histogram(3),
+				calls * cpuNanosPerCall, calls * 1000);
 	}
 
 	@Test
