@@ -25,9 +25,6 @@ final class ClusterPropertiesChecker {
 			"grpc.scale.cluster.election-timeout (the TTL of the election's lease)", "etcd.request-timeout",
 			"grpc.scale.cluster.election-timeout (the bound of the election's requests)");
 
-	/** Namespace of Kubernetes elections: with the election name it makes the Lease name. */
-	static final String KUBERNETES_ELECTION_NAMESPACE = "grpc-scale";
-
 	private static final Duration MAX_LOCK_DELAY = Duration.ofSeconds(60);
 
 	private final PropertyProblems problems;
@@ -154,7 +151,7 @@ final class ClusterPropertiesChecker {
 		}
 		if (electionName != null && PropertyProblems.isName(electionName)) {
 			try {
-				LeaseNames.leaseName(KUBERNETES_ELECTION_NAMESPACE + "/" + electionName);
+				LeaseNames.leaseName(LeaderElectionSettings.DEFAULT_NAMESPACE + "/" + electionName);
 			}
 			catch (IllegalArgumentException ex) {
 				this.problems.add("election-name", electionName, "a name that gives a Lease name with provider "

@@ -1,33 +1,15 @@
 package dev.grpcscale.cluster;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
-import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 
 import io.grpc.SynchronizationContext;
-import io.grpc.SynchronizationContext.ScheduledHandle;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +37,9 @@ import dev.grpcscale.Subscription;
  * election's thread nor on a client library's I/O thread, so a slow one delays neither renewals nor the
  * expiry check nor other listeners.
  *
+ * <p>Inside, the state machine is {@code LeaseStateMachine}, the listeners' queues {@code LeadershipListeners}
+ * and the threads {@code ElectionExecutors}; this class ties them to the backend calls a provider implements.
+ *
  * @param <S> the provider's session handle
  */
 public abstract class AbstractLeaderElection<S> implements LeaderElection {
@@ -63,51 +48,15 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 
 	private final LeaderElectionSettings settings;
 
-	private final LongSupplier ticker;
-
-	private final ScheduledExecutorService scheduler;
-
-	private final boolean ownScheduler;
+	private final ElectionExecutors executors;
 
 	private final SynchronizationContext context;
 
-	private final long validityNanos;
+	private final LeadershipListeners listeners;
 
-	private final Duration retryDelay;
-
-	private final List<ListenerQueue> listeners = new CopyOnWriteArrayList<>();
-
-	private final Executor listenerExecutor;
-
-	private final @Nullable ExecutorService ownListenerExecutor;
-
-	/** The listener queue the current thread is delivering for, if any. */
-	private final ThreadLocal<@Nullable ListenerQueue> delivering = new ThreadLocal<>();
-
-	private final AtomicLong highestToken = new AtomicLong();
-
-	/** Confirmed renewals and their summed round trips, for meters; written in the context only. */
-	private final AtomicLong renewalCount = new AtomicLong();
-
-	private final AtomicLong renewalNanos = new AtomicLong();
-
-	private volatile @Nullable Leadership leadership;
+	private final LeaseStateMachine<S> lease;
 
 	private volatile boolean closed;
-
-	// Confined to the context.
-
-	private boolean joined;
-
-	private @Nullable SessionState current;
-
-	private long generations;
-
-	private @Nullable ScheduledHandle heartbeatTask;
-
-	private @Nullable ScheduledHandle viewTask;
-
-	private @Nullable ScheduledHandle retryTask;
 
 	/**
 	 * Creates the engine.
@@ -115,45 +64,12 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 	 */
 	protected AbstractLeaderElection(LeaderElectionSettings settings) {
 		this.settings = Objects.requireNonNull(settings, "settings");
-		this.ticker = settings.ticker();
-		this.validityNanos = settings.leaseValidity().toNanos();
-		Duration heartbeat = settings.heartbeatInterval();
-		this.retryDelay = (heartbeat.compareTo(Duration.ofSeconds(1)) < 0) ? heartbeat : Duration.ofSeconds(1);
-		ScheduledExecutorService given = settings.scheduler();
-		if (given != null) {
-			this.scheduler = given;
-			this.ownScheduler = false;
-		}
-		else {
-			String name = "grpc-scale-cluster-" + settings.nodeId();
-			ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (task) -> {
-				Thread thread = new Thread(task, name);
-				thread.setDaemon(true);
-				return thread;
-			});
-			executor.setRemoveOnCancelPolicy(true);
-			this.scheduler = executor;
-			this.ownScheduler = true;
-		}
-		Executor givenListenerExecutor = settings.listenerExecutor();
-		if (givenListenerExecutor != null) {
-			this.listenerExecutor = givenListenerExecutor;
-			this.ownListenerExecutor = null;
-		}
-		else {
-			String name = "grpc-scale-cluster-events-" + settings.nodeId() + "-";
-			AtomicInteger threads = new AtomicInteger();
-			ExecutorService executor = Executors.newCachedThreadPool((task) -> {
-				Thread thread = new Thread(task, name + threads.incrementAndGet());
-				thread.setDaemon(true);
-				return thread;
-			});
-			this.listenerExecutor = executor;
-			this.ownListenerExecutor = executor;
-		}
+		this.executors = new ElectionExecutors(settings);
 		this.context = new SynchronizationContext((thread, ex) -> logger.error(
 				"Unexpected failure in leader election '{}' of node {}", settings.qualifiedName(), settings.nodeId(),
 				ex));
+		this.listeners = new LeadershipListeners(settings, this.executors.listenerExecutor());
+		this.lease = new LeaseStateMachine<>(this, this.context, this.executors.scheduler(), this.listeners);
 	}
 
 	// ---- backend SPI ----
@@ -208,12 +124,12 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 
 	/** The scheduler this election runs on, for providers' own timers. */
 	protected final ScheduledExecutorService scheduler() {
-		return this.scheduler;
+		return this.executors.scheduler();
 	}
 
 	/** The current ticker value, in nanoseconds. */
 	protected final long nanoTime() {
-		return this.ticker.getAsLong();
+		return this.settings.ticker().getAsLong();
 	}
 
 	// ---- LeaderElection ----
@@ -226,13 +142,17 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 	@Override
 	public void join() {
 		ensureOpen();
-		this.context.execute(this::joinNow);
+		this.context.execute(() -> {
+			if (!this.closed) {
+				this.lease.join();
+			}
+		});
 	}
 
 	@Override
 	public void leave() {
 		CompletableFuture<CompletableFuture<Void>> scheduled = new CompletableFuture<>();
-		Runnable task = () -> scheduled.complete(leaveNow());
+		Runnable task = () -> scheduled.complete(this.lease.leave());
 		if (inContext()) {
 			// Called from the election's own thread: leave right after the current task, without waiting.
 			this.context.executeLater(task);
@@ -253,21 +173,21 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 			logger.warn("Node {} left election '{}' without the backend's acknowledgement; its lease expires on its own",
 					this.settings.nodeId(), this.settings.qualifiedName(), ex);
 		}
-		if (this.delivering.get() == null) {
+		if (!this.listeners.deliveringOnThisThread()) {
 			// Listeners have been told (REVOKED queued before the backend call): wait for them, within the bound.
-			awaitListeners(start + timeout);
+			this.listeners.awaitIdle(start + timeout);
 		}
 	}
 
 	@Override
 	public boolean isLeader() {
-		Leadership current = this.leadership;
+		Leadership current = this.lease.leadership();
 		return current != null && current.isValidAt(nanoTime());
 	}
 
 	@Override
 	public Optional<Leadership> leadership() {
-		Leadership current = this.leadership;
+		Leadership current = this.lease.leadership();
 		return (current != null && current.isValidAt(nanoTime())) ? Optional.of(current) : Optional.empty();
 	}
 
@@ -285,9 +205,9 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 	public long highestFencingTokenSeen() {
 		LeaderInfo observed = observedLeader();
 		if (observed != null) {
-			raiseToken(observed.fencingToken());
+			this.lease.raiseToken(observed.fencingToken());
 		}
-		return this.highestToken.get();
+		return this.lease.highestToken();
 	}
 
 	/**
@@ -296,7 +216,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 	 * @return the count
 	 */
 	public long leaseRenewalCount() {
-		return this.renewalCount.get();
+		return this.lease.renewalCount();
 	}
 
 	/**
@@ -305,25 +225,12 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 	 * @return the total in nanoseconds
 	 */
 	public long leaseRenewalTotalNanos() {
-		return this.renewalNanos.get();
+		return this.lease.renewalNanos();
 	}
 
 	@Override
 	public List<ClusterMember> members() {
-		Instant now = this.settings.clock().instant();
-		Map<String, ClusterMember> byId = new TreeMap<>();
-		for (MemberAnnouncement announcement : announcedMembers()) {
-			ClusterMember known = byId.get(announcement.nodeId());
-			Instant lastHeartbeat = announcement.lastHeartbeat();
-			if (known == null || (known.lastHeartbeat() != null && known.lastHeartbeat().isBefore(lastHeartbeat))) {
-				byId.put(announcement.nodeId(), new ClusterMember(announcement.nodeId(), announcement.address(),
-						lastHeartbeat, status(now, lastHeartbeat)));
-			}
-		}
-		for (String expected : this.settings.nodes()) {
-			byId.putIfAbsent(expected, new ClusterMember(expected, "", null, MemberStatus.DEAD));
-		}
-		return List.copyOf(byId.values());
+		return MembershipView.members(this.settings.clock().instant(), announcedMembers(), this.settings);
 	}
 
 	@Override
@@ -338,22 +245,9 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 	@Override
 	public Subscription addListener(LeadershipListener listener) {
 		Objects.requireNonNull(listener, "listener");
-		ListenerQueue queue = new ListenerQueue(listener);
-		this.context.execute(() -> {
-			if (queue.cancelled) {
-				return;
-			}
-			this.listeners.add(queue);
-			Leadership current = this.leadership;
-			if (current != null && current.isValidAt(nanoTime())) {
-				queue.enqueue(new LeadershipEvent(LeadershipEvent.Type.GRANTED, this.settings.nodeId(),
-						current.fencingToken(), current.grantedAtNanos(), current.validUntilNanos()));
-			}
-		});
-		return () -> {
-			queue.cancelled = true;
-			this.listeners.remove(queue);
-		};
+		LeadershipListeners.ListenerQueue queue = this.listeners.newQueue(listener);
+		this.context.execute(() -> this.listeners.attach(queue, currentGrant()));
+		return () -> this.listeners.detach(queue);
 	}
 
 	@Override
@@ -363,16 +257,8 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 		}
 		leave();
 		this.closed = true;
-		this.context.execute(() -> {
-			this.listeners.forEach((queue) -> queue.cancelled = true);
-			this.listeners.clear();
-		});
-		if (this.ownScheduler) {
-			this.scheduler.shutdownNow();
-		}
-		if (this.ownListenerExecutor != null) {
-			this.ownListenerExecutor.shutdownNow();
-		}
+		this.context.execute(this.listeners::detachAll);
+		this.executors.shutdown();
 	}
 
 	@Override
@@ -381,286 +267,14 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 				+ this.settings.qualifiedName() + "]";
 	}
 
-	// ---- state machine, in the context ----
-
-	private void joinNow() {
-		if (this.closed || this.joined) {
-			return;
-		}
-		this.joined = true;
-		Duration heartbeat = this.settings.heartbeatInterval();
-		this.heartbeatTask = this.context.scheduleWithFixedDelay(this::heartbeat, heartbeat, heartbeat,
-				this.scheduler);
-		this.viewTask = this.context.scheduleWithFixedDelay(this::refresh, Duration.ZERO, heartbeat.dividedBy(2),
-				this.scheduler);
-		logger.info("Node {} joins election '{}' on {}", this.settings.nodeId(), this.settings.qualifiedName(),
-				provider());
-		startSession();
-	}
-
-	private CompletableFuture<Void> leaveNow() {
-		if (!this.joined) {
-			return CompletableFuture.completedFuture(null);
-		}
-		this.joined = false;
-		cancel(this.heartbeatTask);
-		cancel(this.viewTask);
-		cancel(this.retryTask);
-		this.heartbeatTask = null;
-		this.viewTask = null;
-		this.retryTask = null;
-		SessionState session = this.current;
-		logger.info("Node {} leaves election '{}'", this.settings.nodeId(), this.settings.qualifiedName());
-		return (session != null) ? endSession(session, "left the election") : CompletableFuture.completedFuture(null);
-	}
-
-	private void startSession() {
-		SessionState session = new SessionState(++this.generations);
-		this.current = session;
-		long sent = nanoTime();
-		onComplete(withTimeout(call(this::openSession), "opening a session"), (handle, ex) -> {
-			if (this.current != session) {
-				if (handle != null) {
-					closeQuietly(handle);
-				}
-				return;
-			}
-			if (ex != null || handle == null) {
-				logger.warn("Node {} could not open a session for election '{}'; retrying in {}",
-						this.settings.nodeId(), this.settings.qualifiedName(), this.retryDelay, ex);
-				this.current = null;
-				this.retryTask = this.context.schedule(() -> {
-					if (this.joined && this.current == null) {
-						startSession();
-					}
-				}, this.retryDelay, this.scheduler);
-				return;
-			}
-			session.handle = handle;
-			session.confirmedSentNanos = sent;
-			if (this.settings.leaderElection()) {
-				campaign(session);
-			}
-		});
-	}
-
-	private void campaign(SessionState session) {
-		S handle = session.handle;
-		if (handle == null) {
-			return;
-		}
-		onComplete(call(() -> campaign(handle)), (token, ex) -> {
-			if (this.current != session) {
-				return;
-			}
-			if (ex != null || token == null) {
-				logger.warn("Node {}: campaign in election '{}' failed; retrying in {}", this.settings.nodeId(),
-						this.settings.qualifiedName(), this.retryDelay, ex);
-				this.context.schedule(() -> {
-					if (this.current == session) {
-						campaign(session);
-					}
-				}, this.retryDelay, this.scheduler);
-				return;
-			}
-			elected(session, token);
-		});
-	}
-
-	private void elected(SessionState session, long token) {
-		long now = nanoTime();
-		long validUntil = session.confirmedSentNanos + this.validityNanos;
-		if (now - validUntil >= 0) {
-			restartSession(session, "elected with token " + token + " after the lease lapsed");
-			return;
-		}
-		Leadership granted = new Leadership(token, now, validUntil);
-		session.leadership = granted;
-		raiseToken(token);
-		this.leadership = granted;
-		scheduleExpiryCheck(session);
-		logger.info("Node {} is leader of election '{}' with fencing token {}", this.settings.nodeId(),
-				this.settings.qualifiedName(), token);
-		fire(new LeadershipEvent(LeadershipEvent.Type.GRANTED, this.settings.nodeId(), token, now, validUntil));
-	}
-
-	private void heartbeat() {
-		SessionState session = this.current;
-		S handle = (session != null) ? session.handle : null;
-		if (session == null || handle == null) {
-			return;
-		}
-		long sent = nanoTime();
-		onComplete(withTimeout(call(() -> renewSession(handle)), "renewing the lease"), (alive, ex) -> {
-			if (this.current != session) {
-				return;
-			}
-			if (ex != null || alive == null) {
-				logger.debug("Node {}: lease renewal failed", this.settings.nodeId(), ex);
-				return;
-			}
-			if (!alive) {
-				restartSession(session, "the backend reported the session lost");
-				return;
-			}
-			this.renewalNanos.addAndGet(Math.max(0, nanoTime() - sent));
-			this.renewalCount.incrementAndGet();
-			renewed(session, sent);
-		});
-	}
-
-	private void renewed(SessionState session, long sent) {
-		long now = nanoTime();
-		Leadership held = session.leadership;
-		if (held != null && !held.isValidAt(now)) {
-			// Never resurrect a lapsed leadership: another node may have been elected meanwhile.
-			restartSession(session, "no confirmed renewal within " + this.settings.leaseValidity());
-			return;
-		}
-		if (sent - session.confirmedSentNanos > 0) {
-			session.confirmedSentNanos = sent;
-		}
-		if (held != null) {
-			long validUntil = session.confirmedSentNanos + this.validityNanos;
-			if (validUntil - held.validUntilNanos() > 0) {
-				Leadership extended = new Leadership(held.fencingToken(), held.grantedAtNanos(), validUntil);
-				session.leadership = extended;
-				this.leadership = extended;
-				scheduleExpiryCheck(session);
-				fire(new LeadershipEvent(LeadershipEvent.Type.RENEWED, this.settings.nodeId(), held.fencingToken(),
-						now, validUntil));
-			}
-		}
-	}
-
-	private void scheduleExpiryCheck(SessionState session) {
-		cancel(session.expiryCheck);
-		Leadership held = session.leadership;
-		if (held == null) {
-			return;
-		}
-		long delay = Math.max(0, held.validUntilNanos() - nanoTime());
-		session.expiryCheck = this.context.schedule(() -> checkExpiry(session), delay, TimeUnit.NANOSECONDS,
-				this.scheduler);
-	}
-
-	private void checkExpiry(SessionState session) {
-		Leadership held = session.leadership;
-		if (this.current != session || held == null) {
-			return;
-		}
-		if (held.isValidAt(nanoTime())) {
-			scheduleExpiryCheck(session);
-			return;
-		}
-		restartSession(session, "no confirmed renewal within " + this.settings.leaseValidity());
-	}
-
-	private void refresh() {
-		SessionState session = this.current;
-		long sent = nanoTime();
-		onComplete(withTimeout(call(this::refreshView), "reading the cluster"), (ignored, ex) -> {
-			if (ex != null) {
-				logger.debug("Node {}: reading the cluster failed", this.settings.nodeId(), ex);
-				return;
-			}
-			LeaderInfo observed = observedLeader();
-			if (observed != null) {
-				raiseToken(observed.fencingToken());
-			}
-			Leadership held = (session != null) ? session.leadership : null;
-			if (session != null && this.current == session && held != null && sent - held.grantedAtNanos() > 0
-					&& (observed == null || observed.fencingToken() != held.fencingToken())) {
-				restartSession(session, "the backend shows leader " + observed + " instead of this node");
-			}
-		});
-	}
-
-	private void restartSession(SessionState session, String reason) {
-		endSession(session, reason);
-		if (this.joined && this.current == null) {
-			startSession();
-		}
-	}
-
-	private CompletableFuture<Void> endSession(SessionState session, String reason) {
-		if (this.current == session) {
-			this.current = null;
-		}
-		cancel(session.expiryCheck);
-		session.expiryCheck = null;
-		Leadership held = session.leadership;
-		session.leadership = null;
-		if (held != null) {
-			this.leadership = null;
-			logger.info("Node {} is no longer leader of election '{}' (fencing token {}): {}", this.settings.nodeId(),
-					this.settings.qualifiedName(), held.fencingToken(), reason);
-			fire(new LeadershipEvent(LeadershipEvent.Type.REVOKED, this.settings.nodeId(), held.fencingToken(),
-					nanoTime(), held.validUntilNanos()));
-		}
-		else {
-			logger.debug("Node {} ends its session: {}", this.settings.nodeId(), reason);
-		}
-		S handle = session.handle;
-		session.handle = null;
-		return (handle != null) ? closeQuietly(handle) : CompletableFuture.completedFuture(null);
-	}
-
-	// ---- helpers ----
-
-	private CompletableFuture<Void> closeQuietly(S handle) {
-		return call(() -> closeSession(handle)).exceptionally((ex) -> {
-			logger.debug("Node {}: closing a session failed; its lease expires on its own", this.settings.nodeId(),
-					ex);
+	/** A GRANTED event for the leadership held now, for a listener added while leading; else {@code null}. */
+	private @Nullable LeadershipEvent currentGrant() {
+		Leadership current = this.lease.leadership();
+		if (current == null || !current.isValidAt(nanoTime())) {
 			return null;
-		});
-	}
-
-	/** Queues the event for every listener; called in the context, so each listener sees the context's order. */
-	private void fire(LeadershipEvent event) {
-		for (ListenerQueue queue : this.listeners) {
-			queue.enqueue(event);
 		}
-	}
-
-	private static void deliver(LeadershipListener listener, LeadershipEvent event) {
-		try {
-			listener.onLeadershipChange(event);
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Leadership listener {} failed on {}", listener, event, ex);
-		}
-	}
-
-	private void awaitListeners(long deadlineNanos) {
-		for (ListenerQueue queue : this.listeners) {
-			if (!queue.awaitIdle(deadlineNanos)) {
-				logger.warn("Node {} left election '{}'; leadership listener {} has not returned within {}",
-						this.settings.nodeId(), this.settings.qualifiedName(), queue.listener,
-						this.settings.electionTimeout());
-				return;
-			}
-		}
-	}
-
-	private void raiseToken(long token) {
-		this.highestToken.accumulateAndGet(token, Math::max);
-	}
-
-	private static MemberStatus status(Instant now, Instant lastHeartbeat, Duration heartbeat, Duration timeout) {
-		Duration age = Duration.between(lastHeartbeat, now);
-		Duration alive = heartbeat.multipliedBy(2);
-		if (alive.compareTo(timeout) > 0) {
-			alive = timeout;
-		}
-		if (age.compareTo(alive) <= 0) {
-			return MemberStatus.ALIVE;
-		}
-		return (age.compareTo(timeout) <= 0) ? MemberStatus.SUSPECT : MemberStatus.DEAD;
-	}
-
-	private MemberStatus status(Instant now, Instant lastHeartbeat) {
-		return status(now, lastHeartbeat, this.settings.heartbeatInterval(), this.settings.electionTimeout());
+		return new LeadershipEvent(LeadershipEvent.Type.GRANTED, this.settings.nodeId(), current.fencingToken(),
+				current.grantedAtNanos(), current.validUntilNanos());
 	}
 
 	private boolean inContext() {
@@ -677,170 +291,6 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 		if (this.closed) {
 			throw new IllegalStateException(this + " is closed");
 		}
-	}
-
-	private static void cancel(@Nullable ScheduledHandle handle) {
-		if (handle != null) {
-			handle.cancel();
-		}
-	}
-
-	private static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> backendCall) {
-		try {
-			return Objects.requireNonNull(backendCall.get(), "backend returned no future");
-		}
-		catch (RuntimeException ex) {
-			return CompletableFuture.failedFuture(ex);
-		}
-	}
-
-	/** Bounds a backend call by {@code electionTimeout}: a later answer is of no use to the lease. */
-	private <T> CompletableFuture<T> withTimeout(CompletableFuture<T> future, String what) {
-		if (future.isDone()) {
-			return future;
-		}
-		Duration timeout = this.settings.electionTimeout();
-		CompletableFuture<T> result = new CompletableFuture<>();
-		ScheduledFuture<?> timer;
-		try {
-			timer = this.scheduler.schedule(
-					() -> result.completeExceptionally(new TimeoutException(what + " took longer than " + timeout)),
-					timeout.toNanos(), TimeUnit.NANOSECONDS);
-		}
-		catch (RuntimeException ex) {
-			return future;
-		}
-		future.whenComplete((value, ex) -> {
-			timer.cancel(false);
-			if (ex != null) {
-				result.completeExceptionally(ex);
-			}
-			else {
-				result.complete(value);
-			}
-		});
-		return result;
-	}
-
-	/** Runs {@code handler} in the context, on the scheduler, once {@code future} completes. */
-	private <T> void onComplete(CompletableFuture<T> future, BiConsumer<@Nullable T, @Nullable Throwable> handler) {
-		future.whenCompleteAsync((value, ex) -> this.context.execute(() -> handler.accept(value, ex)), this.scheduler)
-			.exceptionally((ex) -> {
-				logger.debug("Node {}: a backend result arrived after close", this.settings.nodeId(), ex);
-				return null;
-			});
-	}
-
-	/**
-	 * The events of one listener, delivered in order, one at a time, on the listener executor: a slow listener
-	 * delays only itself, never the election's thread nor other listeners.
-	 */
-	private final class ListenerQueue implements Runnable {
-
-		final LeadershipListener listener;
-
-		volatile boolean cancelled;
-
-		private final ArrayDeque<LeadershipEvent> queue = new ArrayDeque<>();
-
-		private boolean running;
-
-		ListenerQueue(LeadershipListener listener) {
-			this.listener = listener;
-		}
-
-		void enqueue(LeadershipEvent event) {
-			synchronized (this) {
-				this.queue.add(event);
-				if (this.running) {
-					return;
-				}
-				this.running = true;
-			}
-			try {
-				AbstractLeaderElection.this.listenerExecutor.execute(this);
-			}
-			catch (RejectedExecutionException ex) {
-				synchronized (this) {
-					this.queue.clear();
-					this.running = false;
-					notifyAll();
-				}
-			}
-		}
-
-		@Override
-		public void run() {
-			ListenerQueue outer = AbstractLeaderElection.this.delivering.get();
-			AbstractLeaderElection.this.delivering.set(this);
-			try {
-				while (true) {
-					LeadershipEvent event;
-					synchronized (this) {
-						event = this.queue.poll();
-						if (event == null) {
-							this.running = false;
-							notifyAll();
-							return;
-						}
-					}
-					if (!this.cancelled) {
-						deliver(this.listener, event);
-					}
-				}
-			}
-			finally {
-				AbstractLeaderElection.this.delivering.set(outer);
-			}
-		}
-
-		/** Waits until every queued event was delivered; {@code false} if the deadline passed first. */
-		synchronized boolean awaitIdle(long deadlineNanos) {
-			while (this.running) {
-				long left = deadlineNanos - System.nanoTime();
-				if (left <= 0) {
-					return false;
-				}
-				try {
-					TimeUnit.NANOSECONDS.timedWait(this, left);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					return false;
-				}
-			}
-			return true;
-		}
-
-		@Override
-		public String toString() {
-			return this.listener.toString();
-		}
-
-	}
-
-	/** One session: a lease and this node's candidacy on it. Confined to the context. */
-	private final class SessionState {
-
-		final long generation;
-
-		@Nullable S handle;
-
-		long confirmedSentNanos;
-
-		@Nullable Leadership leadership;
-
-		@Nullable ScheduledHandle expiryCheck;
-
-		SessionState(long generation) {
-			this.generation = generation;
-		}
-
-		@Override
-		public String toString() {
-			return "session " + this.generation + " of " + AbstractLeaderElection.this.settings.nodeId();
-		}
-
 	}
 
 }

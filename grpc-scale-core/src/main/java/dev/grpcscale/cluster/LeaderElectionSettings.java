@@ -36,6 +36,12 @@ import dev.grpcscale.discovery.ServiceInstance;
  */
 public final class LeaderElectionSettings {
 
+	/**
+	 * The namespace grpc-scale's elections live in unless told otherwise: the key prefix on etcd and Consul,
+	 * the Lease name's prefix on Kubernetes, the group on Raft and in memory.
+	 */
+	public static final String DEFAULT_NAMESPACE = "grpc-scale";
+
 	private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]+");
 
 	private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._/-]+");
@@ -219,7 +225,7 @@ public final class LeaderElectionSettings {
 
 		private @Nullable Duration safetyMargin;
 
-		private String namespace = "grpc-scale";
+		private String namespace = DEFAULT_NAMESPACE;
 
 		private String electionName = "default";
 

@@ -1,41 +1,26 @@
 package dev.grpcscale.consul;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
-import dev.failsafe.Failsafe;
-import dev.failsafe.RetryPolicy;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 import dev.grpcscale.consul.internal.ConsulAgentClient;
 import dev.grpcscale.consul.internal.ConsulDurations;
@@ -74,23 +59,9 @@ public final class ConsulClient implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(ConsulClient.class);
 
-	private static final JsonMapper json = JsonMapper.shared();
-
 	private final ConsulConnection connection;
 
-	private final ConsulAgentClient http;
-
-	private final ExecutorService httpExecutor;
-
-	private final ScheduledExecutorService scheduler;
-
-	private final boolean ownsScheduler;
-
-	private final DoubleSupplier random;
-
-	private final RetryPolicy<Object> idempotentRetry;
-
-	private final AtomicBoolean closed = new AtomicBoolean();
+	private final ConsulTransport transport;
 
 	private final Agent agent = new Agent();
 
@@ -106,19 +77,8 @@ public final class ConsulClient implements AutoCloseable {
 			logger.warn("The Consul ACL token is sent unencrypted to {}: use https (in Spring Boot: "
 					+ "grpc.scale.service-discovery.consul.scheme=https and .tls.*)", builder.connection.agent());
 		}
-		this.httpExecutor = Executors.newCachedThreadPool(threadFactory("grpc-scale-consul-http-"));
-		this.http = new ConsulAgentClient(builder.connection, this.httpExecutor);
-		this.ownsScheduler = builder.scheduler == null;
-		this.scheduler = (builder.scheduler != null) ? builder.scheduler
-				: Executors.newSingleThreadScheduledExecutor(threadFactory("grpc-scale-consul-client-"));
-		this.random = builder.random;
-		JitteredBackoff backoff = new JitteredBackoff(builder.initialBackoff, builder.maxBackoff, this.random);
-		this.idempotentRetry = RetryPolicy.builder()
-			.handleIf(ConsulClient::isRetryable)
-			.abortIf((result, failure) -> this.closed.get())
-			.withDelayFn((context) -> backoff.delay(context.getAttemptCount()))
-			.withMaxRetries(builder.maxRetries)
-			.build();
+		this.transport = new ConsulTransport(builder.connection, builder.scheduler, builder.initialBackoff,
+				builder.maxBackoff, builder.maxRetries, builder.random);
 	}
 
 	/**
@@ -142,7 +102,7 @@ public final class ConsulClient implements AutoCloseable {
 
 	/** The agent's base URI, for messages and status; holds no credentials. */
 	public URI agentUri() {
-		return this.http.base();
+		return this.transport.base();
 	}
 
 	/** Service registration, TTL checks and the agent's status. */
@@ -167,7 +127,7 @@ public final class ConsulClient implements AutoCloseable {
 
 	/** Whether {@link #close()} was called. */
 	public boolean isClosed() {
-		return this.closed.get();
+		return this.transport.isClosed();
 	}
 
 	/**
@@ -185,21 +145,7 @@ public final class ConsulClient implements AutoCloseable {
 	 */
 	public <T> CompletableFuture<T> retryUntilSuccess(Supplier<? extends CompletionStage<T>> attempt,
 			Duration initialBackoff, Duration maxBackoff, Consumer<Throwable> onFailedAttempt) {
-		JitteredBackoff backoff = new JitteredBackoff(initialBackoff, maxBackoff, this.random);
-		RetryPolicy<T> policy = RetryPolicy.<T>builder()
-			.handle(Throwable.class)
-			// a closed client ends the attempts, whoever owns the scheduler
-			.abortIf((result, failure) -> this.closed.get())
-			.withDelayFn((context) -> backoff.delay(context.getAttemptCount()))
-			.withMaxRetries(-1)
-			.onFailedAttempt((event) -> onFailedAttempt.accept(unwrap(event.getLastException())))
-			.build();
-		return Failsafe.with(policy).with(this.scheduler).getStageAsync(() -> {
-			if (this.closed.get()) {
-				throw new CancellationException("ConsulClient is closed");
-			}
-			return attempt.get();
-		});
+		return this.transport.retryUntilSuccess(attempt, initialBackoff, maxBackoff, onFailedAttempt);
 	}
 
 	/**
@@ -248,136 +194,17 @@ public final class ConsulClient implements AutoCloseable {
 	 */
 	@Override
 	public void close() {
-		if (!this.closed.compareAndSet(false, true)) {
-			return;
-		}
-		if (this.ownsScheduler) {
-			this.scheduler.shutdownNow();
-		}
-		this.httpExecutor.shutdownNow();
-		try {
-			boolean schedulerStopped = !this.ownsScheduler || this.scheduler.awaitTermination(5, TimeUnit.SECONDS);
-			boolean httpStopped = this.httpExecutor.awaitTermination(5, TimeUnit.SECONDS);
-			if (!schedulerStopped || !httpStopped) {
-				logger.warn("Consul client threads did not stop within 5 seconds");
-			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		this.transport.close();
 	}
 
 	@Override
 	public String toString() {
-		return "ConsulClient[agent=" + this.http.base() + ", aclToken="
+		return "ConsulClient[agent=" + this.transport.base() + ", aclToken="
 				+ ((this.connection.token() != null) ? "(set)" : "(none)") + "]";
-	}
-
-	// ---- transport ----
-
-	private static boolean isRetryable(Throwable failure) {
-		Throwable cause = unwrap(failure);
-		if (cause instanceof ConsulUnreachableException) {
-			return true;
-		}
-		return cause instanceof ConsulHttpException http && isTransient(http.status());
-	}
-
-	/** Too many requests, or a proxy or the agent is briefly unable to answer: worth another try. */
-	private static boolean isTransient(int status) {
-		return status == 429 || status == 502 || status == 503 || status == 504;
-	}
-
-	/** One request, its transport failure mapped to {@link ConsulUnreachableException}; not retried. */
-	private CompletableFuture<ConsulAgentClient.Response> once(String what,
-			Supplier<CompletableFuture<ConsulAgentClient.Response>> request) {
-		if (this.closed.get()) {
-			return CompletableFuture.failedFuture(new ConsulException("ConsulClient is closed; " + what + " not sent"));
-		}
-		CompletableFuture<ConsulAgentClient.Response> sent;
-		try {
-			sent = request.get();
-		}
-		catch (RuntimeException ex) {
-			// a shut down executor, or an invalid request
-			return CompletableFuture.failedFuture(
-					new ConsulUnreachableException("Could not send the " + what + " to " + this.http.base(), ex));
-		}
-		CompletableFuture<ConsulAgentClient.Response> result = new CompletableFuture<>();
-		sent.whenComplete((response, ex) -> {
-			if (ex == null) {
-				if (isTransient(response.status())) {
-					result.completeExceptionally(refused(what, response));
-				}
-				else {
-					result.complete(response);
-				}
-				return;
-			}
-			Throwable cause = unwrap(ex);
-			if (cause instanceof IOException || cause instanceof CancellationException) {
-				result.completeExceptionally(new ConsulUnreachableException(
-						"Could not reach Consul agent at " + this.http.base() + " for the " + what + ": " + describe(cause),
-						cause));
-			}
-			else {
-				result.completeExceptionally(cause);
-			}
-		});
-		return result;
-	}
-
-	/** A request retried as {@link ConsulClient} describes, for idempotent calls only. */
-	private CompletableFuture<ConsulAgentClient.Response> idempotent(String what,
-			Supplier<CompletableFuture<ConsulAgentClient.Response>> request) {
-		if (this.closed.get()) {
-			return once(what, request);
-		}
-		try {
-			return Failsafe.with(this.idempotentRetry).with(this.scheduler).getStageAsync(() -> once(what, request));
-		}
-		catch (RuntimeException ex) {
-			// the scheduler was shut down
-			return once(what, request);
-		}
-	}
-
-	private ConsulHttpException refused(String what, ConsulAgentClient.Response response) {
-		return new ConsulHttpException("Consul agent at " + this.http.base() + " answered the " + what + " with HTTP "
-				+ response.status() + " " + response.bodyText(), response.status(), response.bodyText());
-	}
-
-	private <T> CompletableFuture<T> expectSuccess(CompletableFuture<ConsulAgentClient.Response> call, String what,
-			Function<ConsulAgentClient.Response, T> onSuccess) {
-		return call.thenApply((response) -> {
-			if (!response.isSuccess()) {
-				throw refused(what, response);
-			}
-			return onSuccess.apply(response);
-		});
-	}
-
-	static String describe(Throwable ex) {
-		String message = ex.getMessage();
-		return ex.getClass().getSimpleName() + ((message != null && !message.isBlank()) ? ": " + message : "");
-	}
-
-	private Duration blockingTimeout(Duration wait) {
-		// Consul adds up to wait/16 of jitter; the request timeout covers it plus the usual answer time
-		return wait.plus(wait.dividedBy(16)).plus(this.connection.requestTimeout());
 	}
 
 	private static String encode(String segment) {
 		return URLEncoder.encode(segment, StandardCharsets.UTF_8);
-	}
-
-	private static ThreadFactory threadFactory(String prefix) {
-		AtomicInteger count = new AtomicInteger();
-		return (runnable) -> {
-			Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		};
 	}
 
 	// ---- sub-clients ----
@@ -399,9 +226,11 @@ public final class ConsulClient implements AutoCloseable {
 		 * @throws ConsulException if no answer came, or the agent refused it
 		 */
 		public void register(JsonNode registration) {
-			byte[] body = json.writeValueAsBytes(registration);
-			await(expectSuccess(idempotent("registration", () -> ConsulClient.this.http.putAsync(
-					"/v1/agent/service/register", body)), "registration", (response) -> null));
+			byte[] body = ConsulPayloads.registration(registration);
+			ConsulTransport transport = ConsulClient.this.transport;
+			await(transport.expectSuccess(transport.idempotent("registration",
+					() -> transport.http().putAsync("/v1/agent/service/register", body)), "registration",
+					(response) -> null));
 		}
 
 		/**
@@ -411,15 +240,9 @@ public final class ConsulClient implements AutoCloseable {
 		 * @throws ConsulException if no answer came, or the agent refused it
 		 */
 		public boolean deregister(String serviceId) {
-			ConsulAgentClient.Response response = await(idempotent("deregistration",
-					() -> ConsulClient.this.http.putAsync("/v1/agent/service/deregister/" + serviceId, null)));
-			if (response.status() == 404) {
-				return false;
-			}
-			if (!response.isSuccess()) {
-				throw refused("deregistration", response);
-			}
-			return true;
+			ConsulTransport transport = ConsulClient.this.transport;
+			return transport.found("deregistration", await(transport.idempotent("deregistration",
+					() -> transport.http().putAsync("/v1/agent/service/deregister/" + serviceId, null))));
 		}
 
 		/**
@@ -430,14 +253,15 @@ public final class ConsulClient implements AutoCloseable {
 		 * @throws ConsulException if no answer came, or the agent refused it otherwise
 		 */
 		public boolean passTtlCheck(String checkId) {
-			ConsulAgentClient.Response response = await(idempotent("TTL pass",
-					() -> ConsulClient.this.http.putAsync("/v1/agent/check/pass/" + encode(checkId), null)));
+			ConsulTransport transport = ConsulClient.this.transport;
+			ConsulAgentClient.Response response = await(transport.idempotent("TTL pass",
+					() -> transport.http().putAsync("/v1/agent/check/pass/" + encode(checkId), null)));
 			if (response.status() == 404
 					|| (response.status() == 500 && response.bodyText().contains("does not have associated TTL"))) {
 				return false;
 			}
 			if (!response.isSuccess()) {
-				throw refused("TTL pass", response);
+				throw transport.refused("TTL pass", response);
 			}
 			return true;
 		}
@@ -449,15 +273,9 @@ public final class ConsulClient implements AutoCloseable {
 		 * @throws ConsulException if no answer came, or the agent refused it
 		 */
 		public boolean hasService(String serviceId) {
-			ConsulAgentClient.Response response = await(idempotent("service lookup",
-					() -> ConsulClient.this.http.getAsync("/v1/agent/service/" + serviceId)));
-			if (response.status() == 404) {
-				return false;
-			}
-			if (!response.isSuccess()) {
-				throw refused("service lookup", response);
-			}
-			return true;
+			ConsulTransport transport = ConsulClient.this.transport;
+			return transport.found("service lookup", await(transport.idempotent("service lookup",
+					() -> transport.http().getAsync("/v1/agent/service/" + serviceId))));
 		}
 
 		/**
@@ -465,8 +283,9 @@ public final class ConsulClient implements AutoCloseable {
 		 * @throws ConsulException if no answer came, or the agent answered with an error
 		 */
 		public void ping() {
-			await(expectSuccess(idempotent("status request",
-					() -> ConsulClient.this.http.getAsync("/v1/status/leader")), "status request", (response) -> null));
+			ConsulTransport transport = ConsulClient.this.transport;
+			await(transport.expectSuccess(transport.idempotent("status request",
+					() -> transport.http().getAsync("/v1/status/leader")), "status request", (response) -> null));
 		}
 
 	}
@@ -493,7 +312,9 @@ public final class ConsulClient implements AutoCloseable {
 					+ ((datacenter != null) ? "&dc=" + encode(datacenter) : "") + "&wait="
 					+ ConsulDurations.format(wait) + "&index=" + index;
 			String what = "health query for '" + serviceName + "'";
-			return expectSuccess(once(what, () -> ConsulClient.this.http.getAsync(path, blockingTimeout(wait))), what,
+			ConsulTransport transport = ConsulClient.this.transport;
+			return transport.expectSuccess(
+					transport.once(what, () -> transport.http().getAsync(path, transport.blockingTimeout(wait))), what,
 					(response) -> new IndexedBody(response.index(), response.body()));
 		}
 
@@ -514,17 +335,13 @@ public final class ConsulClient implements AutoCloseable {
 		 * @return the session ID
 		 */
 		public CompletableFuture<String> create(String name, Duration ttl, Duration lockDelay) {
-			ObjectNode body = json.createObjectNode();
-			body.put("Name", name);
-			body.put("TTL", ConsulDurations.format(ttl));
-			body.put("Behavior", "delete");
-			body.put("LockDelay", lockDelay.isZero() ? "0s" : ConsulDurations.format(lockDelay));
-			body.putArray("Checks");
-			byte[] bytes = json.writeValueAsBytes(body);
+			byte[] bytes = ConsulPayloads.sessionCreation(name, ttl, lockDelay);
 			String what = "session creation";
-			return expectSuccess(once(what, () -> ConsulClient.this.http.putAsync("/v1/session/create", bytes)), what,
+			ConsulTransport transport = ConsulClient.this.transport;
+			return transport.expectSuccess(
+					transport.once(what, () -> transport.http().putAsync("/v1/session/create", bytes)), what,
 					(response) -> {
-						String id = json.readTree(response.body()).path("ID").asString("");
+						String id = ConsulPayloads.sessionId(response.body());
 						if (id.isEmpty()) {
 							throw new ConsulHttpException("Consul agent at " + agentUri()
 									+ " created a session without an ID: " + response.bodyText(), response.status(),
@@ -541,16 +358,9 @@ public final class ConsulClient implements AutoCloseable {
 		 */
 		public CompletableFuture<Boolean> renew(String sessionId) {
 			String what = "renewal of session " + sessionId;
-			return idempotent(what, () -> ConsulClient.this.http.putAsync("/v1/session/renew/" + sessionId, null))
-				.thenApply((response) -> {
-					if (response.status() == 404) {
-						return false;
-					}
-					if (!response.isSuccess()) {
-						throw refused(what, response);
-					}
-					return true;
-				});
+			ConsulTransport transport = ConsulClient.this.transport;
+			return transport.idempotent(what, () -> transport.http().putAsync("/v1/session/renew/" + sessionId, null))
+				.thenApply((response) -> transport.found(what, response));
 		}
 
 		/**
@@ -561,10 +371,12 @@ public final class ConsulClient implements AutoCloseable {
 		 */
 		public CompletableFuture<Void> destroy(String sessionId) {
 			String what = "destruction of session " + sessionId;
-			return idempotent(what, () -> ConsulClient.this.http.putAsync("/v1/session/destroy/" + sessionId, null))
+			ConsulTransport transport = ConsulClient.this.transport;
+			return transport
+				.idempotent(what, () -> transport.http().putAsync("/v1/session/destroy/" + sessionId, null))
 				.thenAccept((response) -> {
 					if (!response.isSuccess() && response.status() != 404) {
-						throw refused(what, response);
+						throw transport.refused(what, response);
 					}
 				});
 		}
@@ -586,9 +398,10 @@ public final class ConsulClient implements AutoCloseable {
 		 */
 		public CompletableFuture<Boolean> acquire(String key, String sessionId, byte[] value) {
 			String what = "acquisition of " + key;
-			return expectSuccess(
-					once(what, () -> ConsulClient.this.http.putAsync("/v1/kv/" + key + "?acquire=" + sessionId, value)),
-					what, (response) -> "true".equals(response.bodyText()));
+			ConsulTransport transport = ConsulClient.this.transport;
+			return transport.expectSuccess(transport.once(what,
+					() -> transport.http().putAsync("/v1/kv/" + key + "?acquire=" + sessionId, value)), what,
+					(response) -> "true".equals(response.bodyText()));
 		}
 
 		/**
@@ -600,8 +413,9 @@ public final class ConsulClient implements AutoCloseable {
 		 */
 		public CompletableFuture<Boolean> release(String key, String sessionId) {
 			String what = "release of " + key;
-			return expectSuccess(idempotent(what,
-					() -> ConsulClient.this.http.putAsync("/v1/kv/" + key + "?release=" + sessionId, null)), what,
+			ConsulTransport transport = ConsulClient.this.transport;
+			return transport.expectSuccess(transport.idempotent(what,
+					() -> transport.http().putAsync("/v1/kv/" + key + "?release=" + sessionId, null)), what,
 					(response) -> "true".equals(response.bodyText()));
 		}
 
@@ -612,7 +426,8 @@ public final class ConsulClient implements AutoCloseable {
 		 */
 		public CompletableFuture<KvEntries> get(String key) {
 			String what = "read of " + key;
-			return idempotent(what, () -> ConsulClient.this.http.getAsync("/v1/kv/" + key + "?consistent"))
+			ConsulTransport transport = ConsulClient.this.transport;
+			return transport.idempotent(what, () -> transport.http().getAsync("/v1/kv/" + key + "?consistent"))
 				.thenApply((response) -> entries(what, response));
 		}
 
@@ -624,8 +439,9 @@ public final class ConsulClient implements AutoCloseable {
 		 */
 		public CompletableFuture<KvEntries> list(String prefix) {
 			String what = "read of " + prefix;
-			return idempotent(what,
-					() -> ConsulClient.this.http.getAsync("/v1/kv/" + prefix + "?recurse=true&consistent"))
+			ConsulTransport transport = ConsulClient.this.transport;
+			return transport
+				.idempotent(what, () -> transport.http().getAsync("/v1/kv/" + prefix + "?recurse=true&consistent"))
 				.thenApply((response) -> entries(what, response));
 		}
 
@@ -640,7 +456,8 @@ public final class ConsulClient implements AutoCloseable {
 		public CompletableFuture<KvEntries> blockingGet(String key, long index, Duration wait) {
 			String what = "blocking read of " + key;
 			String path = "/v1/kv/" + key + "?index=" + index + "&wait=" + ConsulDurations.format(wait);
-			return once(what, () -> ConsulClient.this.http.getAsync(path, blockingTimeout(wait)))
+			ConsulTransport transport = ConsulClient.this.transport;
+			return transport.once(what, () -> transport.http().getAsync(path, transport.blockingTimeout(wait)))
 				.thenApply((response) -> entries(what, response));
 		}
 
@@ -650,16 +467,9 @@ public final class ConsulClient implements AutoCloseable {
 				return new KvEntries(index, List.of());
 			}
 			if (!response.isSuccess()) {
-				throw refused(what, response);
+				throw ConsulClient.this.transport.refused(what, response);
 			}
-			List<KvEntry> entries = new ArrayList<>();
-			for (JsonNode node : json.readTree(response.body())) {
-				String value = node.path("Value").isNull() ? "" : node.path("Value").asString("");
-				entries.add(new KvEntry(node.path("Key").asString(""),
-						new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8),
-						node.path("Session").asString(""), node.path("ModifyIndex").asLong(0)));
-			}
-			return new KvEntries(index, List.copyOf(entries));
+			return new KvEntries(index, ConsulPayloads.kvEntries(response.body()));
 		}
 
 	}

@@ -21,9 +21,6 @@ final class ClusterConsulElectionFactory {
 
 	static final String PREFIX = "grpc.scale.cluster.consul.";
 
-	/** Namespace of Consul elections: their keys are {@code grpc-scale/cluster/<election name>/}. */
-	static final String NAMESPACE = "grpc-scale";
-
 	private ClusterConsulElectionFactory() {
 	}
 

@@ -69,15 +69,6 @@ import dev.grpcscale.consul.ConsulClient;
 @EnableConfigurationProperties({ GrpcScaleClusterProperties.class, GrpcScaleDiscoveryProperties.class })
 public final class GrpcScaleClusterAutoConfiguration {
 
-	/** Namespace of memory elections: their JVM-wide group is {@code grpc-scale/<election name>}. */
-	static final String MEMORY_NAMESPACE = "grpc-scale";
-
-	/** Namespace of Kubernetes elections: with the election name, it makes the Lease name. */
-	static final String KUBERNETES_NAMESPACE = "grpc-scale";
-
-	/** Namespace of Raft elections: with the election name, it makes the Raft group id. */
-	static final String RAFT_NAMESPACE = "grpc-scale";
-
 	private static final Log logger = LogFactory.getLog(GrpcScaleClusterAutoConfiguration.class);
 
 	@Configuration(proxyBeanMethods = false)
@@ -89,7 +80,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 		InMemoryLeaderElection inMemoryLeaderElection(GrpcScaleClusterProperties properties, GrpcServerAddress serverAddress,
 				Environment environment) {
 			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
-					MEMORY_NAMESPACE, "provider", environment.getProperty("spring.application.name"));
+					LeaderElectionSettings.DEFAULT_NAMESPACE, "provider", environment.getProperty("spring.application.name"));
 			return InMemoryLeaderElection.shared(settings);
 		}
 
@@ -147,7 +138,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 				ObjectProvider<ConsulClient> applicationClient, ObjectProvider<SslBundles> sslBundles,
 				ConfigurableListableBeanFactory beanFactory) {
 			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
-					ClusterConsulElectionFactory.NAMESPACE, "provider",
+					LeaderElectionSettings.DEFAULT_NAMESPACE, "provider",
 					environment.getProperty("spring.application.name"));
 			GrpcScaleClusterProperties.Consul consul = ClusterConsulElectionFactory.effectiveSettings(environment);
 			boolean sameConnection = !ApplicationClients.discoveryRunsOn(discovery, "consul")
@@ -174,7 +165,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 		RaftLeaderElection raftLeaderElection(GrpcScaleClusterProperties properties, GrpcServerAddress serverAddress,
 				Environment environment) {
 			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
-					RAFT_NAMESPACE, "provider", environment.getProperty("spring.application.name"));
+					LeaderElectionSettings.DEFAULT_NAMESPACE, "provider", environment.getProperty("spring.application.name"));
 			return ClusterRaftElectionFactory.create(properties, settings);
 		}
 
@@ -194,7 +185,7 @@ public final class GrpcScaleClusterAutoConfiguration {
 		KubernetesLeaderElection kubernetesLeaderElection(KubernetesClient client,
 				GrpcScaleClusterProperties properties, GrpcServerAddress serverAddress, Environment environment) {
 			LeaderElectionSettings settings = ClusterPropertyMapper.settings(properties, serverAddress,
-					KUBERNETES_NAMESPACE, "provider", environment.getProperty("spring.application.name"));
+					LeaderElectionSettings.DEFAULT_NAMESPACE, "provider", environment.getProperty("spring.application.name"));
 			KubernetesLeaderElection.Builder builder = KubernetesLeaderElection.builder().client(client);
 			PropertyMapper.get().from(properties.getKubernetes()::getNamespace).to(builder::namespace);
 			return builder.settings(settings).build();

@@ -2,59 +2,26 @@ package dev.grpcscale.cluster.raft;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.BindException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
-import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
-import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
-import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftClientRequest;
-import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.server.DivisionInfo;
-import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
-import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.util.ExitUtils;
-import org.apache.ratis.util.SizeInBytes;
-import org.apache.ratis.util.TimeDuration;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.cluster.AbstractLeaderElection;
 import dev.grpcscale.cluster.ClusterMember;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeaderInfo;
 import dev.grpcscale.cluster.MemberAnnouncement;
-import dev.grpcscale.cluster.MemberStatus;
 
 /**
  * Leader election among a fixed list of nodes with no coordinator: the nodes form a Raft group run by Apache
@@ -106,13 +73,12 @@ import dev.grpcscale.cluster.MemberStatus;
  *
  * <p>The group id is derived from the settings' namespace and election name, so every node must use the same
  * ones, and the same list of nodes.
+ *
+ * <p>Inside, the Ratis server is {@code RaftServerHost}, the leader's heartbeat entries {@code HeartbeatEntries},
+ * hand-overs {@code LeadershipHandOver} and the view of the group {@code RaftMembership}; this class is the
+ * campaign and the engine's backend calls on them.
  */
 public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderElection.RaftSession> {
-
-	private static final Logger logger = LoggerFactory.getLogger(RaftLeaderElection.class);
-
-	/** Entries between two snapshots. */
-	static final long SNAPSHOT_THRESHOLD = 1024;
 
 	private final List<RaftNode> nodes;
 
@@ -122,33 +88,24 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 
 	private final String bindAddress;
 
-	private final RaftGroup group;
+	private final RaftServerHost host;
 
-	private final RaftPeerId selfId;
+	private final HeartbeatEntries heartbeats;
 
-	private final RaftServer server;
+	private final LeadershipHandOver handOver;
 
-	private final LeaderStateMachine stateMachine;
+	private final RaftMembership membership;
 
-	private final ClientId clientId = ClientId.randomId();
-
-	private final AtomicLong callIds = new AtomicLong();
+	private final RaftTimer timer;
 
 	private final Duration pollInterval;
-
-	private final Object lifecycle = new Object();
 
 	private final ScheduledFuture<?> handOverCheck;
 
 	private volatile boolean joined;
 
-	private volatile boolean serverClosed;
-
 	/** The highest term a campaign of this node returned: never returned twice. */
 	private volatile long lastCampaignTerm;
-
-	/** The term this node last asked Ratis to hand over, so it asks once per term. */
-	private volatile long yieldedTerm;
 
 	private RaftLeaderElection(LeaderElectionSettings settings, List<RaftNode> nodes, RaftNode self, Path storageDir,
 			String bindAddress) {
@@ -157,46 +114,14 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 		this.self = self;
 		this.storageDir = storageDir;
 		this.bindAddress = bindAddress;
-		this.selfId = RaftPeerId.valueOf(self.nodeId());
-		List<RaftPeer> peers = new ArrayList<>();
-		for (RaftNode node : nodes) {
-			peers.add(RaftPeer.newBuilder().setId(node.nodeId()).setAddress(node.address()).build());
-		}
-		this.group = RaftGroup.valueOf(groupId(settings), peers);
 		Duration heartbeat = settings.heartbeatInterval();
 		Duration quarter = heartbeat.dividedBy(4);
 		this.pollInterval = (quarter.compareTo(Duration.ofMillis(25)) < 0) ? quarter : Duration.ofMillis(25);
-		this.stateMachine = new LeaderStateMachine();
-		// Ratis exits the JVM on some fatal errors, a Raft port that cannot be bound among them: make it throw.
-		ExitUtils.disableSystemExit();
-		RaftServer built;
-		try {
-			built = RaftServer.newBuilder()
-				.setServerId(this.selfId)
-				.setGroup(this.group)
-				.setStateMachine(this.stateMachine)
-				.setProperties(properties(settings, self, storageDir, bindAddress))
-				.setOption(RaftStorage.StartupOption.RECOVER)
-				.build();
-		}
-		catch (IOException | RuntimeException ex) {
-			throw startFailure(ex);
-		}
-		try {
-			built.start();
-		}
-		catch (IOException | RuntimeException ex) {
-			try {
-				built.close();
-			}
-			catch (IOException | RuntimeException closing) {
-				ex.addSuppressed(closing);
-			}
-			throw startFailure(ex);
-		}
-		this.server = built;
-		logger.info("Node {} started its Raft server on {}:{} (group {}, storage {})", self.nodeId(), bindAddress,
-				self.port(), this.group.getGroupId(), storageDir);
+		this.host = new RaftServerHost(settings, nodes, self, storageDir, bindAddress);
+		this.timer = new RaftTimer(scheduler());
+		this.heartbeats = new HeartbeatEntries(this.host, settings);
+		this.handOver = new LeadershipHandOver(this.host, settings, this.timer);
+		this.membership = new RaftMembership(this.host, settings, nodes);
 		this.handOverCheck = scheduler().scheduleWithFixedDelay(this::handOverUnwantedLeadership,
 				heartbeat.toNanos(), heartbeat.toNanos() / 2, TimeUnit.NANOSECONDS);
 	}
@@ -223,7 +148,7 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 
 	/** The Raft group id, derived from the settings' namespace and election name. */
 	public UUID groupId() {
-		return this.group.getGroupId().getUuid();
+		return this.host.groupId().getUuid();
 	}
 
 	/**
@@ -231,13 +156,13 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 	 * once closed. Leadership is {@link #isLeader()}, not this.
 	 */
 	public String raftRole() {
-		DivisionInfo info = info();
+		DivisionInfo info = this.host.info();
 		return (info != null) ? info.getCurrentRole().name() : "STOPPED";
 	}
 
 	/** The current Raft term as this node knows it; {@code 0} once closed. */
 	public long currentTerm() {
-		DivisionInfo info = info();
+		DivisionInfo info = this.host.info();
 		return (info != null) ? info.getCurrentTerm() : 0;
 	}
 
@@ -261,17 +186,7 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 		}
 		finally {
 			this.handOverCheck.cancel(false);
-			synchronized (this.lifecycle) {
-				if (!this.serverClosed) {
-					this.serverClosed = true;
-					try {
-						this.server.close();
-					}
-					catch (IOException | RuntimeException ex) {
-						logger.warn("Node {}: closing the Raft server failed", this.self.nodeId(), ex);
-					}
-				}
-			}
+			this.host.close();
 		}
 	}
 
@@ -282,46 +197,12 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 	 */
 	@Override
 	public List<ClusterMember> members() {
-		Map<String, String> roles = roles();
-		Map<String, ClusterMember> byId = new TreeMap<>();
-		for (ClusterMember member : super.members()) {
-			byId.put(member.nodeId(), new ClusterMember(member.nodeId(), member.address(), member.lastHeartbeat(),
-					member.status(), (member.lastHeartbeat() != null) ? roles.get(member.nodeId()) : null));
-		}
-		for (RaftNode node : this.nodes) {
-			byId.putIfAbsent(node.nodeId(), new ClusterMember(node.nodeId(), "", null, MemberStatus.DEAD));
-		}
-		return List.copyOf(byId.values());
-	}
-
-	private Map<String, String> roles() {
-		Map<String, String> roles = new LinkedHashMap<>();
-		DivisionInfo info = info();
-		if (info == null) {
-			return roles;
-		}
-		roles.put(this.self.nodeId(), info.getCurrentRole().name());
-		RoleInfoProto role = info.getRoleInfoProto();
-		if (role.hasLeaderInfo()) {
-			for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
-				roles.putIfAbsent(follower.getId().getId().toStringUtf8(), "FOLLOWER");
-			}
-			return roles;
-		}
-		RaftPeerId leader = info.getLeaderId();
-		if (leader != null) {
-			roles.putIfAbsent(leader.toString(), "LEADER");
-			LeaderStateMachine.Heartbeat heartbeat = this.stateMachine.lastHeartbeat();
-			if (heartbeat != null && heartbeat.leaderId().equals(leader.toString())) {
-				heartbeat.silenceMillis().keySet().forEach((id) -> roles.putIfAbsent(id, "FOLLOWER"));
-			}
-		}
-		return roles;
+		return this.membership.withRoles(super.members());
 	}
 
 	@Override
 	public String toString() {
-		return "RaftLeaderElection[node=" + this.self + ", group=" + this.group.getGroupId() + "]";
+		return "RaftLeaderElection[node=" + this.self + ", group=" + this.host.groupId() + "]";
 	}
 
 	// ---- backend ----
@@ -333,7 +214,7 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 
 	@Override
 	protected CompletableFuture<RaftSession> openSession() {
-		if (this.serverClosed) {
+		if (this.host.isClosed()) {
 			return CompletableFuture.failedFuture(new IllegalStateException("the Raft server is closed"));
 		}
 		return CompletableFuture.completedFuture(new RaftSession());
@@ -341,7 +222,7 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 
 	@Override
 	protected CompletableFuture<Boolean> renewSession(RaftSession session) {
-		DivisionInfo info = info();
+		DivisionInfo info = this.host.info();
 		if (info == null) {
 			return CompletableFuture.completedFuture(false);
 		}
@@ -350,11 +231,11 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 			if (!info.isLeader() || info.getCurrentTerm() != term) {
 				return CompletableFuture.completedFuture(false);
 			}
-			return confirm(term);
+			return this.heartbeats.confirm(term);
 		}
 		if (info.isLeader()) {
 			// A renewal sent while this node may be about to lead counts only once a majority confirmed it.
-			return confirm(info.getCurrentTerm());
+			return this.heartbeats.confirm(info.getCurrentTerm());
 		}
 		if (session.confirming) {
 			return CompletableFuture.failedFuture(new IllegalStateException("leadership is being confirmed"));
@@ -373,23 +254,23 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 		if (result.isDone()) {
 			return;
 		}
-		if (session.ended || this.serverClosed) {
+		if (session.ended || this.host.isClosed()) {
 			result.completeExceptionally(new IllegalStateException(session + " ended"));
 			return;
 		}
-		DivisionInfo info = info();
+		DivisionInfo info = this.host.info();
 		if (info != null && info.isLeader() && info.isLeaderReady()) {
 			long term = info.getCurrentTerm();
 			if (term <= this.lastCampaignTerm) {
 				// This node held leadership in this term already and lost it: hand Ratis leadership over so the
 				// next leadership gets a term of its own.
-				yieldLeadership(term, "its lease in term " + term + " lapsed");
+				this.handOver.yieldLeadership(term, "its lease in term " + term + " lapsed");
 			}
 			else {
 				session.confirming = true;
 				long sent = nanoTime();
-				confirm(term).whenComplete((confirmed, ex) -> {
-					DivisionInfo now = info();
+				this.heartbeats.confirm(term).whenComplete((confirmed, ex) -> {
+					DivisionInfo now = this.host.info();
 					boolean fresh = nanoTime() - sent < settings().leaseValidity().toNanos() / 2;
 					if (ex == null && Boolean.TRUE.equals(confirmed) && fresh && now != null && now.isLeader()
 							&& now.getCurrentTerm() == term && !session.ended && term > this.lastCampaignTerm) {
@@ -399,246 +280,42 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 					}
 					else {
 						session.confirming = false;
-						schedule(() -> poll(session, result), this.pollInterval);
+						this.timer.schedule(() -> poll(session, result), this.pollInterval);
 					}
 				});
 				return;
 			}
 		}
-		schedule(() -> poll(session, result), this.pollInterval);
+		this.timer.schedule(() -> poll(session, result), this.pollInterval);
 	}
 
 	@Override
 	protected CompletableFuture<Void> closeSession(RaftSession session) {
 		session.ended = true;
-		DivisionInfo info = info();
+		DivisionInfo info = this.host.info();
 		if (info == null || !info.isLeader()) {
 			return CompletableFuture.completedFuture(null);
 		}
-		return yieldLeadership(info.getCurrentTerm(), this.joined ? "its session ended" : "it leaves");
+		return this.handOver.yieldLeadership(info.getCurrentTerm(), this.joined ? "its session ended" : "it leaves");
 	}
 
 	@Override
 	protected List<MemberAnnouncement> announcedMembers() {
-		DivisionInfo info = info();
-		if (info == null) {
-			return List.of();
-		}
-		Instant now = settings().clock().instant();
-		List<MemberAnnouncement> members = new ArrayList<>();
-		members.add(new MemberAnnouncement(this.self.nodeId(), settings().address(), now));
-		Set<String> seen = new HashSet<>();
-		seen.add(this.self.nodeId());
-		RoleInfoProto role = info.getRoleInfoProto();
-		if (role.hasLeaderInfo()) {
-			for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
-				String id = follower.getId().getId().toStringUtf8();
-				if (seen.add(id)) {
-					members.add(new MemberAnnouncement(id, "",
-							now.minusMillis(follower.getLastRpcElapsedTimeMs())));
-				}
-			}
-			return members;
-		}
-		LeaderStateMachine.Heartbeat heartbeat = this.stateMachine.lastHeartbeat();
-		if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
-			ServerRpcProto leader = role.getFollowerInfo().getLeaderInfo();
-			String id = leader.getId().getId().toStringUtf8();
-			if (!id.isEmpty() && seen.add(id)) {
-				String address = (heartbeat != null && heartbeat.leaderId().equals(id)) ? heartbeat.address() : "";
-				members.add(new MemberAnnouncement(id, address, now.minusMillis(leader.getLastRpcElapsedTimeMs())));
-			}
-		}
-		if (heartbeat != null) {
-			// The other followers, as the leader saw them at its last heartbeat entry.
-			heartbeat.silenceMillis().forEach((id, millis) -> {
-				if (seen.add(id)) {
-					members.add(new MemberAnnouncement(id, "", heartbeat.at().minusMillis(millis)));
-				}
-			});
-		}
-		return members;
+		return this.membership.announcedMembers();
 	}
 
 	@Override
 	protected @Nullable LeaderInfo observedLeader() {
-		DivisionInfo info = info();
-		if (info == null) {
-			return null;
-		}
-		if (info.isLeader()) {
-			return new LeaderInfo(this.self.nodeId(), settings().address(), info.getCurrentTerm());
-		}
-		RaftPeerId leader = info.getLeaderId();
-		if (leader == null) {
-			return null;
-		}
-		String id = leader.toString();
-		LeaderStateMachine.Heartbeat heartbeat = this.stateMachine.lastHeartbeat();
-		String address = (heartbeat != null && heartbeat.leaderId().equals(id)) ? heartbeat.address() : "";
-		return new LeaderInfo(id, address, info.getCurrentTerm());
-	}
-
-	// ---- Ratis ----
-
-	/**
-	 * Appends a heartbeat entry in {@code term} and completes {@code true} once a majority stored it and this
-	 * node still leads in that term.
-	 */
-	private CompletableFuture<Boolean> confirm(long term) {
-		DivisionInfo info = info();
-		if (info == null) {
-			return CompletableFuture.failedFuture(new IllegalStateException("the Raft server is closed"));
-		}
-		Map<String, Long> silence = new LinkedHashMap<>();
-		RoleInfoProto role = info.getRoleInfoProto();
-		if (role.hasLeaderInfo()) {
-			for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
-				silence.put(follower.getId().getId().toStringUtf8(), follower.getLastRpcElapsedTimeMs());
-			}
-		}
-		LeaderStateMachine.Heartbeat heartbeat = new LeaderStateMachine.Heartbeat(this.self.nodeId(),
-				settings().address(), settings().clock().instant(), silence, term);
-		RaftClientRequest request = RaftClientRequest.newBuilder()
-			.setClientId(this.clientId)
-			.setServerId(this.selfId)
-			.setGroupId(this.group.getGroupId())
-			.setCallId(this.callIds.incrementAndGet())
-			.setMessage(Message.valueOf(new String(heartbeat.encode(), StandardCharsets.UTF_8)))
-			.setType(RaftClientRequest.writeRequestType())
-			.setTimeoutMs(settings().electionTimeout().toMillis())
-			.build();
-		CompletableFuture<RaftClientReply> reply;
-		try {
-			reply = this.server.submitClientRequestAsync(request);
-		}
-		catch (IOException | RuntimeException ex) {
-			return CompletableFuture.failedFuture(ex);
-		}
-		return reply.thenApply((answer) -> {
-			if (!answer.isSuccess()) {
-				throw new IllegalStateException("heartbeat entry not committed: " + answer.getException());
-			}
-			DivisionInfo now = info();
-			return now != null && now.isLeader() && now.getCurrentTerm() == term;
-		});
-	}
-
-	/** Transfers Ratis leadership to the most recently heard-from follower, once per term. */
-	private CompletableFuture<Void> yieldLeadership(long term, String reason) {
-		if (this.yieldedTerm >= term) {
-			return CompletableFuture.completedFuture(null);
-		}
-		DivisionInfo info = info();
-		if (info == null || !info.isLeader() || info.getCurrentTerm() != term) {
-			return CompletableFuture.completedFuture(null);
-		}
-		RoleInfoProto role = info.getRoleInfoProto();
-		Optional<String> target = role.getLeaderInfo()
-			.getFollowerInfoList()
-			.stream()
-			.min(Comparator.comparingLong(ServerRpcProto::getLastRpcElapsedTimeMs))
-			.map((follower) -> follower.getId().getId().toStringUtf8())
-			.filter((id) -> !id.isEmpty());
-		if (target.isEmpty()) {
-			return CompletableFuture.completedFuture(null);
-		}
-		this.yieldedTerm = term;
-		logger.info("Node {} hands Raft leadership of term {} over to {}: {}", this.self.nodeId(), term,
-				target.get(), reason);
-		long timeout = settings().electionTimeout().toMillis();
-		TransferLeadershipRequest request = new TransferLeadershipRequest(this.clientId, this.selfId,
-				this.group.getGroupId(), this.callIds.incrementAndGet(), RaftPeerId.valueOf(target.get()), timeout);
-		CompletableFuture<RaftClientReply> reply;
-		try {
-			reply = this.server.transferLeadershipAsync(request);
-		}
-		catch (IOException | RuntimeException ex) {
-			reply = CompletableFuture.failedFuture(ex);
-		}
-		return reply.handle((answer, ex) -> {
-			if (ex != null || answer == null || !answer.isSuccess()) {
-				logger.info("Node {}: handing Raft leadership over to {} failed: {}", this.self.nodeId(),
-						target.get(), (ex != null) ? ex.toString() : (answer != null) ? answer.getException() : "");
-				// try again after a heartbeat interval, not at every poll
-				schedule(() -> this.yieldedTerm = Math.min(this.yieldedTerm, term - 1), settings().heartbeatInterval());
-			}
-			return null;
-		});
+		return this.membership.observedLeader();
 	}
 
 	/** Hands over leadership Ratis gave a node that does not campaign, or left. */
 	private void handOverUnwantedLeadership() {
-		if (this.serverClosed || (this.joined && settings().leaderElection())) {
+		boolean member = this.joined;
+		if (member && settings().leaderElection()) {
 			return;
 		}
-		DivisionInfo info = info();
-		if (info != null && info.isLeader() && info.isLeaderReady()) {
-			yieldLeadership(info.getCurrentTerm(), this.joined ? "it does not campaign" : "it left the election");
-		}
-	}
-
-	private @Nullable DivisionInfo info() {
-		if (this.serverClosed) {
-			return null;
-		}
-		try {
-			return this.server.getDivision(this.group.getGroupId()).getInfo();
-		}
-		catch (IOException | RuntimeException ex) {
-			return null;
-		}
-	}
-
-	private void schedule(Runnable task, Duration delay) {
-		try {
-			scheduler().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
-		}
-		catch (RejectedExecutionException ex) {
-			// closed
-		}
-	}
-
-	private RuntimeException startFailure(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof BindException || String.valueOf(cause.getMessage()).contains("Address already in use")) {
-				return new RaftStartupException(RaftStartupException.Reason.PORT_IN_USE,
-						"bindAddress: " + this.bindAddress + ":" + this.self.port()
-								+ " (expected: a free port for this node's Raft server; " + cause.getMessage() + ")",
-						ex);
-			}
-		}
-		return new RaftStartupException(RaftStartupException.Reason.STORAGE,
-				"storageDir: " + this.storageDir + " (expected: a directory this node's Raft server can use; "
-						+ ex.getMessage() + ")",
-				ex);
-	}
-
-	static RaftGroupId groupId(LeaderElectionSettings settings) {
-		String name = "grpc-scale/" + settings.namespace() + "/" + settings.electionName();
-		return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)));
-	}
-
-	static RaftProperties properties(LeaderElectionSettings settings, RaftNode self, Path storageDir,
-			String bindAddress) {
-		RaftProperties properties = new RaftProperties();
-		RaftServerConfigKeys.setStorageDir(properties, List.of(storageDir.toFile()));
-		GrpcConfigKeys.Server.setHost(properties, bindAddress);
-		GrpcConfigKeys.Server.setPort(properties, self.port());
-		long timeout = settings.electionTimeout().toMillis();
-		RaftServerConfigKeys.Rpc.setTimeoutMin(properties, TimeDuration.valueOf(timeout, TimeUnit.MILLISECONDS));
-		RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(2 * timeout, TimeUnit.MILLISECONDS));
-		RaftServerConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(timeout, TimeUnit.MILLISECONDS));
-		RaftServerConfigKeys.LeaderElection.setPreVote(properties, true);
-		RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(properties,
-				TimeDuration.valueOf(timeout, TimeUnit.MILLISECONDS));
-		RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
-		RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, SNAPSHOT_THRESHOLD);
-		RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
-		RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
-		RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("1MB"));
-		RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf("64KB"));
-		return properties;
+		this.handOver.yieldReadyLeadership(member ? "it does not campaign" : "it left the election");
 	}
 
 	/** A session: this node's candidacy until its leadership (if any) ends. */

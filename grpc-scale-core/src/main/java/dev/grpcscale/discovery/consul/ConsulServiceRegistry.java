@@ -1,6 +1,5 @@
 package dev.grpcscale.discovery.consul;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,34 +10,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.consul.ConsulConnection;
-import dev.grpcscale.consul.ConsulException;
-import dev.grpcscale.consul.ConsulHttpException;
-import dev.grpcscale.consul.ConsulUnreachableException;
-import dev.grpcscale.consul.internal.ConsulDurations;
+import dev.grpcscale.consul.internal.ConsulThreads;
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.DiscoveryException;
 import dev.grpcscale.discovery.DiscoveryStatus;
@@ -106,101 +92,51 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 
 	private static final Logger logger = LoggerFactory.getLogger(ConsulServiceRegistry.class);
 
-	/** Consul's rule for {@code Meta} keys (agent/structs: {@code ^[a-zA-Z0-9_-]+$}). */
-	private static final Pattern META_KEY = Pattern.compile("[A-Za-z0-9_-]+");
-
-	private static final String META_RESERVED_PREFIX = "consul-";
-
-	private static final int META_MAX_PAIRS = 64;
-
-	private static final int META_KEY_MAX_LENGTH = 128;
-
-	private static final int META_VALUE_MAX_LENGTH = 512;
-
 	private final ConsulClient client;
 
 	private final boolean ownsClient;
 
-	private final ObjectMapper mapper = new ObjectMapper();
-
-	private final ConsulHealthParser parser = new ConsulHealthParser(this.mapper);
-
 	private final AgentReachability reachability;
 
-	private final Clock clock;
-
 	private final ConsulCheckType checkType;
-
-	private final boolean grpcUseTls;
-
-	private final Duration checkInterval;
-
-	private final Duration deregisterCriticalAfter;
-
-	private final Duration requestTimeout;
-
-	private final List<String> tags;
 
 	private final @Nullable String datacenter;
 
 	private final boolean tokenSet;
 
-	private final WatchSettings watchSettings;
-
 	private final ScheduledExecutorService scheduler;
 
 	private final boolean ownsScheduler;
 
-	private final ScheduledFuture<?> maintenance;
-
-	private final long watchIdleNanos;
-
-	private final ScheduledFuture<?> watchReclaim;
-
-	/** Instances this registry registered, by instance id (the Consul service ID). */
-	private final Map<String, ServiceInstance> owned = new ConcurrentHashMap<>();
-
-	/**
-	 * Serialises registration, deregistration and re-registration so a background re-registration never
-	 * brings back an instance that was just deregistered.
-	 */
-	private final Object registrationLock = new Object();
-
-	private final Map<String, ConsulServiceWatch> watches = new ConcurrentHashMap<>();
-
 	private final AtomicBoolean closed = new AtomicBoolean();
 
-	private final LatencyTally registrationTimes = new LatencyTally();
+	private final ConsulRegistrations registrations;
 
-	private final LatencyTally passTimes = new LatencyTally();
+	private final ConsulKeepAlive keepAlive;
 
-	private final LatencyTally watchLag = new LatencyTally();
+	private final ConsulWatches watches;
 
 	private ConsulServiceRegistry(Builder builder, ConsulClient client, boolean ownsClient) {
 		this.client = client;
 		this.ownsClient = ownsClient;
-		ConsulConnection connection = client.connection();
-		this.clock = builder.clock;
 		this.checkType = builder.checkType;
-		this.grpcUseTls = builder.grpcUseTls;
-		this.checkInterval = builder.checkInterval;
-		this.deregisterCriticalAfter = builder.deregisterCriticalAfter;
-		this.requestTimeout = connection.requestTimeout();
-		this.tags = List.copyOf(builder.tags);
 		this.datacenter = builder.datacenter;
-		this.tokenSet = connection.token() != null;
-		this.watchSettings = new WatchSettings(builder.blockingQueryWait, builder.initialBackoff, builder.maxBackoff,
-				builder.queryRateInterval, builder.datacenter);
-		this.reachability = new AgentReachability(connection.agent());
+		this.tokenSet = client.connection().token() != null;
+		this.reachability = new AgentReachability(client.connection().agent());
 		this.ownsScheduler = builder.scheduler == null;
 		this.scheduler = (builder.scheduler != null) ? builder.scheduler
-				: Executors.newSingleThreadScheduledExecutor(threadFactory("grpc-scale-consul-registrar-"));
-		long period = maintenancePeriod().toNanos();
-		this.maintenance = this.scheduler.scheduleWithFixedDelay(this::maintain, 0, period, TimeUnit.NANOSECONDS);
-		this.watchIdleNanos = builder.watchIdleTimeout.toNanos();
-		long reclaimPeriod = Math.min(this.watchIdleNanos / 2, TimeUnit.SECONDS.toNanos(30));
-		this.watchReclaim = this.scheduler.scheduleWithFixedDelay(this::reclaimIdleWatches, reclaimPeriod,
-				Math.max(reclaimPeriod, 1), TimeUnit.NANOSECONDS);
+				: Executors.newSingleThreadScheduledExecutor(ConsulThreads.daemon("grpc-scale-consul-registrar-"));
+		ObjectMapper mapper = new ObjectMapper();
+		ConsulAgentRequests requests = new ConsulAgentRequests(client, this.reachability);
+		this.registrations = new ConsulRegistrations(requests, new ConsulServiceDefinition(mapper, builder.checkType,
+				builder.grpcUseTls, builder.checkInterval, builder.deregisterCriticalAfter, builder.tags), this.closed);
+		this.keepAlive = new ConsulKeepAlive(requests, this.registrations, builder.checkType, builder.checkInterval,
+				this.closed, this.scheduler);
+		ConsulWatches.Settings watchSettings = new ConsulWatches.Settings(builder.blockingQueryWait,
+				builder.initialBackoff, builder.maxBackoff, builder.queryRateInterval, builder.datacenter,
+				builder.watchIdleTimeout);
+		this.watches = new ConsulWatches(new ConsulWatches.Shared(client, new ConsulHealthParser(mapper),
+				this.reachability, builder.clock, this.scheduler, watchSettings, new LatencyTally()), this.closed);
 	}
 
 	/** Starts a builder; every setting has a default, see {@link Builder}. */
@@ -231,22 +167,8 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	public void register(ServiceInstance instance) {
 		Objects.requireNonNull(instance, "instance");
 		ensureOpen();
-		checkMetadata(instance.metadata());
-		synchronized (this.registrationLock) {
-			ServiceInstance existing = this.owned.get(instance.instanceId());
-			if (existing != null && !existing.serviceName().equals(instance.serviceName())) {
-				throw new IllegalArgumentException("instanceId: '" + instance.instanceId()
-						+ "' (expected: unique per Consul agent; already registered for service '"
-						+ existing.serviceName() + "')");
-			}
-			long start = System.nanoTime();
-			sendRegistration(instance);
-			this.registrationTimes.record(System.nanoTime() - start);
-			this.owned.put(instance.instanceId(), instance);
-		}
-		if (this.checkType == ConsulCheckType.TTL && instance.isUp()) {
-			passOnce(instance);
-		}
+		this.registrations.register(instance);
+		this.keepAlive.registered(instance);
 	}
 
 	/** {@code consul}. */
@@ -258,7 +180,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	/** The agent's answer time to the registration request of each {@link #register} call that succeeded. */
 	@Override
 	public LatencyTally registrations() {
-		return this.registrationTimes;
+		return this.registrations.registrationTimes();
 	}
 
 	/**
@@ -267,7 +189,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	 */
 	@Override
 	public LatencyTally watchLag() {
-		return this.watchLag;
+		return this.watches.watchLag();
 	}
 
 	/**
@@ -276,7 +198,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	 */
 	@Override
 	public @Nullable LatencyTally leaseRenewals() {
-		return (this.checkType == ConsulCheckType.TTL) ? this.passTimes : null;
+		return this.keepAlive.passTimes();
 	}
 
 	/**
@@ -291,15 +213,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		Objects.requireNonNull(serviceName, "serviceName");
 		Objects.requireNonNull(instanceId, "instanceId");
 		ensureOpen();
-		synchronized (this.registrationLock) {
-			ServiceInstance existing = this.owned.get(instanceId);
-			if (existing == null || !existing.serviceName().equals(serviceName)) {
-				return false;
-			}
-			this.owned.remove(instanceId);
-			sendDeregistration(existing);
-			return true;
-		}
+		return this.registrations.deregister(serviceName, instanceId);
 	}
 
 	/**
@@ -311,17 +225,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	@Override
 	public List<ServiceInstance> getInstances(String serviceName) {
 		ServiceInstance.checkName("serviceName", serviceName);
-		if (this.closed.get()) {
-			return List.of();
-		}
-		ConsulServiceWatch watch = watchOf(serviceName);
-		while (!watch.markRead()) {
-			// retired as it was looked up: start a new one
-			this.watches.remove(serviceName, watch);
-			watch = watchOf(serviceName);
-		}
-		watch.awaitFirstAttempt(this.requestTimeout);
-		return watch.instances();
+		return this.watches.instances(serviceName);
 	}
 
 	/** Same as {@link #getInstances}: only passing instances are read from Consul. */
@@ -333,13 +237,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	/** The services this registry reads or watches that have at least one passing instance, sorted. */
 	@Override
 	public Set<String> getServiceNames() {
-		Set<String> names = new TreeSet<>();
-		this.watches.forEach((name, watch) -> {
-			if (!watch.instances().isEmpty()) {
-				names.add(name);
-			}
-		});
-		return Set.copyOf(names);
+		return this.watches.serviceNames();
 	}
 
 	/**
@@ -353,15 +251,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 	public Subscription watch(String serviceName, Consumer<List<ServiceInstance>> listener) {
 		ServiceInstance.checkName("serviceName", serviceName);
 		Objects.requireNonNull(listener, "listener");
-		while (true) {
-			ConsulServiceWatch watch = watchOf(serviceName);
-			Subscription subscription = watch.addWatcher(listener);
-			if (subscription != null) {
-				return subscription;
-			}
-			// retired as it was looked up: start a new one
-			this.watches.remove(serviceName, watch);
-		}
+		return this.watches.watch(serviceName, listener);
 	}
 
 	/**
@@ -378,7 +268,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 			details.put("datacenter", this.datacenter);
 		}
 		details.put("checkType", this.checkType.name());
-		details.put("registeredInstances", this.owned.size());
+		details.put("registeredInstances", this.registrations.size());
 		details.put("watchedServices", this.watches.size());
 		String lastError = this.reachability.lastError();
 		if (lastError != null) {
@@ -396,20 +286,10 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		if (!this.closed.compareAndSet(false, true)) {
 			return;
 		}
-		this.maintenance.cancel(false);
-		this.watchReclaim.cancel(false);
-		synchronized (this.registrationLock) {
-			for (ServiceInstance instance : List.copyOf(this.owned.values())) {
-				try {
-					sendDeregistration(instance);
-				}
-				catch (DiscoveryException ex) {
-					logger.warn("Could not deregister {} on close: {}", describe(instance), ex.getMessage());
-				}
-			}
-			this.owned.clear();
-		}
-		stopWatches();
+		this.keepAlive.stop();
+		this.watches.stopReclaiming();
+		this.registrations.deregisterAll();
+		this.watches.stopAll();
 		if (this.ownsScheduler) {
 			this.scheduler.shutdownNow();
 			awaitTermination(this.scheduler);
@@ -424,253 +304,6 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		return "ConsulServiceRegistry[agent=" + this.client.agentUri() + ((this.datacenter != null)
 				? ", datacenter=" + this.datacenter : "") + ", checkType=" + this.checkType + ", aclToken="
 				+ (this.tokenSet ? "(set)" : "(none)") + "]";
-	}
-
-	private ConsulServiceWatch watchOf(String serviceName) {
-		ensureOpen();
-		ConsulServiceWatch watch = this.watches.computeIfAbsent(serviceName, (name) -> {
-			ConsulServiceWatch created = new ConsulServiceWatch(name, this.client, this.parser, this.reachability,
-					this.clock, this.scheduler, this.watchSettings, this.watchLag);
-			created.start();
-			return created;
-		});
-		if (this.closed.get()) {
-			// close() ran while this watch was being created: do not leave its queries running
-			stopWatches();
-			ensureOpen();
-		}
-		return watch;
-	}
-
-	/** Stops the watches without a watcher that nobody read for the idle timeout; on the scheduler. */
-	private void reclaimIdleWatches() {
-		try {
-			long now = System.nanoTime();
-			this.watches.forEach((name, watch) -> {
-				if (watch.retireIfIdle(now, this.watchIdleNanos)) {
-					this.watches.remove(name, watch);
-					logger.debug("Stopped the watch of service '{}': no watcher and no read for {}", name,
-							Duration.ofNanos(this.watchIdleNanos));
-				}
-			});
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Reclaiming idle Consul watches failed", ex);
-		}
-	}
-
-	private void stopWatches() {
-		for (ConsulServiceWatch watch : List.copyOf(this.watches.values())) {
-			watch.stop();
-		}
-		this.watches.clear();
-	}
-
-	private Duration maintenancePeriod() {
-		return (this.checkType == ConsulCheckType.TTL) ? this.checkInterval.dividedBy(3) : this.checkInterval;
-	}
-
-	// ---- registration ----
-
-	private void sendRegistration(ServiceInstance instance) {
-		ObjectNode body = registrationBody(instance);
-		call("registration of " + describe(instance), () -> {
-			this.client.agent().register(body);
-			return null;
-		});
-		logger.debug("Registered {} with Consul agent at {}", describe(instance), this.client.agentUri());
-	}
-
-	private void sendDeregistration(ServiceInstance instance) {
-		// false (404): the agent no longer knows the instance, which is what was asked
-		call("deregistration of " + describe(instance), () -> this.client.agent().deregister(instance.instanceId()));
-		logger.debug("Deregistered {} from Consul agent at {}", describe(instance), this.client.agentUri());
-	}
-
-	/**
-	 * Sends a request that must be answered, recording reachability.
-	 * @throws DiscoveryException if the agent could not be reached, answered with a server error or refused
-	 * the request
-	 */
-	private <T> T call(String what, Supplier<T> request) {
-		T result;
-		try {
-			result = request.get();
-		}
-		catch (ConsulUnreachableException ex) {
-			String error = AgentReachability.describe(ex.getCause() instanceof Exception cause ? cause : ex);
-			this.reachability.failed(what, error);
-			throw new DiscoveryException("Could not reach Consul agent at " + this.client.agentUri() + " for the "
-					+ what + ": " + error, ex);
-		}
-		catch (ConsulHttpException ex) {
-			String error = "HTTP " + ex.status() + " " + ex.body();
-			if (ex.isServerError()) {
-				this.reachability.failed(what, error);
-				throw new DiscoveryException(
-						"Consul agent at " + this.client.agentUri() + " failed the " + what + ": " + error, ex);
-			}
-			this.reachability.answered();
-			throw new DiscoveryException(
-					"Consul agent at " + this.client.agentUri() + " refused the " + what + ": " + error, ex);
-		}
-		catch (ConsulException ex) {
-			throw new DiscoveryException("The " + what + " failed: " + ex.getMessage(), ex);
-		}
-		this.reachability.answered();
-		return result;
-	}
-
-	private ObjectNode registrationBody(ServiceInstance instance) {
-		ObjectNode root = this.mapper.createObjectNode();
-		root.put("ID", instance.instanceId());
-		root.put("Name", instance.serviceName());
-		root.put("Address", instance.host());
-		root.put("Port", instance.port());
-		ArrayNode tagsNode = root.putArray("Tags");
-		this.tags.forEach(tagsNode::add);
-		ObjectNode meta = root.putObject("Meta");
-		new TreeMap<>(instance.metadata()).forEach(meta::put);
-		ObjectNode check = root.putObject("Check");
-		check.put("CheckID", checkId(instance));
-		if (this.checkType == ConsulCheckType.GRPC) {
-			check.put("Name", "gRPC health of " + instance.address());
-			check.put("GRPC", instance.address());
-			check.put("GRPCUseTLS", this.grpcUseTls);
-			check.put("Interval", ConsulDurations.format(this.checkInterval));
-		}
-		else {
-			check.put("Name", "TTL of " + instance.serviceName() + "/" + instance.instanceId());
-			check.put("TTL", ConsulDurations.format(this.checkInterval));
-		}
-		check.put("DeregisterCriticalServiceAfter", ConsulDurations.format(this.deregisterCriticalAfter));
-		return root;
-	}
-
-	private static String checkId(ServiceInstance instance) {
-		return "service:" + instance.instanceId();
-	}
-
-	private static String describe(ServiceInstance instance) {
-		return "'" + instance.serviceName() + "/" + instance.instanceId() + "'";
-	}
-
-	private static void checkMetadata(Map<String, String> metadata) {
-		if (metadata.size() > META_MAX_PAIRS) {
-			throw new IllegalArgumentException("metadata: " + metadata.size() + " entries (expected: at most "
-					+ META_MAX_PAIRS + " for Consul Meta)");
-		}
-		for (Map.Entry<String, String> entry : new TreeMap<>(metadata).entrySet()) {
-			String key = entry.getKey();
-			if (!META_KEY.matcher(key).matches() || key.length() > META_KEY_MAX_LENGTH
-					|| key.startsWith(META_RESERVED_PREFIX)) {
-				throw new IllegalArgumentException("metadata key: '" + key + "' (expected: 1 to "
-						+ META_KEY_MAX_LENGTH + " ASCII letters, digits, '_' or '-', not starting with '"
-						+ META_RESERVED_PREFIX + "', as Consul Meta requires)");
-			}
-			int valueLength = entry.getValue().getBytes(StandardCharsets.UTF_8).length;
-			if (valueLength > META_VALUE_MAX_LENGTH) {
-				throw new IllegalArgumentException("metadata value of '" + key + "': " + valueLength
-						+ " bytes (expected: at most " + META_VALUE_MAX_LENGTH + " for Consul Meta)");
-			}
-		}
-	}
-
-	// ---- keeping registrations alive ----
-
-	/** Runs on the scheduler every TTL/3 (TTL checks) or check interval (gRPC checks). Never throws. */
-	private void maintain() {
-		try {
-			if (this.owned.isEmpty()) {
-				ping();
-				return;
-			}
-			for (ServiceInstance instance : List.copyOf(this.owned.values())) {
-				if (this.closed.get() || Thread.currentThread().isInterrupted()) {
-					return;
-				}
-				try {
-					if (this.checkType == ConsulCheckType.GRPC) {
-						verify(instance);
-					}
-					else if (instance.isUp()) {
-						pass(instance);
-					}
-				}
-				catch (DiscoveryException ex) {
-					if (!this.reachability.isReachable()) {
-						// logged once by AgentReachability; the next round tries again
-						return;
-					}
-					logger.warn("Keeping {} registered with Consul failed: {}", describe(instance), ex.getMessage());
-				}
-			}
-		}
-		catch (DiscoveryException ex) {
-			logger.debug("Consul status request failed: {}", ex.getMessage());
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Consul keep-alive round failed", ex);
-		}
-	}
-
-	private void ping() {
-		call("status request", () -> {
-			this.client.agent().ping();
-			return null;
-		});
-	}
-
-	/** Passes the TTL check; re-registers when the agent does not know it. */
-	private void pass(ServiceInstance instance) {
-		if (!sendPass(instance)) {
-			reRegister(instance, "its TTL check is unknown to the agent");
-		}
-	}
-
-	/** Passes the TTL check, timing a pass the agent confirmed; {@code false} when it does not know the check. */
-	private boolean sendPass(ServiceInstance instance) {
-		long start = System.nanoTime();
-		boolean passed = call("TTL pass of " + describe(instance),
-				() -> this.client.agent().passTtlCheck(checkId(instance)));
-		if (passed) {
-			this.passTimes.record(System.nanoTime() - start);
-		}
-		return passed;
-	}
-
-	/** A pass right after a registration; failures are left to the next keep-alive round. */
-	private void passOnce(ServiceInstance instance) {
-		try {
-			if (!sendPass(instance)) {
-				logger.debug("First TTL pass of {}: the agent does not know the check", describe(instance));
-			}
-		}
-		catch (DiscoveryException ex) {
-			logger.debug("First TTL pass of {} failed: {}", describe(instance), ex.getMessage());
-		}
-	}
-
-	/** Checks that the agent still knows a gRPC-checked instance; re-registers it when not. */
-	private void verify(ServiceInstance instance) {
-		if (!call("check of " + describe(instance), () -> this.client.agent().hasService(instance.instanceId()))) {
-			reRegister(instance, "the agent does not know it");
-		}
-	}
-
-	private void reRegister(ServiceInstance instance, String reason) {
-		synchronized (this.registrationLock) {
-			// deregistered or replaced since this round started: nothing to restore
-			if (this.closed.get() || this.owned.get(instance.instanceId()) != instance) {
-				return;
-			}
-			logger.info("Registering {} again with Consul agent at {}: {}", describe(instance),
-					this.client.agentUri(), reason);
-			sendRegistration(instance);
-		}
-		if (this.checkType == ConsulCheckType.TTL) {
-			passOnce(instance);
-		}
 	}
 
 	private void ensureOpen() {
@@ -688,27 +321,6 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
-	}
-
-	private static ThreadFactory threadFactory(String prefix) {
-		AtomicInteger count = new AtomicInteger();
-		return (runnable) -> {
-			Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		};
-	}
-
-	/**
-	 * What every service watch shares.
-	 * @param blockingWait the {@code wait} of blocking queries
-	 * @param initialBackoff first pause after a failed query
-	 * @param maxBackoff longest pause after failed queries
-	 * @param queryRateInterval one query per interval once the burst is spent
-	 * @param datacenter the datacenter queried, or {@code null} for the agent's
-	 */
-	record WatchSettings(Duration blockingWait, Duration initialBackoff, Duration maxBackoff,
-			Duration queryRateInterval, @Nullable String datacenter) {
 	}
 
 	/**

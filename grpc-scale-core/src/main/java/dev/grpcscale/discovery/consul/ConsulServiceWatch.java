@@ -45,8 +45,8 @@ import dev.grpcscale.metrics.LatencyTally;
  * exponential backoff ({@link ConsulClient#retryUntilSuccess}), reset by the next success. The cache is only
  * replaced by a successful read, so an outage keeps the last known instances.
  *
- * <p>The registry retires a watch that has no watcher and was not read for its idle timeout
- * ({@link #retireIfIdle}); a retired watch takes no watcher and no read, and the registry starts a new one.
+ * <p>{@link ConsulWatches} retires a watch that has no watcher and was not read for its idle timeout
+ * ({@link #retireIfIdle}); a retired watch takes no watcher and no read, and a new one is started.
  */
 final class ConsulServiceWatch {
 
@@ -64,7 +64,7 @@ final class ConsulServiceWatch {
 
 	private final ScheduledExecutorService scheduler;
 
-	private final ConsulServiceRegistry.WatchSettings settings;
+	private final ConsulWatches.Settings settings;
 
 	private final QueryRateLimiter rateLimiter;
 
@@ -101,17 +101,15 @@ final class ConsulServiceWatch {
 
 	private boolean refusalReported;
 
-	ConsulServiceWatch(String serviceName, ConsulClient client, ConsulHealthParser parser,
-			AgentReachability reachability, Clock clock, ScheduledExecutorService scheduler,
-			ConsulServiceRegistry.WatchSettings settings, LatencyTally watchLag) {
+	ConsulServiceWatch(String serviceName, ConsulWatches.Shared shared) {
 		this.serviceName = serviceName;
-		this.client = client;
-		this.parser = parser;
-		this.reachability = reachability;
-		this.clock = clock;
-		this.scheduler = scheduler;
-		this.settings = settings;
-		this.watchLag = watchLag;
+		this.client = shared.client();
+		this.parser = shared.parser();
+		this.reachability = shared.reachability();
+		this.clock = shared.clock();
+		this.scheduler = shared.scheduler();
+		this.settings = shared.settings();
+		this.watchLag = shared.watchLag();
 		this.rateLimiter = new QueryRateLimiter(settings.queryRateInterval().toNanos(), System::nanoTime);
 		this.what = "health query for '" + serviceName + "'";
 	}
