@@ -156,7 +156,9 @@ class ConsulLeaderElectionTests {
 		String session = this.agent.kvEntry("grpc-scale/cluster/default/leader").session();
 		this.agent.failRenewals(session, true);
 		long failingSince = System.nanoTime();
-		await().atMost(Duration.ofSeconds(30)).until(() -> !leader.isLeader());
+		// Not "until !leader.isLeader()": the node released the lock when its lease lapsed, so it may lead again at
+		// once under a new session that renews, and a poll can miss the few milliseconds without leadership
+		// (seen on a busy machine: revoked, then granted again 6 ms later). Its REVOKED event is the record.
 		LeadershipEvent revoked = awaitRevoked(token);
 		LeaderElectionSettings settings = leader.settings();
 		// The lease ran out on the ticker: electionTimeout - margin after the last confirmed renewal was sent,
