@@ -189,9 +189,9 @@ class RaftLeaderElectionChaosTests {
 			assertThat(report.failovers(kind)).as(kind).hasSize(ROUNDS / KINDS.length);
 		}
 		// A graceful shutdown hands Ratis leadership over instead of leaving the others to wait out an election
-		// timeout. Shown by the shutdown itself: the node logged the transfer of its term to the node that led
-		// next. (Its speed, 128 / 369 ms median / max in docs/benchmarks.md against >= 1 s for an election, is
-		// printed above; a wall-clock bound on it would also measure the machine's load.)
+		// timeout. Shown by the shutdown itself: the node logged the transfer of its term. (Its speed, 128 / 369 ms
+		// median / max in docs/benchmarks.md against >= 1 s for an election, is printed above; a wall-clock bound
+		// on it would also measure the machine's load.)
 		for (LeadershipHistoryChecker.Failover failover : report.failovers()) {
 			if (failover.kind().equals("TERM")) {
 				assertHandedOver(report, failover);
@@ -206,14 +206,11 @@ class RaftLeaderElectionChaosTests {
 			.filter((interval) -> interval.node().equals(failover.node()) && interval.start() <= failover.faultAt())
 			.max(java.util.Comparator.comparingLong(LeadershipHistoryChecker.Interval::start))
 			.orElseThrow();
-		LeadershipHistoryChecker.Interval next = report.intervals()
-			.stream()
-			.filter((interval) -> interval.start() == failover.newLeaderAt())
-			.findFirst()
-			.orElseThrow();
+		// the target may pass the term on again (seen: n2 -> n0, which had not joined yet, -> n1), so the target
+		// named is not always the next leader; the hand-over of the shut-down node's own term is what counts
 		assertThat(Files.readString(this.dir.resolve(failover.node() + ".out")))
 			.as("%s's output after its SIGTERM at %d", failover.node(), failover.faultAt())
-			.contains("hands Raft leadership of term " + held.token() + " over to " + next.node());
+			.contains("Node " + failover.node() + " hands Raft leadership of term " + held.token() + " over to ");
 	}
 
 	private static void print(String label, List<Duration> durations) {
