@@ -5,9 +5,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
+
+import dev.grpcscale.internal.DaemonThreads;
 
 /**
  * The threads of an {@link AbstractLeaderElection}: the scheduler its state machine runs on and the executor
@@ -32,12 +33,8 @@ final class ElectionExecutors {
 			this.ownScheduler = false;
 		}
 		else {
-			String name = "grpc-scale-cluster-" + settings.nodeId();
-			ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (task) -> {
-				Thread thread = new Thread(task, name);
-				thread.setDaemon(true);
-				return thread;
-			});
+			ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+					DaemonThreads.named("grpc-scale-cluster-" + settings.nodeId()));
 			executor.setRemoveOnCancelPolicy(true);
 			this.scheduler = executor;
 			this.ownScheduler = true;
@@ -48,13 +45,8 @@ final class ElectionExecutors {
 			this.ownListenerExecutor = null;
 		}
 		else {
-			String name = "grpc-scale-cluster-events-" + settings.nodeId() + "-";
-			AtomicInteger threads = new AtomicInteger();
-			ExecutorService executor = Executors.newCachedThreadPool((task) -> {
-				Thread thread = new Thread(task, name + threads.incrementAndGet());
-				thread.setDaemon(true);
-				return thread;
-			});
+			ExecutorService executor = Executors.newCachedThreadPool(
+					DaemonThreads.numbered("grpc-scale-cluster-events-" + settings.nodeId() + "-"));
 			this.listenerExecutor = executor;
 			this.ownListenerExecutor = executor;
 		}

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.Subscription;
+import dev.grpcscale.internal.DaemonThreads;
 
 /**
  * Runs work only while this node leads: each time leadership is granted the work starts on a thread of
@@ -59,11 +60,7 @@ public final class LeaderTask implements AutoCloseable {
 		this.election = election;
 		this.name = name;
 		this.work = work;
-		this.executor = Executors.newSingleThreadExecutor((task) -> {
-			Thread thread = new Thread(task, "grpc-scale-leader-task-" + name);
-			thread.setDaemon(true);
-			return thread;
-		});
+		this.executor = Executors.newSingleThreadExecutor(DaemonThreads.named("grpc-scale-leader-task-" + name));
 		this.subscription = election.addListener(this::onLeadershipChange);
 	}
 

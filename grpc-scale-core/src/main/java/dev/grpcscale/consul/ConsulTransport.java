@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.consul.internal.ConsulAgentClient;
-import dev.grpcscale.consul.internal.ConsulThreads;
+import dev.grpcscale.internal.DaemonThreads;
 
 /**
  * The transport under {@link ConsulClient}: the JDK {@code HttpClient} (through {@link ConsulAgentClient}) and
@@ -62,11 +62,11 @@ final class ConsulTransport {
 	ConsulTransport(ConsulConnection connection, @Nullable ScheduledExecutorService scheduler,
 			Duration initialBackoff, Duration maxBackoff, int maxRetries, DoubleSupplier random) {
 		this.connection = connection;
-		this.httpExecutor = Executors.newCachedThreadPool(ConsulThreads.daemon("grpc-scale-consul-http-"));
+		this.httpExecutor = Executors.newCachedThreadPool(DaemonThreads.numbered("grpc-scale-consul-http-"));
 		this.http = new ConsulAgentClient(connection, this.httpExecutor);
 		this.ownsScheduler = scheduler == null;
 		this.scheduler = (scheduler != null) ? scheduler
-				: Executors.newSingleThreadScheduledExecutor(ConsulThreads.daemon("grpc-scale-consul-client-"));
+				: Executors.newSingleThreadScheduledExecutor(DaemonThreads.numbered("grpc-scale-consul-client-"));
 		this.random = random;
 		JitteredBackoff backoff = new JitteredBackoff(initialBackoff, maxBackoff, random);
 		this.idempotentRetry = RetryPolicy.builder()

@@ -24,7 +24,7 @@ class LeaderTaskTests {
 					threads.add(Thread.currentThread().getName());
 					tokens.add(token);
 					try {
-						Thread.sleep(60_000);
+						new CountDownLatch(1).await(); // blocks until the task is interrupted
 					}
 					catch (InterruptedException ex) {
 						interrupted.countDown();
@@ -51,7 +51,7 @@ class LeaderTaskTests {
 			await().atMost(Duration.ofSeconds(5)).until(election::isLeader);
 			LeaderTask task = LeaderTask.start(election, "late", (token) -> {
 				try {
-					Thread.sleep(60_000);
+					new CountDownLatch(1).await(); // blocks until the task is interrupted
 				}
 				catch (InterruptedException ex) {
 					interrupted.countDown();

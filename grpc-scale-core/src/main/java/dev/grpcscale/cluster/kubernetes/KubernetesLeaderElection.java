@@ -30,6 +30,7 @@ import dev.grpcscale.cluster.AbstractLeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeaderInfo;
 import dev.grpcscale.cluster.MemberAnnouncement;
+import dev.grpcscale.internal.DaemonThreads;
 
 /**
  * Leader election and membership on Kubernetes {@code coordination.k8s.io/v1} Leases, through the
@@ -141,12 +142,7 @@ public final class KubernetesLeaderElection extends AbstractLeaderElection<Kuber
 				UUID.randomUUID().toString());
 		this.retryNanos = Math.min(settings.heartbeatInterval().toNanos(), MAX_RETRY_PERIOD.toNanos());
 		this.observation = new LeaseObservation(settings.ticker());
-		String thread = "grpc-scale-kubernetes-" + settings.nodeId();
-		this.io = Executors.newSingleThreadExecutor((task) -> {
-			Thread t = new Thread(task, thread);
-			t.setDaemon(true);
-			return t;
-		});
+		this.io = Executors.newSingleThreadExecutor(DaemonThreads.named("grpc-scale-kubernetes-" + settings.nodeId()));
 	}
 
 	/** Starts a builder. */

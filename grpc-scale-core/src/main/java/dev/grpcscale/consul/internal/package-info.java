@@ -1,7 +1,7 @@
 /**
  * Implementation details shared by the Consul backends (discovery in {@code dev.grpcscale.discovery.consul},
  * leader election in {@code dev.grpcscale.cluster.consul}): the raw HTTP transport under {@code ConsulClient},
- * Consul durations, the naming of their threads and the blocking-query rate limiter. Not an API; may change in
+ * Consul durations and the blocking-query rate limiter. Not an API; may change in
  * any release.
  */
 @NullMarked

@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.consul.ConsulConnection;
-import dev.grpcscale.consul.internal.ConsulThreads;
 import dev.grpcscale.Subscription;
 import dev.grpcscale.discovery.DiscoveryException;
 import dev.grpcscale.discovery.DiscoveryStatus;
@@ -32,6 +31,7 @@ import dev.grpcscale.discovery.InstanceStatus;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.ServiceRegistry;
+import dev.grpcscale.internal.DaemonThreads;
 import dev.grpcscale.metrics.DiscoveryLatencies;
 import dev.grpcscale.metrics.LatencyTally;
 
@@ -125,7 +125,7 @@ public final class ConsulServiceRegistry implements ServiceRegistry, ServiceDisc
 		this.reachability = new AgentReachability(client.connection().agent());
 		this.ownsScheduler = builder.scheduler == null;
 		this.scheduler = (builder.scheduler != null) ? builder.scheduler
-				: Executors.newSingleThreadScheduledExecutor(ConsulThreads.daemon("grpc-scale-consul-registrar-"));
+				: Executors.newSingleThreadScheduledExecutor(DaemonThreads.numbered("grpc-scale-consul-registrar-"));
 		ObjectMapper mapper = new ObjectMapper();
 		ConsulAgentRequests requests = new ConsulAgentRequests(client, this.reachability);
 		this.registrations = new ConsulRegistrations(requests, new ConsulServiceDefinition(mapper, builder.checkType,

@@ -9,9 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -26,6 +24,7 @@ import dev.grpcscale.discovery.DiscoveryStatus;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.ServiceRegistry;
+import dev.grpcscale.internal.DaemonThreads;
 import dev.grpcscale.metrics.DiscoveryLatencies;
 import dev.grpcscale.metrics.LatencyTally;
 
@@ -151,7 +150,7 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 			this.ownsScheduler = false;
 		}
 		else {
-			this.scheduler = Executors.newScheduledThreadPool(2, new NamedDaemonThreads("grpc-scale-etcd-registry-"));
+			this.scheduler = Executors.newScheduledThreadPool(2, DaemonThreads.numbered("grpc-scale-etcd-registry-"));
 			this.ownsScheduler = true;
 		}
 		RetryPolicy<Object> retryPolicy = RetryPolicy.builder()
@@ -596,25 +595,6 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 				return new EtcdServiceRegistry(this, this.client, false);
 			}
 			return new EtcdServiceRegistry(this, this.connection.build(), true);
-		}
-
-	}
-
-	private static final class NamedDaemonThreads implements ThreadFactory {
-
-		private final String prefix;
-
-		private final AtomicInteger count = new AtomicInteger();
-
-		NamedDaemonThreads(String prefix) {
-			this.prefix = prefix;
-		}
-
-		@Override
-		public Thread newThread(Runnable task) {
-			Thread thread = new Thread(task, this.prefix + this.count.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
 		}
 
 	}

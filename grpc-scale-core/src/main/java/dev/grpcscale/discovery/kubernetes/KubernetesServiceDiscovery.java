@@ -30,6 +30,7 @@ import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.ServiceRegistry;
 import dev.grpcscale.discovery.internal.VersionedListener;
+import dev.grpcscale.internal.DaemonThreads;
 
 /**
  * Service discovery from Kubernetes EndpointSlices: the instances of service {@code X} are the endpoints of
@@ -128,11 +129,7 @@ public final class KubernetesServiceDiscovery implements ServiceDiscovery, Servi
 		this.clock = builder.clock;
 		this.ownScheduler = builder.scheduler == null;
 		this.scheduler = (builder.scheduler != null) ? builder.scheduler
-				: Executors.newSingleThreadScheduledExecutor((task) -> {
-					Thread thread = new Thread(task, "grpc-scale-k8s-discovery");
-					thread.setDaemon(true);
-					return thread;
-				});
+				: Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("grpc-scale-k8s-discovery"));
 	}
 
 	/**
