@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assumptions;
 
@@ -58,6 +60,8 @@ import dev.grpcscale.test.tls.TestCertificates;
 public final class EtcdCluster implements AutoCloseable {
 
 	private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+	private static final Duration HEALTH_POLL = Duration.ofMillis(50);
 
 	private final String binary;
 
@@ -398,37 +402,28 @@ public final class EtcdCluster implements AutoCloseable {
 	 */
 	public void awaitHealthy(int member) {
 		Member m = this.members.get(member);
-		long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
 		HttpRequest request = HttpRequest.newBuilder(URI.create(m.clientUrl() + "/health"))
 			.timeout(Duration.ofSeconds(1))
 			.build();
-		while (System.nanoTime() < deadline) {
-			if (m.process == null || !m.process.isAlive()) {
-				throw new IllegalStateException("etcd member " + m.name + " exited; see " + m.dataDir + ".log");
-			}
-			try {
-				HttpResponse<String> response = this.http.send(request, HttpResponse.BodyHandlers.ofString());
-				if (response.statusCode() == 200 && response.body().replace(" ", "").contains("\"health\":\"true\"")) {
-					return;
-				}
-			}
-			catch (IOException ex) {
-				// not listening yet
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new IllegalStateException(ex);
-			}
-			try {
-				Thread.sleep(50);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new IllegalStateException(ex);
-			}
+		try {
+			Awaitility.await("etcd member " + m.name + " healthy")
+				.atMost(START_TIMEOUT)
+				.pollInterval(HEALTH_POLL)
+				.pollInSameThread()
+				.ignoreExceptionsInstanceOf(IOException.class) // not listening yet
+				.until(() -> {
+					if (m.process == null || !m.process.isAlive()) {
+						throw new IllegalStateException("etcd member " + m.name + " exited; see " + m.dataDir + ".log");
+					}
+					HttpResponse<String> response = this.http.send(request, HttpResponse.BodyHandlers.ofString());
+					return response.statusCode() == 200
+							&& response.body().replace(" ", "").contains("\"health\":\"true\"");
+				});
 		}
-		throw new IllegalStateException("etcd member " + m.name + " not healthy after " + START_TIMEOUT
-				+ "; see " + m.dataDir + ".log");
+		catch (ConditionTimeoutException ex) {
+			throw new IllegalStateException("etcd member " + m.name + " not healthy after " + START_TIMEOUT
+					+ "; see " + m.dataDir + ".log", ex);
+		}
 	}
 
 	/** Kills every member, stops the peer proxies and deletes the data directories. */

@@ -114,6 +114,18 @@ class EtcdClusterTests {
 	}
 
 	@Test
+	void waitingForAKilledMemberFailsAtOnceNamingItsLog() {
+		try (EtcdCluster etcd = EtcdCluster.startSingle()) {
+			etcd.kill(0);
+			// "exited" comes only from the check of the process, not from waiting out the start timeout
+			org.assertj.core.api.Assertions.assertThatIllegalStateException()
+				.isThrownBy(() -> etcd.awaitHealthy(0))
+				.withMessageContaining("exited; see")
+				.withMessageEndingWith(".log");
+		}
+	}
+
+	@Test
 	void closeStopsEveryMember() {
 		EtcdCluster etcd = EtcdCluster.startSingle();
 		long pid = etcd.pid(0);
