@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.grpcscale.internal.DaemonThreads;
+
 /**
  * A clock that reads its source once per {@link #resolution()} instead of on every call: {@link #instant()}
  * returns the instant of the last {@link #tick()}, a volatile read that allocates nothing. Breakers read
@@ -74,11 +76,8 @@ public final class CoarseClock extends Clock implements AutoCloseable {
 	public static CoarseClock start(Clock source, Duration resolution) {
 		Objects.requireNonNull(source, "source");
 		checkResolution(resolution);
-		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "grpc-scale-coarse-clock");
-			thread.setDaemon(true);
-			return thread;
-		});
+		ScheduledExecutorService scheduler = Executors
+			.newSingleThreadScheduledExecutor(DaemonThreads.named("grpc-scale-coarse-clock"));
 		return new CoarseClock(source, resolution, scheduler, true);
 	}
 

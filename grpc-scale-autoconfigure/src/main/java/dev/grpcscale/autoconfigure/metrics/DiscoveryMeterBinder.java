@@ -28,6 +28,7 @@ import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.health.HealthCheckingServiceDiscovery;
 import dev.grpcscale.health.InstanceHealth;
+import dev.grpcscale.internal.DaemonThreads;
 import dev.grpcscale.metrics.DiscoveryLatencies;
 import dev.grpcscale.metrics.LatencyTally;
 
@@ -127,11 +128,8 @@ public class DiscoveryMeterBinder implements MeterBinder, AutoCloseable {
 			}
 		}
 		if (this.scheduler == null) {
-			ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor((task) -> {
-				Thread thread = new Thread(task, "grpc-scale-metrics");
-				thread.setDaemon(true);
-				return thread;
-			});
+			ScheduledExecutorService started = Executors
+				.newSingleThreadScheduledExecutor(DaemonThreads.named("grpc-scale-metrics"));
 			long period = Math.max(1, this.refreshInterval.toMillis());
 			// the first refresh runs at once, but off the binding thread: the backend's status may wait for it
 			started.scheduleWithFixedDelay(this::refreshQuietly, 0, period, TimeUnit.MILLISECONDS);
