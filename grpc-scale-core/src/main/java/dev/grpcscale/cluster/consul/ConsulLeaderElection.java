@@ -1,21 +1,14 @@
 package dev.grpcscale.cluster.consul;
 
 import java.time.Duration;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.json.JsonMapper;
 
 import dev.grpcscale.cluster.AbstractLeaderElection;
 import dev.grpcscale.cluster.LeaderElectionSettings;
@@ -24,7 +17,6 @@ import dev.grpcscale.cluster.MemberAnnouncement;
 import dev.grpcscale.cluster.internal.ElectionRecords;
 import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.consul.ConsulConnection;
-import dev.grpcscale.consul.internal.QueryRateLimiter;
 
 /**
  * Leader election and membership on Consul: a session per node and KV {@code acquire}, over the agent's HTTP
@@ -95,26 +87,20 @@ import dev.grpcscale.consul.internal.QueryRateLimiter;
  * {@link #clusterInfo()} or {@link #toString()}. HTTP runs on the client's threads; a failed blocking read of the
  * leader key is restarted with jittered exponential backoff (from 250ms up to the heartbeat interval) on the
  * election's scheduler.
+ *
+ * <p>Inside, the sessions and this node's announcement are {@code ConsulSessions}, the leader key and its fencing
+ * token {@code ConsulLeaderLock}, the members and leader as read {@code ConsulElectionView} and the blocking reads
+ * of the leader key {@code ConsulLeaderWatch}; this class ties them to the lease engine.
  */
 public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSession> {
 
 	private static final Logger logger = LoggerFactory.getLogger(ConsulLeaderElection.class);
-
-	private static final JsonMapper json = JsonMapper.shared();
 
 	/** Consul's minimum session TTL. */
 	static final Duration MIN_TTL = Duration.ofSeconds(10);
 
 	/** Consul's maximum lock delay. */
 	static final Duration MAX_LOCK_DELAY = Duration.ofSeconds(60);
-
-	/** {@code wait} of the blocking reads of the leader key. */
-	static final Duration WATCH_WAIT = Duration.ofSeconds(10);
-
-	private static final Duration FREE_KEY_RETRY = Duration.ofMillis(250);
-
-	/** First pause before restarting a failed blocking read of the leader key. */
-	static final Duration WATCH_INITIAL_BACKOFF = Duration.ofMillis(250);
 
 	private final ConsulClient client;
 
@@ -126,24 +112,17 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 	private final Duration ttl;
 
-	private final String prefix;
-
-	private final String leaderKey;
-
-	private final String membersPrefix;
-
-	private final String memberKey;
+	private final ConsulElectionKeys keys;
 
 	private final AtomicBoolean closed = new AtomicBoolean();
 
-	private final AtomicLong watchGeneration = new AtomicLong();
+	private final ConsulElectionView view;
 
-	private final AtomicReference<CompletableFuture<Void>> leaderKeyChanged = new AtomicReference<>(
-			new CompletableFuture<>());
+	private final ConsulSessions sessions;
 
-	private volatile View view = new View(-1, List.of(), null);
+	private final ConsulLeaderLock lock;
 
-	private final ElectionRecords records;
+	private final ConsulLeaderWatch watch;
 
 	private ConsulLeaderElection(LeaderElectionSettings settings, ConsulClient client, boolean ownsClient,
 			Duration lockDelay) {
@@ -159,13 +138,13 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 					+ "after {} to {}", settings.nodeId(), this.ttl, settings.electionTimeout(), MIN_TTL,
 					settings.leaseValidity(), this.ttl, this.ttl.multipliedBy(2));
 		}
-		String namespace = strip(settings.namespace());
-		this.prefix = (namespace.isEmpty() ? "" : namespace + "/") + "cluster/" + settings.electionName() + "/";
-		this.leaderKey = this.prefix + "leader";
-		this.membersPrefix = this.prefix + "members/";
-		this.memberKey = this.membersPrefix + settings.nodeId();
-		this.records = new ElectionRecords(logger,
-				"Node " + settings.nodeId() + " of election '" + settings.qualifiedName() + "'");
+		this.keys = ConsulElectionKeys.of(settings);
+		this.view = new ConsulElectionView(client, this.keys, new ElectionRecords(logger,
+				"Node " + settings.nodeId() + " of election '" + settings.qualifiedName() + "'"));
+		ConsulTimer timer = new ConsulTimer(scheduler());
+		this.lock = new ConsulLeaderLock(client, this.keys, settings, this.view, timer, this.closed::get);
+		this.sessions = new ConsulSessions(client, this.keys, settings, this.ttl, lockDelay, this.lock);
+		this.watch = new ConsulLeaderWatch(client, this.keys, settings, this.view, timer);
 	}
 
 	/** Starts a builder; see {@link Builder} for the defaults. */
@@ -187,7 +166,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 	/** The key prefix of this election: {@code <namespace>/cluster/<electionName>/}. */
 	public String keyPrefix() {
-		return this.prefix;
+		return this.keys.prefix();
 	}
 
 	/** The TTL of this election's sessions: {@code electionTimeout} in whole seconds, at least 10s. */
@@ -220,13 +199,13 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 	@Override
 	public void join() {
 		super.join();
-		startWatch();
+		this.watch.start();
 	}
 
 	/** Stops the blocking reads of the leader key, and leaves. */
 	@Override
 	public void leave() {
-		this.watchGeneration.incrementAndGet();
+		this.watch.stop();
 		super.leave();
 	}
 
@@ -240,7 +219,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 			super.close();
 		}
 		finally {
-			this.watchGeneration.incrementAndGet();
+			this.watch.stop();
 			if (this.ownsClient) {
 				this.client.close();
 			}
@@ -249,7 +228,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 	@Override
 	public String toString() {
-		return "ConsulLeaderElection[node=" + settings().nodeId() + ", key=" + this.prefix + ", agent="
+		return "ConsulLeaderElection[node=" + settings().nodeId() + ", key=" + this.keys.prefix() + ", agent="
 				+ this.client.agentUri() + ", aclToken=" + ((this.connection.token() != null) ? "(set)" : "(none)") + "]";
 	}
 
@@ -262,119 +241,27 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 
 	@Override
 	protected CompletableFuture<ConsulSession> openSession() {
-		return this.client.session()
-			.create("grpc-scale " + this.prefix + " " + settings().nodeId(), this.ttl, this.lockDelay)
-			.thenApply((id) -> {
-				ConsulSession session = new ConsulSession(id);
-				// The first announcement may find the member key still held by this node's previous session,
-				// which is being closed: every renewal announces again.
-				announce(session);
-				return session;
-			});
+		return this.sessions.open();
 	}
 
 	@Override
 	protected CompletableFuture<Boolean> renewSession(ConsulSession session) {
-		return this.client.session().renew(session.id()).thenApply((renewed) -> {
-			if (renewed) {
-				announce(session);
-			}
-			return renewed;
-		});
+		return this.sessions.renew(session);
 	}
 
 	@Override
 	protected CompletableFuture<Long> campaign(ConsulSession session) {
-		CompletableFuture<Long> result = new CompletableFuture<>();
-		attempt(session, result);
-		return result;
-	}
-
-	private void attempt(ConsulSession session, CompletableFuture<Long> result) {
-		if (result.isDone() || session.isEnded() || this.closed.get()) {
-			result.completeExceptionally(new IllegalStateException(session + " ended"));
-			return;
-		}
-		CompletableFuture<Void> changed = this.leaderKeyChanged.get();
-		byte[] candidate = json.writeValueAsBytes(new Candidate(settings().nodeId(), settings().address()));
-		this.client.kv()
-			.acquire(this.leaderKey, session.id(), candidate)
-			.thenCompose((acquired) -> {
-				if (!acquired) {
-					return CompletableFuture.completedFuture((Long) null);
-				}
-				return this.client.kv().get(this.leaderKey).thenApply((read) -> {
-					ConsulClient.KvEntry entry = read.first();
-					if (entry == null || !session.id().equals(entry.session())) {
-						throw new IllegalStateException("acquired " + this.leaderKey + ", but session "
-								+ session.id() + " no longer holds it");
-					}
-					return entry.modifyIndex();
-				});
-			})
-			.whenComplete((token, ex) -> {
-				if (ex != null) {
-					result.completeExceptionally(ex);
-				}
-				else if (token != null) {
-					result.complete(token);
-				}
-				else {
-					// Held by another session, or in its lock delay: try again when the key changes, or later.
-					Duration delay = (this.view.leader() == null) ? FREE_KEY_RETRY : settings().heartbeatInterval();
-					CompletableFuture<Void> later = new CompletableFuture<>();
-					schedule(() -> later.complete(null), delay);
-					CompletableFuture.anyOf(changed, later).whenComplete((ignored, ignoredEx) -> {
-						if (!result.isDone()) {
-							attempt(session, result);
-						}
-					});
-				}
-			});
+		return this.lock.acquire(session);
 	}
 
 	@Override
 	protected CompletableFuture<Void> closeSession(ConsulSession session) {
-		session.end();
-		// Releasing first sets no lock delay on the keys; destroying the session then removes nothing of ours.
-		return this.client.kv()
-			.release(this.leaderKey, session.id())
-			.thenCompose((ignored) -> this.client.kv().release(this.memberKey, session.id()))
-			.handle((ignored, ex) -> {
-				if (ex != null) {
-					logger.debug("Node {}: releasing keys of {} failed; destroying it", settings().nodeId(), session,
-							ex);
-				}
-				return null;
-			})
-			.thenCompose((ignored) -> this.client.session().destroy(session.id()));
+		return this.sessions.close(session);
 	}
 
 	@Override
 	protected CompletableFuture<Void> refreshView() {
-		return this.client.kv().list(this.prefix).thenAccept((read) -> {
-			this.records.retain(read.entries().stream().map(ConsulClient.KvEntry::key).toList());
-			List<MemberAnnouncement> members = new ArrayList<>();
-			LeaderInfo leader = null;
-			for (ConsulClient.KvEntry entry : read.entries()) {
-				if (entry.session().isEmpty()) {
-					continue;
-				}
-				if (entry.key().startsWith(this.membersPrefix)) {
-					MemberAnnouncement announcement = this.records.member(entry.key(), entry.modifyIndex(),
-							entry.value().getBytes(StandardCharsets.UTF_8));
-					if (announcement != null) {
-						members.add(announcement);
-					}
-				}
-				else if (entry.key().equals(this.leaderKey)) {
-					leader = leaderOf(entry);
-				}
-			}
-			long index = read.index();
-			LeaderInfo observed = leader;
-			update(index, (current) -> new View(index, List.copyOf(members), observed));
-		});
+		return this.view.refresh();
 	}
 
 	@Override
@@ -387,126 +274,11 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		return this.view.leader();
 	}
 
-	// ---- the blocking reads of the leader key ----
-
-	private void startWatch() {
-		long generation = this.watchGeneration.incrementAndGet();
-		QueryRateLimiter limiter = new QueryRateLimiter(
-				Math.min(settings().heartbeatInterval().toNanos(), Duration.ofSeconds(1).toNanos()), this::nanoTime);
-		watch(generation, limiter, 0);
-	}
-
-	private void watch(long generation, QueryRateLimiter limiter, long index) {
-		if (this.watchGeneration.get() != generation) {
-			return;
-		}
-		long wait = limiter.reserve();
-		if (wait > 0) {
-			schedule(() -> watchNow(generation, limiter, index), Duration.ofNanos(wait));
-		}
-		else {
-			watchNow(generation, limiter, index);
-		}
-	}
-
-	private void watchNow(long generation, QueryRateLimiter limiter, long index) {
-		if (this.watchGeneration.get() != generation) {
-			return;
-		}
-		Duration maxBackoff = settings().heartbeatInterval().compareTo(WATCH_INITIAL_BACKOFF) > 0
-				? settings().heartbeatInterval() : WATCH_INITIAL_BACKOFF;
-		this.client.retryUntilSuccess(() -> {
-			if (this.watchGeneration.get() != generation) {
-				// stopped: end the retries with a result nobody reads
-				return CompletableFuture.completedFuture((ConsulClient.KvEntries) null);
-			}
-			return this.client.kv().blockingGet(this.leaderKey, index, WATCH_WAIT);
-		}, WATCH_INITIAL_BACKOFF, maxBackoff, (ex) -> logger.debug("Node {}: blocking read of {} failed: {}",
-				settings().nodeId(), this.leaderKey, ex.toString()))
-			.whenComplete((read, ex) -> {
-				if (this.watchGeneration.get() != generation || ex != null || read == null) {
-					return;
-				}
-				long next = read.index();
-				// Consul's guidance: an index that went backwards (or is missing) restarts the read from scratch.
-				if (next < index || next <= 0) {
-					watch(generation, limiter, 0);
-					return;
-				}
-				if (next != index) {
-					ConsulClient.KvEntry entry = read.first();
-					LeaderInfo leader = (entry != null && !entry.session().isEmpty()) ? leaderOf(entry) : null;
-					update(next, (current) -> new View(next, current.members(), leader));
-					this.leaderKeyChanged.getAndSet(new CompletableFuture<>()).complete(null);
-				}
-				watch(generation, limiter, next);
-			});
-	}
-
-	// ---- helpers ----
-
-	/** Rewrites this node's member key; failures are left to the next renewal. */
-	private void announce(ConsulSession session) {
-		LeaderElectionSettings settings = settings();
-		byte[] body = json.writeValueAsBytes(
-				new Announcement(settings.nodeId(), settings.address(), settings.clock().instant().toString()));
-		this.client.kv().acquire(this.memberKey, session.id(), body).whenComplete((acquired, ex) -> {
-			if (ex != null || !acquired) {
-				logger.debug("Node {}: announcing under {} failed ({}); trying again at the next renewal",
-						settings.nodeId(), this.memberKey, (ex != null) ? ex.toString() : "held by another session");
-			}
-		});
-	}
-
-	private synchronized void update(long index, java.util.function.UnaryOperator<View> next) {
-		// A slow read must not overwrite a newer one.
-		if (index >= this.view.index()) {
-			this.view = next.apply(this.view);
-		}
-	}
-
-	private @Nullable LeaderInfo leaderOf(ConsulClient.KvEntry entry) {
-		ElectionRecords.Candidate candidate = this.records.candidate(entry.key(), entry.modifyIndex(),
-				entry.value().getBytes(StandardCharsets.UTF_8));
-		return (candidate != null) ? new LeaderInfo(candidate.nodeId(), candidate.address(), entry.modifyIndex())
-				: null;
-	}
-
-	private void schedule(Runnable task, Duration delay) {
-		try {
-			scheduler().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
-		}
-		catch (RejectedExecutionException ex) {
-			// closed
-		}
-	}
-
+	/** The session TTL for an election timeout: in whole seconds, rounded up, at least {@link #MIN_TTL}. */
 	static Duration ttl(Duration electionTimeout) {
 		long seconds = (electionTimeout.toMillis() + 999) / 1000;
 		Duration ttl = Duration.ofSeconds(Math.max(1, seconds));
 		return (ttl.compareTo(MIN_TTL) < 0) ? MIN_TTL : ttl;
-	}
-
-	private static String strip(String namespace) {
-		String stripped = namespace;
-		while (stripped.startsWith("/")) {
-			stripped = stripped.substring(1);
-		}
-		while (stripped.endsWith("/")) {
-			stripped = stripped.substring(0, stripped.length() - 1);
-		}
-		return stripped;
-	}
-
-	/** The JSON of a member key. */
-	record Announcement(String nodeId, String address, String lastHeartbeat) {
-	}
-
-	/** The JSON of the leader key. */
-	record Candidate(String nodeId, String address) {
-	}
-
-	private record View(long index, List<MemberAnnouncement> members, @Nullable LeaderInfo leader) {
 	}
 
 	/**
