@@ -1,14 +1,18 @@
 package dev.grpcscale.discovery.etcd;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.regex.Pattern;
 
 import io.etcd.jetcd.ByteSequence;
 import org.jspecify.annotations.Nullable;
 
 import dev.grpcscale.discovery.ServiceInstance;
 
-/** The key layout: {@code <namespace>/services/<service>/<instanceId>}. */
+/** The key layout: {@code <namespace>/services/<service>/<instanceId>}, and what a namespace may be. */
 final class EtcdKeys {
+
+	private static final Pattern NAMESPACE = Pattern.compile("(/[A-Za-z0-9._-]+)+");
 
 	private final String servicesPrefix;
 
@@ -51,6 +55,20 @@ final class EtcdKeys {
 			return null;
 		}
 		return new String[] { serviceName, instanceId };
+	}
+
+	/**
+	 * Checks a namespace: one or more {@code /segment}s of letters, digits, {@code .}, {@code _} or {@code -}.
+	 * @return the namespace
+	 * @throws IllegalArgumentException if it is not of that form
+	 */
+	static String checkNamespace(String namespace) {
+		Objects.requireNonNull(namespace, "namespace");
+		if (!NAMESPACE.matcher(namespace).matches()) {
+			throw new IllegalArgumentException("namespace: '" + namespace
+					+ "' (expected: /segment[/segment...] of letters, digits, '.', '_' or '-', no trailing '/')");
+		}
+		return namespace;
 	}
 
 	static ByteSequence bytes(String text) {

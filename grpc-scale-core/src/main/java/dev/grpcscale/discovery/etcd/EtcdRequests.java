@@ -7,7 +7,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Waits on jetcd request futures with a deadline and unwraps their failures. */
+import dev.failsafe.RetryPolicy;
+
+/**
+ * Waits on jetcd request futures with a deadline and unwraps their failures; the retry policy of the work
+ * that goes on until etcd answers.
+ */
 final class EtcdRequests {
 
 	private EtcdRequests() {
@@ -35,6 +40,19 @@ final class EtcdRequests {
 			future.cancel(true);
 			throw new EtcdRequestException(what + ": interrupted", ex);
 		}
+	}
+
+	/**
+	 * The retries of the registry's background work (lease replacement, re-registration, cache rebuilds): any
+	 * failure, exponential backoff from 100 ms to 2 s with 20 % jitter, until etcd answers.
+	 */
+	static RetryPolicy<Object> untilAnswered() {
+		return RetryPolicy.builder()
+			.handle(Exception.class)
+			.withBackoff(Duration.ofMillis(100), Duration.ofSeconds(2))
+			.withJitter(0.2)
+			.withMaxRetries(-1)
+			.build();
 	}
 
 	static Throwable unwrap(Throwable failure) {

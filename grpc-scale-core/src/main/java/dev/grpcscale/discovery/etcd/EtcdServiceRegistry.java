@@ -2,21 +2,16 @@ package dev.grpcscale.discovery.etcd;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
-
 
 import dev.failsafe.RetryPolicy;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.options.GetOption;
 import org.jspecify.annotations.Nullable;
 
 import dev.grpcscale.Subscription;
@@ -24,7 +19,6 @@ import dev.grpcscale.discovery.DiscoveryStatus;
 import dev.grpcscale.discovery.ServiceDiscovery;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.ServiceRegistry;
-import dev.grpcscale.internal.DaemonThreads;
 import dev.grpcscale.metrics.DiscoveryLatencies;
 import dev.grpcscale.metrics.LatencyTally;
 
@@ -113,21 +107,11 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 	 */
 	public static final Duration DEFAULT_SERVICE_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
-	private static final Pattern NAMESPACE = Pattern.compile("(/[A-Za-z0-9._-]+)+");
-
-	private final Client client;
-
-	private final boolean ownsClient;
-
-	private final ScheduledExecutorService scheduler;
-
-	private final boolean ownsScheduler;
+	private final EtcdRegistryResources resources;
 
 	private final String namespace;
 
 	private final List<String> endpoints;
-
-	private final Duration requestTimeout;
 
 	private final EtcdConnectionState state = new EtcdConnectionState();
 
@@ -135,35 +119,25 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 
 	private final EtcdDiscoveryCache cache;
 
+	private final EtcdRegistryStatus status;
+
 	private final LatencyTally registrationTimes = new LatencyTally();
 
 	private final AtomicBoolean closed = new AtomicBoolean();
 
 	private EtcdServiceRegistry(Builder builder, Client client, boolean ownsClient) {
-		this.client = client;
-		this.ownsClient = ownsClient;
+		this.resources = new EtcdRegistryResources(client, ownsClient, builder.scheduler);
 		this.namespace = builder.namespace;
 		this.endpoints = builder.connection.endpoints();
-		this.requestTimeout = builder.requestTimeout;
-		if (builder.scheduler != null) {
-			this.scheduler = builder.scheduler;
-			this.ownsScheduler = false;
-		}
-		else {
-			this.scheduler = Executors.newScheduledThreadPool(2, DaemonThreads.numbered("grpc-scale-etcd-registry-"));
-			this.ownsScheduler = true;
-		}
-		RetryPolicy<Object> retryPolicy = RetryPolicy.builder()
-			.handle(Exception.class)
-			.withBackoff(Duration.ofMillis(100), Duration.ofSeconds(2))
-			.withJitter(0.2)
-			.withMaxRetries(-1)
-			.build();
+		RetryPolicy<Object> retryPolicy = EtcdRequests.untilAnswered();
 		EtcdKeys keys = new EtcdKeys(this.namespace);
-		this.registrations = new EtcdLeasedRegistrations(client, keys, builder.leaseTtl, this.requestTimeout,
-				this.scheduler, retryPolicy, this.state);
-		this.cache = new EtcdDiscoveryCache(client, keys, this.requestTimeout, builder.serviceIdleTimeout,
-				EtcdDiscoveryCache.DEFAULT_PAGE_SIZE, this.scheduler, retryPolicy, this.state);
+		ScheduledExecutorService scheduler = this.resources.scheduler();
+		this.registrations = new EtcdLeasedRegistrations(client, keys, builder.leaseTtl, builder.requestTimeout,
+				scheduler, retryPolicy, this.state);
+		this.cache = new EtcdDiscoveryCache(client, keys, builder.requestTimeout, builder.serviceIdleTimeout,
+				EtcdDiscoveryCache.DEFAULT_PAGE_SIZE, scheduler, retryPolicy, this.state);
+		this.status = new EtcdRegistryStatus(client, this.namespace, this.endpoints, builder.requestTimeout,
+				this.state, this.registrations, this.cache);
 	}
 
 	/** Starts a builder; see {@link Builder} for the settings and their defaults. */
@@ -301,37 +275,7 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 	 */
 	@Override
 	public DiscoveryStatus status() {
-		if (!this.state.seen() && !this.closed.get()) {
-			probe();
-		}
-		Map<String, Object> details = new LinkedHashMap<>();
-		details.put("endpoints", this.endpoints);
-		details.put("namespace", this.namespace);
-		details.put("services", this.cache.serviceCount());
-		details.put("instances", this.cache.instanceCount());
-		details.put("registered", this.registrations.ownedCount());
-		long lease = this.registrations.leaseId();
-		details.put("leaseId", (lease != 0) ? Long.toHexString(lease) : "");
-		details.put("revision", this.cache.revision());
-		boolean reachable = this.state.reachable();
-		String lastError = this.state.lastError();
-		if (!reachable && lastError != null) {
-			details.put("lastError", lastError);
-		}
-		return new DiscoveryStatus("etcd", reachable, details);
-	}
-
-	private void probe() {
-		try {
-			EtcdRequests.await(this.client.getKVClient()
-				.get(EtcdKeys.bytes(this.namespace + "/services/"),
-						GetOption.builder().isPrefix(true).withCountOnly(true).build()),
-					this.requestTimeout, "status probe");
-			this.state.succeeded();
-		}
-		catch (RuntimeException ex) {
-			this.state.failed(ex);
-		}
+		return this.status.report(this.closed.get());
 	}
 
 	/** Leases granted so far; more than one means a lost lease was replaced. For tests and diagnostics. */
@@ -372,12 +316,7 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 			this.cache.close();
 		}
 		finally {
-			if (this.ownsClient) {
-				this.client.close();
-			}
-			if (this.ownsScheduler) {
-				this.scheduler.shutdownNow();
-			}
+			this.resources.close();
 		}
 	}
 
@@ -438,12 +377,7 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 		 * {@code .}, {@code _} or {@code -}
 		 */
 		public Builder namespace(String namespace) {
-			Objects.requireNonNull(namespace, "namespace");
-			if (!NAMESPACE.matcher(namespace).matches()) {
-				throw new IllegalArgumentException("namespace: '" + namespace
-						+ "' (expected: /segment[/segment...] of letters, digits, '.', '_' or '-', no trailing '/')");
-			}
-			this.namespace = namespace;
+			this.namespace = EtcdKeys.checkNamespace(namespace);
 			return this;
 		}
 
