@@ -20,7 +20,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * {@link ConsulServiceRegistry} against a real Consul agent (dev mode) in a container. Skipped where no
- * Docker engine is available; the protocol details are covered by {@link ConsulServiceRegistryTests}.
+ * Docker engine is available; the protocol details are covered by the tests on
+ * {@link ConsulRegistryFakeAgentFixture}.
  */
 @Testcontainers(disabledWithoutDocker = true)
 class ConsulServiceRegistryContainerTests {
