@@ -15,6 +15,7 @@ import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeaderInfo;
 import dev.grpcscale.cluster.MemberAnnouncement;
 import dev.grpcscale.cluster.internal.ElectionRecords;
+import dev.grpcscale.cluster.internal.ElectionTimer;
 import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.consul.ConsulConnection;
 
@@ -141,7 +142,7 @@ public final class ConsulLeaderElection extends AbstractLeaderElection<ConsulSes
 		this.keys = ConsulElectionKeys.of(settings);
 		this.view = new ConsulElectionView(client, this.keys, new ElectionRecords(logger,
 				"Node " + settings.nodeId() + " of election '" + settings.qualifiedName() + "'"));
-		ConsulTimer timer = new ConsulTimer(scheduler());
+		ElectionTimer timer = new ElectionTimer(scheduler());
 		this.lock = new ConsulLeaderLock(client, this.keys, settings, this.view, timer, this.closed::get);
 		this.sessions = new ConsulSessions(client, this.keys, settings, this.ttl, lockDelay, this.lock);
 		this.watch = new ConsulLeaderWatch(client, this.keys, settings, this.view, timer);

@@ -7,6 +7,7 @@ import java.util.function.BooleanSupplier;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.grpcscale.cluster.LeaderElectionSettings;
+import dev.grpcscale.cluster.internal.ElectionTimer;
 import dev.grpcscale.consul.ConsulClient;
 
 /**
@@ -39,7 +40,7 @@ final class ConsulLeaderLock {
 
 	private final ConsulElectionView view;
 
-	private final ConsulTimer timer;
+	private final ElectionTimer timer;
 
 	private final BooleanSupplier closed;
 
@@ -53,7 +54,7 @@ final class ConsulLeaderLock {
 	 * @param closed whether the election is closed, which ends a campaign
 	 */
 	ConsulLeaderLock(ConsulClient client, ConsulElectionKeys keys, LeaderElectionSettings settings,
-			ConsulElectionView view, ConsulTimer timer, BooleanSupplier closed) {
+			ConsulElectionView view, ElectionTimer timer, BooleanSupplier closed) {
 		this.client = client;
 		this.key = keys.leader();
 		this.candidacy = json.writeValueAsBytes(new Candidate(settings.nodeId(), settings.address()));

@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.cluster.LeaderElectionSettings;
+import dev.grpcscale.cluster.internal.ElectionTimer;
 import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.consul.internal.QueryRateLimiter;
 
@@ -40,7 +41,7 @@ final class ConsulLeaderWatch {
 
 	private final ConsulElectionView view;
 
-	private final ConsulTimer timer;
+	private final ElectionTimer timer;
 
 	private final AtomicLong generation = new AtomicLong();
 
@@ -53,7 +54,7 @@ final class ConsulLeaderWatch {
 	 * @param timer the election's timers
 	 */
 	ConsulLeaderWatch(ConsulClient client, ConsulElectionKeys keys, LeaderElectionSettings settings,
-			ConsulElectionView view, ConsulTimer timer) {
+			ConsulElectionView view, ElectionTimer timer) {
 		this.client = client;
 		this.key = keys.leader();
 		this.settings = settings;

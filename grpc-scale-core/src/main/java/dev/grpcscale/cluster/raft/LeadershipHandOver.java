@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.cluster.LeaderElectionSettings;
+import dev.grpcscale.cluster.internal.ElectionTimer;
 
 /**
  * Hands Ratis leadership over to the most recently heard-from follower: on a graceful leave, when a lease
@@ -26,12 +27,12 @@ final class LeadershipHandOver {
 
 	private final LeaderElectionSettings settings;
 
-	private final RaftTimer timer;
+	private final ElectionTimer timer;
 
 	/** The term this node last asked Ratis to hand over, so it asks once per term. */
 	private volatile long yieldedTerm;
 
-	LeadershipHandOver(RaftServerHost host, LeaderElectionSettings settings, RaftTimer timer) {
+	LeadershipHandOver(RaftServerHost host, LeaderElectionSettings settings, ElectionTimer timer) {
 		this.host = host;
 		this.settings = settings;
 		this.timer = timer;

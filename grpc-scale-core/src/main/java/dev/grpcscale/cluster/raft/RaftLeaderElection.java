@@ -22,6 +22,7 @@ import dev.grpcscale.cluster.ClusterMember;
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeaderInfo;
 import dev.grpcscale.cluster.MemberAnnouncement;
+import dev.grpcscale.cluster.internal.ElectionTimer;
 
 /**
  * Leader election among a fixed list of nodes with no coordinator: the nodes form a Raft group run by Apache
@@ -96,7 +97,7 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 
 	private final RaftMembership membership;
 
-	private final RaftTimer timer;
+	private final ElectionTimer timer;
 
 	private final Duration pollInterval;
 
@@ -118,7 +119,7 @@ public final class RaftLeaderElection extends AbstractLeaderElection<RaftLeaderE
 		Duration quarter = heartbeat.dividedBy(4);
 		this.pollInterval = (quarter.compareTo(Duration.ofMillis(25)) < 0) ? quarter : Duration.ofMillis(25);
 		this.host = new RaftServerHost(settings, nodes, self, storageDir, bindAddress);
-		this.timer = new RaftTimer(scheduler());
+		this.timer = new ElectionTimer(scheduler());
 		this.heartbeats = new HeartbeatEntries(this.host, settings);
 		this.handOver = new LeadershipHandOver(this.host, settings, this.timer);
 		this.membership = new RaftMembership(this.host, settings, nodes);

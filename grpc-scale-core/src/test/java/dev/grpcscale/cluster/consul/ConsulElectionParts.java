@@ -9,10 +9,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.internal.ElectionRecords;
+import dev.grpcscale.cluster.internal.ElectionTimer;
 import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.consul.ConsulConnection;
 import dev.grpcscale.internal.DaemonThreads;
@@ -21,25 +25,29 @@ import dev.grpcscale.test.consul.FakeConsulAgent;
 /**
  * The parts of {@link ConsulLeaderElection} nodes on one {@link FakeConsulAgent}, wired as the election wires
  * them, for the direct tests of each part: one client, one scheduler, heartbeat 200 ms, election timeout 2 s, a
- * fixed clock. Close it after the test.
+ * fixed clock. A fresh agent for each test: {@code @RegisterExtension final ConsulElectionParts parts = new
+ * ConsulElectionParts();}.
  */
-final class ConsulElectionParts implements AutoCloseable {
+final class ConsulElectionParts implements BeforeEachCallback, AfterEachCallback {
 
 	static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
 
 	static final Duration LOCK_DELAY = Duration.ofSeconds(3);
 
-	final FakeConsulAgent agent;
+	FakeConsulAgent agent;
 
-	final ConsulClient client;
+	ConsulClient client;
 
 	/** What the parts take for "the election is closed". */
 	final AtomicBoolean closed = new AtomicBoolean();
 
-	private final ScheduledExecutorService scheduler = Executors
-		.newSingleThreadScheduledExecutor(DaemonThreads.named("grpc-scale-consul-parts-test"));
+	private ScheduledExecutorService scheduler;
 
-	ConsulElectionParts() throws IOException {
+	@Override
+	public void beforeEach(ExtensionContext context) throws IOException {
+		this.closed.set(false);
+		this.scheduler = Executors
+			.newSingleThreadScheduledExecutor(DaemonThreads.named("grpc-scale-consul-parts-test"));
 		this.agent = new FakeConsulAgent();
 		this.client = ConsulClient.create(ConsulConnection.builder()
 			.host("127.0.0.1")
@@ -86,12 +94,12 @@ final class ConsulElectionParts implements AutoCloseable {
 				ConsulClient.await(this.client.session().create(name, ConsulLeaderElection.MIN_TTL, LOCK_DELAY)));
 	}
 
-	private ConsulTimer timer() {
-		return new ConsulTimer(this.scheduler);
+	private ElectionTimer timer() {
+		return new ElectionTimer(this.scheduler);
 	}
 
 	@Override
-	public void close() {
+	public void afterEach(ExtensionContext context) {
 		this.scheduler.shutdownNow();
 		this.client.close();
 		this.agent.close();

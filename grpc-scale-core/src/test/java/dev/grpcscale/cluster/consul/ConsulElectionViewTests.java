@@ -10,7 +10,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.grpcscale.cluster.LeaderInfo;
 import dev.grpcscale.cluster.MemberAnnouncement;
 import dev.grpcscale.consul.ConsulClient;
-import dev.grpcscale.test.junit.CloseAfterEach;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,15 +19,12 @@ class ConsulElectionViewTests {
 	private static final String PREFIX = "grpc-scale/cluster/default/";
 
 	@RegisterExtension
-	final CloseAfterEach resources = new CloseAfterEach();
-
-	private ConsulElectionParts parts;
+	final ConsulElectionParts parts = new ConsulElectionParts();
 
 	private ConsulElectionView view;
 
 	@BeforeEach
-	void startAgent() throws Exception {
-		this.parts = this.resources.track(new ConsulElectionParts());
+	void createParts() {
 		this.view = this.parts.view("n1");
 	}
 

@@ -5,13 +5,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.test.consul.FakeConsulAgent;
-import dev.grpcscale.test.junit.CloseAfterEach;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -23,14 +21,7 @@ class ConsulLeaderLockTests {
 	private static final String LEADER_KEY = "grpc-scale/cluster/default/leader";
 
 	@RegisterExtension
-	final CloseAfterEach resources = new CloseAfterEach();
-
-	private ConsulElectionParts parts;
-
-	@BeforeEach
-	void startAgent() throws Exception {
-		this.parts = this.resources.track(new ConsulElectionParts());
-	}
+	final ConsulElectionParts parts = new ConsulElectionParts();
 
 	@Test
 	void acquiredKeyHoldsTheCandidacyAndItsModifyIndexIsTheFencingToken() {

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.test.consul.FakeConsulAgent;
-import dev.grpcscale.test.junit.CloseAfterEach;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -20,17 +19,14 @@ class ConsulLeaderWatchTests {
 	private static final String LEADER_KEY = "grpc-scale/cluster/default/leader";
 
 	@RegisterExtension
-	final CloseAfterEach resources = new CloseAfterEach();
-
-	private ConsulElectionParts parts;
+	final ConsulElectionParts parts = new ConsulElectionParts();
 
 	private ConsulElectionView view;
 
 	private ConsulLeaderWatch watch;
 
 	@BeforeEach
-	void startAgent() throws Exception {
-		this.parts = this.resources.track(new ConsulElectionParts());
+	void createParts() {
 		this.view = this.parts.view("n1");
 		this.watch = this.parts.watch("n1", this.view);
 	}

@@ -9,7 +9,6 @@ import tools.jackson.databind.JsonNode;
 
 import dev.grpcscale.consul.ConsulClient;
 import dev.grpcscale.test.consul.FakeConsulAgent;
-import dev.grpcscale.test.junit.CloseAfterEach;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -22,17 +21,14 @@ class ConsulSessionsTests {
 	private static final String MEMBER_KEY = "grpc-scale/cluster/default/members/n1";
 
 	@RegisterExtension
-	final CloseAfterEach resources = new CloseAfterEach();
-
-	private ConsulElectionParts parts;
+	final ConsulElectionParts parts = new ConsulElectionParts();
 
 	private ConsulLeaderLock lock;
 
 	private ConsulSessions sessions;
 
 	@BeforeEach
-	void startAgent() throws Exception {
-		this.parts = this.resources.track(new ConsulElectionParts());
+	void createParts() {
 		this.lock = this.parts.lock("n1", this.parts.view("n1"));
 		this.sessions = this.parts.sessions("n1", this.lock);
 	}
