@@ -65,12 +65,18 @@ public class EtcdDiscoveryCacheBenchmark {
 		}
 	}
 
-	/** Closes the registries and stops etcd. */
+	/** Closes the registries and stops etcd, as far as {@link #setUp} got. */
 	@TearDown
 	public void tearDown() {
-		this.discovery.close();
-		this.registry.close();
-		this.etcd.close();
+		if (this.discovery != null) {
+			this.discovery.close();
+		}
+		if (this.registry != null) {
+			this.registry.close();
+		}
+		if (this.etcd != null) {
+			this.etcd.close();
+		}
 	}
 
 	/** {@code EtcdServiceRegistry.getInstances}. */
