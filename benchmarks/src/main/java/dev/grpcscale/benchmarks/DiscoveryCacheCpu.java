@@ -1,9 +1,11 @@
 package dev.grpcscale.benchmarks;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -62,41 +64,7 @@ public final class DiscoveryCacheCpu {
 
 	/** {@link #memory(int, int)} at other instance counts. */
 	static CpuSamples memory(int rounds, int reads, List<Integer> sizes) throws Exception {
-		Map<String, CpuRounds.Batch> variants = new LinkedHashMap<>();
-		Map<Integer, DiscoveryCacheBenchmark> states = new LinkedHashMap<>();
-		try {
-			for (int size : sizes) {
-				DiscoveryCacheBenchmark state = new DiscoveryCacheBenchmark();
-				state.instances = size;
-				state.setUp();
-				states.put(size, state);
-				variants.put("bareMapGet@" + size, (n) -> {
-					Blackhole sink = blackhole();
-					for (int i = 0; i < n; i++) {
-						sink.consume(state.bareMapGet());
-					}
-					return state.bareMapGet().size();
-				});
-				variants.put("getInstances@" + size, (n) -> {
-					Blackhole sink = blackhole();
-					for (int i = 0; i < n; i++) {
-						sink.consume(state.getInstances());
-					}
-					return state.getInstances().size();
-				});
-				variants.put("discoverServices@" + size, (n) -> {
-					Blackhole sink = blackhole();
-					for (int i = 0; i < n; i++) {
-						sink.consume(state.discoverServices());
-					}
-					return state.discoverServices().size();
-				});
-			}
-			return checked(CpuRounds.measure(variants, ONE_THREAD, rounds, reads, "case-c-memory-"));
-		}
-		finally {
-			states.values().forEach(DiscoveryCacheBenchmark::tearDown);
-		}
+		return measure(sizes, DiscoveryCacheBenchmark::new, rounds, reads, "case-c-memory-");
 	}
 
 	/**
@@ -114,14 +82,32 @@ public final class DiscoveryCacheCpu {
 
 	/** {@link #etcd(int, int)} at other instance counts. */
 	static CpuSamples etcd(int rounds, int reads, List<Integer> sizes) throws Exception {
+		return measure(sizes, EtcdDiscoveryCacheBenchmark::new, rounds, reads, "case-c-etcd-");
+	}
+
+	/**
+	 * Sets up a new state per size, measures its reads (and the map baseline of a memory state) and tears
+	 * every state down, as far as its set-up got.
+	 */
+	private static CpuSamples measure(List<Integer> sizes, Supplier<CacheReads> newState, int rounds, int reads,
+			String threadName) throws Exception {
 		Map<String, CpuRounds.Batch> variants = new LinkedHashMap<>();
-		Map<Integer, EtcdDiscoveryCacheBenchmark> states = new LinkedHashMap<>();
+		List<CacheReads> states = new ArrayList<>();
 		try {
 			for (int size : sizes) {
-				EtcdDiscoveryCacheBenchmark state = new EtcdDiscoveryCacheBenchmark();
-				state.instances = size;
-				states.put(size, state); // torn down as far as it got if set-up fails
+				CacheReads state = newState.get();
+				state.instances(size);
+				states.add(state);
 				state.setUp();
+				if (state instanceof DiscoveryCacheBenchmark memory) {
+					variants.put("bareMapGet@" + size, (n) -> {
+						Blackhole sink = blackhole();
+						for (int i = 0; i < n; i++) {
+							sink.consume(memory.bareMapGet());
+						}
+						return memory.bareMapGet().size();
+					});
+				}
 				variants.put("getInstances@" + size, (n) -> {
 					Blackhole sink = blackhole();
 					for (int i = 0; i < n; i++) {
@@ -137,10 +123,10 @@ public final class DiscoveryCacheCpu {
 					return state.discoverServices().size();
 				});
 			}
-			return checked(CpuRounds.measure(variants, ONE_THREAD, rounds, reads, "case-c-etcd-"));
+			return checked(CpuRounds.measure(variants, ONE_THREAD, rounds, reads, threadName));
 		}
 		finally {
-			states.values().forEach(EtcdDiscoveryCacheBenchmark::tearDown);
+			states.forEach(CacheReads::tearDown);
 		}
 	}
 
