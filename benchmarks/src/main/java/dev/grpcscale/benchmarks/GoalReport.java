@@ -30,7 +30,7 @@ import dev.grpcscale.test.etcd.EtcdCluster;
  * the build, where a missed goal on a shared machine would fail tests on noise.
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.GoalReport quick [chartDir]  # about 4 minutes
+ * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.GoalReport quick [chartDir]  # about 5 minutes
  * java -cp benchmarks/target/benchmarks.jar dev.grpcscale.benchmarks.GoalReport full [chartDir]   # etcd cache too
  * </pre>
  *
