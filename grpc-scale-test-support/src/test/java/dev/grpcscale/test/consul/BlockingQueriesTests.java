@@ -42,11 +42,7 @@ class BlockingQueriesTests {
 
 	@Test
 	void failureEndsBlockedQueriesAndAnswersEverything() throws Exception {
-		CompletableFuture<Reply> waiting = BlockedQuery.start(() -> {
-			await(5, Duration.ofMinutes(5));
-			return this.queries.afterWait(Reply.ok("[]"));
-		});
-		assertThat(waiting).isNotDone();
+		CompletableFuture<Reply> waiting = blockedQuery();
 		this.queries.failWith(503);
 		assertThat(waiting.get(30, TimeUnit.SECONDS)).isEqualTo(Reply.of(503, "rpc error: No cluster leader"));
 		assertThat(this.queries.failure()).isEqualTo(Reply.of(503, "rpc error: No cluster leader"));
@@ -57,11 +53,7 @@ class BlockingQueriesTests {
 
 	@Test
 	void stopEndsBlockedQueriesUnansweredUntilRestart() throws Exception {
-		CompletableFuture<Reply> waiting = BlockedQuery.start(() -> {
-			await(5, Duration.ofMinutes(5));
-			return this.queries.afterWait(Reply.ok("[]"));
-		});
-		assertThat(waiting).isNotDone();
+		CompletableFuture<Reply> waiting = blockedQuery();
 		assertThat(this.queries.stop()).isTrue();
 		assertThat(waiting.get(30, TimeUnit.SECONDS)).isNull();
 		assertThat(this.queries.stop()).as("stopped already").isFalse();
@@ -75,6 +67,16 @@ class BlockingQueriesTests {
 		assertThat(BlockingQueries.requestedIndex(Map.of("index", "42"))).isEqualTo(42);
 		assertThat(BlockingQueries.requestedWait(Map.of())).isEqualTo(Duration.ofMinutes(5));
 		assertThat(BlockingQueries.requestedWait(Map.of("wait", "250ms"))).isEqualTo(Duration.ofMillis(250));
+	}
+
+	/** A query blocked at the current index, answering {@code []} once its wait is over. */
+	private CompletableFuture<Reply> blockedQuery() {
+		CompletableFuture<Reply> waiting = BlockedQuery.start(() -> {
+			await(5, Duration.ofMinutes(5));
+			return this.queries.afterWait(Reply.ok("[]"));
+		});
+		assertThat(waiting).isNotDone();
+		return waiting;
 	}
 
 	private boolean await(long requested, Duration wait) {
