@@ -84,7 +84,7 @@ final class BackendCalls {
 	<T> void onComplete(CompletableFuture<T> future, BiConsumer<@Nullable T, @Nullable Throwable> handler) {
 		future.whenCompleteAsync((value, ex) -> this.context.execute(() -> handler.accept(value, ex)), this.scheduler)
 			.exceptionally((ex) -> {
-				logger.debug("Node {}: a backend result arrived after close", this.settings.nodeId(), ex);
+				logger.debug("Node {}: a backend result arrived after close ({})", this.settings.nodeId(), ex.toString());
 				return null;
 			});
 	}

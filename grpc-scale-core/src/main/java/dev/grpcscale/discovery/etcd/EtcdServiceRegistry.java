@@ -368,8 +368,9 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 			return;
 		}
 		try {
-			this.registrations.close();
+			// reads first: their watches and retries stop before the deregistration's requests go out
 			this.cache.close();
+			this.registrations.close();
 		}
 		finally {
 			if (this.ownsClient) {
