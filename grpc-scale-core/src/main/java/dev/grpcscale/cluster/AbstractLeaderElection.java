@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -165,7 +164,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 				LeaseStateMachine.Departure departure = this.lease.leave();
 				departure.acknowledged().whenComplete((ignored, ex) -> {
 					if (ex != null) {
-						warnSessionLeft(departure.session(), reason(ex));
+						warnSessionLeft(departure.session(), BackendCalls.reason(ex));
 					}
 				});
 			});
@@ -191,7 +190,7 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 					"no answer within " + this.settings.electionTimeout());
 		}
 		catch (ExecutionException ex) {
-			warnSessionLeft(departure.session(), reason(ex));
+			warnSessionLeft(departure.session(), BackendCalls.reason(ex));
 		}
 		if (!this.listeners.deliveringOnThisThread()) {
 			// Listeners have been told (REVOKED queued before the backend call): wait for them, within the bound.
@@ -203,14 +202,6 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 		logger.warn("Node {} left election '{}' without closing {} at the backend ({}); the backend drops it when its "
 				+ "TTL (electionTimeout {}) runs out", this.settings.nodeId(), this.settings.qualifiedName(), session,
 				reason, this.settings.electionTimeout());
-	}
-
-	private static String reason(Throwable failure) {
-		Throwable cause = failure;
-		while ((cause instanceof ExecutionException || cause instanceof CompletionException) && cause.getCause() != null) {
-			cause = cause.getCause();
-		}
-		return (cause.getMessage() != null) ? cause.getMessage() : cause.getClass().getSimpleName();
 	}
 
 	@Override

@@ -68,6 +68,9 @@ final class LeaseStateMachine<S> {
 
 	private @Nullable ScheduledHandle retryTask;
 
+	/** Why the last attempt to open a session failed, until one opens: a repeat is logged at debug only. */
+	private @Nullable String lastOpenFailure;
+
 	/**
 	 * Creates the state machine of an election.
 	 * @param backend the election whose backend calls it makes
@@ -167,8 +170,18 @@ final class LeaseStateMachine<S> {
 						return;
 					}
 					if (ex != null || handle == null) {
-						logger.warn("Node {} could not open a session for election '{}'; retrying in {}",
-								this.settings.nodeId(), this.settings.qualifiedName(), this.retryDelay, ex);
+						String reason = (ex != null) ? BackendCalls.reason(ex) : "no session";
+						if (reason.equals(this.lastOpenFailure)) {
+							// the same failure again (etcd still down, a client closed under the election): once is enough
+							logger.debug("Node {} could not open a session for election '{}' ({}); retrying in {}",
+									this.settings.nodeId(), this.settings.qualifiedName(), reason, this.retryDelay);
+						}
+						else {
+							logger.warn("Node {} could not open a session for election '{}' ({}); retrying every {}",
+									this.settings.nodeId(), this.settings.qualifiedName(), reason, this.retryDelay);
+							logger.debug("Node {}: the failure of opening a session", this.settings.nodeId(), ex);
+						}
+						this.lastOpenFailure = reason;
 						this.current = null;
 						this.retryTask = this.context.schedule(() -> {
 							if (this.joined && this.current == null) {
@@ -177,6 +190,7 @@ final class LeaseStateMachine<S> {
 						}, this.retryDelay, this.scheduler);
 						return;
 					}
+					this.lastOpenFailure = null;
 					session.handle = handle;
 					session.confirmedSentNanos = sent;
 					if (this.settings.leaderElection()) {

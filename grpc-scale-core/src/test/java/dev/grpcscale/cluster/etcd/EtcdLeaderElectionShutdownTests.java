@@ -126,6 +126,27 @@ class EtcdLeaderElectionShutdownTests {
 	}
 
 	@Test
+	void aClientClosedUnderARunningElectionIsWarnedAboutOnceNotAtEveryRetryOfItsSession() {
+		EtcdCluster etcd = this.resources.track(EtcdCluster.startSingle());
+		Client client = client(etcd);
+		EtcdLeaderElection election = leader(client);
+		this.log.clear();
+		client.close();
+
+		// the lease lapses (2 s), then a new session is tried every heartbeat (300 ms): watch ten attempts
+		await().atMost(Duration.ofSeconds(20)).until(() -> !election.isLeader());
+		await().atMost(Duration.ofSeconds(20)).until(() -> this.log.events().stream()
+			.filter((event) -> event.getFormattedMessage().contains("could not open a session"))
+			.count() >= 10);
+
+		assertThat(this.log.warnings()).map(ILoggingEvent::getFormattedMessage)
+			.singleElement(InstanceOfAssertFactories.STRING)
+			.contains("could not open a session", "the etcd client is closed");
+		assertThat(this.log.rejectedExecutions()).isEmpty();
+		assertThat(this.log.warningsWithStackTraces()).isEmpty();
+	}
+
+	@Test
 	void closeWithEtcdUpRevokesTheLeaseWithoutAWarning() throws Exception {
 		EtcdCluster etcd = this.resources.track(EtcdCluster.startSingle());
 		Client admin = client(etcd);
