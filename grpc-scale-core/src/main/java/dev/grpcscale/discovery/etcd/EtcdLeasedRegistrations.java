@@ -499,6 +499,11 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 			}
 			this.owned.clear();
 			long lease = this.leaseId;
+			if (lease == 0) {
+				for (long lost : this.lostLeases) {
+					lease = lost; // the last one lost and not replaced yet: the keys may still be bound to it
+				}
+			}
 			this.leaseId = 0;
 			new EtcdRegistrationCleanup(this.client, lease, this.ttlSeconds, this.requestTimeout, this.ticker)
 				.finish(deletes);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -16,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.etcd.internal.EtcdFailures;
+import dev.grpcscale.etcd.internal.EtcdLeaseRenewal;
 
 /**
  * The last step of {@link EtcdLeasedRegistrations#close()}: waits for the deletes of the owned keys, then
@@ -100,13 +102,21 @@ final class EtcdRegistrationCleanup {
 		}
 	}
 
+	/** Revokes the lease; one etcd no longer knows (expired, revoked) counts as revoked. */
 	private CompletableFuture<?> revoke() {
+		CompletableFuture<?> revoke;
 		try {
-			return this.client.getLeaseClient().revoke(this.leaseId);
+			revoke = this.client.getLeaseClient().revoke(this.leaseId);
 		}
 		catch (RuntimeException ex) {
-			return CompletableFuture.failedFuture(ex);
+			revoke = CompletableFuture.failedFuture(ex);
 		}
+		return revoke.exceptionally((ex) -> {
+			if (EtcdLeaseRenewal.isLeaseNotFound(ex)) {
+				return null;
+			}
+			throw (ex instanceof CompletionException completion) ? completion : new CompletionException(ex);
+		});
 	}
 
 	/** Waits until the deadline; {@code null} on success, else why not (the request then cancelled). */
