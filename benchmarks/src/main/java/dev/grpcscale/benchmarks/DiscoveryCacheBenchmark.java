@@ -37,13 +37,18 @@ import dev.grpcscale.discovery.ServiceInstance;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = { "-Xms512m", "-Xmx512m" })
-public class DiscoveryCacheBenchmark {
+public class DiscoveryCacheBenchmark implements CacheReads {
 
 	static final String SERVICE = "product-service";
 
 	/** Instances of the service read. */
 	@Param({ "10", "1000", "10000" })
 	public int instances;
+
+	@Override
+	public void instances(int count) {
+		this.instances = count;
+	}
 
 	private InMemoryServiceRegistry registry;
 
@@ -52,6 +57,7 @@ public class DiscoveryCacheBenchmark {
 	private final Map<String, List<ServiceInstance>> bare = new ConcurrentHashMap<>();
 
 	/** Registers the instances. */
+	@Override
 	@Setup
 	public void setUp() {
 		this.registry = InMemoryServiceRegistry.create();
@@ -75,9 +81,12 @@ public class DiscoveryCacheBenchmark {
 	}
 
 	/** Closes the registry. */
+	@Override
 	@TearDown
 	public void tearDown() {
-		this.registry.close();
+		if (this.registry != null) {
+			this.registry.close();
+		}
 	}
 
 	/**
@@ -103,12 +112,14 @@ public class DiscoveryCacheBenchmark {
 	}
 
 	/** {@code InMemoryServiceRegistry.getInstances}. */
+	@Override
 	@Benchmark
 	public List<ServiceInstance> getInstances() {
 		return this.registry.getInstances(SERVICE);
 	}
 
 	/** {@code EnhancedServiceManager.discoverServices} over the same registry. */
+	@Override
 	@Benchmark
 	public List<ServiceInstance> discoverServices() {
 		return this.manager.discoverServices(SERVICE);

@@ -34,11 +34,16 @@ import dev.grpcscale.test.etcd.EtcdCluster;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = { "-Xms512m", "-Xmx512m" })
-public class EtcdDiscoveryCacheBenchmark {
+public class EtcdDiscoveryCacheBenchmark implements CacheReads {
 
 	/** Instances of the service read. */
 	@Param({ "10", "1000", "10000" })
 	public int instances;
+
+	@Override
+	public void instances(int count) {
+		this.instances = count;
+	}
 
 	private EtcdCluster etcd;
 
@@ -49,6 +54,7 @@ public class EtcdDiscoveryCacheBenchmark {
 	private EnhancedServiceManager manager;
 
 	/** Starts etcd and registers the instances. */
+	@Override
 	@Setup
 	public void setUp() {
 		this.etcd = EtcdCluster.startSingle();
@@ -65,21 +71,30 @@ public class EtcdDiscoveryCacheBenchmark {
 		}
 	}
 
-	/** Closes the registries and stops etcd. */
+	/** Closes the registries and stops etcd, as far as {@link #setUp} got. */
+	@Override
 	@TearDown
 	public void tearDown() {
-		this.discovery.close();
-		this.registry.close();
-		this.etcd.close();
+		if (this.discovery != null) {
+			this.discovery.close();
+		}
+		if (this.registry != null) {
+			this.registry.close();
+		}
+		if (this.etcd != null) {
+			this.etcd.close();
+		}
 	}
 
 	/** {@code EtcdServiceRegistry.getInstances}. */
+	@Override
 	@Benchmark
 	public List<ServiceInstance> getInstances() {
 		return this.discovery.getInstances(DiscoveryCacheBenchmark.SERVICE);
 	}
 
 	/** {@code EnhancedServiceManager.discoverServices} over the etcd cache. */
+	@Override
 	@Benchmark
 	public List<ServiceInstance> discoverServices() {
 		return this.manager.discoverServices(DiscoveryCacheBenchmark.SERVICE);

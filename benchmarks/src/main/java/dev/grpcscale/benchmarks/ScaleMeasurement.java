@@ -1,39 +1,26 @@
 package dev.grpcscale.benchmarks;
 
 import java.lang.management.ManagementFactory;
-import java.net.SocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
-import io.grpc.EquivalentAddressGroup;
-import io.grpc.LoadBalancer;
-import io.grpc.LoadBalancerProvider;
 import io.grpc.LoadBalancerRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.NameResolver;
-import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
 import io.grpc.Server;
-import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.inprocess.InProcessSocketAddress;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
-import io.grpc.util.ForwardingLoadBalancer;
-import org.jspecify.annotations.Nullable;
 
 import dev.grpcscale.EnhancedServiceManager;
 import dev.grpcscale.circuitbreaker.CircuitBreakerLoadBalancerProvider;
@@ -78,22 +65,22 @@ public final class ScaleMeasurement {
 
 	static final String SERVICE = "scale";
 
-	private static final String SCHEME = "scale-bench";
+	static final String SCHEME = "scale-bench";
 
 	private static final String OBSERVED_POLICY = "grpc_scale_bench_observed";
 
 	private static final String OBSERVED_BARE_POLICY = "grpc_scale_bench_observed_bare";
 
 	/** Prefix of the in-process server names the resolver maps instances to. */
-	private static final NameResolver.Args.Key<String> ADDRESS_PREFIX = NameResolver.Args.Key
+	static final NameResolver.Args.Key<String> ADDRESS_PREFIX = NameResolver.Args.Key
 		.create("dev.grpcscale.benchmarks.scale.prefix");
 
 	/** The observed policy the resolver chooses. */
-	private static final NameResolver.Args.Key<String> POLICY = NameResolver.Args.Key
+	static final NameResolver.Args.Key<String> POLICY = NameResolver.Args.Key
 		.create("dev.grpcscale.benchmarks.scale.policy");
 
 	/** Address-list sizes the observed balancer last accepted, per channel authority. */
-	private static final Map<String, AtomicInteger> ACCEPTED = new ConcurrentHashMap<>();
+	static final Map<String, AtomicInteger> ACCEPTED = new ConcurrentHashMap<>();
 
 	private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory
 		.getThreadMXBean();
@@ -477,186 +464,5 @@ public final class ScaleMeasurement {
 			LoadBalancerRegistry.getDefaultRegistry().register(new ObservedPolicyProvider(OBSERVED_BARE_POLICY, "round_robin"));
 		}
 	}
-
-	/**
-	 * {@code scale-bench:///<authority>}: grpc-scale's own {@code discovery:///} resolver for the benchmark's
-	 * service, its addresses swapped for in-process ones named {@code scale-<n>-<instanceId>} (one pass over
-	 * the list, the only work production does not do) and its policy for the observed one.
-	 */
-	static final class InProcessDiscoveryResolverProvider extends NameResolverProvider {
-
-		@Override
-		public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
-			if (!SCHEME.equals(targetUri.getScheme())) {
-				return null;
-			}
-			String authority = targetUri.getPath().substring(1);
-			String prefix = args.getArg(ADDRESS_PREFIX);
-			NameResolver.ConfigOrError config = args.getServiceConfigParser()
-				.parseServiceConfig(Map.of("loadBalancingConfig", List.of(Map.of(args.getArg(POLICY), Map.of()))));
-			NameResolver delegate = new DiscoveryNameResolverProvider()
-				.newNameResolver(URI.create(DiscoveryNameResolverProvider.SCHEME + ":///" + SERVICE), args);
-			Map<String, Wrapped> wrapped = new HashMap<>();
-			AtomicLong lists = new AtomicLong();
-			return new NameResolver() {
-
-				@Override
-				public String getServiceAuthority() {
-					return authority;
-				}
-
-				@Override
-				public void start(Listener2 listener) {
-					delegate.start(new Listener2() {
-
-						@Override
-						public void onResult(ResolutionResult result) {
-							listener.onResult(inProcess(result, prefix, config, wrapped, lists.incrementAndGet()));
-						}
-
-						@Override
-						public Status onResult2(ResolutionResult result) {
-							return listener.onResult2(inProcess(result, prefix, config, wrapped, lists.incrementAndGet()));
-						}
-
-						@Override
-						public void onError(Status error) {
-							listener.onError(error);
-						}
-
-					});
-				}
-
-				@Override
-				public void refresh() {
-					delegate.refresh();
-				}
-
-				@Override
-				public void shutdown() {
-					delegate.shutdown();
-				}
-
-			};
-		}
-
-		/**
-		 * The in-process group made for each resolver group, by instance id, kept across lists so that a
-		 * group the resolver handed over again (the same object) gets the same in-process group: the
-		 * wrapper then allocates per changed instance, as the resolver does, and does not hide what the
-		 * resolver saves. Entries of groups that left are dropped. Used in the channel's synchronization
-		 * context only.
-		 */
-		private static final class Wrapped {
-
-			final EquivalentAddressGroup source;
-
-			final EquivalentAddressGroup inProcess;
-
-			long seen;
-
-			Wrapped(EquivalentAddressGroup source, EquivalentAddressGroup inProcess) {
-				this.source = source;
-				this.inProcess = inProcess;
-			}
-
-		}
-
-		private static NameResolver.ResolutionResult inProcess(NameResolver.ResolutionResult result, String prefix,
-				NameResolver.ConfigOrError config, Map<String, Wrapped> wrapped, long list) {
-			List<EquivalentAddressGroup> source = result.getAddressesOrError().getValue();
-			List<EquivalentAddressGroup> groups = new ArrayList<>(source.size());
-			for (EquivalentAddressGroup group : source) {
-				ServiceInstance instance = group.getAttributes().get(DiscoveryNameResolverProvider.INSTANCE);
-				Wrapped entry = wrapped.get(instance.instanceId());
-				if (entry == null || entry.source != group) {
-					entry = new Wrapped(group, new EquivalentAddressGroup(
-							new InProcessSocketAddress(prefix + instance.instanceId()), group.getAttributes()));
-					wrapped.put(instance.instanceId(), entry);
-				}
-				entry.seen = list;
-				groups.add(entry.inProcess);
-			}
-			if (wrapped.size() > groups.size()) {
-				wrapped.values().removeIf((entry) -> entry.seen != list);
-			}
-			return result.toBuilder().setAddresses(groups).setServiceConfig(config).build();
-		}
-
-		@Override
-		public String getDefaultScheme() {
-			return SCHEME;
-		}
-
-		@Override
-		protected boolean isAvailable() {
-			return true;
-		}
-
-		@Override
-		protected int priority() {
-			return 3;
-		}
-
-		@Override
-		public Collection<Class<? extends SocketAddress>> getProducedSocketAddressTypes() {
-			return List.of(InProcessSocketAddress.class);
-		}
-
-	}
-
-	/** A policy ({@code grpc_scale_round_robin} or grpc's {@code round_robin}) reporting the size of each address list it has taken. */
-	static final class ObservedPolicyProvider extends LoadBalancerProvider {
-
-		private final String name;
-
-		private final String childPolicy;
-
-		ObservedPolicyProvider(String name, String childPolicy) {
-			this.name = name;
-			this.childPolicy = childPolicy;
-		}
-
-		@Override
-		public boolean isAvailable() {
-			return true;
-		}
-
-		@Override
-		public int getPriority() {
-			return 5;
-		}
-
-		@Override
-		public String getPolicyName() {
-			return this.name;
-		}
-
-		@Override
-		public LoadBalancer newLoadBalancer(LoadBalancer.Helper helper) {
-			LoadBalancerProvider provider = LoadBalancerRegistry.getDefaultRegistry().getProvider(this.childPolicy);
-			LoadBalancer child = provider.newLoadBalancer(helper);
-			Object childConfig = provider.parseLoadBalancingPolicyConfig(Map.of()).getConfig();
-			AtomicInteger accepted = ACCEPTED.computeIfAbsent(helper.getAuthority(), (key) -> new AtomicInteger(-1));
-			return new ForwardingLoadBalancer() {
-
-				@Override
-				protected LoadBalancer delegate() {
-					return child;
-				}
-
-				@Override
-				public Status acceptResolvedAddresses(ResolvedAddresses resolvedAddresses) {
-					Status status = child
-						.acceptResolvedAddresses(resolvedAddresses.toBuilder().setLoadBalancingPolicyConfig(childConfig).build());
-					accepted.set(resolvedAddresses.getAddresses().size());
-					return status;
-				}
-
-			};
-		}
-
-	}
-
 
 }

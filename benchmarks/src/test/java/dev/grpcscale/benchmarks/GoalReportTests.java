@@ -42,7 +42,7 @@ class GoalReportTests {
 			samples.put("executeWithEnhancementsWithMeters", (threads == 1) ? cpu(300, 310, 420) : cpu(400, 390, 420));
 			byThreads.put(threads, samples);
 		}
-		List<CaseResult> results = GoalReport.caseB(new ExecuteWithEnhancementsCpu.Samples(byThreads));
+		List<CaseResult> results = GoalReport.caseB(new CpuSamples(byThreads));
 		assertThat(results).extracting(CaseResult::name)
 			.containsExactly("b.executeWithEnhancements.1-thread", "b.executeWithEnhancements.meters.1-thread",
 					"b.executeWithEnhancements.4-threads", "b.executeWithEnhancements.meters.4-threads");
@@ -79,6 +79,53 @@ class GoalReportTests {
 			rounds.add(new double[] { nanos, 0, 0 });
 		}
 		return rounds;
+	}
+
+	@Test
+	void caseCJudgesTheMedianCpuTimePerReadAt10000AgainstTheBoundNotJmhsWallClock() {
+		Map<String, List<double[]>> memory = new LinkedHashMap<>();
+		memory.put("bareMapGet@10", cpu(5, 5, 5));
+		memory.put("bareMapGet@10000", cpu(5, 4, 5));
+		// one round slowed by the machine does not move the median
+		memory.put("getInstances@10000", cpu(20, 900, 22));
+		memory.put("discoverServices@10000", cpu(210, 190, 230));
+		Map<String, double[]> jmh = Map.of("getInstances@10000", new double[] { 995, 0 });
+		List<CaseResult> results = GoalReport.caseC("memory", new CpuSamples(Map.of(1, memory)), jmh, true);
+		assertThat(results).extracting(CaseResult::name, CaseResult::pass)
+			.containsExactly(org.assertj.core.groups.Tuple.tuple("c.getInstances@10000.memory", true),
+					org.assertj.core.groups.Tuple.tuple("c.discoverServices@10000.memory", false));
+		assertThat(results).extracting(CaseResult::goal).containsOnly("<= 200 ns/op at 10,000");
+		// the ratio is the median of the per-round ratios against the map: 4, 225, 4.4
+		assertThat(results.get(0).ratio()).isCloseTo(4.4, within(1e-9));
+		assertThat(results.get(0).ratioMeaning())
+			.startsWith("getInstances / ConcurrentHashMap.get at 10,000, CPU per read, median 4.400");
+		assertThat(results.get(0).raw()).startsWith("getInstances@10000 22.0 ns CPU per read, median 22.000")
+			.contains("JMH wall clock, for reference: getInstances@10000 995.0 ns/op");
+		assertThat(results.get(1).raw()).startsWith("discoverServices@10000 210.0 ns CPU per read");
+	}
+
+	@Test
+	void caseCPassesOnTheBoundAndFailsAboveIt() {
+		Map<String, List<double[]>> etcd = new LinkedHashMap<>();
+		etcd.put("getInstances@10", cpu(90, 100, 110));
+		etcd.put("getInstances@10000", cpu(200, 200, 200));
+		etcd.put("discoverServices@10", cpu(100, 100, 100));
+		etcd.put("discoverServices@10000", cpu(200.5, 199, 201));
+		List<CaseResult> results = GoalReport.caseC("etcd", new CpuSamples(Map.of(1, etcd)), Map.of(), false);
+		assertThat(results).extracting(CaseResult::name, CaseResult::pass)
+			.containsExactly(org.assertj.core.groups.Tuple.tuple("c.getInstances@10000.etcd", true),
+					org.assertj.core.groups.Tuple.tuple("c.discoverServices@10000.etcd", false));
+		// etcd's baseline is the same read at 10 instances, round by round: 200/90, 200/100, 200/110
+		assertThat(results.get(0).ratio()).isCloseTo(2.0, within(1e-9));
+		assertThat(results.get(0).ratioMeaning()).startsWith("getInstances at 10,000 / at 10, CPU per read, ");
+		assertThat(results.get(0).raw()).doesNotContain("JMH");
+	}
+
+	@Test
+	void cpuSamplesNameTheVariantsTheyHoldWhenAskedForAnother() {
+		CpuSamples samples = new CpuSamples(Map.of(1, Map.of("getInstances@10", cpu(1))));
+		assertThatIllegalArgumentException().isThrownBy(() -> samples.cpu(1, "getInstances@10000"))
+			.withMessage("variant: getInstances@10000 (expected: one of [getInstances@10])");
 	}
 
 	@Test

@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.internal.VersionedListener;
 import dev.grpcscale.etcd.internal.EtcdFailures;
+import dev.grpcscale.internal.IdleMark;
 import dev.grpcscale.metrics.LatencyTally;
 
 /**
@@ -74,7 +75,7 @@ final class EtcdServiceEntry {
 	/** Replaced under {@link #lock}, read without it. */
 	private volatile Snapshot snapshot = Snapshot.EMPTY;
 
-	private volatile long lastReadNanos;
+	private final IdleMark idle;
 
 	/** Revision of the last read: events at or below it are in the snapshot. Guarded by {@link #lock}. */
 	private long readRevision;
@@ -99,7 +100,7 @@ final class EtcdServiceEntry {
 		this.name = name;
 		this.shared = shared;
 		this.prefix = shared.loader().prefix(name);
-		this.lastReadNanos = shared.nanoTime().getAsLong();
+		this.idle = new IdleMark(shared.nanoTime().getAsLong());
 	}
 
 	String name() {
@@ -118,7 +119,7 @@ final class EtcdServiceEntry {
 
 	/** Notes a read: an entry read within the idle timeout is not idle. */
 	void touch() {
-		this.lastReadNanos = this.shared.nanoTime().getAsLong();
+		this.idle.read();
 	}
 
 	long revision() {
@@ -178,8 +179,8 @@ final class EtcdServiceEntry {
 	boolean closeIfIdle(long now) {
 		Closing closing;
 		synchronized (this.lock) {
-			if (this.closed || !this.watchers.isEmpty()
-					|| now - this.lastReadNanos < this.shared.idleTimeout().toNanos()) {
+			if (!this.idle.idleFor(now, this.shared.idleTimeout().toNanos()) || this.closed
+					|| !this.watchers.isEmpty()) {
 				return false;
 			}
 			// marked closed together with the check, so no watcher can be added in between

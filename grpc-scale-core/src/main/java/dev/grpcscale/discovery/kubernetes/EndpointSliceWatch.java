@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.internal.VersionedListener;
+import dev.grpcscale.internal.IdleMark;
 
 /**
  * One service followed through an informer on the EndpointSlices labelled
@@ -59,7 +60,7 @@ final class EndpointSliceWatch implements ResourceEventHandler<EndpointSlice> {
 
 	private volatile Snapshot snapshot = Snapshot.EMPTY;
 
-	private volatile long lastReadNanos;
+	private final IdleMark idle;
 
 	private volatile @Nullable String lastError;
 
@@ -79,7 +80,7 @@ final class EndpointSliceWatch implements ResourceEventHandler<EndpointSlice> {
 		this.nanoTime = nanoTime;
 		this.converter = new EndpointSliceInstances(name, target, portName, clock);
 		this.startedAtNanos = nanoTime.getAsLong();
-		this.lastReadNanos = this.startedAtNanos;
+		this.idle = new IdleMark(this.startedAtNanos);
 		this.informer = client.discovery()
 			.v1()
 			.endpointSlices()
@@ -123,7 +124,7 @@ final class EndpointSliceWatch implements ResourceEventHandler<EndpointSlice> {
 	}
 
 	void touch() {
-		this.lastReadNanos = this.nanoTime.getAsLong();
+		this.idle.read();
 	}
 
 	/**
@@ -213,7 +214,7 @@ final class EndpointSliceWatch implements ResourceEventHandler<EndpointSlice> {
 	/** Closes this watch when nobody watches it and it was not read for {@code idleNanos}. */
 	boolean closeIfIdle(long now, long idleNanos) {
 		synchronized (this.lock) {
-			if (this.closed || !this.watchers.isEmpty() || now - this.lastReadNanos < idleNanos) {
+			if (!this.idle.idleFor(now, idleNanos) || this.closed || !this.watchers.isEmpty()) {
 				return false;
 			}
 			this.closed = true;

@@ -1,28 +1,20 @@
 package dev.grpcscale.test.etcd;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Assumptions;
 
 import dev.grpcscale.test.net.FreePorts;
 import dev.grpcscale.test.net.TcpProxy;
@@ -44,9 +36,10 @@ import dev.grpcscale.test.tls.TestCertificates;
  * }
  * }</pre>
  *
- * <p>In a cluster of two or more, every member's peer URL is a {@link TcpProxy} in front of its peer port
- * that tells the sending member apart (etcd's peer requests carry {@code X-Server-From: <member id>}), so
- * {@link #isolate(int)} can cut one member off from its peers while they keep their quorum.
+ * <p>In a cluster started by {@link #startPartitionable}, every member's peer URL is a {@link TcpProxy} in
+ * front of its peer port that tells the sending member apart (etcd's peer requests carry
+ * {@code X-Server-From: <member id>}), so {@link #isolate(int)} can cut one member off from its peers while
+ * they keep their quorum.
  *
  * <p>{@link #startSingleTls(ServerTls)} serves the client port over TLS with a certificate that
  * {@link ServerTls#generate(Path)} creates with the JDK's keytool ({@link TestCertificates}); with
@@ -59,68 +52,43 @@ import dev.grpcscale.test.tls.TestCertificates;
  */
 public final class EtcdCluster implements AutoCloseable {
 
-	private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
-
-	private static final Duration HEALTH_POLL = Duration.ofMillis(50);
-
-	private final String binary;
-
-	private final Path baseDir;
-
-	private final List<Member> members = new ArrayList<>();
-
-	/** The proxies in front of the members' peer ports, in a cluster started by {@link #startPartitionable}. */
-	private final PeerPartition peers = new PeerPartition();
-
-	/** Each member's id as etcd's peer requests name it (hex), looked up once. */
-	private final java.util.Map<Integer, String> memberIds = new java.util.concurrent.ConcurrentHashMap<>();
-
-	private final HttpClient http;
-
-	private final Thread shutdownHook = new Thread(this::destroyAll, "grpc-scale-etcd-fixture-cleanup");
-
 	/** The raft heartbeat interval members run with unless started with other timings (etcd's default: 100 ms). */
 	public static final Duration TEST_HEARTBEAT_INTERVAL = Duration.ofMillis(50);
 
 	/** The raft election timeout members run with unless started with other timings (etcd's default: 1000 ms). */
 	public static final Duration TEST_ELECTION_TIMEOUT = Duration.ofMillis(500);
 
+	private final Path baseDir;
+
+	private final List<EtcdMember> members = new ArrayList<>();
+
+	/** The proxies in front of the members' peer ports, in a cluster started by {@link #startPartitionable}. */
+	private final PeerPartition peers = new PeerPartition();
+
+	/** Each member's id as etcd's peer requests name it (hex), looked up once. */
+	private final Map<Integer, String> memberIds = new ConcurrentHashMap<>();
+
+	private final MemberProbe probe;
+
+	private final Thread shutdownHook = new Thread(this::destroyAll, "grpc-scale-etcd-fixture-cleanup");
+
 	private EtcdCluster(String binary, int size, @Nullable ServerTls tls, Duration heartbeat, Duration electionTimeout,
 			boolean peerProxies) throws IOException {
-		this.binary = binary;
-		HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
-		if (tls != null) {
-			http.sslContext(tls.sslContext());
-		}
-		this.http = http.build();
+		this.probe = new MemberProbe((tls != null) ? tls.sslContext() : null);
 		String scheme = (tls != null) ? "https" : "http";
 		this.baseDir = Files.createTempDirectory("grpc-scale-etcd-");
-		String token = "grpc-scale-" + Long.toHexString(System.nanoTime());
+		List<MemberEndpoints> endpoints = new ArrayList<>();
 		for (int i = 0; i < size; i++) {
-			Member member = new Member("m" + i, scheme, FreePorts.next(), FreePorts.next(), this.baseDir.resolve("m" + i));
-			if (peerProxies) {
-				member.advertisedPeerPort = this.peers.add(member.peerPort);
-			}
-			this.members.add(member);
+			int clientPort = FreePorts.next();
+			int peerPort = FreePorts.next();
+			int advertisedPeerPort = peerProxies ? this.peers.add(peerPort) : peerPort;
+			endpoints.add(new MemberEndpoints("m" + i, scheme, clientPort, peerPort, advertisedPeerPort,
+					this.baseDir.resolve("m" + i)));
 		}
-		String initialCluster = this.members.stream()
-			.map((member) -> member.name + "=" + member.advertisedPeerUrl())
-			.collect(Collectors.joining(","));
-		for (Member member : this.members) {
-			List<String> command = new ArrayList<>(List.of(this.binary, "--name", member.name, "--data-dir", member.dataDir.toString(),
-					"--listen-client-urls", member.clientUrl(), "--advertise-client-urls", member.clientUrl(),
-					"--listen-peer-urls", member.peerUrl(), "--initial-advertise-peer-urls", member.advertisedPeerUrl(),
-					"--initial-cluster", initialCluster, "--initial-cluster-state", "new",
-					"--initial-cluster-token", token, "--heartbeat-interval", String.valueOf(heartbeat.toMillis()),
-					"--election-timeout", String.valueOf(electionTimeout.toMillis()),
-					"--logger", "zap", "--log-outputs", member.dataDir + ".log"));
-			if (tls != null) {
-				command.addAll(List.of("--cert-file", tls.certificate().toString(), "--key-file", tls.key().toString()));
-				if (tls.clientCertAuth()) {
-					command.addAll(List.of("--client-cert-auth", "--trusted-ca-file", tls.ca().toString()));
-				}
-			}
-			member.command = List.copyOf(command);
+		String token = "grpc-scale-" + Long.toHexString(System.nanoTime());
+		EtcdCommandLine commandLine = new EtcdCommandLine(binary, token, heartbeat, electionTimeout, tls);
+		for (int i = 0; i < size; i++) {
+			this.members.add(new EtcdMember(i, endpoints.get(i), commandLine.of(endpoints.get(i), endpoints)));
 		}
 		Runtime.getRuntime().addShutdownHook(this.shutdownHook);
 	}
@@ -180,7 +148,7 @@ public final class EtcdCluster implements AutoCloseable {
 		if (size < 1) {
 			throw new IllegalArgumentException("size: " + size + " (expected: >= 1)");
 		}
-		String binary = findBinary();
+		String binary = EtcdBinary.find(System.getenv());
 		EtcdCluster cluster;
 		try {
 			cluster = new EtcdCluster(binary, size, tls, heartbeat, electionTimeout, peerProxies);
@@ -189,12 +157,8 @@ public final class EtcdCluster implements AutoCloseable {
 			throw new UncheckedIOException(ex);
 		}
 		try {
-			for (int i = 0; i < size; i++) {
-				cluster.launch(i);
-			}
-			for (int i = 0; i < size; i++) {
-				cluster.awaitHealthy(i);
-			}
+			cluster.members.forEach(EtcdMember::launch);
+			cluster.members.forEach(cluster.probe::awaitHealthy);
 			return cluster;
 		}
 		catch (RuntimeException ex) {
@@ -208,35 +172,7 @@ public final class EtcdCluster implements AutoCloseable {
 	 * skips or fails as the class notes say.
 	 */
 	public static boolean isAvailable() {
-		return locateBinary() != null;
-	}
-
-	private static String findBinary() {
-		String binary = locateBinary();
-		if (binary != null) {
-			return binary;
-		}
-		String message = "No etcd binary: set ETCD_BIN or put 'etcd' on the PATH (Debian: apt-get install -y etcd-server etcd-client)";
-		if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-			throw new IllegalStateException(message + "; CI=true, so tests that need etcd fail instead of skipping");
-		}
-		Assumptions.abort(message);
-		throw new IllegalStateException(message);
-	}
-
-	private static @Nullable String locateBinary() {
-		String explicit = System.getenv("ETCD_BIN");
-		if (explicit != null && !explicit.isBlank()) {
-			return new File(explicit).canExecute() ? explicit : null;
-		}
-		String path = System.getenv().getOrDefault("PATH", "/usr/bin:/usr/local/bin");
-		for (String dir : path.split(File.pathSeparator)) {
-			File candidate = new File(dir, "etcd");
-			if (candidate.canExecute()) {
-				return candidate.getAbsolutePath();
-			}
-		}
-		return null;
+		return EtcdBinary.locate(System.getenv()) != null;
 	}
 
 	/** Number of members. */
@@ -246,51 +182,37 @@ public final class EtcdCluster implements AutoCloseable {
 
 	/** The client URLs of every member, for example {@code http://127.0.0.1:43121}. */
 	public List<String> clientEndpoints() {
-		return this.members.stream().map(Member::clientUrl).toList();
+		return this.members.stream().map((member) -> member.endpoints().clientUrl()).toList();
 	}
 
 	/** The client URL of one member. */
 	public String clientEndpoint(int member) {
-		return this.members.get(member).clientUrl();
+		return this.members.get(member).endpoints().clientUrl();
 	}
 
 	/** The process id of a running member. */
 	public long pid(int member) {
-		Process process = this.members.get(member).process;
-		if (process == null || !process.isAlive()) {
-			throw new IllegalStateException("member " + member + " is not running");
-		}
-		return process.pid();
+		return this.members.get(member).pid();
 	}
 
 	/** Whether a member's process is alive (a stopped process is alive). */
 	public boolean isRunning(int member) {
-		Process process = this.members.get(member).process;
-		return process != null && process.isAlive();
+		return this.members.get(member).isRunning();
 	}
 
 	/** {@code kill -9} of a member; its data directory stays for {@link #restart(int)}. */
 	public void kill(int member) {
-		Process process = this.members.get(member).process;
-		if (process != null) {
-			process.destroyForcibly();
-			try {
-				process.waitFor();
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
+		this.members.get(member).kill();
 	}
 
 	/** {@code SIGSTOP} of a member: it keeps its sockets but answers nothing until {@link #resume(int)}. */
 	public void pause(int member) {
-		signal(member, "STOP");
+		this.members.get(member).pause();
 	}
 
 	/** {@code SIGCONT} of a member paused by {@link #pause(int)}. */
 	public void resume(int member) {
-		signal(member, "CONT");
+		this.members.get(member).resume();
 	}
 
 	/**
@@ -321,31 +243,13 @@ public final class EtcdCluster implements AutoCloseable {
 	 */
 	public String memberId(int member) {
 		return this.memberIds.computeIfAbsent(member, (index) -> {
-			String body = status(index);
-			Matcher id = Pattern.compile("\"member_id\"\\s*:\\s*\"?(\\d+)").matcher((body != null) ? body : "");
-			if (!id.find()) {
+			String body = this.probe.status(this.members.get(index).endpoints());
+			MemberStatus status = MemberStatus.parse(body);
+			if (status == null) {
 				throw new IllegalStateException("member " + index + " did not tell its id: " + body);
 			}
-			return Long.toHexString(Long.parseUnsignedLong(id.group(1)));
+			return status.memberIdHex();
 		});
-	}
-
-	private @Nullable String status(int member) {
-		HttpRequest request = HttpRequest.newBuilder(URI.create(this.members.get(member).clientUrl() + "/v3/maintenance/status"))
-			.timeout(Duration.ofSeconds(1))
-			.POST(HttpRequest.BodyPublishers.ofString("{}"))
-			.build();
-		try {
-			return this.http.send(request, HttpResponse.BodyHandlers.ofString()).body();
-		}
-		catch (IOException ex) {
-			// a paused or starting member
-			return null;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
 	}
 
 	/**
@@ -353,26 +257,16 @@ public final class EtcdCluster implements AutoCloseable {
 	 * @return its index, or {@code -1} when no running member names a leader among them
 	 */
 	public int leader() {
-		Pattern memberId = Pattern.compile("\"member_id\"\\s*:\\s*\"?(\\d+)");
-		Pattern leaderId = Pattern.compile("\"leader\"\\s*:\\s*\"?(\\d+)");
-		String leader = null;
-		java.util.Map<String, Integer> indexes = new java.util.HashMap<>();
+		SortedMap<Integer, MemberStatus> statuses = new TreeMap<>();
 		for (int i = 0; i < this.members.size(); i++) {
-			if (!isRunning(i)) {
-				continue;
-			}
-			String body = status(i);
-			if (body == null) {
-				continue;
-			}
-			Matcher member = memberId.matcher(body);
-			Matcher named = leaderId.matcher(body);
-			if (member.find() && named.find()) {
-				indexes.put(member.group(1), i);
-				leader = named.group(1);
+			if (isRunning(i)) {
+				MemberStatus status = MemberStatus.parse(this.probe.status(this.members.get(i).endpoints()));
+				if (status != null) {
+					statuses.put(i, status);
+				}
 			}
 		}
-		return (leader != null) ? indexes.getOrDefault(leader, -1) : -1;
+		return MemberStatus.leaderIndex(statuses);
 	}
 
 	/**
@@ -389,7 +283,7 @@ public final class EtcdCluster implements AutoCloseable {
 			}
 		}
 		for (int member : members) {
-			launch(member);
+			this.members.get(member).launch();
 		}
 		for (int member : members) {
 			awaitHealthy(member);
@@ -398,32 +292,11 @@ public final class EtcdCluster implements AutoCloseable {
 
 	/**
 	 * Waits until a member answers {@code /health} with {@code "health":"true"}.
-	 * @throws IllegalStateException if it does not within 20 s
+	 * @throws IllegalStateException if it does not within 20 s, or at once if its process has exited; both
+	 * name its log
 	 */
 	public void awaitHealthy(int member) {
-		Member m = this.members.get(member);
-		HttpRequest request = HttpRequest.newBuilder(URI.create(m.clientUrl() + "/health"))
-			.timeout(Duration.ofSeconds(1))
-			.build();
-		try {
-			Awaitility.await("etcd member " + m.name + " healthy")
-				.atMost(START_TIMEOUT)
-				.pollInterval(HEALTH_POLL)
-				.pollInSameThread()
-				.ignoreExceptionsInstanceOf(IOException.class) // not listening yet
-				.until(() -> {
-					if (m.process == null || !m.process.isAlive()) {
-						throw new IllegalStateException("etcd member " + m.name + " exited; see " + m.dataDir + ".log");
-					}
-					HttpResponse<String> response = this.http.send(request, HttpResponse.BodyHandlers.ofString());
-					return response.statusCode() == 200
-							&& response.body().replace(" ", "").contains("\"health\":\"true\"");
-				});
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new IllegalStateException("etcd member " + m.name + " not healthy after " + START_TIMEOUT
-					+ "; see " + m.dataDir + ".log", ex);
-		}
+		this.probe.awaitHealthy(this.members.get(member));
 	}
 
 	/** Kills every member, stops the peer proxies and deletes the data directories. */
@@ -440,54 +313,8 @@ public final class EtcdCluster implements AutoCloseable {
 	}
 
 	private void destroyAll() {
-		for (Member member : this.members) {
-			Process process = member.process;
-			if (process != null && process.isAlive()) {
-				signalQuietly(process.pid(), "CONT");
-				process.destroyForcibly();
-				try {
-					process.waitFor();
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-				}
-			}
-		}
+		this.members.forEach(EtcdMember::destroy);
 		deleteRecursively(this.baseDir);
-	}
-
-	private void launch(int index) {
-		Member member = this.members.get(index);
-		ProcessBuilder builder = new ProcessBuilder(member.command).redirectErrorStream(true)
-			.redirectOutput(ProcessBuilder.Redirect.appendTo(new File(member.dataDir + ".stdout")));
-		try {
-			member.process = builder.start();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("Could not start " + this.binary, ex);
-		}
-	}
-
-	private void signal(int member, String signal) {
-		if (!signalQuietly(pid(member), signal)) {
-			throw new IllegalStateException("kill -" + signal + " of member " + member + " failed");
-		}
-	}
-
-	private static boolean signalQuietly(long pid, String signal) {
-		try {
-			Process kill = new ProcessBuilder("kill", "-" + signal.toUpperCase(Locale.ROOT), Long.toString(pid))
-				.redirectErrorStream(true)
-				.start();
-			return kill.waitFor() == 0;
-		}
-		catch (IOException ex) {
-			return false;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return false;
-		}
 	}
 
 	private static void deleteRecursively(Path dir) {
@@ -581,48 +408,6 @@ public final class EtcdCluster implements AutoCloseable {
 			catch (IOException | java.security.GeneralSecurityException ex) {
 				throw new IllegalStateException("Could not read the test certificates of " + this.ca, ex);
 			}
-		}
-
-	}
-
-	private static final class Member {
-
-		final String name;
-
-		final String scheme;
-
-		final int clientPort;
-
-		final int peerPort;
-
-		/** The port peers dial: a proxy's in a cluster of two or more, else the peer port. */
-		int advertisedPeerPort;
-
-		final Path dataDir;
-
-		List<String> command = List.of();
-
-		volatile @Nullable Process process;
-
-		Member(String name, String scheme, int clientPort, int peerPort, Path dataDir) {
-			this.name = name;
-			this.scheme = scheme;
-			this.clientPort = clientPort;
-			this.peerPort = peerPort;
-			this.advertisedPeerPort = peerPort;
-			this.dataDir = dataDir;
-		}
-
-		String clientUrl() {
-			return this.scheme + "://127.0.0.1:" + this.clientPort;
-		}
-
-		String peerUrl() {
-			return "http://127.0.0.1:" + this.peerPort;
-		}
-
-		String advertisedPeerUrl() {
-			return "http://127.0.0.1:" + this.advertisedPeerPort;
 		}
 
 	}
