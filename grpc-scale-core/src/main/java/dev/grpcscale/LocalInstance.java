@@ -254,7 +254,10 @@ public final class LocalInstance {
 				logger.info("Deregistered {} instance {}", instance.serviceName(), instance.instanceId());
 			}
 			catch (RuntimeException ex) {
-				logger.warn("Could not deregister {} instance {}", instance.serviceName(), instance.instanceId(),
+				// one line: the backend is down or stopping, which its message says; the frames say nothing more
+				logger.warn("Could not deregister {} instance {} ({}); the registry's close tries once more, else it "
+						+ "leaves with the backend's TTL", instance.serviceName(), instance.instanceId(), ex.getMessage());
+				logger.debug("Deregistration of {} instance {} failed", instance.serviceName(), instance.instanceId(),
 						ex);
 			}
 		}

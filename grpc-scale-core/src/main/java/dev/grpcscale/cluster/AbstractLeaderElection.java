@@ -149,34 +149,59 @@ public abstract class AbstractLeaderElection<S> implements LeaderElection {
 		});
 	}
 
+	/**
+	 * Leaves the election: listeners hear REVOKED at once, then the session is closed at the backend. Waits for
+	 * the backend's acknowledgement and the listeners for at most {@code electionTimeout}; when the backend
+	 * cannot close the session (unreachable, stopping, its client closed first) one warning names the session
+	 * and the reason, and the backend drops the session when its TTL runs out. Never throws.
+	 */
 	@Override
 	public void leave() {
-		CompletableFuture<CompletableFuture<Void>> scheduled = new CompletableFuture<>();
-		Runnable task = () -> scheduled.complete(this.lease.leave());
+		CompletableFuture<LeaseStateMachine.Departure> scheduled = new CompletableFuture<>();
 		if (inContext()) {
 			// Called from the election's own thread: leave right after the current task, without waiting.
-			this.context.executeLater(task);
+			this.context.executeLater(() -> {
+				LeaseStateMachine.Departure departure = this.lease.leave();
+				departure.acknowledged().whenComplete((ignored, ex) -> {
+					if (ex != null) {
+						warnSessionLeft(departure.session(), BackendCalls.reason(ex));
+					}
+				});
+			});
 			return;
 		}
-		this.context.execute(task);
+		this.context.execute(() -> scheduled.complete(this.lease.leave()));
 		long timeout = this.settings.electionTimeout().toNanos();
 		long start = System.nanoTime();
+		LeaseStateMachine.Departure departure = null;
 		try {
-			CompletableFuture<Void> acknowledged = scheduled.get(timeout, TimeUnit.NANOSECONDS);
-			acknowledged.get(Math.max(0, timeout - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
+			departure = scheduled.get(timeout, TimeUnit.NANOSECONDS);
+			departure.acknowledged().get(Math.max(0, timeout - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			return;
 		}
-		catch (ExecutionException | TimeoutException ex) {
-			logger.warn("Node {} left election '{}' without the backend's acknowledgement; its lease expires on its own",
-					this.settings.nodeId(), this.settings.qualifiedName(), ex);
+		catch (TimeoutException ex) {
+			if (departure != null) {
+				departure.acknowledged().cancel(true);
+			}
+			warnSessionLeft((departure != null) ? departure.session() : "its session",
+					"no answer within " + this.settings.electionTimeout());
+		}
+		catch (ExecutionException ex) {
+			warnSessionLeft(departure.session(), BackendCalls.reason(ex));
 		}
 		if (!this.listeners.deliveringOnThisThread()) {
 			// Listeners have been told (REVOKED queued before the backend call): wait for them, within the bound.
 			this.listeners.awaitIdle(start + timeout);
 		}
+	}
+
+	private void warnSessionLeft(String session, String reason) {
+		logger.warn("Node {} left election '{}' without closing {} at the backend ({}); the backend drops it when its "
+				+ "TTL (electionTimeout {}) runs out", this.settings.nodeId(), this.settings.qualifiedName(), session,
+				reason, this.settings.electionTimeout());
 	}
 
 	@Override

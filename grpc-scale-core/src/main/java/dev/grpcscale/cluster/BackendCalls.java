@@ -3,6 +3,8 @@ package dev.grpcscale.cluster;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +52,18 @@ final class BackendCalls {
 	}
 
 	/**
+	 * One line saying why a backend call failed, for a warning: the message of the failure under the
+	 * {@link CompletionException}/{@link ExecutionException} wrappers, or its type when it has none.
+	 */
+	static String reason(Throwable failure) {
+		Throwable cause = failure;
+		while ((cause instanceof ExecutionException || cause instanceof CompletionException) && cause.getCause() != null) {
+			cause = cause.getCause();
+		}
+		return (cause.getMessage() != null) ? cause.getMessage() : cause.getClass().getSimpleName();
+	}
+
+	/**
 	 * Bounds a backend call by {@code electionTimeout}: past it the result fails with a
 	 * {@link TimeoutException} naming {@code what}. A scheduler that refuses the timer leaves the call unbounded.
 	 */
@@ -84,7 +98,7 @@ final class BackendCalls {
 	<T> void onComplete(CompletableFuture<T> future, BiConsumer<@Nullable T, @Nullable Throwable> handler) {
 		future.whenCompleteAsync((value, ex) -> this.context.execute(() -> handler.accept(value, ex)), this.scheduler)
 			.exceptionally((ex) -> {
-				logger.debug("Node {}: a backend result arrived after close", this.settings.nodeId(), ex);
+				logger.debug("Node {}: a backend result arrived after close ({})", this.settings.nodeId(), ex.toString());
 				return null;
 			});
 	}

@@ -68,6 +68,9 @@ final class LeaseStateMachine<S> {
 
 	private @Nullable ScheduledHandle retryTask;
 
+	/** Why the last attempt to open a session failed, until one opens: a repeat is logged at debug only. */
+	private @Nullable String lastOpenFailure;
+
 	/**
 	 * Creates the state machine of an election.
 	 * @param backend the election whose backend calls it makes
@@ -129,10 +132,14 @@ final class LeaseStateMachine<S> {
 		startSession();
 	}
 
-	/** Leaves: revokes (listeners are told at once) and closes the session; completes when the backend acknowledged. */
-	CompletableFuture<Void> leave() {
+	/**
+	 * Leaves: revokes (listeners are told at once) and closes the session.
+	 * @return the session closed and the backend's acknowledgement, which fails when the backend could not
+	 * close it
+	 */
+	Departure leave() {
 		if (!this.joined) {
-			return CompletableFuture.completedFuture(null);
+			return Departure.NONE;
 		}
 		this.joined = false;
 		cancel(this.heartbeatTask);
@@ -143,7 +150,11 @@ final class LeaseStateMachine<S> {
 		this.retryTask = null;
 		ElectionSession<S> session = this.current;
 		logger.info("Node {} leaves election '{}'", this.settings.nodeId(), this.settings.qualifiedName());
-		return (session != null) ? endSession(session, "left the election") : CompletableFuture.completedFuture(null);
+		S handle = (session != null) ? endSession(session, "left the election") : null;
+		if (handle == null) {
+			return Departure.NONE;
+		}
+		return new Departure(String.valueOf(handle), BackendCalls.call(() -> this.backend.closeSession(handle)));
 	}
 
 	private void startSession() {
@@ -159,8 +170,18 @@ final class LeaseStateMachine<S> {
 						return;
 					}
 					if (ex != null || handle == null) {
-						logger.warn("Node {} could not open a session for election '{}'; retrying in {}",
-								this.settings.nodeId(), this.settings.qualifiedName(), this.retryDelay, ex);
+						String reason = (ex != null) ? BackendCalls.reason(ex) : "no session";
+						if (reason.equals(this.lastOpenFailure)) {
+							// the same failure again (etcd still down, a client closed under the election): once is enough
+							logger.debug("Node {} could not open a session for election '{}' ({}); retrying in {}",
+									this.settings.nodeId(), this.settings.qualifiedName(), reason, this.retryDelay);
+						}
+						else {
+							logger.warn("Node {} could not open a session for election '{}' ({}); retrying every {}",
+									this.settings.nodeId(), this.settings.qualifiedName(), reason, this.retryDelay);
+							logger.debug("Node {}: the failure of opening a session", this.settings.nodeId(), ex);
+						}
+						this.lastOpenFailure = reason;
 						this.current = null;
 						this.retryTask = this.context.schedule(() -> {
 							if (this.joined && this.current == null) {
@@ -169,6 +190,7 @@ final class LeaseStateMachine<S> {
 						}, this.retryDelay, this.scheduler);
 						return;
 					}
+					this.lastOpenFailure = null;
 					session.handle = handle;
 					session.confirmedSentNanos = sent;
 					if (this.settings.leaderElection()) {
@@ -314,13 +336,17 @@ final class LeaseStateMachine<S> {
 	}
 
 	private void restartSession(ElectionSession<S> session, String reason) {
-		endSession(session, reason);
+		S handle = endSession(session, reason);
+		if (handle != null) {
+			closeQuietly(handle);
+		}
 		if (this.joined && this.current == null) {
 			startSession();
 		}
 	}
 
-	private CompletableFuture<Void> endSession(ElectionSession<S> session, String reason) {
+	/** Ends the session: revokes its leadership (listeners told); returns its handle, for the caller to close. */
+	private @Nullable S endSession(ElectionSession<S> session, String reason) {
 		if (this.current == session) {
 			this.current = null;
 		}
@@ -340,7 +366,7 @@ final class LeaseStateMachine<S> {
 		}
 		S handle = session.handle;
 		session.handle = null;
-		return (handle != null) ? closeQuietly(handle) : CompletableFuture.completedFuture(null);
+		return handle;
 	}
 
 	private CompletableFuture<Void> closeQuietly(S handle) {
@@ -359,6 +385,17 @@ final class LeaseStateMachine<S> {
 		if (handle != null) {
 			handle.cancel();
 		}
+	}
+
+	/**
+	 * What {@link #leave()} closed.
+	 * @param session the session, as the backend's handle describes itself (for etcd: its lease)
+	 * @param acknowledged completes when the backend closed it; fails with why it could not
+	 */
+	record Departure(String session, CompletableFuture<Void> acknowledged) {
+
+		static final Departure NONE = new Departure("no session", CompletableFuture.completedFuture(null));
+
 	}
 
 }

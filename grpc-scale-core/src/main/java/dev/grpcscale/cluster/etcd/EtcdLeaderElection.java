@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -34,6 +35,7 @@ import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeaderInfo;
 import dev.grpcscale.cluster.MemberAnnouncement;
 import dev.grpcscale.cluster.internal.ElectionRecords;
+import dev.grpcscale.etcd.internal.EtcdFailures;
 import dev.grpcscale.etcd.internal.EtcdLeaseRenewal;
 
 /**
@@ -138,7 +140,7 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 
 	@Override
 	protected CompletableFuture<EtcdSession> openSession() {
-		return this.client.getLeaseClient().grant(this.ttlSeconds).thenCompose((grant) -> {
+		return quietWhenClosed(() -> this.client.getLeaseClient().grant(this.ttlSeconds)).thenCompose((grant) -> {
 			long leaseId = grant.getID();
 			if (grant.getTTL() > this.ttlSeconds && this.warnedTtl.compareAndSet(false, true)) {
 				logger.warn("etcd granted a lease TTL of {}s instead of {}s (its minimum TTL); the next leader is "
@@ -155,7 +157,7 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 
 	@Override
 	protected CompletableFuture<Boolean> renewSession(EtcdSession session) {
-		return this.renewal.renew(session.leaseId()).handle((response, ex) -> {
+		return quietWhenClosed(() -> this.renewal.renew(session.leaseId())).handle((response, ex) -> {
 			if (ex == null) {
 				announce(session).whenComplete((ignored, putEx) -> {
 					if (putEx != null) {
@@ -338,9 +340,17 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 
 	@Override
 	protected CompletableFuture<Void> closeSession(EtcdSession session) {
-		return this.client.getLeaseClient().revoke(session.leaseId()).handle((response, ex) -> {
+		CompletableFuture<?> revoke;
+		try {
+			revoke = this.client.getLeaseClient().revoke(session.leaseId());
+		}
+		catch (RuntimeException ex) {
+			revoke = CompletableFuture.failedFuture(ex);
+		}
+		return revoke.handle((response, ex) -> {
 			if (ex != null && !EtcdLeaseRenewal.isLeaseNotFound(ex)) {
-				throw (ex instanceof CompletionException completion) ? completion : new CompletionException(ex);
+				// one line for the warning of a leave: why, not a stack trace of jetcd's executor
+				throw new CompletionException(EtcdFailures.quiet("revoke failed: " + EtcdFailures.reason(ex)));
 			}
 			return null;
 		});
@@ -350,7 +360,8 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 	protected CompletableFuture<Void> refreshView() {
 		GetOption option = GetOption.builder().isPrefix(true).build();
 		long sent = nanoTime();
-		return this.client.getKVClient().get(bytes(this.prefix), option).thenAccept((get) -> updateView(get, sent));
+		return quietWhenClosed(() -> this.client.getKVClient().get(bytes(this.prefix), option))
+			.thenAccept((get) -> updateView(get, sent));
 	}
 
 	@Override
@@ -427,6 +438,29 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 				settings.clock().instant().toString());
 		PutOption option = PutOption.builder().withLeaseId(session.leaseId()).build();
 		return this.client.getKVClient().put(this.memberKey, bytes(write(announcement)), option).thenApply((put) -> null);
+	}
+
+	/**
+	 * Sends a request; when the jetcd client was closed under the election (its executor refuses the request
+	 * or its retry), the failure becomes one line, "the etcd client is closed", instead of the executor's stack.
+	 */
+	private static <T> CompletableFuture<T> quietWhenClosed(Supplier<CompletableFuture<T>> request) {
+		CompletableFuture<T> sent;
+		try {
+			sent = request.get();
+		}
+		catch (RuntimeException ex) {
+			sent = CompletableFuture.failedFuture(ex);
+		}
+		return sent.handle((value, ex) -> {
+			if (ex == null) {
+				return value;
+			}
+			if (EtcdFailures.isClientClosed(ex)) {
+				throw new CompletionException(EtcdFailures.quiet(EtcdFailures.reason(ex)));
+			}
+			throw (ex instanceof CompletionException completion) ? completion : new CompletionException(ex);
+		});
 	}
 
 	private static String write(Object value) {

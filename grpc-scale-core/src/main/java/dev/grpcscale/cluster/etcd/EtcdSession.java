@@ -7,4 +7,11 @@ package dev.grpcscale.cluster.etcd;
  * @param leaseId the lease id
  */
 record EtcdSession(long leaseId) {
+
+	/** {@code etcd lease <id in hex>}, as warnings name it. */
+	@Override
+	public String toString() {
+		return "etcd lease " + Long.toHexString(this.leaseId);
+	}
+
 }

@@ -17,7 +17,6 @@ import dev.failsafe.Failsafe;
 import dev.failsafe.RetryPolicy;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.common.exception.ClosedClientException;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
@@ -33,6 +32,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.discovery.DiscoveryException;
 import dev.grpcscale.discovery.ServiceInstance;
+import dev.grpcscale.etcd.internal.EtcdFailures;
 import dev.grpcscale.etcd.internal.EtcdLeaseRenewal;
 import dev.grpcscale.metrics.LatencyTally;
 
@@ -452,7 +452,12 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		});
 	}
 
-	/** Deletes every owned key still ours, revokes the lease and stops the keep-alive. Idempotent. */
+	/**
+	 * Stops the keep-alive and any re-registration, then deletes every owned key still ours and revokes the
+	 * lease, all within one request timeout: requests still unanswered then are cancelled. What could not be
+	 * cleaned up (etcd unreachable, stopping, or the client closed first) is logged as one warning naming the
+	 * instances and the lease, whose TTL then removes the keys. Never throws. Idempotent.
+	 */
 	@Override
 	public void close() {
 		CompletableFuture<Void> pendingRecovery;
@@ -481,25 +486,27 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 			if (current != null) {
 				current.close();
 			}
-			List<CompletableFuture<?>> deletes = new ArrayList<>();
-			for (Owned registration : this.owned.values()) {
-				deletes.add(deleteIfOurs(registration));
+			Map<String, CompletableFuture<?>> deletes = new LinkedHashMap<>();
+			for (Map.Entry<String, Owned> entry : this.owned.entrySet()) {
+				CompletableFuture<?> delete;
+				try {
+					delete = deleteIfOurs(entry.getValue());
+				}
+				catch (RuntimeException ex) {
+					delete = CompletableFuture.failedFuture(ex);
+				}
+				deletes.put(entry.getKey(), delete);
 			}
-			int count = this.owned.size();
 			this.owned.clear();
-			try {
-				EtcdRequests.await(CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new)), this.requestTimeout,
-						"delete of " + count + " instance(s)");
-				long lease = this.leaseId;
-				if (lease != 0) {
-					EtcdRequests.await(this.client.getLeaseClient().revoke(lease), this.requestTimeout, "lease revoke");
+			long lease = this.leaseId;
+			if (lease == 0) {
+				for (long lost : this.lostLeases) {
+					lease = lost; // the last one lost and not replaced yet: the keys may still be bound to it
 				}
 			}
-			catch (EtcdRequests.EtcdRequestException ex) {
-				logger.warn("Could not deregister from etcd on close ({}); the keys expire with their lease within {}s",
-						ex.getMessage(), this.ttlSeconds);
-			}
 			this.leaseId = 0;
+			new EtcdRegistrationCleanup(this.client, lease, this.ttlSeconds, this.requestTimeout, this.ticker)
+				.finish(deletes);
 		}
 		finally {
 			this.lock.unlock();
@@ -537,7 +544,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 		@Override
 		public boolean failed(Throwable cause) {
 			EtcdLeasedRegistrations registrations = EtcdLeasedRegistrations.this;
-			if (cause instanceof ClosedClientException || registrations.leaseId != this.lease) {
+			if (EtcdFailures.isClientClosed(cause) || registrations.leaseId != this.lease) {
 				return false; // the client is closing, or the lease was replaced
 			}
 			if (EtcdLeaseRenewal.isLeaseNotFound(cause)) {

@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.discovery.ServiceInstance;
 import dev.grpcscale.discovery.internal.VersionedListener;
+import dev.grpcscale.etcd.internal.EtcdFailures;
 import dev.grpcscale.internal.IdleMark;
 import dev.grpcscale.metrics.LatencyTally;
 
@@ -241,6 +242,11 @@ final class EtcdServiceEntry {
 					logger.info("etcd watch on '{}' fell behind a compaction; rebuilding from a fresh read",
 							EtcdKeys.text(this.prefix));
 				}
+				else if (cause instanceof WatchCompleted) {
+					// jetcd completes a watch it closes itself: its client is closing (or etcd ended the stream)
+					logger.debug("etcd watch on '{}' was completed, not by this registry; rebuilding from a fresh read",
+							EtcdKeys.text(this.prefix));
+				}
 				else {
 					logger.warn("etcd watch on '{}' failed ({}); rebuilding from a fresh read",
 							EtcdKeys.text(this.prefix), EtcdRequests.unwrap(cause).toString());
@@ -278,8 +284,19 @@ final class EtcdServiceEntry {
 			load = this.shared.loader().load(this.name, this.prefix);
 		}
 		catch (RuntimeException ex) {
+			synchronized (this.lock) {
+				if (!isCurrent(resyncGeneration)) {
+					return; // closed or replaced meanwhile: nothing to retry, nothing to report
+				}
+			}
 			this.shared.state().failed(ex);
-			logger.debug("etcd read of '{}' failed; retrying with backoff", EtcdKeys.text(this.prefix), ex);
+			if (EtcdFailures.isClientClosed(ex)) {
+				// no retry can succeed on a closed client: keep the last instances until the registry closes
+				logger.debug("etcd read of '{}' not retried: the etcd client is closed", EtcdKeys.text(this.prefix));
+				return;
+			}
+			logger.debug("etcd read of '{}' failed ({}); retrying with backoff", EtcdKeys.text(this.prefix),
+					ex.getMessage());
 			throw ex;
 		}
 		this.shared.state().succeeded();
@@ -492,7 +509,18 @@ final class EtcdServiceEntry {
 
 		@Override
 		public void onCompleted() {
-			this.service.requestResync(this.watchGeneration, new IllegalStateException("watch completed"));
+			this.service.requestResync(this.watchGeneration, new WatchCompleted());
+		}
+
+	}
+
+	/** A watch that jetcd completed while it was current: not a failure of etcd's. */
+	private static final class WatchCompleted extends IllegalStateException {
+
+		private static final long serialVersionUID = 1L;
+
+		WatchCompleted() {
+			super("watch completed");
 		}
 
 	}

@@ -302,9 +302,11 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 	}
 
 	/**
-	 * Deregisters the owned instances (deletes their keys, revokes the lease), stops the watch, then
-	 * closes the etcd client if the registry created it and the scheduler if it created it. When etcd is
-	 * unreachable the keys expire with the lease instead. Idempotent.
+	 * Stops the watches and their retries, deregisters the owned instances (deletes their keys, revokes the
+	 * lease) within one {@code requestTimeout}, then closes the etcd client if the registry created it and the
+	 * scheduler if it created it. When etcd does not answer in time (down, paused, stopping, or the client
+	 * closed first) the requests are cancelled, one warning names the instances and the lease, and the keys
+	 * expire with the lease instead. Never throws. Idempotent.
 	 */
 	@Override
 	public void close() {
@@ -312,8 +314,9 @@ public final class EtcdServiceRegistry implements ServiceRegistry, ServiceDiscov
 			return;
 		}
 		try {
-			this.registrations.close();
+			// reads first: their watches and retries stop before the deregistration's requests go out
 			this.cache.close();
+			this.registrations.close();
 		}
 		finally {
 			this.resources.close();
