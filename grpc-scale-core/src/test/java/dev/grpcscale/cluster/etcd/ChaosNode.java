@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -16,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.cluster.LeaderElectionSettings;
 import dev.grpcscale.cluster.LeaderTask;
-import dev.grpcscale.cluster.Leadership;
+import dev.grpcscale.cluster.LeadershipSampler;
 
 /**
  * One node of the chaos test, run as a process of its own: {@code ChaosNode <nodeId> <endpoints,...>
@@ -69,13 +68,7 @@ public final class ChaosNode {
 			client.close();
 		}, "grpc-scale-chaos-node-shutdown"));
 		election.join();
-		while (true) {
-			long t0 = System.nanoTime();
-			Optional<Leadership> leadership = election.leadership();
-			long t1 = System.nanoTime();
-			leadership.ifPresent((held) -> node.write("LEADING " + nodeId + " " + held.fencingToken() + " " + t0 + " " + t1));
-			Thread.sleep(10);
-		}
+		LeadershipSampler.sampleUntilEnded(election, nodeId, node::write);
 	}
 
 	private void writeWhileLeading(EtcdFencedStore store, String nodeId, long token) {

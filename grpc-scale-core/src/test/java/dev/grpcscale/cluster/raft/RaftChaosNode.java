@@ -8,13 +8,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 
 import ch.qos.logback.classic.Level;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.cluster.LeaderElectionSettings;
-import dev.grpcscale.cluster.Leadership;
+import dev.grpcscale.cluster.LeadershipSampler;
 
 /**
  * One node of the Raft chaos test, run as a process of its own: {@code RaftChaosNode <nodeId>
@@ -56,13 +55,7 @@ public final class RaftChaosNode {
 		Runtime.getRuntime().addShutdownHook(new Thread(election::close, "grpc-scale-chaos-node-shutdown"));
 		election.join();
 		node.write("UP " + nodeId + " " + System.nanoTime());
-		while (true) {
-			long t0 = System.nanoTime();
-			Optional<Leadership> leadership = election.leadership();
-			long t1 = System.nanoTime();
-			leadership.ifPresent((held) -> node.write("LEADING " + nodeId + " " + held.fencingToken() + " " + t0 + " " + t1));
-			Thread.sleep(10);
-		}
+		LeadershipSampler.sampleUntilEnded(election, nodeId, node::write);
 	}
 
 	private synchronized void write(String line) {
