@@ -340,19 +340,9 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 
 	@Override
 	protected CompletableFuture<Void> closeSession(EtcdSession session) {
-		CompletableFuture<?> revoke;
-		try {
-			revoke = this.client.getLeaseClient().revoke(session.leaseId());
-		}
-		catch (RuntimeException ex) {
-			revoke = CompletableFuture.failedFuture(ex);
-		}
-		return revoke.handle((response, ex) -> {
-			if (ex != null && !EtcdLeaseRenewal.isLeaseNotFound(ex)) {
-				// one line for the warning of a leave: why, not a stack trace of jetcd's executor
-				throw new CompletionException(EtcdFailures.quiet("revoke failed: " + EtcdFailures.reason(ex)));
-			}
-			return null;
+		return EtcdFailures.revoke(this.client.getLeaseClient(), session.leaseId()).exceptionally((ex) -> {
+			// one line for the warning of a leave: why, not a stack trace of jetcd's executor
+			throw new CompletionException(EtcdFailures.quiet("revoke failed: " + EtcdFailures.reason(ex)));
 		});
 	}
 
@@ -445,14 +435,7 @@ public final class EtcdLeaderElection extends AbstractLeaderElection<EtcdSession
 	 * or its retry), the failure becomes one line, "the etcd client is closed", instead of the executor's stack.
 	 */
 	private static <T> CompletableFuture<T> quietWhenClosed(Supplier<CompletableFuture<T>> request) {
-		CompletableFuture<T> sent;
-		try {
-			sent = request.get();
-		}
-		catch (RuntimeException ex) {
-			sent = CompletableFuture.failedFuture(ex);
-		}
-		return sent.handle((value, ex) -> {
+		return EtcdFailures.sent(request).handle((value, ex) -> {
 			if (ex == null) {
 				return value;
 			}

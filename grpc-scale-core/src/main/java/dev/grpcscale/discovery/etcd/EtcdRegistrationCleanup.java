@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -17,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.grpcscale.etcd.internal.EtcdFailures;
-import dev.grpcscale.etcd.internal.EtcdLeaseRenewal;
 
 /**
  * The last step of {@link EtcdLeasedRegistrations#close()}: waits for the deletes of the owned keys, then
@@ -86,7 +84,7 @@ final class EtcdRegistrationCleanup {
 		}
 		String lease = Long.toHexString(this.leaseId);
 		String revokeFailure = (deleteFailure != null && this.ticker.getAsLong() - deadline >= 0) ? deleteFailure
-				: await(revoke(), deadline);
+				: await(EtcdFailures.revoke(this.client.getLeaseClient(), this.leaseId), deadline);
 		if (revokeFailure == null) {
 			logger.debug("Deregistered {} instance(s) from etcd and revoked lease {} on close", deletes.size(), lease);
 			return;
@@ -100,23 +98,6 @@ final class EtcdRegistrationCleanup {
 					+ "their keys expire with it within {}s", notDeleted.size(), notDeleted, revokeFailure, lease,
 					this.ttlSeconds);
 		}
-	}
-
-	/** Revokes the lease; one etcd no longer knows (expired, revoked) counts as revoked. */
-	private CompletableFuture<?> revoke() {
-		CompletableFuture<?> revoke;
-		try {
-			revoke = this.client.getLeaseClient().revoke(this.leaseId);
-		}
-		catch (RuntimeException ex) {
-			revoke = CompletableFuture.failedFuture(ex);
-		}
-		return revoke.exceptionally((ex) -> {
-			if (EtcdLeaseRenewal.isLeaseNotFound(ex)) {
-				return null;
-			}
-			throw (ex instanceof CompletionException completion) ? completion : new CompletionException(ex);
-		});
 	}
 
 	/** Waits until the deadline; {@code null} on success, else why not (the request then cancelled). */

@@ -1,11 +1,14 @@
 package dev.grpcscale.etcd.internal;
 
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
+import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.common.exception.ClosedClientException;
 import io.grpc.Status;
 
@@ -66,6 +69,37 @@ public final class EtcdFailures {
 			return status.getCode() + ((status.getDescription() != null) ? ": " + status.getDescription() : "");
 		}
 		return (cause.getMessage() != null) ? cause.getMessage() : cause.getClass().getSimpleName();
+	}
+
+	/**
+	 * Sends a request. A jetcd client that refuses it at once (closed: its executor throws) fails the future
+	 * instead of throwing, so that every outcome arrives one way.
+	 * @param request sends the request
+	 * @param <T> the response type
+	 * @return the response, or the failure
+	 */
+	public static <T> CompletableFuture<T> sent(Supplier<CompletableFuture<T>> request) {
+		try {
+			return request.get();
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+	}
+
+	/**
+	 * Revokes a lease; one etcd no longer knows (expired, revoked already) counts as revoked.
+	 * @param leases the client's lease client
+	 * @param leaseId the lease
+	 * @return completes when the lease is gone; fails with why not
+	 */
+	public static CompletableFuture<Void> revoke(Lease leases, long leaseId) {
+		return sent(() -> leases.revoke(leaseId)).handle((response, ex) -> {
+			if (ex != null && !EtcdLeaseRenewal.isLeaseNotFound(ex)) {
+				throw (ex instanceof CompletionException completion) ? completion : new CompletionException(ex);
+			}
+			return null;
+		});
 	}
 
 	/**
