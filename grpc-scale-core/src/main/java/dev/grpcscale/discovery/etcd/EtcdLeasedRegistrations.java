@@ -488,14 +488,7 @@ final class EtcdLeasedRegistrations implements AutoCloseable {
 			}
 			Map<String, CompletableFuture<?>> deletes = new LinkedHashMap<>();
 			for (Map.Entry<String, Owned> entry : this.owned.entrySet()) {
-				CompletableFuture<?> delete;
-				try {
-					delete = deleteIfOurs(entry.getValue());
-				}
-				catch (RuntimeException ex) {
-					delete = CompletableFuture.failedFuture(ex);
-				}
-				deletes.put(entry.getKey(), delete);
+				deletes.put(entry.getKey(), EtcdFailures.sent(() -> deleteIfOurs(entry.getValue())));
 			}
 			this.owned.clear();
 			long lease = this.leaseId;
