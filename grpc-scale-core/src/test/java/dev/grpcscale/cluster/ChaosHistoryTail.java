@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.awaitility.core.ConditionTimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -165,6 +166,28 @@ public final class ChaosHistoryTail {
 	}
 
 	/**
+	 * Holds a fault for its length: a fault lasts a set time, not until a condition, so this (with
+	 * {@link #holdUntil(long)}) is the chaos tests' one wait on the clock.
+	 * @param length how long the fault lasts from now
+	 * @throws InterruptedException if interrupted
+	 */
+	public static void hold(Duration length) throws InterruptedException {
+		holdUntil(System.nanoTime() + length.toNanos());
+	}
+
+	/**
+	 * Holds a fault until {@code nanos} ({@code System.nanoTime()}); returns at once if that has passed.
+	 * @param nanos when the fault ends
+	 * @throws InterruptedException if interrupted
+	 */
+	public static void holdUntil(long nanos) throws InterruptedException {
+		long left = nanos - System.nanoTime();
+		if (left > 0) {
+			TimeUnit.NANOSECONDS.sleep(left);
+		}
+	}
+
+	/**
 	 * The {@code STOP} fault: freezes a process with {@code SIGSTOP} for {@code length} (the fault's length,
 	 * not a wait for a condition), then resumes it with {@code SIGCONT}.
 	 * @param process the node's process
@@ -174,7 +197,7 @@ public final class ChaosHistoryTail {
 	public static void pause(Process process, Duration length) throws InterruptedException {
 		signal(process.pid(), "STOP");
 		try {
-			Thread.sleep(length.toMillis());
+			hold(length);
 		}
 		finally {
 			signal(process.pid(), "CONT");

@@ -189,7 +189,7 @@ class EtcdLeaderElectionChaosTests {
 					fault(kind, leader.node());
 					ChaosHistoryTail.partition(this.proxies.get(leader.node()), kind);
 					this.tail.awaitLeaderAfter(leader.token(), Duration.ofSeconds(15));
-					sleepUntil(cut + PARTITION.toNanos());
+					ChaosHistoryTail.holdUntil(cut + PARTITION.toNanos());
 					this.proxies.get(leader.node()).forEach(TcpProxy::heal);
 					fault("HEAL", leader.node());
 				}
@@ -200,7 +200,7 @@ class EtcdLeaderElectionChaosTests {
 					fault(kind, members);
 					this.etcd.kill(first);
 					this.etcd.kill(second);
-					Thread.sleep(QUORUM_LOSS.toMillis());
+					ChaosHistoryTail.hold(QUORUM_LOSS);
 					healed(kind, members);
 					this.etcd.restart(first, second);
 				}
@@ -210,7 +210,7 @@ class EtcdLeaderElectionChaosTests {
 					int member = follower(cycle);
 					fault(kind, "m" + member);
 					this.etcd.pause(member);
-					Thread.sleep(ETCD_PAUSE.toMillis());
+					ChaosHistoryTail.hold(ETCD_PAUSE);
 					this.etcd.resume(member);
 					healed(kind, "m" + member);
 				}
@@ -225,7 +225,7 @@ class EtcdLeaderElectionChaosTests {
 					int member = (cycle + 2) % this.etcd.size();
 					fault(kind, "m" + member);
 					this.etcd.kill(member);
-					Thread.sleep(ETCD_MEMBER_DOWN.toMillis());
+					ChaosHistoryTail.hold(ETCD_MEMBER_DOWN);
 					healed(kind, "m" + member);
 					this.etcd.restart(member);
 				}
@@ -285,14 +285,6 @@ class EtcdLeaderElectionChaosTests {
 		List<Long> millis = durations.stream().map(Duration::toMillis).toList();
 		System.out.println(label + " (ms, " + millis.size() + " rounds): " + millis
 				+ (millis.isEmpty() ? "" : " " + EtcdLeaderElectionTests.summary(millis)));
-	}
-
-	private static void sleepUntil(long nanos) throws InterruptedException {
-		long left = nanos - System.nanoTime();
-		if (left > 0) {
-			// a fault lasts a set time, not until a condition
-			TimeUnit.NANOSECONDS.sleep(left);
-		}
 	}
 
 	private void startNode(String node) throws IOException {

@@ -147,7 +147,7 @@ class RaftLeaderElectionChaosTests {
 					List<TcpProxy> cutOff = proxiesOf(leader.node());
 					ChaosHistoryTail.partition(cutOff, kind);
 					this.tail.awaitLeaderAfter(leader.token(), Duration.ofSeconds(15));
-					sleepUntil(cut + PARTITION.toNanos());
+					ChaosHistoryTail.holdUntil(cut + PARTITION.toNanos());
 					cutOff.forEach(TcpProxy::heal);
 					fault("HEAL", leader.node());
 				}
@@ -218,14 +218,6 @@ class RaftLeaderElectionChaosTests {
 		List<Long> sorted = millis.stream().sorted().toList();
 		System.out.println(label + " (ms, " + millis.size() + " rounds): " + millis + (millis.isEmpty() ? ""
 				: " p50=" + sorted.get((sorted.size() - 1) / 2) + "ms max=" + sorted.get(sorted.size() - 1) + "ms"));
-	}
-
-	private static void sleepUntil(long nanos) throws InterruptedException {
-		long left = nanos - System.nanoTime();
-		if (left > 0) {
-			// a fault lasts a set time, not until a condition
-			TimeUnit.NANOSECONDS.sleep(left);
-		}
 	}
 
 	/** Every proxy the node's Raft traffic goes through, both ways. */
